@@ -1,0 +1,172 @@
+//! Why a case command was rejected: one variant per rule, naming what the caller can do.
+
+use chrono::{DateTime, Utc};
+
+use crate::ids::{CaseId, ProviderId, ServiceId, UserId, VoucherId};
+use crate::plan::PlanError;
+use crate::process::Role;
+use crate::triage::AdmissionGap;
+use crate::voucher::FeedbackKind;
+
+use super::state::{ClosureReason, PhaseName};
+
+/// A rejected case command. A rejected command produces no event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    /// The case has no events yet: register it first.
+    #[error("the case is not registered")]
+    NotRegistered,
+    /// `RegisterCase` on a registered case.
+    #[error("case {0} is already registered")]
+    AlreadyRegistered(CaseId),
+    /// The case is closed; nothing but erasure follows.
+    #[error("the case is closed ({reason})")]
+    CaseClosed {
+        /// Why it was closed.
+        reason: ClosureReason,
+    },
+    /// The case's personal data is already erased.
+    #[error("the case is already erased")]
+    AlreadyErased,
+    /// The command does not fit the phase.
+    #[error("{command} needs phase {}, but the case is {actual}", join(expected))]
+    WrongPhase {
+        /// The command.
+        command: &'static str,
+        /// The phases in which it is allowed.
+        expected: &'static [PhaseName],
+        /// The phase the case is in.
+        actual: PhaseName,
+    },
+    /// No consent is active: nothing may be shared or planned.
+    #[error("{command} needs active consent of the client")]
+    ConsentRequired {
+        /// The command.
+        command: &'static str,
+    },
+    /// The actor's role may not issue this command.
+    #[error("a {role} may not {command}")]
+    NotPermitted {
+        /// The actor's role.
+        role: Role,
+        /// The command.
+        command: &'static str,
+    },
+    /// The client does not meet the admission criteria.
+    #[error("admission criteria not met: {}", gaps.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    AdmissionDenied {
+        /// The criteria not met.
+        gaps: Vec<AdmissionGap>,
+    },
+    /// The policy does not know the service.
+    #[error("unknown service `{0}`")]
+    UnknownService(ServiceId),
+    /// A voucher with this id exists in the case.
+    #[error("voucher {0} already exists")]
+    VoucherExists(VoucherId),
+    /// No voucher with this id in the case.
+    #[error("unknown voucher {0}")]
+    UnknownVoucher(VoucherId),
+    /// The voucher is not redeemed yet.
+    #[error("voucher {0} is not redeemed yet")]
+    VoucherNotRedeemed(VoucherId),
+    /// The voucher is returned or completed: nothing more happens to it.
+    #[error("voucher {voucher} is already {status}")]
+    VoucherFinished {
+        /// The voucher.
+        voucher: VoucherId,
+        /// `returned` or `completed`.
+        status: &'static str,
+    },
+    /// The voucher was redeemed already.
+    #[error("voucher {0} is already redeemed")]
+    VoucherAlreadyRedeemed(VoucherId),
+    /// A provider acts on another provider's voucher.
+    #[error("voucher {voucher} belongs to provider {provider}")]
+    NotVoucherProvider {
+        /// The voucher.
+        voucher: VoucherId,
+        /// Its provider.
+        provider: ProviderId,
+    },
+    /// A feedback kind that was already received (first) or comes too early.
+    #[error("{kind:?} feedback for voucher {voucher} is not possible: {why}")]
+    FeedbackOutOfOrder {
+        /// The voucher.
+        voucher: VoucherId,
+        /// The feedback kind.
+        kind: FeedbackKind,
+        /// Why.
+        why: &'static str,
+    },
+    /// A final feedback must state the outcome.
+    #[error("the final feedback for voucher {0} must state the outcome")]
+    OutcomeRequired(VoucherId),
+    /// The service has no need-group catalog.
+    #[error("service `{0}` has no need-group catalog")]
+    NoCatalog(ServiceId),
+    /// The catalog has no such need group.
+    #[error("service `{service}` has no need group {need_group}")]
+    UnknownNeedGroup {
+        /// The service.
+        service: ServiceId,
+        /// The need group.
+        need_group: u8,
+    },
+    /// The catalog has no such module.
+    #[error("service `{service}` has no module {module}")]
+    UnknownModule {
+        /// The service.
+        service: ServiceId,
+        /// The module.
+        module: u8,
+    },
+    /// A record of no effort at all.
+    #[error("recorded service hours must be more than zero")]
+    NoEffort,
+    /// The next stage must follow the current one and exist in the policy.
+    #[error("voucher {voucher} cannot start stage {stage}: {why}")]
+    InvalidStage {
+        /// The voucher.
+        voucher: VoucherId,
+        /// The requested stage.
+        stage: u8,
+        /// Why.
+        why: String,
+    },
+    /// The plan is incomplete or inconsistent.
+    #[error("invalid plan: {0}")]
+    InvalidPlan(#[from] PlanError),
+    /// The member is in the team already.
+    #[error("{0} is already a member of the team")]
+    AlreadyMember(UserId),
+    /// The user is not a member.
+    #[error("{0} is not a member of the team")]
+    NotMember(UserId),
+    /// The coordinator keeps overall responsibility and cannot leave.
+    #[error("the coordinator cannot leave the team")]
+    CoordinatorCannotLeave,
+    /// A plan needs the round table decided at the assessment.
+    #[error("the assessment recommended closure; no round table, no plan")]
+    NoRoundTable,
+    /// A review names a measure the plan does not have.
+    #[error("the plan has no measure `{0}`")]
+    UnknownMeasure(crate::ids::MeasureId),
+    /// Closing with `ConsentRevoked` is done by revoking consent.
+    #[error("use RevokeConsent to abort a case")]
+    UseRevokeConsent,
+    /// Erasure waits for the retention period.
+    #[error("erasure is possible from {until}")]
+    RetentionNotElapsed {
+        /// The first moment erasure is allowed.
+        until: DateTime<Utc>,
+    },
+}
+
+fn join(phases: &[PhaseName]) -> String {
+    phases
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" or ")
+}

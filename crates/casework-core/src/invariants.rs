@@ -1,0 +1,145 @@
+//! Invariant checks over a stored history of a case: they return the violations instead of
+//! trusting `decide`. Used by property tests, `casework verify` and auditors.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::case::{CaseEvent, CaseProcess, CaseState, ClosureReason};
+use crate::process::Process;
+use crate::voucher::{FeedbackKind, VoucherStatus};
+
+/// The invariants of the case process (`docs/architecture.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Invariant {
+    /// 1. A stream begins with `CaseRegistered`, and has only one.
+    StartsWithRegistration,
+    /// 2. Nothing but erasure follows `CaseClosed`.
+    NothingAfterClosure,
+    /// 3. No team, plan, voucher or information exchange without active consent;
+    ///    revocation closes the case in the same append.
+    ConsentRequired,
+    /// 4. Feedback only for an issued, not returned voucher; at most one final feedback.
+    FeedbackForLiveVoucher,
+    /// 5. Every plan measure has a deadline and a responsible party.
+    MeasureComplete,
+}
+
+/// One broken invariant at one event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    /// The version (1-based position in the stream) of the offending event.
+    pub version: u64,
+    /// Which invariant.
+    pub invariant: Invariant,
+    /// What is wrong.
+    pub detail: String,
+}
+
+fn needs_consent(e: &CaseEvent) -> bool {
+    matches!(
+        e,
+        CaseEvent::TeamFormed { .. }
+            | CaseEvent::MemberJoined { .. }
+            | CaseEvent::MemberLeft { .. }
+            | CaseEvent::SituationAssessed { .. }
+            | CaseEvent::PlanAgreed { .. }
+            | CaseEvent::PlanRevised { .. }
+            | CaseEvent::ReviewHeld { .. }
+            | CaseEvent::NeedGroupClassified { .. }
+            | CaseEvent::VoucherIssued { .. }
+            | CaseEvent::VoucherRedeemed { .. }
+            | CaseEvent::VoucherReturned { .. }
+            | CaseEvent::ServiceStageStarted { .. }
+            | CaseEvent::FeedbackReceived { .. }
+            | CaseEvent::ServiceHoursRecorded { .. }
+    )
+}
+
+/// Checks invariants 1–5 over the events of one case stream, in order.
+pub fn check(events: &[CaseEvent]) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let mut state = CaseState::default();
+    let mut finals = BTreeSet::new();
+    for (i, event) in events.iter().enumerate() {
+        let version = i as u64 + 1;
+        let mut violate = |invariant, detail: String| {
+            out.push(Violation {
+                version,
+                invariant,
+                detail,
+            })
+        };
+        let registered = matches!(event, CaseEvent::CaseRegistered { .. });
+        if (i == 0) != registered {
+            violate(
+                Invariant::StartsWithRegistration,
+                format!("{} at position {version}", event.event_type()),
+            );
+        }
+        if let CaseState::Closed(c) = &state {
+            let erasure_ok =
+                matches!(event, CaseEvent::CaseErased { .. }) && c.erased_at.is_none();
+            if !erasure_ok {
+                violate(
+                    Invariant::NothingAfterClosure,
+                    format!("{} after CaseClosed", event.event_type()),
+                );
+            }
+        }
+        if needs_consent(event) && !state.consent_active() {
+            violate(
+                Invariant::ConsentRequired,
+                format!("{} without active consent", event.event_type()),
+            );
+        }
+        if matches!(event, CaseEvent::ConsentRevoked { .. }) {
+            let closes = matches!(
+                events.get(i + 1),
+                Some(CaseEvent::CaseClosed {
+                    reason: ClosureReason::ConsentRevoked,
+                    ..
+                })
+            );
+            if !closes {
+                violate(
+                    Invariant::ConsentRequired,
+                    "ConsentRevoked not followed by CaseClosed(consent_revoked)".to_owned(),
+                );
+            }
+        }
+        if let CaseEvent::FeedbackReceived { voucher, kind, .. } = event {
+            let status = state.vouchers().and_then(|v| v.get(voucher)).map(|v| v.status);
+            match status {
+                None => violate(
+                    Invariant::FeedbackForLiveVoucher,
+                    format!("feedback for voucher {voucher} that was never issued"),
+                ),
+                Some(VoucherStatus::Returned { .. }) => violate(
+                    Invariant::FeedbackForLiveVoucher,
+                    format!("feedback for returned voucher {voucher}"),
+                ),
+                Some(_) => {}
+            }
+            if *kind == FeedbackKind::Final && !finals.insert(voucher.clone()) {
+                violate(
+                    Invariant::FeedbackForLiveVoucher,
+                    format!("second final feedback for voucher {voucher}"),
+                );
+            }
+        }
+        if let CaseEvent::PlanAgreed { plan, .. } | CaseEvent::PlanRevised { plan, .. } = event {
+            for m in &plan.measures {
+                if m.responsible.as_str().trim().is_empty() {
+                    violate(
+                        Invariant::MeasureComplete,
+                        format!("measure {} has no responsible party", m.id),
+                    );
+                }
+            }
+        }
+        state = CaseProcess::evolve(state, event);
+    }
+    out
+}

@@ -1,0 +1,82 @@
+//! # casework-core
+//!
+//! The domain of casework, pure and synchronous: no IO, no clock, no randomness, no
+//! threads. It holds
+//!
+//! - the generic decide/evolve contract ([`Process`], [`Context`], [`fold`]),
+//! - the case process of interinstitutional case management ([`CaseProcess`]): commands,
+//!   events, phases, vouchers, and the typed errors that name the broken rule,
+//! - the deployment's [`Policy`] as data (deadlines, need-group catalogs, triage),
+//! - derived [`deadline`]s, [`invariants`] checks, and the given/when/then [`scenario`] helper.
+//!
+//! ```
+//! use casework_core::*;
+//! use chrono::{TimeZone, Utc};
+//! use uuid::Uuid;
+//!
+//! let policy = Policy::default();
+//! let referrer = Actor::new("s.keller", Role::Referrer, "sozialamt-zurich");
+//! let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+//! let ctx = Context::new(now, &referrer, &policy);
+//!
+//! let register = CaseCommand::RegisterCase {
+//!     case_id: CaseId(Uuid::nil()),
+//!     referrer: InstitutionId::new("sozialamt-zurich"),
+//!     client: Personal::new(ClientDetails { name: "Anna Muster".into(), contact: None }),
+//!     profile: Profile {
+//!         age: 34, gender: Gender::Female, team: TeamId::new("zurich-west"),
+//!         problem_areas: [ProblemArea::Health, ProblemArea::Finances].into(),
+//!         market: MarketProximity::Near, employment_months: 0,
+//!         single_parent: false, self_employed: false, graduate: false,
+//!         motivated: true, integration_realistic: true,
+//!     },
+//! };
+//! let events = CaseProcess::decide(&CaseState::default(), &register, &ctx).unwrap();
+//! let state = fold::<CaseProcess, _>(&events);
+//! assert_eq!(state.phase_name(), PhaseName::Registered);
+//! assert_eq!(state.registration().unwrap().route, "placement officer");
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod case;
+pub mod catalog;
+pub mod consent;
+pub mod deadline;
+mod default_policy;
+pub mod ids;
+pub mod invariants;
+mod personal;
+pub mod plan;
+pub mod policy;
+mod process;
+pub mod scenario;
+pub mod team;
+pub mod triage;
+pub mod voucher;
+
+pub use case::{
+    permitted_roles, Assessment, AssessmentOutcome, CaseCommand, CaseError, CaseEvent,
+    CaseProcess, CaseState, ClientDetails, ClosedCase, ClosureReason, OpenCase, Phase,
+    PhaseName, Planned, Registration, SituationReport,
+};
+pub use catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
+pub use consent::{Consent, ConsentScope, DataCategory, Signatory};
+pub use deadline::{deadlines, overdue, Deadline, DeadlineItem, Responsible};
+pub use default_policy::{
+    ADDICTION_COUNSELLING, CARE_OF_RELATIVES, CHILDCARE, DEBT_COUNSELLING, PSYCHOSOCIAL_CARE,
+};
+pub use ids::{
+    CaseId, GoalId, InstitutionId, MeasureId, ProviderId, ServiceId, TeamId, UserId, VoucherId,
+};
+pub use invariants::{Invariant, Violation};
+pub use personal::Personal;
+pub use plan::{Goal, Measure, Plan, PlanError};
+pub use policy::{DeadlineRules, Due, Policy, PolicyError, ServicePolicy, Thresholds};
+pub use process::{execute, fold, Actor, Context, Process, Role};
+pub use team::{Member, Team, TeamFunction};
+pub use triage::{Gender, MarketProximity, ProblemArea, Profile};
+pub use voucher::{
+    DeliveredEffort, FeedbackFacts, FeedbackKind, ReturnReason, ServiceOutcome, Voucher,
+    VoucherStatus,
+};

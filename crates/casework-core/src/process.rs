@@ -1,0 +1,145 @@
+//! The generic decide/evolve contract that every process implements.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{InstitutionId, UserId};
+use crate::policy::Policy;
+
+/// A process: a typed state machine over events.
+///
+/// `decide` holds every rule: it looks at the current state and a command and either returns
+/// the events that record what happened, or a typed error naming the broken rule (and then
+/// nothing is recorded). `evolve` only records facts: it folds one event into the state and
+/// never fails. Replaying the same events always yields the same state.
+///
+/// The case process ([`crate::CaseProcess`]) is one implementation; the trait is generic so
+/// that other workflows can run on the same engine and stores.
+pub trait Process {
+    /// The state folded from the events; `Default` is the state before the first event.
+    type State: Default;
+    /// What a user asks for.
+    type Command;
+    /// What happened; the only thing that is stored.
+    type Event;
+    /// Why a command was rejected.
+    type Error: std::error::Error;
+
+    /// Decides a command against the current state. Pure: no IO, no clock, no randomness;
+    /// everything a decision depends on comes in through `state`, `cmd` and `ctx`.
+    fn decide(
+        state: &Self::State,
+        cmd: &Self::Command,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<Self::Event>, Self::Error>;
+
+    /// Folds one event into the state. Total: it never fails and never panics, also for
+    /// events that `decide` would not have produced (they are recorded facts).
+    fn evolve(state: Self::State, event: &Self::Event) -> Self::State;
+}
+
+/// Folds a sequence of events into the state of process `P`, starting from `P::State::default()`.
+pub fn fold<'a, P, I>(events: I) -> P::State
+where
+    P: Process,
+    P::Event: 'a,
+    I: IntoIterator<Item = &'a P::Event>,
+{
+    events.into_iter().fold(P::State::default(), P::evolve)
+}
+
+/// Decides `cmd` and folds the resulting events into `state` in one step.
+///
+/// Returns the new state and the events, or the error and leaves nothing changed (the state
+/// is only consumed when the command is accepted).
+pub fn execute<P: Process>(
+    state: P::State,
+    cmd: &P::Command,
+    ctx: &Context<'_>,
+) -> Result<(P::State, Vec<P::Event>), (P::State, P::Error)> {
+    match P::decide(&state, cmd, ctx) {
+        Ok(events) => {
+            let state = events.iter().fold(state, P::evolve);
+            Ok((state, events))
+        }
+        Err(err) => Err((state, err)),
+    }
+}
+
+/// What a decision may depend on and must not fetch itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'p> {
+    /// The effective time of the command: when it happened in the world.
+    pub now: DateTime<Utc>,
+    /// Who is acting, in which role, for which institution.
+    pub actor: &'p Actor,
+    /// The deployment's rules as data.
+    pub policy: &'p Policy,
+}
+
+impl<'p> Context<'p> {
+    /// A context for `actor` at time `now` under `policy`.
+    pub fn new(now: DateTime<Utc>, actor: &'p Actor, policy: &'p Policy) -> Self {
+        Context { now, actor, policy }
+    }
+}
+
+/// The acting user.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Actor {
+    /// The user's id in the deployment's directory.
+    pub user: UserId,
+    /// The role in which the user acts.
+    pub role: Role,
+    /// The institution the user acts for.
+    pub institution: InstitutionId,
+}
+
+impl Actor {
+    /// An actor with the given user id, role and institution.
+    pub fn new(user: impl Into<String>, role: Role, institution: impl Into<String>) -> Self {
+        Actor {
+            user: UserId::new(user),
+            role,
+            institution: InstitutionId::new(institution),
+        }
+    }
+}
+
+/// The roles of `domain.md` ("Who works a case").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Referring institution ("front people"): registers a client.
+    Referrer,
+    /// Coordinator / case manager: owns the case end to end.
+    Coordinator,
+    /// Specialist of a partner institution in the case team.
+    Specialist,
+    /// Job-centre caseworker (Integrationsfachkraft): issues vouchers.
+    Caseworker,
+    /// Service provider (Träger): delivers a service after a voucher and reports back.
+    Provider,
+    /// Manager: reads reports; issues no case commands.
+    Manager,
+    /// Auditor: replays and verifies; issues no case commands.
+    Auditor,
+    /// The client, who signs and may revoke consent.
+    Client,
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            Role::Referrer => "referrer",
+            Role::Coordinator => "coordinator",
+            Role::Specialist => "specialist",
+            Role::Caseworker => "caseworker",
+            Role::Provider => "provider",
+            Role::Manager => "manager",
+            Role::Auditor => "auditor",
+            Role::Client => "client",
+        };
+        f.write_str(name)
+    }
+}

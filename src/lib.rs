@@ -1,0 +1,20 @@
+//! # casework
+//!
+//! An event-sourced case-workflow engine for interinstitutional case management: each
+//! case is an append-only stream of domain events, folded into state by a typed state
+//! machine (decide/evolve).
+//!
+//! This is the facade: it re-exports the crates behind it. Start with
+//! [`CaseProcess`](core::CaseProcess) and the [`Policy`](core::Policy).
+//!
+//! ```
+//! use casework::core::{Policy, CaseState, PhaseName};
+//! let policy = Policy::default();
+//! assert_eq!(policy.services.len(), 5);
+//! assert_eq!(CaseState::default().phase_name(), PhaseName::Unregistered);
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+/// The domain: decide/evolve contract, case process, policy, deadlines.
+pub use casework_core as core;
