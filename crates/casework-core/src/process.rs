@@ -48,22 +48,18 @@ where
     events.into_iter().fold(P::State::default(), P::evolve)
 }
 
-/// Decides `cmd` and folds the resulting events into `state` in one step.
+/// Decides `cmd` and, when it is accepted, folds the resulting events into `state`.
 ///
-/// Returns the new state and the events, or the error and leaves nothing changed (the state
-/// is only consumed when the command is accepted).
+/// A rejected command leaves `state` as it was and returns the error.
 pub fn execute<P: Process>(
-    state: P::State,
+    state: &mut P::State,
     cmd: &P::Command,
     ctx: &Context<'_>,
-) -> Result<(P::State, Vec<P::Event>), (P::State, P::Error)> {
-    match P::decide(&state, cmd, ctx) {
-        Ok(events) => {
-            let state = events.iter().fold(state, P::evolve);
-            Ok((state, events))
-        }
-        Err(err) => Err((state, err)),
-    }
+) -> Result<Vec<P::Event>, P::Error> {
+    let events = P::decide(state, cmd, ctx)?;
+    let current = std::mem::take(state);
+    *state = events.iter().fold(current, P::evolve);
+    Ok(events)
 }
 
 /// What a decision may depend on and must not fetch itself.
