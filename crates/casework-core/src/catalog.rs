@@ -61,9 +61,9 @@ impl std::ops::Add for Effort {
             individual_hours: self.individual_hours + o.individual_hours,
             individual_hours_min: match (self.individual_hours_min, o.individual_hours_min) {
                 (None, None) => None,
-                (a, b) => Some(
-                    a.unwrap_or(self.individual_hours) + b.unwrap_or(o.individual_hours),
-                ),
+                (a, b) => {
+                    Some(a.unwrap_or(self.individual_hours) + b.unwrap_or(o.individual_hours))
+                }
             },
             optional_hours: self.optional_hours + o.optional_hours,
             group_sessions: self.group_sessions + o.group_sessions,

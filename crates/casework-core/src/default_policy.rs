@@ -130,11 +130,27 @@ fn addiction_catalog() -> Catalog {
     });
     let mut modules = vec![
         module(1, "Basisberatung", hours(7, 0)),
-        module(2, "Ressourcen- und lösungsorientierte Beratung", hours(10, 0)),
-        module(3, "Veränderung des Konsumverhaltens und Punktabstinenz", hours(5, 13)),
+        module(
+            2,
+            "Ressourcen- und lösungsorientierte Beratung",
+            hours(10, 0),
+        ),
+        module(
+            3,
+            "Veränderung des Konsumverhaltens und Punktabstinenz",
+            hours(5, 13),
+        ),
         module(4, "Vermittlung in Rehabilitationsmaßnahme", referral),
-        module(5, "Vermittlung in ambulante oder stationäre Wohnformen", referral),
-        module(6, "Sicherung der Abstinenz und Arbeitsfähigkeit", hours(7, 0)),
+        module(
+            5,
+            "Vermittlung in ambulante oder stationäre Wohnformen",
+            referral,
+        ),
+        module(
+            6,
+            "Sicherung der Abstinenz und Arbeitsfähigkeit",
+            hours(7, 0),
+        ),
         module(7, "Sicherung der Eingliederungsleistungen", hours(10, 13)),
         module(8, "Training sozialer Kompetenzen", hours(2, 10)),
         module(
@@ -147,7 +163,11 @@ fn addiction_catalog() -> Catalog {
                 ..Effort::default()
             }),
         ),
-        module(10, "Beratung von suchtmittelauffälligen Verkehrsteilnehmern", hours(3, 15)),
+        module(
+            10,
+            "Beratung von suchtmittelauffälligen Verkehrsteilnehmern",
+            hours(3, 15),
+        ),
         module(
             11,
             "Beratung von Angehörigen",
@@ -178,7 +198,11 @@ fn addiction_catalog() -> Catalog {
         intake_hours: None,
         modules,
         need_groups: vec![
-            group(1, "Gebrauch von Suchtmitteln oder unklare Belastungsfaktoren", vec![s(1), s(3)]),
+            group(
+                1,
+                "Gebrauch von Suchtmitteln oder unklare Belastungsfaktoren",
+                vec![s(1), s(3)],
+            ),
             group(2, "Missbräuchlicher Konsum", vec![s(1), s(2), s(3)]),
             group(
                 3,

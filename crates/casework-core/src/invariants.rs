@@ -79,8 +79,7 @@ pub fn check(events: &[CaseEvent]) -> Vec<Violation> {
             );
         }
         if let CaseState::Closed(c) = &state {
-            let erasure_ok =
-                matches!(event, CaseEvent::CaseErased { .. }) && c.erased_at.is_none();
+            let erasure_ok = matches!(event, CaseEvent::CaseErased { .. }) && c.erased_at.is_none();
             if !erasure_ok {
                 violate(
                     Invariant::NothingAfterClosure,
@@ -110,7 +109,10 @@ pub fn check(events: &[CaseEvent]) -> Vec<Violation> {
             }
         }
         if let CaseEvent::FeedbackReceived { voucher, kind, .. } = event {
-            let status = state.vouchers().and_then(|v| v.get(voucher)).map(|v| v.status);
+            let status = state
+                .vouchers()
+                .and_then(|v| v.get(voucher))
+                .map(|v| v.status);
             match status {
                 None => violate(
                     Invariant::FeedbackForLiveVoucher,

@@ -56,9 +56,9 @@ pub mod triage;
 pub mod voucher;
 
 pub use case::{
-    permitted_roles, Assessment, AssessmentOutcome, CaseCommand, CaseError, CaseEvent,
-    CaseProcess, CaseState, ClientDetails, ClosedCase, ClosureReason, OpenCase, Phase,
-    PhaseName, Planned, Registration, SituationReport,
+    permitted_roles, Assessment, AssessmentOutcome, CaseCommand, CaseError, CaseEvent, CaseProcess,
+    CaseState, ClientDetails, ClosedCase, ClosureReason, OpenCase, Phase, PhaseName, Planned,
+    Registration, SituationReport,
 };
 pub use catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
 pub use consent::{Consent, ConsentScope, DataCategory, Signatory};

@@ -79,7 +79,9 @@ where
                 "the command was rejected with another error:\n{}",
                 diff(&format!("{expected:#?}"), &format!("{actual:#?}"))
             ),
-            Ok(events) => panic!("the command was accepted with {events:#?}\nexpected error: {expected:?}"),
+            Ok(events) => {
+                panic!("the command was accepted with {events:#?}\nexpected error: {expected:?}")
+            }
         }
     }
 

@@ -21,8 +21,16 @@ fn an_issued_voucher_owes_first_appointment_and_first_feedback_within_14_days() 
     assert_eq!(
         deadlines(&state, &w.policy),
         vec![
-            Deadline { item: DeadlineItem::FirstAppointment { voucher: vid("V1") }, due: date(16), responsible: provider() },
-            Deadline { item: DeadlineItem::FirstFeedback { voucher: vid("V1") }, due: date(16), responsible: provider() },
+            Deadline {
+                item: DeadlineItem::FirstAppointment { voucher: vid("V1") },
+                due: date(16),
+                responsible: provider()
+            },
+            Deadline {
+                item: DeadlineItem::FirstFeedback { voucher: vid("V1") },
+                due: date(16),
+                responsible: provider()
+            },
         ]
     );
 }
@@ -32,13 +40,22 @@ fn a_redeemed_voucher_owes_interim_and_result_from_the_start() {
     let w = World::default();
     let state = fold::<CaseProcess, _>(&w.voucher_redeemed());
     // addiction counselling: interim and result after 12 weeks from day 9
-    let items: Vec<_> = deadlines(&state, &w.policy).into_iter().map(|d| (d.item, d.due)).collect();
+    let items: Vec<_> = deadlines(&state, &w.policy)
+        .into_iter()
+        .map(|d| (d.item, d.due))
+        .collect();
     assert_eq!(
         items,
         vec![
             (DeadlineItem::FirstFeedback { voucher: vid("V1") }, date(16)),
-            (DeadlineItem::InterimFeedback { voucher: vid("V1") }, date(93)),
-            (DeadlineItem::ResultFeedback { voucher: vid("V1") }, date(93)),
+            (
+                DeadlineItem::InterimFeedback { voucher: vid("V1") },
+                date(93)
+            ),
+            (
+                DeadlineItem::ResultFeedback { voucher: vid("V1") },
+                date(93)
+            ),
         ]
     );
 }
@@ -55,12 +72,22 @@ fn received_feedback_clears_its_deadline_and_final_clears_all() {
         ],
     );
     let state = fold::<CaseProcess, _>(h.iter().chain(&e));
-    let items: Vec<_> = deadlines(&state, &w.policy).into_iter().map(|d| d.item).collect();
-    assert_eq!(items, vec![DeadlineItem::ResultFeedback { voucher: vid("V1") }]);
+    let items: Vec<_> = deadlines(&state, &w.policy)
+        .into_iter()
+        .map(|d| d.item)
+        .collect();
+    assert_eq!(
+        items,
+        vec![DeadlineItem::ResultFeedback { voucher: vid("V1") }]
+    );
 
     let f = w.continue_from(
         &h.iter().chain(&e).cloned().collect::<Vec<_>>(),
-        &[(&w.provider, 80, feedback("V1", FeedbackKind::Final, Some(ServiceOutcome::Completed)))],
+        &[(
+            &w.provider,
+            80,
+            feedback("V1", FeedbackKind::Final, Some(ServiceOutcome::Completed)),
+        )],
     );
     let state = fold::<CaseProcess, _>(h.iter().chain(&e).chain(&f));
     assert!(deadlines(&state, &w.policy).is_empty());
@@ -74,17 +101,27 @@ fn individual_and_after_completion_rules_derive_no_date() {
         &h,
         &[
             (&w.caseworker, 2, issue("P1", PSYCHOSOCIAL_CARE, "diakonie")),
-            (&w.caseworker, 2, issue("R1", CARE_OF_RELATIVES, "pflegedienst")),
+            (
+                &w.caseworker,
+                2,
+                issue("R1", CARE_OF_RELATIVES, "pflegedienst"),
+            ),
             (&w.caseworker, 5, redeem("P1")),
         ],
     ));
     let state = fold::<CaseProcess, _>(&h);
-    let items: Vec<_> = deadlines(&state, &w.policy).into_iter().map(|d| (d.item, d.due)).collect();
+    let items: Vec<_> = deadlines(&state, &w.policy)
+        .into_iter()
+        .map(|d| (d.item, d.due))
+        .collect();
     assert_eq!(
         items,
         vec![
             (DeadlineItem::FirstFeedback { voucher: vid("P1") }, date(16)),
-            (DeadlineItem::InterimFeedback { voucher: vid("P1") }, date(33)),
+            (
+                DeadlineItem::InterimFeedback { voucher: vid("P1") },
+                date(33)
+            ),
         ]
     );
 }
@@ -98,14 +135,22 @@ fn plan_measures_and_the_next_review_are_due() {
     assert_eq!(
         ds,
         vec![
-            Deadline { item: DeadlineItem::Review, due: date(50), responsible: Responsible::Coordinator(UserId::new("k.meier")) },
             Deadline {
-                item: DeadlineItem::Measure { measure: MeasureId::new("M1") },
+                item: DeadlineItem::Review,
+                due: date(50),
+                responsible: Responsible::Coordinator(UserId::new("k.meier"))
+            },
+            Deadline {
+                item: DeadlineItem::Measure {
+                    measure: MeasureId::new("M1")
+                },
                 due: date(80),
                 responsible: Responsible::Institution(InstitutionId::new("sozialamt")),
             },
             Deadline {
-                item: DeadlineItem::Measure { measure: MeasureId::new("M2") },
+                item: DeadlineItem::Measure {
+                    measure: MeasureId::new("M2")
+                },
                 due: date(110),
                 responsible: Responsible::Institution(InstitutionId::new("rav")),
             },
@@ -114,13 +159,31 @@ fn plan_measures_and_the_next_review_are_due() {
     // a review completes M1 and moves the next review 30 days on
     let e = w.continue_from(
         &h,
-        &[(&w.coordinator, 48, CaseCommand::HoldReview { completed_measures: vec![MeasureId::new("M1")], notes: Personal::new(String::new()) })],
+        &[(
+            &w.coordinator,
+            48,
+            CaseCommand::HoldReview {
+                completed_measures: vec![MeasureId::new("M1")],
+                notes: Personal::new(String::new()),
+            },
+        )],
     );
     let state = fold::<CaseProcess, _>(h.iter().chain(&e));
-    let items: Vec<_> = deadlines(&state, &w.policy).into_iter().map(|d| (d.item, d.due)).collect();
+    let items: Vec<_> = deadlines(&state, &w.policy)
+        .into_iter()
+        .map(|d| (d.item, d.due))
+        .collect();
     assert_eq!(
         items,
-        vec![(DeadlineItem::Review, date(78)), (DeadlineItem::Measure { measure: MeasureId::new("M2") }, date(110))]
+        vec![
+            (DeadlineItem::Review, date(78)),
+            (
+                DeadlineItem::Measure {
+                    measure: MeasureId::new("M2")
+                },
+                date(110)
+            )
+        ]
     );
 }
 
@@ -128,10 +191,16 @@ fn plan_measures_and_the_next_review_are_due() {
 fn overdue_lists_only_what_is_past_due_most_overdue_first() {
     let w = World::default();
     let state = fold::<CaseProcess, _>(&w.voucher_redeemed());
-    assert!(overdue(&state, &w.policy, date(16)).is_empty(), "due today is not overdue");
+    assert!(
+        overdue(&state, &w.policy, date(16)).is_empty(),
+        "due today is not overdue"
+    );
     let late = overdue(&state, &w.policy, date(100));
     assert_eq!(late.len(), 3);
-    assert_eq!(late[0].item, DeadlineItem::FirstFeedback { voucher: vid("V1") });
+    assert_eq!(
+        late[0].item,
+        DeadlineItem::FirstFeedback { voucher: vid("V1") }
+    );
     assert_eq!(late[0].days_overdue(date(100)), 84);
 }
 
@@ -139,6 +208,15 @@ fn overdue_lists_only_what_is_past_due_most_overdue_first() {
 fn closed_cases_owe_nothing() {
     let w = World::default();
     let mut h = w.voucher_issued();
-    h.extend(w.continue_from(&h, &[(&w.coordinator, 20, CaseCommand::CloseCase { reason: ClosureReason::Other })]));
+    h.extend(w.continue_from(
+        &h,
+        &[(
+            &w.coordinator,
+            20,
+            CaseCommand::CloseCase {
+                reason: ClosureReason::Other,
+            },
+        )],
+    ));
     assert!(deadlines(&fold::<CaseProcess, _>(&h), &w.policy).is_empty());
 }

@@ -40,7 +40,10 @@ fn register_under_25_goes_to_the_youth_caseworker_first() {
         client: client(),
         profile: p,
     };
-    let events = given::<CaseProcess>([]).when(&cmd, &w.ctx(&w.referrer, 0)).outcome().unwrap();
+    let events = given::<CaseProcess>([])
+        .when(&cmd, &w.ctx(&w.referrer, 0))
+        .outcome()
+        .unwrap();
     let state = fold::<CaseProcess, _>(&events);
     assert_eq!(state.registration().unwrap().route, "youth caseworker");
 }
@@ -65,12 +68,17 @@ fn register_without_multi_problem_situation_or_motivation_is_denied() {
         client: client(),
         profile: p,
     };
-    given::<CaseProcess>([]).when(&cmd, &w.ctx(&w.referrer, 0)).then_err(CaseError::AdmissionDenied {
-        gaps: vec![
-            triage::AdmissionGap::NotMultiProblem { areas: 1, required: 2 },
-            triage::AdmissionGap::NotMotivated,
-        ],
-    });
+    given::<CaseProcess>([])
+        .when(&cmd, &w.ctx(&w.referrer, 0))
+        .then_err(CaseError::AdmissionDenied {
+            gaps: vec![
+                triage::AdmissionGap::NotMultiProblem {
+                    areas: 1,
+                    required: 2,
+                },
+                triage::AdmissionGap::NotMotivated,
+            ],
+        });
 }
 
 #[test]
@@ -78,7 +86,10 @@ fn register_by_an_auditor_is_not_permitted() {
     let w = World::default();
     given::<CaseProcess>([])
         .when(&register(), &w.ctx(&w.auditor, 0))
-        .then_err(CaseError::NotPermitted { role: Role::Auditor, command: "RegisterCase" });
+        .then_err(CaseError::NotPermitted {
+            role: Role::Auditor,
+            command: "RegisterCase",
+        });
 }
 
 #[test]
@@ -93,8 +104,16 @@ fn any_command_before_registration_is_rejected() {
 fn managers_issue_no_case_commands() {
     let w = World::default();
     given::<CaseProcess>(w.planned())
-        .when(&CaseCommand::CloseCase { reason: ClosureReason::GoalReached }, &w.ctx(&w.manager, 40))
-        .then_err(CaseError::NotPermitted { role: Role::Manager, command: "CloseCase" });
+        .when(
+            &CaseCommand::CloseCase {
+                reason: ClosureReason::GoalReached,
+            },
+            &w.ctx(&w.manager, 40),
+        )
+        .then_err(CaseError::NotPermitted {
+            role: Role::Manager,
+            command: "CloseCase",
+        });
 }
 
 // ---- consent -----------------------------------------------------------------------------
@@ -104,7 +123,11 @@ fn sign_consent_moves_to_consented() {
     let w = World::default();
     given::<CaseProcess>(w.registered())
         .when(&sign_consent(), &w.ctx(&w.client, 1))
-        .then([CaseEvent::ConsentSigned { at: t(1), signatory: Signatory::Client, scope: scope() }]);
+        .then([CaseEvent::ConsentSigned {
+            at: t(1),
+            signatory: Signatory::Client,
+            scope: scope(),
+        }]);
 }
 
 #[test]
@@ -114,7 +137,13 @@ fn sign_consent_again_amends_the_scope_and_keeps_the_phase() {
     let mut wider = scope();
     wider.data.insert(DataCategory::Health);
     let events = given::<CaseProcess>(history.clone())
-        .when(&CaseCommand::SignConsent { signatory: Signatory::Client, scope: wider.clone() }, &w.ctx(&w.client, 5))
+        .when(
+            &CaseCommand::SignConsent {
+                signatory: Signatory::Client,
+                scope: wider.clone(),
+            },
+            &w.ctx(&w.client, 5),
+        )
         .outcome()
         .unwrap();
     let state = fold::<CaseProcess, _>(history.iter().chain(&events));
@@ -127,7 +156,10 @@ fn sign_consent_by_a_provider_is_not_permitted() {
     let w = World::default();
     given::<CaseProcess>(w.registered())
         .when(&sign_consent(), &w.ctx(&w.provider, 1))
-        .then_err(CaseError::NotPermitted { role: Role::Provider, command: "SignConsent" });
+        .then_err(CaseError::NotPermitted {
+            role: Role::Provider,
+            command: "SignConsent",
+        });
 }
 
 #[test]
@@ -137,7 +169,10 @@ fn revoke_consent_aborts_the_case_in_the_same_decision() {
         .when(&CaseCommand::RevokeConsent, &w.ctx(&w.client, 25))
         .then([
             CaseEvent::ConsentRevoked { at: t(25) },
-            CaseEvent::CaseClosed { at: t(25), reason: ClosureReason::ConsentRevoked },
+            CaseEvent::CaseClosed {
+                at: t(25),
+                reason: ClosureReason::ConsentRevoked,
+            },
         ]);
 }
 
@@ -146,7 +181,9 @@ fn revoke_without_consent_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.registered())
         .when(&CaseCommand::RevokeConsent, &w.ctx(&w.client, 1))
-        .then_err(CaseError::ConsentRequired { command: "RevokeConsent" });
+        .then_err(CaseError::ConsentRequired {
+            command: "RevokeConsent",
+        });
 }
 
 #[test]
@@ -156,10 +193,14 @@ fn nothing_follows_revocation() {
     h.extend(w.continue_from(&h, &[(&w.client, 2, CaseCommand::RevokeConsent)]));
     given::<CaseProcess>(h.clone())
         .when(&form_team(), &w.ctx(&w.coordinator, 3))
-        .then_err(CaseError::CaseClosed { reason: ClosureReason::ConsentRevoked });
+        .then_err(CaseError::CaseClosed {
+            reason: ClosureReason::ConsentRevoked,
+        });
     given::<CaseProcess>(h)
         .when(&sign_consent(), &w.ctx(&w.client, 3))
-        .then_err(CaseError::CaseClosed { reason: ClosureReason::ConsentRevoked });
+        .then_err(CaseError::CaseClosed {
+            reason: ClosureReason::ConsentRevoked,
+        });
 }
 
 // ---- team --------------------------------------------------------------------------------
@@ -182,7 +223,9 @@ fn form_team_without_consent_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.registered())
         .when(&form_team(), &w.ctx(&w.coordinator, 3))
-        .then_err(CaseError::ConsentRequired { command: "FormTeam" });
+        .then_err(CaseError::ConsentRequired {
+            command: "FormTeam",
+        });
 }
 
 #[test]
@@ -215,7 +258,10 @@ fn form_team_by_a_specialist_is_not_permitted() {
     let w = World::default();
     given::<CaseProcess>(w.consented())
         .when(&form_team(), &w.ctx(&w.specialist, 3))
-        .then_err(CaseError::NotPermitted { role: Role::Specialist, command: "FormTeam" });
+        .then_err(CaseError::NotPermitted {
+            role: Role::Specialist,
+            command: "FormTeam",
+        });
 }
 
 fn insurer() -> Member {
@@ -230,18 +276,31 @@ fn insurer() -> Member {
 fn add_member_joins_the_team() {
     let w = World::default();
     given::<CaseProcess>(w.team_formed())
-        .when(&CaseCommand::AddMember { member: insurer() }, &w.ctx(&w.coordinator, 4))
-        .then([CaseEvent::MemberJoined { at: t(4), member: insurer() }]);
+        .when(
+            &CaseCommand::AddMember { member: insurer() },
+            &w.ctx(&w.coordinator, 4),
+        )
+        .then([CaseEvent::MemberJoined {
+            at: t(4),
+            member: insurer(),
+        }]);
 }
 
 #[test]
 fn add_member_before_the_team_exists_is_the_wrong_phase() {
     let w = World::default();
     given::<CaseProcess>(w.consented())
-        .when(&CaseCommand::AddMember { member: insurer() }, &w.ctx(&w.coordinator, 4))
+        .when(
+            &CaseCommand::AddMember { member: insurer() },
+            &w.ctx(&w.coordinator, 4),
+        )
         .then_err(CaseError::WrongPhase {
             command: "AddMember",
-            expected: &[PhaseName::TeamFormed, PhaseName::Assessed, PhaseName::Planned],
+            expected: &[
+                PhaseName::TeamFormed,
+                PhaseName::Assessed,
+                PhaseName::Planned,
+            ],
             actual: PhaseName::Consented,
         });
 }
@@ -250,7 +309,12 @@ fn add_member_before_the_team_exists_is_the_wrong_phase() {
 fn add_an_existing_member_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.team_formed())
-        .when(&CaseCommand::AddMember { member: specialist_member() }, &w.ctx(&w.coordinator, 4))
+        .when(
+            &CaseCommand::AddMember {
+                member: specialist_member(),
+            },
+            &w.ctx(&w.coordinator, 4),
+        )
         .then_err(CaseError::AlreadyMember(UserId::new("r.huber")));
 }
 
@@ -258,15 +322,28 @@ fn add_an_existing_member_is_rejected() {
 fn remove_member_leaves_the_team() {
     let w = World::default();
     given::<CaseProcess>(w.team_formed())
-        .when(&CaseCommand::RemoveMember { user: UserId::new("r.huber") }, &w.ctx(&w.coordinator, 4))
-        .then([CaseEvent::MemberLeft { at: t(4), user: UserId::new("r.huber") }]);
+        .when(
+            &CaseCommand::RemoveMember {
+                user: UserId::new("r.huber"),
+            },
+            &w.ctx(&w.coordinator, 4),
+        )
+        .then([CaseEvent::MemberLeft {
+            at: t(4),
+            user: UserId::new("r.huber"),
+        }]);
 }
 
 #[test]
 fn the_coordinator_cannot_leave() {
     let w = World::default();
     given::<CaseProcess>(w.team_formed())
-        .when(&CaseCommand::RemoveMember { user: UserId::new("k.meier") }, &w.ctx(&w.coordinator, 4))
+        .when(
+            &CaseCommand::RemoveMember {
+                user: UserId::new("k.meier"),
+            },
+            &w.ctx(&w.coordinator, 4),
+        )
         .then_err(CaseError::CoordinatorCannotLeave);
 }
 
@@ -274,7 +351,12 @@ fn the_coordinator_cannot_leave() {
 fn remove_a_non_member_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.team_formed())
-        .when(&CaseCommand::RemoveMember { user: UserId::new("nobody") }, &w.ctx(&w.coordinator, 4))
+        .when(
+            &CaseCommand::RemoveMember {
+                user: UserId::new("nobody"),
+            },
+            &w.ctx(&w.coordinator, 4),
+        )
         .then_err(CaseError::NotMember(UserId::new("nobody")));
 }
 
@@ -282,8 +364,21 @@ fn remove_a_non_member_is_rejected() {
 fn remove_member_before_the_team_exists_is_the_wrong_phase() {
     let w = World::default();
     given::<CaseProcess>(w.consented())
-        .when(&CaseCommand::RemoveMember { user: UserId::new("r.huber") }, &w.ctx(&w.coordinator, 4))
-        .then_error_matches(|e| matches!(e, CaseError::WrongPhase { command: "RemoveMember", .. }));
+        .when(
+            &CaseCommand::RemoveMember {
+                user: UserId::new("r.huber"),
+            },
+            &w.ctx(&w.coordinator, 4),
+        )
+        .then_error_matches(|e| {
+            matches!(
+                e,
+                CaseError::WrongPhase {
+                    command: "RemoveMember",
+                    ..
+                }
+            )
+        });
 }
 
 // ---- assessment and plan -----------------------------------------------------------------
@@ -292,7 +387,10 @@ fn remove_member_before_the_team_exists_is_the_wrong_phase() {
 fn assess_situation_by_a_specialist() {
     let w = World::default();
     given::<CaseProcess>(w.team_formed())
-        .when(&assess(AssessmentOutcome::RoundTable), &w.ctx(&w.specialist, 10))
+        .when(
+            &assess(AssessmentOutcome::RoundTable),
+            &w.ctx(&w.specialist, 10),
+        )
         .then([CaseEvent::SituationAssessed {
             at: t(10),
             report: report(),
@@ -304,7 +402,10 @@ fn assess_situation_by_a_specialist() {
 fn reassessment_keeps_the_plan() {
     let w = World::default();
     let h = w.planned();
-    let e = w.continue_from(&h, &[(&w.coordinator, 40, assess(AssessmentOutcome::RoundTable))]);
+    let e = w.continue_from(
+        &h,
+        &[(&w.coordinator, 40, assess(AssessmentOutcome::RoundTable))],
+    );
     let state = fold::<CaseProcess, _>(h.iter().chain(&e));
     assert_eq!(state.phase_name(), PhaseName::Planned);
     assert_eq!(state.phase().unwrap().assessment().unwrap().at, t(40));
@@ -314,8 +415,20 @@ fn reassessment_keeps_the_plan() {
 fn assess_before_the_team_is_the_wrong_phase() {
     let w = World::default();
     given::<CaseProcess>(w.consented())
-        .when(&assess(AssessmentOutcome::RoundTable), &w.ctx(&w.coordinator, 10))
-        .then_error_matches(|e| matches!(e, CaseError::WrongPhase { command: "AssessSituation", actual: PhaseName::Consented, .. }));
+        .when(
+            &assess(AssessmentOutcome::RoundTable),
+            &w.ctx(&w.coordinator, 10),
+        )
+        .then_error_matches(|e| {
+            matches!(
+                e,
+                CaseError::WrongPhase {
+                    command: "AssessSituation",
+                    actual: PhaseName::Consented,
+                    ..
+                }
+            )
+        });
 }
 
 #[test]
@@ -323,7 +436,10 @@ fn agree_plan_after_round_table() {
     let w = World::default();
     given::<CaseProcess>(w.assessed(AssessmentOutcome::RoundTable))
         .when(&agree_plan(date(20)), &w.ctx(&w.coordinator, 20))
-        .then([CaseEvent::PlanAgreed { at: t(20), plan: plan(date(20)) }]);
+        .then([CaseEvent::PlanAgreed {
+            at: t(20),
+            plan: plan(date(20)),
+        }]);
 }
 
 #[test]
@@ -352,7 +468,10 @@ fn incomplete_plans_are_rejected_with_the_rule() {
     let h = w.assessed(AssessmentOutcome::RoundTable);
     let check = |p: Plan, expected: PlanError| {
         given::<CaseProcess>(h.clone())
-            .when(&CaseCommand::AgreePlan { plan: p }, &w.ctx(&w.coordinator, 20))
+            .when(
+                &CaseCommand::AgreePlan { plan: p },
+                &w.ctx(&w.coordinator, 20),
+            )
             .then_err(CaseError::InvalidPlan(expected));
     };
     let base = plan(date(20));
@@ -371,7 +490,13 @@ fn incomplete_plans_are_rejected_with_the_rule() {
 
     let mut p = base.clone();
     p.measures[0].goal = GoalId::new("G9");
-    check(p, PlanError::UnknownGoal { measure: MeasureId::new("M1"), goal: GoalId::new("G9") });
+    check(
+        p,
+        PlanError::UnknownGoal {
+            measure: MeasureId::new("M1"),
+            goal: GoalId::new("G9"),
+        },
+    );
 
     let mut p = base.clone();
     p.measures[0].responsible = InstitutionId::new(" ");
@@ -379,7 +504,14 @@ fn incomplete_plans_are_rejected_with_the_rule() {
 
     let mut p = base.clone();
     p.measures[0].deadline = date(19);
-    check(p, PlanError::DeadlineInPast { measure: MeasureId::new("M1"), deadline: date(19), plan_date: date(20) });
+    check(
+        p,
+        PlanError::DeadlineInPast {
+            measure: MeasureId::new("M1"),
+            deadline: date(19),
+            plan_date: date(20),
+        },
+    );
 
     let mut p = base;
     p.review_every_days = Some(0);
@@ -393,10 +525,19 @@ fn revise_plan_replaces_the_plan() {
     let mut p = plan(date(50));
     p.measures.pop();
     let events = given::<CaseProcess>(h.clone())
-        .when(&CaseCommand::RevisePlan { plan: p.clone() }, &w.ctx(&w.coordinator, 50))
+        .when(
+            &CaseCommand::RevisePlan { plan: p.clone() },
+            &w.ctx(&w.coordinator, 50),
+        )
         .outcome()
         .unwrap();
-    assert_eq!(events, vec![CaseEvent::PlanRevised { at: t(50), plan: p.clone() }]);
+    assert_eq!(
+        events,
+        vec![CaseEvent::PlanRevised {
+            at: t(50),
+            plan: p.clone()
+        }]
+    );
     let state = fold::<CaseProcess, _>(h.iter().chain(&events));
     let planned = state.phase().unwrap().planned().unwrap();
     assert_eq!((planned.plan.clone(), planned.revisions), (p, 1));
@@ -406,8 +547,21 @@ fn revise_plan_replaces_the_plan() {
 fn revise_plan_before_a_plan_is_the_wrong_phase() {
     let w = World::default();
     given::<CaseProcess>(w.assessed(AssessmentOutcome::RoundTable))
-        .when(&CaseCommand::RevisePlan { plan: plan(date(20)) }, &w.ctx(&w.coordinator, 20))
-        .then_error_matches(|e| matches!(e, CaseError::WrongPhase { command: "RevisePlan", .. }));
+        .when(
+            &CaseCommand::RevisePlan {
+                plan: plan(date(20)),
+            },
+            &w.ctx(&w.coordinator, 20),
+        )
+        .then_error_matches(|e| {
+            matches!(
+                e,
+                CaseError::WrongPhase {
+                    command: "RevisePlan",
+                    ..
+                }
+            )
+        });
 }
 
 #[test]
@@ -416,7 +570,10 @@ fn revise_plan_with_an_invalid_plan_is_rejected() {
     let mut p = plan(date(50));
     p.goals.clear();
     given::<CaseProcess>(w.planned())
-        .when(&CaseCommand::RevisePlan { plan: p }, &w.ctx(&w.coordinator, 50))
+        .when(
+            &CaseCommand::RevisePlan { plan: p },
+            &w.ctx(&w.coordinator, 50),
+        )
         .then_err(CaseError::InvalidPlan(PlanError::NoGoals));
 }
 
@@ -427,11 +584,13 @@ fn hold_review_marks_measures_completed() {
         completed_measures: vec![MeasureId::new("M1")],
         notes: Personal::new("debts settled".into()),
     };
-    given::<CaseProcess>(w.planned()).when(&cmd, &w.ctx(&w.coordinator, 45)).then([CaseEvent::ReviewHeld {
-        at: t(45),
-        completed_measures: vec![MeasureId::new("M1")],
-        notes: Personal::new("debts settled".into()),
-    }]);
+    given::<CaseProcess>(w.planned())
+        .when(&cmd, &w.ctx(&w.coordinator, 45))
+        .then([CaseEvent::ReviewHeld {
+            at: t(45),
+            completed_measures: vec![MeasureId::new("M1")],
+            notes: Personal::new("debts settled".into()),
+        }]);
 }
 
 #[test]
@@ -449,10 +608,21 @@ fn review_of_an_unknown_measure_is_rejected() {
 #[test]
 fn review_without_a_plan_is_the_wrong_phase() {
     let w = World::default();
-    let cmd = CaseCommand::HoldReview { completed_measures: vec![], notes: Personal::new(String::new()) };
+    let cmd = CaseCommand::HoldReview {
+        completed_measures: vec![],
+        notes: Personal::new(String::new()),
+    };
     given::<CaseProcess>(w.team_formed())
         .when(&cmd, &w.ctx(&w.coordinator, 45))
-        .then_error_matches(|e| matches!(e, CaseError::WrongPhase { command: "HoldReview", .. }));
+        .then_error_matches(|e| {
+            matches!(
+                e,
+                CaseError::WrongPhase {
+                    command: "HoldReview",
+                    ..
+                }
+            )
+        });
 }
 
 // ---- vouchers ----------------------------------------------------------------------------
@@ -461,7 +631,10 @@ fn review_without_a_plan_is_the_wrong_phase() {
 fn issue_voucher_under_consent() {
     let w = World::default();
     given::<CaseProcess>(w.consented())
-        .when(&issue("V1", DEBT_COUNSELLING, DEBT_PROVIDER), &w.ctx(&w.caseworker, 2))
+        .when(
+            &issue("V1", DEBT_COUNSELLING, DEBT_PROVIDER),
+            &w.ctx(&w.caseworker, 2),
+        )
         .then([CaseEvent::VoucherIssued {
             at: t(2),
             voucher: vid("V1"),
@@ -474,15 +647,23 @@ fn issue_voucher_under_consent() {
 fn issue_voucher_without_consent_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.registered())
-        .when(&issue("V1", DEBT_COUNSELLING, DEBT_PROVIDER), &w.ctx(&w.caseworker, 2))
-        .then_err(CaseError::ConsentRequired { command: "IssueVoucher" });
+        .when(
+            &issue("V1", DEBT_COUNSELLING, DEBT_PROVIDER),
+            &w.ctx(&w.caseworker, 2),
+        )
+        .then_err(CaseError::ConsentRequired {
+            command: "IssueVoucher",
+        });
 }
 
 #[test]
 fn issue_voucher_for_an_unknown_service_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.consented())
-        .when(&issue("V1", "astrology", DEBT_PROVIDER), &w.ctx(&w.caseworker, 2))
+        .when(
+            &issue("V1", "astrology", DEBT_PROVIDER),
+            &w.ctx(&w.caseworker, 2),
+        )
         .then_err(CaseError::UnknownService(ServiceId::new("astrology")));
 }
 
@@ -490,7 +671,10 @@ fn issue_voucher_for_an_unknown_service_is_rejected() {
 fn issue_a_voucher_id_twice_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_issued())
-        .when(&issue("V1", DEBT_COUNSELLING, DEBT_PROVIDER), &w.ctx(&w.caseworker, 3))
+        .when(
+            &issue("V1", DEBT_COUNSELLING, DEBT_PROVIDER),
+            &w.ctx(&w.caseworker, 3),
+        )
         .then_err(CaseError::VoucherExists(vid("V1")));
 }
 
@@ -498,8 +682,14 @@ fn issue_a_voucher_id_twice_is_rejected() {
 fn providers_do_not_issue_vouchers() {
     let w = World::default();
     given::<CaseProcess>(w.consented())
-        .when(&issue("V1", DEBT_COUNSELLING, DEBT_PROVIDER), &w.ctx(&w.provider, 2))
-        .then_err(CaseError::NotPermitted { role: Role::Provider, command: "IssueVoucher" });
+        .when(
+            &issue("V1", DEBT_COUNSELLING, DEBT_PROVIDER),
+            &w.ctx(&w.provider, 2),
+        )
+        .then_err(CaseError::NotPermitted {
+            role: Role::Provider,
+            command: "IssueVoucher",
+        });
 }
 
 #[test]
@@ -507,7 +697,10 @@ fn redeem_voucher_by_its_provider() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_issued())
         .when(&redeem("V1"), &w.ctx(&w.provider, 9))
-        .then([CaseEvent::VoucherRedeemed { at: t(9), voucher: vid("V1") }]);
+        .then([CaseEvent::VoucherRedeemed {
+            at: t(9),
+            voucher: vid("V1"),
+        }]);
 }
 
 #[test]
@@ -523,7 +716,10 @@ fn another_provider_cannot_redeem() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_issued())
         .when(&redeem("V1"), &w.ctx(&w.debt_provider, 9))
-        .then_err(CaseError::NotVoucherProvider { voucher: vid("V1"), provider: ProviderId::new(PROVIDER) });
+        .then_err(CaseError::NotVoucherProvider {
+            voucher: vid("V1"),
+            provider: ProviderId::new(PROVIDER),
+        });
 }
 
 #[test]
@@ -535,7 +731,10 @@ fn redeem_twice_is_rejected() {
 }
 
 fn returned() -> CaseCommand {
-    CaseCommand::ReturnVoucher { voucher: vid("V1"), reason: ReturnReason::NotStartedInTime }
+    CaseCommand::ReturnVoucher {
+        voucher: vid("V1"),
+        reason: ReturnReason::NotStartedInTime,
+    }
 }
 
 #[test]
@@ -543,7 +742,11 @@ fn return_an_unstarted_voucher() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_issued())
         .when(&returned(), &w.ctx(&w.caseworker, 40))
-        .then([CaseEvent::VoucherReturned { at: t(40), voucher: vid("V1"), reason: ReturnReason::NotStartedInTime }]);
+        .then([CaseEvent::VoucherReturned {
+            at: t(40),
+            voucher: vid("V1"),
+            reason: ReturnReason::NotStartedInTime,
+        }]);
 }
 
 #[test]
@@ -559,10 +762,17 @@ fn a_returned_voucher_is_finished() {
     let w = World::default();
     let mut h = w.voucher_issued();
     h.extend(w.continue_from(&h, &[(&w.caseworker, 40, returned())]));
-    for cmd in [returned(), redeem("V1"), feedback("V1", FeedbackKind::First, None)] {
+    for cmd in [
+        returned(),
+        redeem("V1"),
+        feedback("V1", FeedbackKind::First, None),
+    ] {
         given::<CaseProcess>(h.clone())
             .when(&cmd, &w.ctx(&w.caseworker, 41))
-            .then_err(CaseError::VoucherFinished { voucher: vid("V1"), status: "returned" });
+            .then_err(CaseError::VoucherFinished {
+                voucher: vid("V1"),
+                status: "returned",
+            });
     }
 }
 
@@ -578,7 +788,14 @@ fn debt_voucher_redeemed(w: &World) -> Vec<CaseEvent> {
     let mut h = w.consented();
     h.extend(w.continue_from(
         &h,
-        &[(&w.caseworker, 2, issue("D1", DEBT_COUNSELLING, DEBT_PROVIDER)), (&w.debt_provider, 8, redeem("D1"))],
+        &[
+            (
+                &w.caseworker,
+                2,
+                issue("D1", DEBT_COUNSELLING, DEBT_PROVIDER),
+            ),
+            (&w.debt_provider, 8, redeem("D1")),
+        ],
     ));
     h
 }
@@ -587,26 +804,62 @@ fn debt_voucher_redeemed(w: &World) -> Vec<CaseEvent> {
 fn start_the_next_service_stage() {
     let w = World::default();
     given::<CaseProcess>(debt_voucher_redeemed(&w))
-        .when(&CaseCommand::StartServiceStage { voucher: vid("D1"), stage: 2 }, &w.ctx(&w.debt_provider, 60))
-        .then([CaseEvent::ServiceStageStarted { at: t(60), voucher: vid("D1"), stage: 2 }]);
+        .when(
+            &CaseCommand::StartServiceStage {
+                voucher: vid("D1"),
+                stage: 2,
+            },
+            &w.ctx(&w.debt_provider, 60),
+        )
+        .then([CaseEvent::ServiceStageStarted {
+            at: t(60),
+            voucher: vid("D1"),
+            stage: 2,
+        }]);
 }
 
 #[test]
 fn stages_cannot_be_skipped_or_exceed_the_policy() {
     let w = World::default();
     given::<CaseProcess>(debt_voucher_redeemed(&w))
-        .when(&CaseCommand::StartServiceStage { voucher: vid("D1"), stage: 3 }, &w.ctx(&w.debt_provider, 60))
-        .then_err(CaseError::InvalidStage { voucher: vid("D1"), stage: 3, why: "the current stage is 1".into() });
+        .when(
+            &CaseCommand::StartServiceStage {
+                voucher: vid("D1"),
+                stage: 3,
+            },
+            &w.ctx(&w.debt_provider, 60),
+        )
+        .then_err(CaseError::InvalidStage {
+            voucher: vid("D1"),
+            stage: 3,
+            why: "the current stage is 1".into(),
+        });
     given::<CaseProcess>(w.voucher_redeemed())
-        .when(&CaseCommand::StartServiceStage { voucher: vid("V1"), stage: 2 }, &w.ctx(&w.provider, 60))
-        .then_err(CaseError::InvalidStage { voucher: vid("V1"), stage: 2, why: "the service has 1 stage(s)".into() });
+        .when(
+            &CaseCommand::StartServiceStage {
+                voucher: vid("V1"),
+                stage: 2,
+            },
+            &w.ctx(&w.provider, 60),
+        )
+        .then_err(CaseError::InvalidStage {
+            voucher: vid("V1"),
+            stage: 2,
+            why: "the service has 1 stage(s)".into(),
+        });
 }
 
 #[test]
 fn a_stage_needs_a_redeemed_voucher() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_issued())
-        .when(&CaseCommand::StartServiceStage { voucher: vid("V1"), stage: 2 }, &w.ctx(&w.provider, 60))
+        .when(
+            &CaseCommand::StartServiceStage {
+                voucher: vid("V1"),
+                stage: 2,
+            },
+            &w.ctx(&w.provider, 60),
+        )
         .then_err(CaseError::VoucherNotRedeemed(vid("V1")));
 }
 
@@ -614,25 +867,56 @@ fn a_stage_needs_a_redeemed_voucher() {
 fn classify_need_group_from_the_catalog() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_redeemed())
-        .when(&CaseCommand::ClassifyNeedGroup { voucher: vid("V1"), need_group: 3 }, &w.ctx(&w.provider, 12))
-        .then([CaseEvent::NeedGroupClassified { at: t(12), voucher: vid("V1"), need_group: 3 }]);
+        .when(
+            &CaseCommand::ClassifyNeedGroup {
+                voucher: vid("V1"),
+                need_group: 3,
+            },
+            &w.ctx(&w.provider, 12),
+        )
+        .then([CaseEvent::NeedGroupClassified {
+            at: t(12),
+            voucher: vid("V1"),
+            need_group: 3,
+        }]);
 }
 
 #[test]
 fn classify_into_an_unknown_need_group_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_redeemed())
-        .when(&CaseCommand::ClassifyNeedGroup { voucher: vid("V1"), need_group: 6 }, &w.ctx(&w.provider, 12))
-        .then_err(CaseError::UnknownNeedGroup { service: ServiceId::new(ADDICTION_COUNSELLING), need_group: 6 });
+        .when(
+            &CaseCommand::ClassifyNeedGroup {
+                voucher: vid("V1"),
+                need_group: 6,
+            },
+            &w.ctx(&w.provider, 12),
+        )
+        .then_err(CaseError::UnknownNeedGroup {
+            service: ServiceId::new(ADDICTION_COUNSELLING),
+            need_group: 6,
+        });
 }
 
 #[test]
 fn classify_for_a_service_without_catalog_is_rejected() {
     let w = World::default();
     let mut h = w.consented();
-    h.extend(w.continue_from(&h, &[(&w.caseworker, 2, issue("C1", CHILDCARE, "kita")), (&w.caseworker, 5, redeem("C1"))]));
+    h.extend(w.continue_from(
+        &h,
+        &[
+            (&w.caseworker, 2, issue("C1", CHILDCARE, "kita")),
+            (&w.caseworker, 5, redeem("C1")),
+        ],
+    ));
     given::<CaseProcess>(h)
-        .when(&CaseCommand::ClassifyNeedGroup { voucher: vid("C1"), need_group: 1 }, &w.ctx(&w.caseworker, 12))
+        .when(
+            &CaseCommand::ClassifyNeedGroup {
+                voucher: vid("C1"),
+                need_group: 1,
+            },
+            &w.ctx(&w.caseworker, 12),
+        )
         .then_err(CaseError::NoCatalog(ServiceId::new(CHILDCARE)));
 }
 
@@ -640,7 +924,13 @@ fn classify_for_a_service_without_catalog_is_rejected() {
 fn classify_before_redemption_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_issued())
-        .when(&CaseCommand::ClassifyNeedGroup { voucher: vid("V1"), need_group: 1 }, &w.ctx(&w.provider, 12))
+        .when(
+            &CaseCommand::ClassifyNeedGroup {
+                voucher: vid("V1"),
+                need_group: 1,
+            },
+            &w.ctx(&w.provider, 12),
+        )
         .then_err(CaseError::VoucherNotRedeemed(vid("V1")));
 }
 
@@ -652,25 +942,41 @@ fn first_feedback_may_come_before_redemption() {
     let cmd = CaseCommand::RecordFeedback {
         voucher: vid("V1"),
         kind: FeedbackKind::First,
-        facts: FeedbackFacts { appointment_on: Some(date(9)), attending: None, outcome: None },
+        facts: FeedbackFacts {
+            appointment_on: Some(date(9)),
+            attending: None,
+            outcome: None,
+        },
         content: None,
     };
-    given::<CaseProcess>(w.voucher_issued()).when(&cmd, &w.ctx(&w.provider, 6)).then([CaseEvent::FeedbackReceived {
-        at: t(6),
-        voucher: vid("V1"),
-        kind: FeedbackKind::First,
-        facts: FeedbackFacts { appointment_on: Some(date(9)), attending: None, outcome: None },
-        content: None,
-    }]);
+    given::<CaseProcess>(w.voucher_issued())
+        .when(&cmd, &w.ctx(&w.provider, 6))
+        .then([CaseEvent::FeedbackReceived {
+            at: t(6),
+            voucher: vid("V1"),
+            kind: FeedbackKind::First,
+            facts: FeedbackFacts {
+                appointment_on: Some(date(9)),
+                attending: None,
+                outcome: None,
+            },
+            content: None,
+        }]);
 }
 
 #[test]
 fn a_second_first_feedback_is_rejected() {
     let w = World::default();
     let mut h = w.voucher_issued();
-    h.extend(w.continue_from(&h, &[(&w.provider, 6, feedback("V1", FeedbackKind::First, None))]));
+    h.extend(w.continue_from(
+        &h,
+        &[(&w.provider, 6, feedback("V1", FeedbackKind::First, None))],
+    ));
     given::<CaseProcess>(h)
-        .when(&feedback("V1", FeedbackKind::First, None), &w.ctx(&w.provider, 7))
+        .when(
+            &feedback("V1", FeedbackKind::First, None),
+            &w.ctx(&w.provider, 7),
+        )
         .then_err(CaseError::FeedbackOutOfOrder {
             voucher: vid("V1"),
             kind: FeedbackKind::First,
@@ -682,7 +988,10 @@ fn a_second_first_feedback_is_rejected() {
 fn interim_feedback_needs_redemption() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_issued())
-        .when(&feedback("V1", FeedbackKind::Interim, None), &w.ctx(&w.provider, 7))
+        .when(
+            &feedback("V1", FeedbackKind::Interim, None),
+            &w.ctx(&w.provider, 7),
+        )
         .then_err(CaseError::VoucherNotRedeemed(vid("V1")));
 }
 
@@ -690,12 +999,19 @@ fn interim_feedback_needs_redemption() {
 fn interim_feedback_on_a_running_voucher() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_redeemed())
-        .when(&feedback("V1", FeedbackKind::Interim, None), &w.ctx(&w.provider, 60))
+        .when(
+            &feedback("V1", FeedbackKind::Interim, None),
+            &w.ctx(&w.provider, 60),
+        )
         .then([CaseEvent::FeedbackReceived {
             at: t(60),
             voucher: vid("V1"),
             kind: FeedbackKind::Interim,
-            facts: FeedbackFacts { appointment_on: None, attending: Some(true), outcome: None },
+            facts: FeedbackFacts {
+                appointment_on: None,
+                attending: Some(true),
+                outcome: None,
+            },
             content: None,
         }]);
 }
@@ -704,23 +1020,43 @@ fn interim_feedback_on_a_running_voucher() {
 fn final_feedback_completes_the_voucher() {
     let w = World::default();
     let h = w.voucher_redeemed();
-    let e = w.continue_from(&h, &[(&w.provider, 90, feedback("V1", FeedbackKind::Final, Some(ServiceOutcome::Completed)))]);
+    let e = w.continue_from(
+        &h,
+        &[(
+            &w.provider,
+            90,
+            feedback("V1", FeedbackKind::Final, Some(ServiceOutcome::Completed)),
+        )],
+    );
     let state = fold::<CaseProcess, _>(h.iter().chain(&e));
     assert_eq!(
         state.vouchers().unwrap()[&vid("V1")].status,
-        VoucherStatus::Completed { redeemed_at: t(9), at: t(90), outcome: ServiceOutcome::Completed }
+        VoucherStatus::Completed {
+            redeemed_at: t(9),
+            at: t(90),
+            outcome: ServiceOutcome::Completed
+        }
     );
     // at most one final feedback
     given::<CaseProcess>(h.into_iter().chain(e))
-        .when(&feedback("V1", FeedbackKind::Final, Some(ServiceOutcome::Completed)), &w.ctx(&w.provider, 91))
-        .then_err(CaseError::VoucherFinished { voucher: vid("V1"), status: "completed" });
+        .when(
+            &feedback("V1", FeedbackKind::Final, Some(ServiceOutcome::Completed)),
+            &w.ctx(&w.provider, 91),
+        )
+        .then_err(CaseError::VoucherFinished {
+            voucher: vid("V1"),
+            status: "completed",
+        });
 }
 
 #[test]
 fn final_feedback_without_outcome_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_redeemed())
-        .when(&feedback("V1", FeedbackKind::Final, None), &w.ctx(&w.provider, 90))
+        .when(
+            &feedback("V1", FeedbackKind::Final, None),
+            &w.ctx(&w.provider, 90),
+        )
         .then_err(CaseError::OutcomeRequired(vid("V1")));
 }
 
@@ -728,23 +1064,43 @@ fn final_feedback_without_outcome_is_rejected() {
 fn feedback_from_another_provider_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_redeemed())
-        .when(&feedback("V1", FeedbackKind::Interim, None), &w.ctx(&w.debt_provider, 60))
-        .then_err(CaseError::NotVoucherProvider { voucher: vid("V1"), provider: ProviderId::new(PROVIDER) });
+        .when(
+            &feedback("V1", FeedbackKind::Interim, None),
+            &w.ctx(&w.debt_provider, 60),
+        )
+        .then_err(CaseError::NotVoucherProvider {
+            voucher: vid("V1"),
+            provider: ProviderId::new(PROVIDER),
+        });
 }
 
 fn hours(module: u8, minutes: u32, sessions: u32) -> CaseCommand {
-    CaseCommand::RecordServiceHours { voucher: vid("V1"), module, individual_minutes: minutes, group_sessions: sessions }
+    CaseCommand::RecordServiceHours {
+        voucher: vid("V1"),
+        module,
+        individual_minutes: minutes,
+        group_sessions: sessions,
+    }
 }
 
 #[test]
 fn record_service_hours_per_module() {
     let w = World::default();
     let h = w.voucher_redeemed();
-    let e = w.continue_from(&h, &[(&w.provider, 15, hours(1, 90, 0)), (&w.provider, 22, hours(1, 60, 1))]);
+    let e = w.continue_from(
+        &h,
+        &[
+            (&w.provider, 15, hours(1, 90, 0)),
+            (&w.provider, 22, hours(1, 60, 1)),
+        ],
+    );
     let state = fold::<CaseProcess, _>(h.iter().chain(&e));
     assert_eq!(
         state.vouchers().unwrap()[&vid("V1")].effort[&1],
-        DeliveredEffort { individual_minutes: 150, group_sessions: 1 }
+        DeliveredEffort {
+            individual_minutes: 150,
+            group_sessions: 1
+        }
     );
 }
 
@@ -761,7 +1117,10 @@ fn service_hours_in_an_unknown_module_are_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_redeemed())
         .when(&hours(13, 60, 0), &w.ctx(&w.provider, 15))
-        .then_err(CaseError::UnknownModule { service: ServiceId::new(ADDICTION_COUNSELLING), module: 13 });
+        .then_err(CaseError::UnknownModule {
+            service: ServiceId::new(ADDICTION_COUNSELLING),
+            module: 13,
+        });
 }
 
 #[test]
@@ -778,15 +1137,28 @@ fn service_hours_before_redemption_are_rejected() {
 fn close_case_with_a_reason() {
     let w = World::default();
     given::<CaseProcess>(w.planned())
-        .when(&CaseCommand::CloseCase { reason: ClosureReason::Employment }, &w.ctx(&w.coordinator, 200))
-        .then([CaseEvent::CaseClosed { at: t(200), reason: ClosureReason::Employment }]);
+        .when(
+            &CaseCommand::CloseCase {
+                reason: ClosureReason::Employment,
+            },
+            &w.ctx(&w.coordinator, 200),
+        )
+        .then([CaseEvent::CaseClosed {
+            at: t(200),
+            reason: ClosureReason::Employment,
+        }]);
 }
 
 #[test]
 fn close_with_consent_revoked_must_use_revoke() {
     let w = World::default();
     given::<CaseProcess>(w.planned())
-        .when(&CaseCommand::CloseCase { reason: ClosureReason::ConsentRevoked }, &w.ctx(&w.coordinator, 200))
+        .when(
+            &CaseCommand::CloseCase {
+                reason: ClosureReason::ConsentRevoked,
+            },
+            &w.ctx(&w.coordinator, 200),
+        )
         .then_err(CaseError::UseRevokeConsent);
 }
 
@@ -794,8 +1166,15 @@ fn close_with_consent_revoked_must_use_revoke() {
 fn close_twice_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.closed())
-        .when(&CaseCommand::CloseCase { reason: ClosureReason::Other }, &w.ctx(&w.coordinator, 31))
-        .then_err(CaseError::CaseClosed { reason: ClosureReason::NoFurtherNeed });
+        .when(
+            &CaseCommand::CloseCase {
+                reason: ClosureReason::Other,
+            },
+            &w.ctx(&w.coordinator, 31),
+        )
+        .then_err(CaseError::CaseClosed {
+            reason: ClosureReason::NoFurtherNeed,
+        });
 }
 
 #[test]
@@ -803,7 +1182,9 @@ fn nothing_but_erasure_after_closure() {
     let w = World::default();
     given::<CaseProcess>(w.closed())
         .when(&issue("V2", CHILDCARE, "kita"), &w.ctx(&w.caseworker, 31))
-        .then_err(CaseError::CaseClosed { reason: ClosureReason::NoFurtherNeed });
+        .then_err(CaseError::CaseClosed {
+            reason: ClosureReason::NoFurtherNeed,
+        });
 }
 
 #[test]
@@ -819,7 +1200,11 @@ fn erase_an_open_case_is_the_wrong_phase() {
     let w = World::default();
     given::<CaseProcess>(w.planned())
         .when(&CaseCommand::EraseCase, &w.ctx(&w.coordinator, 30))
-        .then_err(CaseError::WrongPhase { command: "EraseCase", expected: &[PhaseName::Closed], actual: PhaseName::Planned });
+        .then_err(CaseError::WrongPhase {
+            command: "EraseCase",
+            expected: &[PhaseName::Closed],
+            actual: PhaseName::Planned,
+        });
 }
 
 #[test]
@@ -848,7 +1233,15 @@ fn error_messages_name_the_rule() {
         expected: &[PhaseName::TeamFormed, PhaseName::Assessed],
         actual: PhaseName::Consented,
     };
-    assert_eq!(e.to_string(), "AddMember needs phase team formed or assessed, but the case is consented");
-    let e = CaseError::AdmissionDenied { gaps: vec![triage::AdmissionGap::NotMotivated] };
-    assert_eq!(e.to_string(), "admission criteria not met: client not motivated");
+    assert_eq!(
+        e.to_string(),
+        "AddMember needs phase team formed or assessed, but the case is consented"
+    );
+    let e = CaseError::AdmissionDenied {
+        gaps: vec![triage::AdmissionGap::NotMotivated],
+    };
+    assert_eq!(
+        e.to_string(),
+        "admission criteria not met: client not motivated"
+    );
 }

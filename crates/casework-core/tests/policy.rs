@@ -31,13 +31,41 @@ fn addiction_modules_match_the_catalog() {
     let m = |n: u8| catalog.module(n).unwrap().clone();
     assert_eq!(catalog.modules.len(), 12);
     assert_eq!(m(1).effort.unwrap().individual_hours, 7);
-    assert_eq!((m(2).effort.unwrap().individual_hours, m(2).within_months), (10, Some(3)));
-    assert_eq!((m(3).effort.unwrap().individual_hours, m(3).effort.unwrap().group_sessions), (5, 13));
-    assert_eq!((m(4).effort.unwrap().individual_hours, m(4).effort.unwrap().optional_hours), (14, 3));
-    assert_eq!((m(6).effort.unwrap().individual_hours, m(6).within_months), (7, Some(6)));
-    assert_eq!((m(7).effort.unwrap().group_sessions, m(7).within_months), (13, Some(6)));
+    assert_eq!(
+        (m(2).effort.unwrap().individual_hours, m(2).within_months),
+        (10, Some(3))
+    );
+    assert_eq!(
+        (
+            m(3).effort.unwrap().individual_hours,
+            m(3).effort.unwrap().group_sessions
+        ),
+        (5, 13)
+    );
+    assert_eq!(
+        (
+            m(4).effort.unwrap().individual_hours,
+            m(4).effort.unwrap().optional_hours
+        ),
+        (14, 3)
+    );
+    assert_eq!(
+        (m(6).effort.unwrap().individual_hours, m(6).within_months),
+        (7, Some(6))
+    );
+    assert_eq!(
+        (m(7).effort.unwrap().group_sessions, m(7).within_months),
+        (13, Some(6))
+    );
     let nine = m(9).effort.unwrap();
-    assert_eq!((nine.individual_hours_min, nine.individual_hours, nine.group_sessions), (Some(2), 6, 3));
+    assert_eq!(
+        (
+            nine.individual_hours_min,
+            nine.individual_hours,
+            nine.group_sessions
+        ),
+        (Some(2), 6, 3)
+    );
     assert_eq!(m(10).effort.unwrap().group_sessions, 15);
     assert_eq!(m(11).effort.unwrap().sessions_up_to, Some(7));
     assert_eq!(m(12).effort.unwrap().sessions_up_to, Some(5));
@@ -55,7 +83,10 @@ fn debt_counselling_has_four_need_groups_seven_modules_and_four_stages() {
     assert_eq!(catalog.need_groups.len(), 4);
     // no contracted hours in the source: no standard effort is invented
     assert_eq!(catalog.standard_effort(1), None);
-    assert_eq!(catalog.need_group(4).unwrap().modules, vec![ModuleSlot::module(6)]);
+    assert_eq!(
+        catalog.need_group(4).unwrap().modules,
+        vec![ModuleSlot::module(6)]
+    );
 }
 
 #[test]
@@ -63,12 +94,34 @@ fn duesseldorf_deadline_defaults() {
     use Due::{AfterCompletion, Days, Individual};
     let p = Policy::default();
     let d = |id| service(&p, id).deadlines;
-    let row = |r: DeadlineRules| (r.first_appointment, r.first_feedback, r.interim_feedback, r.result_feedback);
-    assert_eq!(row(d(CHILDCARE)), (Days(14), Days(14), Individual, Days(56)));
-    assert_eq!(row(d(DEBT_COUNSELLING)), (Days(14), Days(14), Days(42), Days(182)));
-    assert_eq!(row(d(PSYCHOSOCIAL_CARE)), (Days(14), Days(14), Days(28), AfterCompletion));
-    assert_eq!(row(d(ADDICTION_COUNSELLING)), (Days(14), Days(14), Days(84), Days(84)));
-    assert_eq!(row(d(CARE_OF_RELATIVES)), (Individual, Individual, Individual, Individual));
+    let row = |r: DeadlineRules| {
+        (
+            r.first_appointment,
+            r.first_feedback,
+            r.interim_feedback,
+            r.result_feedback,
+        )
+    };
+    assert_eq!(
+        row(d(CHILDCARE)),
+        (Days(14), Days(14), Individual, Days(56))
+    );
+    assert_eq!(
+        row(d(DEBT_COUNSELLING)),
+        (Days(14), Days(14), Days(42), Days(182))
+    );
+    assert_eq!(
+        row(d(PSYCHOSOCIAL_CARE)),
+        (Days(14), Days(14), Days(28), AfterCompletion)
+    );
+    assert_eq!(
+        row(d(ADDICTION_COUNSELLING)),
+        (Days(14), Days(14), Days(84), Days(84))
+    );
+    assert_eq!(
+        row(d(CARE_OF_RELATIVES)),
+        (Individual, Individual, Individual, Individual)
+    );
     assert_eq!(p.thresholds.stage_open_days, 90);
 }
 
@@ -84,9 +137,22 @@ fn provider_agreements_override_the_service_default() {
         deadlines: own,
     });
     p.validate().unwrap();
-    assert_eq!(p.deadlines(&debt, &ProviderId::new("sb-aachen")).unwrap().interim_feedback, Due::Days(30));
-    assert_eq!(p.deadlines(&debt, &ProviderId::new("other")).unwrap().interim_feedback, Due::Days(42));
-    assert_eq!(p.deadlines(&ServiceId::new("nope"), &ProviderId::new("other")), None);
+    assert_eq!(
+        p.deadlines(&debt, &ProviderId::new("sb-aachen"))
+            .unwrap()
+            .interim_feedback,
+        Due::Days(30)
+    );
+    assert_eq!(
+        p.deadlines(&debt, &ProviderId::new("other"))
+            .unwrap()
+            .interim_feedback,
+        Due::Days(42)
+    );
+    assert_eq!(
+        p.deadlines(&ServiceId::new("nope"), &ProviderId::new("other")),
+        None
+    );
 }
 
 #[test]
@@ -94,7 +160,10 @@ fn policy_round_trips_through_json() {
     let p = Policy::default();
     let json = serde_json::to_string_pretty(&p).unwrap();
     assert_eq!(Policy::from_json(&json).unwrap(), p);
-    assert!(json.contains("\"days\": 182"), "deadlines are written as days: {json}");
+    assert!(
+        json.contains("\"days\": 182"),
+        "deadlines are written as days: {json}"
+    );
 }
 
 #[test]
@@ -102,7 +171,10 @@ fn broken_policies_are_refused_with_the_reason() {
     let p = Policy::default();
     let mut dup = p.clone();
     dup.services.push(dup.services[0].clone());
-    assert_eq!(dup.validate(), Err(PolicyError::DuplicateService(ServiceId::new(CHILDCARE))));
+    assert_eq!(
+        dup.validate(),
+        Err(PolicyError::DuplicateService(ServiceId::new(CHILDCARE)))
+    );
 
     let mut unknown = p.clone();
     unknown.provider_deadlines.push(policy::ProviderDeadlines {
@@ -110,7 +182,10 @@ fn broken_policies_are_refused_with_the_reason() {
         service: ServiceId::new("astrology"),
         deadlines: p.services[0].deadlines,
     });
-    assert!(matches!(unknown.validate(), Err(PolicyError::UnknownService { .. })));
+    assert!(matches!(
+        unknown.validate(),
+        Err(PolicyError::UnknownService { .. })
+    ));
 
     let mut bad_catalog = p.clone();
     let catalog = bad_catalog.services[3].catalog.as_mut().unwrap();
@@ -125,9 +200,15 @@ fn broken_policies_are_refused_with_the_reason() {
 
     let mut no_stages = p.clone();
     no_stages.services[0].stages = 0;
-    assert_eq!(no_stages.validate(), Err(PolicyError::NoStages(ServiceId::new(CHILDCARE))));
+    assert_eq!(
+        no_stages.validate(),
+        Err(PolicyError::NoStages(ServiceId::new(CHILDCARE)))
+    );
 
-    assert!(matches!(Policy::from_json("{\"name\": 3}"), Err(PolicyError::Parse(_))));
+    assert!(matches!(
+        Policy::from_json("{\"name\": 3}"),
+        Err(PolicyError::Parse(_))
+    ));
 }
 
 #[test]
@@ -153,9 +234,21 @@ fn routing_follows_the_aachen_table_in_order() {
     };
     assert_eq!(route(&|_| {}), "job offensive team");
     assert_eq!(route(&|x| x.employment_months = 2), "placement officer");
-    assert_eq!(route(&|x| x.market = MarketProximity::Far), "social case manager");
-    assert_eq!(route(&|x| x.single_parent = true), "specialised case manager (single parents)");
+    assert_eq!(
+        route(&|x| x.market = MarketProximity::Far),
+        "social case manager"
+    );
+    assert_eq!(
+        route(&|x| x.single_parent = true),
+        "specialised case manager (single parents)"
+    );
     assert_eq!(route(&|x| x.self_employed = true), "self-employment team");
     assert_eq!(route(&|x| x.graduate = true), "academic team");
-    assert_eq!(route(&|x| { x.age = 24; x.graduate = true }), "youth caseworker");
+    assert_eq!(
+        route(&|x| {
+            x.age = 24;
+            x.graduate = true
+        }),
+        "youth caseworker"
+    );
 }

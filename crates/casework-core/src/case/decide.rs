@@ -95,9 +95,9 @@ fn decide_closed(
     ctx: &Context<'_>,
 ) -> Result<Vec<CaseEvent>, CaseError> {
     match cmd {
-        CaseCommand::RegisterCase { .. } => Err(CaseError::AlreadyRegistered(
-            case.registration.case_id,
-        )),
+        CaseCommand::RegisterCase { .. } => {
+            Err(CaseError::AlreadyRegistered(case.registration.case_id))
+        }
         CaseCommand::EraseCase => {
             if case.erased_at.is_some() {
                 return Err(CaseError::AlreadyErased);

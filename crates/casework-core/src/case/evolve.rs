@@ -10,8 +10,8 @@ use crate::voucher::{FeedbackKind, Voucher, VoucherStatus};
 
 use super::event::CaseEvent;
 use super::state::{
-    Assessed, Assessment, CaseState, ClosedCase, Consented, OpenCase, Phase, Planned,
-    Registration, Review, TeamFormed,
+    Assessed, Assessment, CaseState, ClosedCase, Consented, OpenCase, Phase, Planned, Registration,
+    Review, TeamFormed,
 };
 
 pub(crate) fn evolve(state: CaseState, event: &CaseEvent) -> CaseState {

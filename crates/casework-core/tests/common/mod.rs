@@ -70,7 +70,10 @@ impl World {
     }
 
     pub fn consented(&self) -> Vec<CaseEvent> {
-        self.run(&[(&self.referrer, 0, register()), (&self.client, 1, sign_consent())])
+        self.run(&[
+            (&self.referrer, 0, register()),
+            (&self.client, 1, sign_consent()),
+        ])
     }
 
     pub fn team_formed(&self) -> Vec<CaseEvent> {
@@ -94,7 +97,14 @@ impl World {
     /// Consented case with an addiction-counselling voucher `V1` at PROVIDER, issued day 2.
     pub fn voucher_issued(&self) -> Vec<CaseEvent> {
         let mut e = self.consented();
-        e.extend(self.continue_from(&e, &[(&self.caseworker, 2, issue("V1", ADDICTION_COUNSELLING, PROVIDER))]));
+        e.extend(self.continue_from(
+            &e,
+            &[(
+                &self.caseworker,
+                2,
+                issue("V1", ADDICTION_COUNSELLING, PROVIDER),
+            )],
+        ));
         e
     }
 
@@ -109,12 +119,22 @@ impl World {
         let mut e = self.consented();
         e.extend(self.continue_from(
             &e,
-            &[(&self.coordinator, 30, CaseCommand::CloseCase { reason: ClosureReason::NoFurtherNeed })],
+            &[(
+                &self.coordinator,
+                30,
+                CaseCommand::CloseCase {
+                    reason: ClosureReason::NoFurtherNeed,
+                },
+            )],
         ));
         e
     }
 
-    pub fn continue_from(&self, history: &[CaseEvent], steps: &[(&Actor, i64, CaseCommand)]) -> Vec<CaseEvent> {
+    pub fn continue_from(
+        &self,
+        history: &[CaseEvent],
+        steps: &[(&Actor, i64, CaseCommand)],
+    ) -> Vec<CaseEvent> {
         let mut state = fold::<CaseProcess, _>(history);
         let mut events = Vec::new();
         for (actor, day, cmd) in steps {
@@ -164,7 +184,10 @@ pub fn register() -> CaseCommand {
 
 pub fn scope() -> ConsentScope {
     ConsentScope {
-        institutions: ["iiz", "rav", "jobcenter", PROVIDER].into_iter().map(InstitutionId::new).collect(),
+        institutions: ["iiz", "rav", "jobcenter", PROVIDER]
+            .into_iter()
+            .map(InstitutionId::new)
+            .collect(),
         data: [DataCategory::ProcessFacts, DataCategory::SituationReport].into(),
         medical_release: Personal::new(vec!["Dr. med. B. Frei".into()]),
     }

@@ -1,0 +1,178 @@
+//! The JSON of every event type is the stored format: a change must show up in review.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use casework_core::*;
+use common::*;
+
+/// One example of every event type, built through the real decide path where possible.
+fn one_of_each() -> Vec<CaseEvent> {
+    let w = World::default();
+    let mut h = w.planned();
+    h.extend(w.continue_from(
+        &h,
+        &[
+            (
+                &w.coordinator,
+                21,
+                CaseCommand::AddMember {
+                    member: Member {
+                        user: UserId::new("u.iv"),
+                        institution: InstitutionId::new("iv"),
+                        function: TeamFunction::AdHoc,
+                    },
+                },
+            ),
+            (
+                &w.coordinator,
+                22,
+                CaseCommand::RemoveMember {
+                    user: UserId::new("u.iv"),
+                },
+            ),
+            (
+                &w.coordinator,
+                23,
+                CaseCommand::RevisePlan {
+                    plan: plan(date(23)),
+                },
+            ),
+            (
+                &w.coordinator,
+                24,
+                CaseCommand::HoldReview {
+                    completed_measures: vec![MeasureId::new("M1")],
+                    notes: Personal::new("debts regulated".into()),
+                },
+            ),
+            (
+                &w.caseworker,
+                25,
+                issue("D1", DEBT_COUNSELLING, DEBT_PROVIDER),
+            ),
+            (
+                &w.caseworker,
+                25,
+                issue("A1", ADDICTION_COUNSELLING, PROVIDER),
+            ),
+            (
+                &w.caseworker,
+                60,
+                CaseCommand::ReturnVoucher {
+                    voucher: VoucherId::new("A1"),
+                    reason: ReturnReason::NotStartedInTime,
+                },
+            ),
+            (&w.debt_provider, 30, redeem("D1")),
+            (
+                &w.debt_provider,
+                31,
+                CaseCommand::RecordFeedback {
+                    voucher: VoucherId::new("D1"),
+                    kind: FeedbackKind::First,
+                    facts: FeedbackFacts {
+                        appointment_on: Some(date(30)),
+                        attending: Some(true),
+                        outcome: None,
+                    },
+                    content: Some(Personal::new("client brought all letters".into())),
+                },
+            ),
+            (
+                &w.debt_provider,
+                32,
+                CaseCommand::ClassifyNeedGroup {
+                    voucher: VoucherId::new("D1"),
+                    need_group: 2,
+                },
+            ),
+            (
+                &w.debt_provider,
+                33,
+                CaseCommand::RecordServiceHours {
+                    voucher: VoucherId::new("D1"),
+                    module: 1,
+                    individual_minutes: 60,
+                    group_sessions: 0,
+                },
+            ),
+            (
+                &w.debt_provider,
+                90,
+                CaseCommand::StartServiceStage {
+                    voucher: VoucherId::new("D1"),
+                    stage: 2,
+                },
+            ),
+            (
+                &w.debt_provider,
+                200,
+                feedback("D1", FeedbackKind::Final, Some(ServiceOutcome::Completed)),
+            ),
+            (
+                &w.coordinator,
+                210,
+                CaseCommand::CloseCase {
+                    reason: ClosureReason::Employment,
+                },
+            ),
+            (&w.coordinator, 210, CaseCommand::EraseCase),
+        ],
+    ));
+    // the revocation pair comes from a second case
+    let mut r = w.consented();
+    r.extend(w.continue_from(&r, &[(&w.client, 5, CaseCommand::RevokeConsent)]));
+    h.extend(
+        r.into_iter()
+            .filter(|e| matches!(e, CaseEvent::ConsentRevoked { .. })),
+    );
+    h
+}
+
+#[test]
+fn every_event_type_has_a_golden_json() {
+    let events = one_of_each();
+    let mut seen = BTreeSet::new();
+    for e in &events {
+        if seen.insert(e.event_type()) {
+            insta::assert_json_snapshot!(e.event_type(), e);
+        }
+    }
+    let all: BTreeSet<_> = CaseEvent::TYPES.into_iter().collect();
+    assert_eq!(seen, all, "every event type is covered");
+}
+
+#[test]
+fn every_event_round_trips_and_tags_its_type() {
+    for e in one_of_each() {
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["type"], e.event_type());
+        let back: CaseEvent = serde_json::from_value(json).unwrap();
+        assert_eq!(back, e);
+    }
+}
+
+#[test]
+fn unknown_types_and_malformed_payloads_are_errors_not_panics() {
+    assert!(serde_json::from_str::<CaseEvent>(
+        r#"{"type":"CaseTeleported","at":"2026-01-01T00:00:00Z"}"#
+    )
+    .is_err());
+    assert!(serde_json::from_str::<CaseEvent>(
+        r#"{"type":"CaseClosed","at":"yesterday","reason":"other"}"#
+    )
+    .is_err());
+    assert!(serde_json::from_str::<CaseEvent>(r#"{"type":"CaseClosed""#).is_err());
+}
+
+#[test]
+fn schema_versions_are_declared_per_type() {
+    assert_eq!(CaseEvent::current_schema_version("VoucherIssued"), 2);
+    assert!(CaseEvent::TYPES
+        .iter()
+        .filter(|t| **t != "VoucherIssued")
+        .all(|t| CaseEvent::current_schema_version(t) == 1));
+}

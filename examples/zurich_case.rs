@@ -1,0 +1,386 @@
+//! One case of the Zürich IIZ process, from registration to closure and erasure, with a
+//! debt-counselling voucher on the side. After each step it prints the phase and the
+//! deadlines that are due, derived from the default policy.
+//!
+//! Run: `cargo run --example zurich_case`
+
+use casework::core::*;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use uuid::Uuid;
+
+struct Office {
+    policy: Policy,
+    state: CaseState,
+    history: Vec<CaseEvent>,
+    start: DateTime<Utc>,
+}
+
+impl Office {
+    fn day(&self, n: i64) -> DateTime<Utc> {
+        self.start + Duration::days(n)
+    }
+
+    /// Decides one command; prints what was recorded (or why it was refused) and the
+    /// deadlines due afterwards.
+    fn step(&mut self, day: i64, actor: &Actor, cmd: CaseCommand) {
+        let ctx = Context::new(self.day(day), actor, &self.policy);
+        let when = self.day(day).date_naive();
+        print!("{when}  {:<11} {:<19}", actor.role.to_string(), cmd.name());
+        match execute::<CaseProcess>(&mut self.state, &cmd, &ctx) {
+            Ok(events) => {
+                let names: Vec<_> = events.iter().map(CaseEvent::event_type).collect();
+                println!("→ {}", names.join(", "));
+                self.history.extend(events);
+            }
+            Err(err) => println!("✗ refused: {err} (nothing recorded)"),
+        }
+        match &self.state {
+            CaseState::Closed(c) => {
+                let erased = if c.erased_at.is_some() {
+                    ", personal data erased"
+                } else {
+                    ""
+                };
+                println!("            phase: closed ({}){erased}", c.reason);
+            }
+            other => println!("            phase: {}", other.phase_name()),
+        }
+        self.print_deadlines(when);
+    }
+
+    fn print_deadlines(&self, today: NaiveDate) {
+        for d in deadlines(&self.state, &self.policy) {
+            let what = match &d.item {
+                DeadlineItem::FirstAppointment { voucher } => {
+                    format!("first appointment, voucher {voucher}")
+                }
+                DeadlineItem::FirstFeedback { voucher } => {
+                    format!("first feedback, voucher {voucher}")
+                }
+                DeadlineItem::InterimFeedback { voucher } => {
+                    format!("interim feedback, voucher {voucher}")
+                }
+                DeadlineItem::ResultFeedback { voucher } => {
+                    format!("result feedback, voucher {voucher}")
+                }
+                DeadlineItem::Measure { measure } => format!("plan measure {measure}"),
+                DeadlineItem::Review => "next review".to_owned(),
+            };
+            let who = match &d.responsible {
+                Responsible::Provider(p) => p.to_string(),
+                Responsible::Institution(i) => i.to_string(),
+                Responsible::Coordinator(u) => u.to_string(),
+            };
+            let late = d.days_overdue(today);
+            let status = if late > 0 {
+                format!("OVERDUE {late} d")
+            } else {
+                format!("in {} d", -late)
+            };
+            println!(
+                "            due {}  {:<40} {:<20} {status}",
+                d.due, what, who
+            );
+        }
+    }
+}
+
+fn main() {
+    let start = Utc
+        .with_ymd_and_hms(2026, 2, 2, 9, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let mut office = Office {
+        policy: Policy::default(),
+        state: CaseState::default(),
+        history: Vec::new(),
+        start,
+    };
+
+    let referrer = Actor::new("s.keller", Role::Referrer, "sozialamt-zuerich");
+    let client = Actor::new("client", Role::Client, "client");
+    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz-zuerich");
+    let specialist = Actor::new("r.huber", Role::Specialist, "rav-zuerich");
+    let caseworker = Actor::new("j.schmidt", Role::Caseworker, "sozialamt-zuerich");
+    let provider = Actor::new("b.vogt", Role::Provider, "schuldenberatung-zh");
+    let member = |user: &str, institution: &str, function| Member {
+        user: UserId::new(user),
+        institution: InstitutionId::new(institution),
+        function,
+    };
+    let voucher = VoucherId::new("GS-2026-0042");
+    let on = |day: i64| office_day(start, day);
+
+    println!("casework — one case of the Zürich IIZ process\n");
+    office.step(
+        0,
+        &referrer,
+        CaseCommand::RegisterCase {
+            case_id: CaseId(Uuid::from_u128(0x0194_1c2e_5a00_7000_8000_0000_0000_0042)),
+            referrer: InstitutionId::new("sozialamt-zuerich"),
+            client: Personal::new(ClientDetails {
+                name: "Anna Muster".into(),
+                contact: Some("8004 Zürich".into()),
+            }),
+            profile: Profile {
+                age: 41,
+                gender: Gender::Female,
+                team: TeamId::new("zuerich-west"),
+                problem_areas: [
+                    ProblemArea::Health,
+                    ProblemArea::Finances,
+                    ProblemArea::LabourMarket,
+                ]
+                .into(),
+                market: MarketProximity::Near,
+                employment_months: 0,
+                single_parent: false,
+                self_employed: false,
+                graduate: false,
+                motivated: true,
+                integration_realistic: true,
+            },
+        },
+    );
+    // A team before consent is refused: nothing is shared without it.
+    office.step(
+        1,
+        &coordinator,
+        CaseCommand::FormTeam {
+            coordinator: UserId::new("k.meier"),
+            coordinator_institution: InstitutionId::new("iiz-zuerich"),
+            members: vec![],
+        },
+    );
+    office.step(
+        2,
+        &client,
+        CaseCommand::SignConsent {
+            signatory: Signatory::Client,
+            scope: ConsentScope {
+                institutions: [
+                    "iiz-zuerich",
+                    "rav-zuerich",
+                    "iv-zuerich",
+                    "sozialamt-zuerich",
+                    "schuldenberatung-zh",
+                ]
+                .into_iter()
+                .map(InstitutionId::new)
+                .collect(),
+                data: [
+                    DataCategory::ProcessFacts,
+                    DataCategory::SituationReport,
+                    DataCategory::Debts,
+                ]
+                .into(),
+                medical_release: Personal::new(vec!["Dr. med. B. Frei, Hausärztin".into()]),
+            },
+        },
+    );
+    office.step(
+        7,
+        &coordinator,
+        CaseCommand::FormTeam {
+            coordinator: UserId::new("k.meier"),
+            coordinator_institution: InstitutionId::new("iiz-zuerich"),
+            members: vec![
+                member("r.huber", "rav-zuerich", TeamFunction::Specialist),
+                member("m.iten", "iv-zuerich", TeamFunction::Specialist),
+                member(
+                    "j.schmidt",
+                    "sozialamt-zuerich",
+                    TeamFunction::SocialWelfareCaseManager,
+                ),
+            ],
+        },
+    );
+    office.step(21, &specialist, CaseCommand::AssessSituation {
+        report: Personal::new(SituationReport {
+            summary: "On social welfare since 2023; debts of about CHF 18,000; back pain limits heavy work".into(),
+            resources: vec!["commercial apprenticeship".into(), "good German".into()],
+            obstacles: vec!["debts".into(), "health".into(), "three years without work".into()],
+            client_view: "wants part-time office work".into(),
+        }),
+        outcome: AssessmentOutcome::RoundTable,
+    });
+    office.step(
+        35,
+        &coordinator,
+        CaseCommand::AgreePlan {
+            plan: Plan {
+                goals: vec![Goal {
+                    id: GoalId::new("G1"),
+                    text: Personal::new("Part-time office job (50 %) by autumn".into()),
+                }],
+                measures: vec![
+                    Measure {
+                        id: MeasureId::new("M1"),
+                        goal: GoalId::new("G1"),
+                        text: Personal::new(
+                            "Debt counselling: overview of creditors, budget".into(),
+                        ),
+                        responsible: InstitutionId::new("sozialamt-zuerich"),
+                        deadline: on(95),
+                    },
+                    Measure {
+                        id: MeasureId::new("M2"),
+                        goal: GoalId::new("G1"),
+                        text: Personal::new("Medical assessment of work capacity".into()),
+                        responsible: InstitutionId::new("iv-zuerich"),
+                        deadline: on(80),
+                    },
+                    Measure {
+                        id: MeasureId::new("M3"),
+                        goal: GoalId::new("G1"),
+                        text: Personal::new("Job coaching and applications".into()),
+                        responsible: InstitutionId::new("rav-zuerich"),
+                        deadline: on(180),
+                    },
+                ],
+                review_every_days: Some(45),
+                signed_by_client: true,
+            },
+        },
+    );
+    office.step(
+        36,
+        &caseworker,
+        CaseCommand::IssueVoucher {
+            voucher: voucher.clone(),
+            service: ServiceId::new(DEBT_COUNSELLING),
+            provider: ProviderId::new("schuldenberatung-zh"),
+        },
+    );
+    office.step(
+        44,
+        &provider,
+        CaseCommand::RecordFeedback {
+            voucher: voucher.clone(),
+            kind: FeedbackKind::First,
+            facts: FeedbackFacts {
+                appointment_on: Some(on(47)),
+                attending: None,
+                outcome: None,
+            },
+            content: None,
+        },
+    );
+    office.step(
+        47,
+        &provider,
+        CaseCommand::RedeemVoucher {
+            voucher: voucher.clone(),
+        },
+    );
+    office.step(
+        50,
+        &provider,
+        CaseCommand::ClassifyNeedGroup {
+            voucher: voucher.clone(),
+            need_group: 2,
+        },
+    );
+    office.step(
+        50,
+        &provider,
+        CaseCommand::RecordServiceHours {
+            voucher: voucher.clone(),
+            module: 1,
+            individual_minutes: 60,
+            group_sessions: 0,
+        },
+    );
+    office.step(
+        82,
+        &coordinator,
+        CaseCommand::HoldReview {
+            completed_measures: vec![MeasureId::new("M2")],
+            notes: Personal::new("Work capacity 50 % confirmed; applications start".into()),
+        },
+    );
+    // The provider's interim feedback was due 42 days after the start: it comes late.
+    office.step(
+        95,
+        &provider,
+        CaseCommand::RecordFeedback {
+            voucher: voucher.clone(),
+            kind: FeedbackKind::Interim,
+            facts: FeedbackFacts {
+                appointment_on: None,
+                attending: Some(true),
+                outcome: None,
+            },
+            content: None,
+        },
+    );
+    office.step(
+        120,
+        &provider,
+        CaseCommand::StartServiceStage {
+            voucher: voucher.clone(),
+            stage: 2,
+        },
+    );
+    office.step(
+        127,
+        &coordinator,
+        CaseCommand::HoldReview {
+            completed_measures: vec![MeasureId::new("M1")],
+            notes: Personal::new("Payment plan agreed with creditors".into()),
+        },
+    );
+    office.step(
+        170,
+        &coordinator,
+        CaseCommand::HoldReview {
+            completed_measures: vec![MeasureId::new("M3")],
+            notes: Personal::new("Contract signed: 50 % back office from 1 August".into()),
+        },
+    );
+    office.step(
+        229,
+        &provider,
+        CaseCommand::RecordFeedback {
+            voucher: voucher.clone(),
+            kind: FeedbackKind::Final,
+            facts: FeedbackFacts {
+                appointment_on: None,
+                attending: Some(true),
+                outcome: Some(ServiceOutcome::Completed),
+            },
+            content: None,
+        },
+    );
+    office.step(
+        235,
+        &coordinator,
+        CaseCommand::CloseCase {
+            reason: ClosureReason::Employment,
+        },
+    );
+    // Closed: nothing but erasure follows.
+    office.step(
+        236,
+        &caseworker,
+        CaseCommand::IssueVoucher {
+            voucher: VoucherId::new("GS-2026-0099"),
+            service: ServiceId::new(CHILDCARE),
+            provider: ProviderId::new("kita-zh"),
+        },
+    );
+    office.step(236, &coordinator, CaseCommand::EraseCase);
+
+    let violations = invariants::check(&office.history);
+    println!(
+        "\n{} events recorded; invariant violations: {}",
+        office.history.len(),
+        violations.len()
+    );
+    let replayed = fold::<CaseProcess, _>(&office.history);
+    println!("replay equals live state: {}", replayed == office.state);
+}
+
+fn office_day(start: DateTime<Utc>, day: i64) -> NaiveDate {
+    (start + Duration::days(day)).date_naive()
+}
