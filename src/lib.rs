@@ -18,3 +18,8 @@
 
 /// The domain: decide/evolve contract, case process, policy, deadlines.
 pub use casework_core as core;
+
+/// The README's code blocks, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
