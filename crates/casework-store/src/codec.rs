@@ -1,0 +1,181 @@
+//! Domain events to and from stored payloads, with schema evolution by upcasting on read.
+//!
+//! Every event type has a schema version. When a payload's shape changes, its version goes
+//! up and an upcaster is registered for (type, old version) that turns the old JSON into
+//! the next version's JSON. On read, stored payloads are upcast step by step to the
+//! current version; the stored bytes (and so the hash chain) never change.
+
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use casework_core::CaseEvent;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::StoreError;
+use crate::types::{Metadata, NewEvent, RecordedEvent};
+
+/// A domain event type the store can persist.
+pub trait StoredEvent: Serialize + DeserializeOwned {
+    /// The type name written into the envelope.
+    fn event_type(&self) -> &'static str;
+    /// The current schema version of a type; `None` for a type this code does not know.
+    fn current_schema_version(event_type: &str) -> Option<u16>;
+    /// When the event happened in the world.
+    fn effective_at(&self) -> DateTime<Utc>;
+}
+
+impl StoredEvent for CaseEvent {
+    fn event_type(&self) -> &'static str {
+        CaseEvent::event_type(self)
+    }
+
+    fn current_schema_version(event_type: &str) -> Option<u16> {
+        CaseEvent::TYPES
+            .contains(&event_type)
+            .then(|| CaseEvent::current_schema_version(event_type))
+    }
+
+    fn effective_at(&self) -> DateTime<Utc> {
+        self.at()
+    }
+}
+
+/// Turns the JSON of one schema version into the JSON of the next.
+pub type Upcast = fn(Value) -> Result<Value, String>;
+
+/// Encodes domain events into [`NewEvent`]s and decodes [`RecordedEvent`]s, upcasting old
+/// schema versions.
+pub struct Codec<E> {
+    upcasters: BTreeMap<(String, u16), Upcast>,
+    _event: PhantomData<fn() -> E>,
+}
+
+impl<E> Default for Codec<E> {
+    fn default() -> Self {
+        Codec {
+            upcasters: BTreeMap::new(),
+            _event: PhantomData,
+        }
+    }
+}
+
+impl<E: StoredEvent> Codec<E> {
+    /// A codec with no upcasters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers the upcaster from `from_version` to `from_version + 1` of `event_type`.
+    pub fn with_upcaster(mut self, event_type: &str, from_version: u16, upcast: Upcast) -> Self {
+        self.upcasters
+            .insert((event_type.to_owned(), from_version), upcast);
+        self
+    }
+
+    /// Encodes an event at its current schema version.
+    pub fn encode(&self, event: &E, metadata: Metadata) -> Result<NewEvent, StoreError> {
+        let event_type = event.event_type();
+        let version = E::current_schema_version(event_type).unwrap_or(1);
+        let payload =
+            serde_json::to_vec(event).map_err(|e| StoreError::Serialization(e.to_string()))?;
+        Ok(
+            NewEvent::new(event_type, version, event.effective_at(), payload)
+                .with_metadata(metadata),
+        )
+    }
+
+    /// Decodes a stored event, upcasting it to the current schema version.
+    pub fn decode(&self, recorded: &RecordedEvent) -> Result<E, StoreError> {
+        let current = E::current_schema_version(&recorded.event_type).ok_or_else(|| {
+            StoreError::UnknownEventType {
+                event_type: recorded.event_type.clone(),
+                stream: recorded.stream.clone(),
+                version: recorded.version,
+            }
+        })?;
+        let unsupported = || StoreError::UnsupportedSchemaVersion {
+            event_type: recorded.event_type.clone(),
+            from: recorded.schema_version,
+            current,
+        };
+        let not_matching = |e: serde_json::Error| {
+            StoreError::Serialization(format!(
+                "{} v{} in stream {} at version {}: {e}",
+                recorded.event_type, recorded.schema_version, recorded.stream, recorded.version
+            ))
+        };
+        if recorded.schema_version == current {
+            // the common path: straight from bytes, no intermediate tree
+            return serde_json::from_slice(&recorded.payload).map_err(|e| {
+                if e.is_syntax() || e.is_eof() {
+                    corrupt(recorded, format!("payload is not JSON: {e}"))
+                } else {
+                    not_matching(e)
+                }
+            });
+        }
+        if recorded.schema_version > current {
+            return Err(unsupported());
+        }
+        let mut value: Value = serde_json::from_slice(&recorded.payload)
+            .map_err(|e| corrupt(recorded, format!("payload is not JSON: {e}")))?;
+        for from in recorded.schema_version..current {
+            let upcast = self
+                .upcasters
+                .get(&(recorded.event_type.clone(), from))
+                .ok_or_else(unsupported)?;
+            value = upcast(value).map_err(|e| {
+                StoreError::Serialization(format!(
+                    "upcasting {} from v{from}: {e}",
+                    recorded.event_type
+                ))
+            })?;
+        }
+        serde_json::from_value(value).map_err(not_matching)
+    }
+}
+
+fn corrupt(recorded: &RecordedEvent, detail: String) -> StoreError {
+    StoreError::Corruption {
+        stream: recorded.stream.clone(),
+        version: recorded.version,
+        detail,
+    }
+}
+
+/// The codec of the case process with every upcaster of its history.
+pub fn case_codec() -> Codec<CaseEvent> {
+    Codec::new().with_upcaster("VoucherIssued", 1, voucher_issued_v1_to_v2)
+}
+
+/// `VoucherIssued` v1 (until casework 0.1 drafts) named the provider only as free text,
+/// `provider_name`; v2 carries a `provider` id. The id is derived from the name the way
+/// deployments registered providers (lowercase, runs of non-alphanumerics as one `-`); a
+/// voucher without a name gets the provider `unassigned`.
+pub fn voucher_issued_v1_to_v2(mut v: Value) -> Result<Value, String> {
+    let obj = v
+        .as_object_mut()
+        .ok_or_else(|| "VoucherIssued v1 is not a JSON object".to_owned())?;
+    let name = obj.remove("provider_name");
+    let id = match name.as_ref().and_then(Value::as_str) {
+        Some(name) if !name.trim().is_empty() => slug(name),
+        _ => "unassigned".to_owned(),
+    };
+    obj.insert("provider".to_owned(), Value::String(id));
+    Ok(v)
+}
+
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}

@@ -1,0 +1,952 @@
+//! The conformance suite: one public function per property of the [`EventStore`]
+//! contract, generic over any backend. Each function takes a factory that makes a fresh,
+//! empty store, and panics (like a test) when the property does not hold.
+//!
+//! A backend runs all of them with one line in its tests:
+//!
+//! ```
+//! use casework_store::MemoryStore;
+//! // in a backend's tests/conformance.rs: one #[test] per property
+//! casework_store::conformance_tests!(MemoryStore::new);
+//! # fn main() {}
+//! ```
+//!
+//! The suite is test code: it panics with a message where a property fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use casework_core::{
+    Actor, CaseCommand, CaseEvent, CaseId, CaseProcess, ClientDetails, Context, Gender,
+    InstitutionId, MarketProximity, Personal, Policy, ProblemArea, Profile, Role, Signatory,
+    TeamId,
+};
+use chrono::{DateTime, TimeZone, Utc};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use uuid::Uuid;
+
+use crate::codec::case_codec;
+use crate::error::StoreError;
+use crate::hash::{verify_chain, Hash};
+use crate::repository::{AsOf, Repository};
+use crate::store::EventStore;
+use crate::subscription::CatchUp;
+use crate::types::{ExpectedVersion, Metadata, NewEvent, StreamId};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+fn sid(s: &str) -> StreamId {
+    StreamId::new(s).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A plain test event with a ~300-byte JSON payload that names its stream and number.
+pub fn sample_event(stream: &str, n: u64) -> NewEvent {
+    let payload = format!(
+        r#"{{"stream":"{stream}","n":{n},"note":"{}"}}"#,
+        "x".repeat(260)
+    );
+    NewEvent::new(
+        "Noted",
+        1,
+        t0() + chrono::Duration::minutes(n as i64),
+        payload.into_bytes(),
+    )
+}
+
+fn events(stream: &str, from: u64, count: u64) -> Vec<NewEvent> {
+    (from..from + count)
+        .map(|n| sample_event(stream, n))
+        .collect()
+}
+
+fn conflict(r: Result<crate::AppendOutcome, StoreError>) -> (ExpectedVersion, Option<u64>) {
+    match r {
+        Err(StoreError::Conflict {
+            expected, actual, ..
+        }) => (expected, actual),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+/// `Any` appends whether or not the stream exists.
+pub fn expected_any<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let s = sid("any");
+    let a = store
+        .append(&s, ExpectedVersion::Any, events("any", 1, 1))
+        .unwrap();
+    let b = store
+        .append(&s, ExpectedVersion::Any, events("any", 2, 2))
+        .unwrap();
+    assert_eq!((a.first_version, a.last_version), (1, 1));
+    assert_eq!((b.first_version, b.last_version), (2, 3));
+    assert_eq!(store.stream_version(&s).unwrap(), Some(3));
+}
+
+/// `NoStream` (and `Exact(0)`) appends only to a stream that does not exist.
+pub fn expected_no_stream<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let s = sid("fresh");
+    store
+        .append(&s, ExpectedVersion::NoStream, events("fresh", 1, 1))
+        .unwrap();
+    assert_eq!(
+        conflict(store.append(&s, ExpectedVersion::NoStream, events("fresh", 2, 1))),
+        (ExpectedVersion::NoStream, Some(1))
+    );
+    assert_eq!(
+        conflict(store.append(&s, ExpectedVersion::Exact(0), events("fresh", 2, 1))),
+        (ExpectedVersion::Exact(0), Some(1))
+    );
+    let other = sid("fresh-2");
+    store
+        .append(&other, ExpectedVersion::Exact(0), events("fresh-2", 1, 1))
+        .unwrap();
+    assert_eq!(
+        store.head_position().unwrap(),
+        2,
+        "the conflicts wrote nothing"
+    );
+}
+
+/// `StreamExists` appends only to an existing stream.
+pub fn expected_stream_exists<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let s = sid("exists");
+    assert_eq!(
+        conflict(store.append(&s, ExpectedVersion::StreamExists, events("exists", 1, 1))),
+        (ExpectedVersion::StreamExists, None)
+    );
+    assert_eq!(store.stream_version(&s).unwrap(), None);
+    store
+        .append(&s, ExpectedVersion::Any, events("exists", 1, 1))
+        .unwrap();
+    store
+        .append(&s, ExpectedVersion::StreamExists, events("exists", 2, 1))
+        .unwrap();
+    assert_eq!(store.stream_version(&s).unwrap(), Some(2));
+}
+
+/// `Exact(v)` appends only when the stream's last version is `v`.
+pub fn expected_exact<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let s = sid("exact");
+    assert_eq!(
+        conflict(store.append(&s, ExpectedVersion::Exact(1), events("exact", 1, 1))),
+        (ExpectedVersion::Exact(1), None)
+    );
+    store
+        .append(&s, ExpectedVersion::NoStream, events("exact", 1, 2))
+        .unwrap();
+    assert_eq!(
+        conflict(store.append(&s, ExpectedVersion::Exact(1), events("exact", 3, 1))),
+        (ExpectedVersion::Exact(1), Some(2))
+    );
+    assert_eq!(
+        conflict(store.append(&s, ExpectedVersion::Exact(3), events("exact", 3, 1))),
+        (ExpectedVersion::Exact(3), Some(2))
+    );
+    let out = store
+        .append(&s, ExpectedVersion::Exact(2), events("exact", 3, 1))
+        .unwrap();
+    assert_eq!(out.last_version, 3);
+    assert_eq!(store.read_stream_all(&s).unwrap().len(), 3);
+}
+
+/// An append of several events is atomic and contiguous; a failed one writes nothing.
+pub fn atomic_multi_event_append<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let (a, b) = (sid("a"), sid("b"));
+    store
+        .append(&a, ExpectedVersion::Any, events("a", 1, 3))
+        .unwrap();
+    let out = store
+        .append(&b, ExpectedVersion::Any, events("b", 1, 5))
+        .unwrap();
+    assert_eq!(
+        out,
+        crate::AppendOutcome {
+            first_version: 1,
+            last_version: 5,
+            first_position: 4,
+            last_position: 8
+        }
+    );
+    let read = store.read_stream_all(&b).unwrap();
+    assert_eq!(
+        read.iter().map(|e| e.version).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5]
+    );
+    assert_eq!(
+        read.iter().map(|e| e.position).collect::<Vec<_>>(),
+        vec![4, 5, 6, 7, 8]
+    );
+    assert!(
+        read.iter().all(|e| e.recorded_at == read[0].recorded_at),
+        "one append, one recorded-at"
+    );
+    // a conflicting multi-event append writes none of its events
+    let _ = conflict(store.append(&b, ExpectedVersion::Exact(4), events("b", 6, 3)));
+    assert_eq!(store.head_position().unwrap(), 8);
+    assert_eq!(store.stream_version(&b).unwrap(), Some(5));
+}
+
+/// An empty append is the typed error `EmptyAppend` and writes nothing.
+pub fn empty_append_is_rejected<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let s = sid("empty");
+    assert_eq!(
+        store.append(&s, ExpectedVersion::Any, vec![]),
+        Err(StoreError::EmptyAppend)
+    );
+    assert_eq!(store.stream_version(&s).unwrap(), None);
+    assert!(store.list_streams().unwrap().is_empty());
+}
+
+/// Too many events or an oversize event is `LimitExceeded` and writes nothing.
+pub fn limits_are_enforced<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let s = sid("limits");
+    let many = events("limits", 1, 1001);
+    assert!(matches!(
+        store.append(&s, ExpectedVersion::Any, many),
+        Err(StoreError::LimitExceeded {
+            what: "events in one append",
+            max: 1000,
+            actual: 1001
+        })
+    ));
+    let mut big = events("limits", 1, 2);
+    big[1].payload = vec![b' '; (1 << 20) + 1];
+    assert!(matches!(
+        store.append(&s, ExpectedVersion::Any, big),
+        Err(StoreError::LimitExceeded {
+            what: "event payload bytes",
+            ..
+        })
+    ));
+    assert_eq!(store.head_position().unwrap(), 0);
+    assert_eq!(store.stream_version(&s).unwrap(), None);
+}
+
+/// Reads honour `from` and `limit`; a missing stream reads empty; streams are listed.
+pub fn reads_page_and_list<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    for (i, name) in ["p-1", "p-2", "p-3"].iter().enumerate() {
+        store
+            .append(
+                &sid(name),
+                ExpectedVersion::Any,
+                events(name, 1, i as u64 + 2),
+            )
+            .unwrap();
+    }
+    let s = sid("p-3");
+    let page = store.read_stream(&s, 2, 2).unwrap();
+    assert_eq!(
+        page.iter().map(|e| e.version).collect::<Vec<_>>(),
+        vec![2, 3]
+    );
+    assert!(store.read_stream(&s, 5, 10).unwrap().is_empty());
+    assert!(store.read_stream(&sid("nope"), 1, 10).unwrap().is_empty());
+    let all = store.read_all(4, 3).unwrap();
+    assert_eq!(
+        all.iter().map(|e| e.position).collect::<Vec<_>>(),
+        vec![4, 5, 6]
+    );
+    assert_eq!(store.read_all(1, 100).unwrap().len(), 9);
+    assert!(store.read_all(10, 100).unwrap().is_empty());
+    assert_eq!(store.head_position().unwrap(), 9);
+    assert_eq!(
+        store.list_streams().unwrap(),
+        vec![sid("p-1"), sid("p-2"), sid("p-3")]
+    );
+}
+
+/// The envelope round-trips: ids, type, schema version, timestamps (to the microsecond),
+/// metadata and payload bytes; the hash chains from `Hash::ZERO`.
+pub fn envelope_round_trips<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let s = sid("envelope");
+    let id = Uuid::now_v7();
+    let meta = Metadata {
+        actor: Some("k.meier/coordinator@iiz".into()),
+        correlation_id: Some(Uuid::now_v7()),
+        causation_id: Some(Uuid::now_v7()),
+    };
+    let effective = Utc
+        .timestamp_opt(1_767_000_000, 123_456_789)
+        .single()
+        .unwrap_or_default();
+    let mut e = NewEvent::new(
+        "VoucherIssued",
+        2,
+        effective,
+        br#"{"a":"\u00e4 \"q\""}"#.to_vec(),
+    )
+    .with_metadata(meta.clone());
+    e.event_id = id;
+    store
+        .append(
+            &s,
+            ExpectedVersion::NoStream,
+            vec![e, sample_event("envelope", 2)],
+        )
+        .unwrap();
+    let read = store.read_stream_all(&s).unwrap();
+    let r = &read[0];
+    assert_eq!(
+        (r.event_id, r.event_type.as_str(), r.schema_version),
+        (id, "VoucherIssued", 2)
+    );
+    assert_eq!(
+        r.effective_at.timestamp_micros(),
+        effective.timestamp_micros()
+    );
+    assert_eq!(
+        r.effective_at.timestamp_subsec_nanos() % 1000,
+        0,
+        "truncated to microseconds"
+    );
+    assert_eq!(r.metadata, meta);
+    assert_eq!(r.payload, br#"{"a":"\u00e4 \"q\""}"#.to_vec());
+    assert_eq!(read[1].metadata, Metadata::default());
+    assert_eq!(verify_chain(&s, &read), Ok(read[1].hash));
+    assert_ne!(read[0].hash, Hash::ZERO);
+    assert_eq!(
+        store.read_all(1, 10).unwrap(),
+        read,
+        "read_all returns the same envelopes"
+    );
+}
+
+/// Concurrent writers on different streams: the global log is gapless, each stream's
+/// versions are contiguous, nothing is lost.
+pub fn gapless_global_order_under_concurrent_writers<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let (threads, appends, per_append) = (8u64, 25u64, 2u64);
+    let barrier = Barrier::new(threads as usize);
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let (store, barrier) = (&store, &barrier);
+            scope.spawn(move || {
+                let name = format!("writer-{t}");
+                let s = sid(&name);
+                barrier.wait();
+                for a in 0..appends {
+                    store
+                        .append(
+                            &s,
+                            ExpectedVersion::Exact(a * per_append),
+                            events(&name, a * per_append + 1, per_append),
+                        )
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let total = threads * appends * per_append;
+    let all = store.read_all(1, total as usize + 10).unwrap();
+    assert_eq!(
+        all.iter().map(|e| e.position).collect::<Vec<_>>(),
+        (1..=total).collect::<Vec<_>>()
+    );
+    let mut last: BTreeMap<StreamId, u64> = BTreeMap::new();
+    for e in &all {
+        let v = last.entry(e.stream.clone()).or_default();
+        assert_eq!(
+            e.version,
+            *v + 1,
+            "versions of {} in global order",
+            e.stream
+        );
+        *v = e.version;
+    }
+    assert!(last.values().all(|&v| v == appends * per_append));
+    assert!(store.verify_all().unwrap().is_empty());
+}
+
+/// N threads append at the same expected version, round after round: exactly one wins
+/// each version, the losers get `Conflict` and write nothing.
+pub fn one_winner_per_version<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let s = sid("contended");
+    let (threads, rounds) = (8usize, 20u64);
+    for round in 0..rounds {
+        let barrier = Barrier::new(threads);
+        let wins: Vec<bool> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let (store, barrier, s) = (&store, &barrier, &s);
+                    scope.spawn(move || {
+                        barrier.wait();
+                        let expected = if round == 0 {
+                            ExpectedVersion::NoStream
+                        } else {
+                            ExpectedVersion::Exact(round)
+                        };
+                        match store.append(
+                            s,
+                            expected,
+                            vec![sample_event(&format!("t{t}"), round + 1)],
+                        ) {
+                            Ok(_) => true,
+                            Err(StoreError::Conflict { .. }) => false,
+                            Err(e) => panic!("unexpected error {e}"),
+                        }
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or(false))
+                .collect()
+        });
+        assert_eq!(
+            wins.iter().filter(|w| **w).count(),
+            1,
+            "round {round}: exactly one winner"
+        );
+    }
+    assert_eq!(store.stream_version(&s).unwrap(), Some(rounds));
+    assert_eq!(store.head_position().unwrap(), rounds);
+}
+
+/// A subscriber running while writers append receives every event exactly once, in
+/// position order; a new subscription resuming from its checkpoint gets only the rest.
+pub fn subscription_misses_and_duplicates_nothing<S: EventStore + 'static>(
+    new_store: impl Fn() -> S,
+) {
+    let store = Arc::new(new_store());
+    let total = 4 * 50u64;
+    let subscriber = {
+        let store = Arc::clone(&store);
+        std::thread::spawn(move || {
+            let mut sub = CatchUp::new(&*store, 0).with_batch(7);
+            let mut seen = Vec::new();
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            while (seen.len() as u64) < total && std::time::Instant::now() < deadline {
+                for e in sub.wait(Duration::from_millis(200)).unwrap() {
+                    seen.push(e.position);
+                }
+            }
+            seen
+        })
+    };
+    std::thread::scope(|scope| {
+        for w in 0..4 {
+            let store = &store;
+            scope.spawn(move || {
+                let name = format!("sub-{w}");
+                for n in 1..=50 {
+                    store
+                        .append(
+                            &sid(&name),
+                            ExpectedVersion::Any,
+                            vec![sample_event(&name, n)],
+                        )
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let seen = subscriber.join().unwrap_or_default();
+    assert_eq!(seen, (1..=total).collect::<Vec<_>>());
+    // resume from a checkpoint: only what came after
+    store
+        .append(&sid("late"), ExpectedVersion::Any, events("late", 1, 3))
+        .unwrap();
+    let mut resumed = CatchUp::new(&*store, total);
+    let rest: Vec<_> = resumed.poll().unwrap().iter().map(|e| e.position).collect();
+    assert_eq!(rest, vec![total + 1, total + 2, total + 3]);
+    assert!(resumed.poll().unwrap().is_empty());
+    assert_eq!(resumed.checkpoint(), total + 3);
+}
+
+fn case_commands() -> (CaseId, Vec<CaseCommand>) {
+    let case = CaseId(Uuid::from_u128(42));
+    let register = CaseCommand::RegisterCase {
+        case_id: case,
+        referrer: InstitutionId::new("sozialamt"),
+        client: Personal::new(ClientDetails {
+            name: "Test Client".into(),
+            contact: None,
+        }),
+        profile: Profile {
+            age: 30,
+            gender: Gender::Female,
+            team: TeamId::new("t1"),
+            problem_areas: [ProblemArea::Health, ProblemArea::Finances].into(),
+            market: MarketProximity::Near,
+            employment_months: 0,
+            single_parent: false,
+            self_employed: false,
+            graduate: false,
+            motivated: true,
+            integration_realistic: true,
+        },
+    };
+    let consent = CaseCommand::SignConsent {
+        signatory: Signatory::Client,
+        scope: Default::default(),
+    };
+    (case, vec![register, consent])
+}
+
+/// The repository reads a case *as of* a global position, an effective time and a
+/// recorded time.
+pub fn as_of_reads<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let policy = Policy::default();
+    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+    let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
+    let (case, cmds) = case_commands();
+    let stream = StreamId::for_case(case);
+    // filler in another stream so positions differ from versions
+    store
+        .append(&sid("other"), ExpectedVersion::Any, events("other", 1, 2))
+        .unwrap();
+    let day = |d: i64| t0() + chrono::Duration::days(d);
+    let first = repo
+        .execute(
+            &stream,
+            &cmds[0],
+            &Context::new(day(0), &coordinator, &policy),
+            Metadata::default(),
+        )
+        .unwrap();
+    let second = repo
+        .execute(
+            &stream,
+            &cmds[1],
+            &Context::new(day(5), &coordinator, &policy),
+            Metadata::default(),
+        )
+        .unwrap();
+    let p1 = first.outcome.map(|o| o.last_position).unwrap_or_default();
+    let p2 = second.outcome.map(|o| o.last_position).unwrap_or_default();
+    assert_eq!((p1, p2), (3, 4));
+    let phase = |as_of| repo.load_as_of(&stream, as_of).unwrap().state.phase_name();
+    use casework_core::PhaseName::{Consented, Registered, Unregistered};
+    assert_eq!(phase(AsOf::Position(2)), Unregistered);
+    assert_eq!(phase(AsOf::Position(3)), Registered);
+    assert_eq!(phase(AsOf::Position(4)), Consented);
+    assert_eq!(phase(AsOf::Effective(day(4))), Registered);
+    assert_eq!(phase(AsOf::Effective(day(5))), Consented);
+    let recorded = store.read_stream_all(&stream).unwrap();
+    assert_eq!(phase(AsOf::Recorded(recorded[0].recorded_at)), Registered);
+    assert_eq!(
+        repo.load_as_of(&stream, AsOf::Position(3)).unwrap().version,
+        Some(1)
+    );
+    assert_eq!(repo.load(&stream).unwrap().state, second.state);
+}
+
+/// The repository retries a decision after a conflict and records the actor.
+pub fn repository_retries_conflicts<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let policy = Policy::default();
+    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+    let client = Actor::new("client", Role::Client, "client");
+    let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
+    let (case, cmds) = case_commands();
+    let stream = StreamId::for_case(case);
+    let ctx = Context::new(t0(), &coordinator, &policy);
+    repo.execute(&stream, &cmds[0], &ctx, Metadata::default())
+        .unwrap();
+    // eight clients sign concurrently: each decision conflicts at most a few times and
+    // every signature lands exactly once
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            let (store, stream, cmd, policy, client) =
+                (&store, &stream, &cmds[1], &policy, &client);
+            scope.spawn(move || {
+                let ctx = Context::new(t0(), client, policy);
+                let repo =
+                    Repository::<CaseProcess, _>::new(store, case_codec()).with_max_attempts(50);
+                repo.execute(stream, cmd, &ctx, Metadata::default())
+                    .unwrap();
+            });
+        }
+    });
+    let recorded = store.read_stream_all(&stream).unwrap();
+    assert_eq!(recorded.len(), 9);
+    assert_eq!(
+        recorded[0].metadata.actor.as_deref(),
+        Some("k.meier/coordinator@iiz")
+    );
+    assert_eq!(
+        recorded[1].metadata.actor.as_deref(),
+        Some("client/client@client")
+    );
+    // a rejected command writes nothing
+    let err = repo.execute(&stream, &cmds[0], &ctx, Metadata::default());
+    assert!(matches!(
+        err,
+        Err(crate::RepoError::Rejected(
+            casework_core::CaseError::AlreadyRegistered(_)
+        ))
+    ));
+    assert_eq!(store.stream_version(&stream).unwrap(), Some(9));
+}
+
+/// Verification finds an edited payload, a reordered event and a deleted event, and
+/// names the version where the chain breaks.
+pub fn chain_detects_edit_reorder_delete<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let s = sid("chain");
+    store
+        .append(&s, ExpectedVersion::Any, events("chain", 1, 5))
+        .unwrap();
+    let good = store.read_stream_all(&s).unwrap();
+    assert!(verify_chain(&s, &good).is_ok());
+    assert_eq!(store.verify_stream(&s).unwrap(), Ok(()));
+
+    let mut edited = good.clone();
+    edited[2].payload = br#"{"n":3,"note":"altered"}"#.to_vec();
+    assert_eq!(verify_chain(&s, &edited).map_err(|b| b.version), Err(3));
+
+    let mut edited_meta = good.clone();
+    edited_meta[1].metadata.actor = Some("someone-else".into());
+    assert_eq!(
+        verify_chain(&s, &edited_meta).map_err(|b| b.version),
+        Err(2)
+    );
+
+    let mut reordered = good.clone();
+    reordered.swap(1, 2);
+    assert_eq!(verify_chain(&s, &reordered).map_err(|b| b.version), Err(2));
+
+    let mut relabelled = reordered.clone();
+    relabelled[1].version = 2;
+    relabelled[2].version = 3;
+    assert_eq!(
+        verify_chain(&s, &relabelled).map_err(|b| b.version),
+        Err(2),
+        "renumbering does not hide a reorder"
+    );
+
+    let mut deleted = good.clone();
+    deleted.remove(3);
+    assert_eq!(verify_chain(&s, &deleted).map_err(|b| b.version), Err(4));
+
+    let mut truncated_head = good;
+    truncated_head.remove(0);
+    assert_eq!(
+        verify_chain(&s, &truncated_head).map_err(|b| b.version),
+        Err(1)
+    );
+}
+
+/// A stored `VoucherIssued` of schema version 1 is upcast on read.
+pub fn upcasting_on_read<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let s = sid("upcast");
+    let v1 = br#"{"type":"VoucherIssued","at":"2019-03-04T08:00:00Z","voucher":"GS-2019-0815","service":"debt-counselling","provider_name":"Schuldnerberatung Caritas Aachen"}"#;
+    store
+        .append(
+            &s,
+            ExpectedVersion::Any,
+            vec![NewEvent::new("VoucherIssued", 1, t0(), v1.to_vec())],
+        )
+        .unwrap();
+    let recorded = store.read_stream_all(&s).unwrap();
+    assert_eq!(
+        recorded[0].schema_version, 1,
+        "stored bytes keep their version"
+    );
+    match case_codec().decode(&recorded[0]).unwrap() {
+        CaseEvent::VoucherIssued {
+            provider, voucher, ..
+        } => {
+            assert_eq!(provider.as_str(), "schuldnerberatung-caritas-aachen");
+            assert_eq!(voucher.as_str(), "GS-2019-0815");
+        }
+        other => panic!("decoded {other:?}"),
+    }
+    assert!(verify_chain(&s, &recorded).is_ok());
+}
+
+/// Bad stored input is a typed error, never a panic: unknown type, payload that is not
+/// JSON, JSON of the wrong shape, a newer schema version, an old version with no upcaster.
+pub fn bad_input_is_a_typed_error<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let s = sid("bad");
+    let raw = |t: &str, v: u16, p: &[u8]| NewEvent::new(t, v, t0(), p.to_vec());
+    store
+        .append(
+            &s,
+            ExpectedVersion::Any,
+            vec![
+                raw("CaseTeleported", 1, b"{}"),
+                raw("CaseClosed", 1, b"{not json"),
+                raw(
+                    "CaseClosed",
+                    1,
+                    br#"{"type":"CaseClosed","at":"yesterday","reason":"other"}"#,
+                ),
+                raw("CaseClosed", 9, br#"{"type":"CaseClosed"}"#),
+                raw("CaseClosed", 0, br#"{"type":"CaseClosed"}"#),
+            ],
+        )
+        .unwrap();
+    let r = store.read_stream_all(&s).unwrap();
+    let codec = case_codec();
+    assert!(matches!(
+        codec.decode(&r[0]),
+        Err(StoreError::UnknownEventType { version: 1, .. })
+    ));
+    assert!(matches!(
+        codec.decode(&r[1]),
+        Err(StoreError::Corruption { version: 2, .. })
+    ));
+    assert!(matches!(
+        codec.decode(&r[2]),
+        Err(StoreError::Serialization(_))
+    ));
+    assert!(matches!(
+        codec.decode(&r[3]),
+        Err(StoreError::UnsupportedSchemaVersion {
+            from: 9,
+            current: 1,
+            ..
+        })
+    ));
+    assert!(matches!(
+        codec.decode(&r[4]),
+        Err(StoreError::UnsupportedSchemaVersion {
+            from: 0,
+            current: 1,
+            ..
+        })
+    ));
+    assert!(matches!(
+        StreamId::new(""),
+        Err(StoreError::InvalidStreamId(_))
+    ));
+    assert!(matches!(
+        StreamId::new("a\nb"),
+        Err(StoreError::InvalidStreamId(_))
+    ));
+    assert!(matches!(
+        StreamId::new("x".repeat(201)),
+        Err(StoreError::InvalidStreamId(_))
+    ));
+}
+
+/// An operation of the model test.
+#[derive(Debug, Clone)]
+pub enum ModelOp {
+    /// Append `count` events to stream number `stream` with an expectation.
+    Append {
+        /// Which of three streams.
+        stream: u8,
+        /// The expectation.
+        expected: ExpectedVersion,
+        /// How many events.
+        count: u8,
+    },
+    /// Read a stream page.
+    ReadStream {
+        /// Which stream.
+        stream: u8,
+        /// From version.
+        from: u64,
+        /// At most.
+        limit: usize,
+    },
+    /// Read a page of the global log.
+    ReadAll {
+        /// From position.
+        from: u64,
+        /// At most.
+        limit: usize,
+    },
+}
+
+fn model_op() -> impl Strategy<Value = ModelOp> {
+    let expected = prop_oneof![
+        Just(ExpectedVersion::Any),
+        Just(ExpectedVersion::NoStream),
+        Just(ExpectedVersion::StreamExists),
+        (0..6u64).prop_map(ExpectedVersion::Exact),
+    ];
+    prop_oneof![
+        4 => (0..3u8, expected, 1..4u8).prop_map(|(stream, expected, count)| ModelOp::Append { stream, expected, count }),
+        2 => (0..3u8, 0..8u64, 0..6usize).prop_map(|(stream, from, limit)| ModelOp::ReadStream { stream, from, limit }),
+        2 => (0..20u64, 0..12usize).prop_map(|(from, limit)| ModelOp::ReadAll { from, limit }),
+    ]
+}
+
+/// Arbitrary operation sequences give the same results on the store as on a simple
+/// model (a vector of (stream, payload)). `cases` sequences of up to 30 operations.
+pub fn matches_the_model<S: EventStore>(new_store: impl Fn() -> S, cases: u32) {
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&prop::collection::vec(model_op(), 1..30), |ops| {
+        let store = new_store();
+        let mut model: Vec<(u8, Vec<u8>)> = Vec::new();
+        let name = |s: u8| sid(&format!("model-{s}"));
+        let mut n = 0u64;
+        for op in ops {
+            match op {
+                ModelOp::Append { stream, expected, count } => {
+                    let actual = model.iter().filter(|(s, _)| *s == stream).count() as u64;
+                    let actual = (actual > 0).then_some(actual);
+                    let batch: Vec<NewEvent> = (0..count).map(|_| { n += 1; sample_event(&format!("model-{stream}"), n) }).collect();
+                    let payloads: Vec<Vec<u8>> = batch.iter().map(|e| e.payload.clone()).collect();
+                    let got = store.append(&name(stream), expected, batch);
+                    if expected.admits(actual) {
+                        let out = got.map_err(|e| TestCaseError::fail(format!("append failed: {e}")))?;
+                        prop_assert_eq!(out.first_version, actual.unwrap_or(0) + 1);
+                        prop_assert_eq!(out.first_position, model.len() as u64 + 1);
+                        model.extend(payloads.into_iter().map(|p| (stream, p)));
+                    } else {
+                        let is_conflict = matches!(got, Err(StoreError::Conflict { actual: a, .. }) if a == actual);
+                        prop_assert!(is_conflict, "expected conflict");
+                    }
+                }
+                ModelOp::ReadStream { stream, from, limit } => {
+                    let want: Vec<(u64, Vec<u8>)> = model
+                        .iter()
+                        .filter(|(s, _)| *s == stream)
+                        .enumerate()
+                        .map(|(i, (_, p))| (i as u64 + 1, p.clone()))
+                        .filter(|(v, _)| *v >= from.max(1))
+                        .take(limit)
+                        .collect();
+                    let got: Vec<(u64, Vec<u8>)> = store
+                        .read_stream(&name(stream), from, limit)
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?
+                        .into_iter()
+                        .map(|e| (e.version, e.payload))
+                        .collect();
+                    prop_assert_eq!(got, want);
+                }
+                ModelOp::ReadAll { from, limit } => {
+                    let want: Vec<(u64, Vec<u8>)> = model
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (_, p))| (i as u64 + 1, p.clone()))
+                        .filter(|(pos, _)| *pos >= from.max(1))
+                        .take(limit)
+                        .collect();
+                    let got: Vec<(u64, Vec<u8>)> = store
+                        .read_all(from, limit)
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?
+                        .into_iter()
+                        .map(|e| (e.position, e.payload))
+                        .collect();
+                    prop_assert_eq!(got, want);
+                }
+            }
+        }
+        let streams: BTreeSet<u8> = model.iter().map(|(s, _)| *s).collect();
+        let listed = store.list_streams().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(listed, streams.into_iter().map(name).collect::<Vec<_>>());
+        prop_assert!(store.verify_all().map_err(|e| TestCaseError::fail(e.to_string()))?.is_empty(), "chains verify");
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("store differs from the model: {e}");
+    }
+}
+
+/// Runs every property of the suite as one `#[test]` each, with the given factory.
+/// `$cases` is the number of model-test sequences (64 is a good default; fewer for slow
+/// backends).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($factory:expr) => {
+        $crate::conformance_tests!($factory, 64);
+    };
+    ($factory:expr, $cases:expr) => {
+        mod conformance {
+            #[allow(unused_imports)]
+            use super::*;
+            use $crate::conformance as c;
+            #[test]
+            fn expected_any() {
+                c::expected_any($factory)
+            }
+            #[test]
+            fn expected_no_stream() {
+                c::expected_no_stream($factory)
+            }
+            #[test]
+            fn expected_stream_exists() {
+                c::expected_stream_exists($factory)
+            }
+            #[test]
+            fn expected_exact() {
+                c::expected_exact($factory)
+            }
+            #[test]
+            fn atomic_multi_event_append() {
+                c::atomic_multi_event_append($factory)
+            }
+            #[test]
+            fn empty_append_is_rejected() {
+                c::empty_append_is_rejected($factory)
+            }
+            #[test]
+            fn limits_are_enforced() {
+                c::limits_are_enforced($factory)
+            }
+            #[test]
+            fn reads_page_and_list() {
+                c::reads_page_and_list($factory)
+            }
+            #[test]
+            fn envelope_round_trips() {
+                c::envelope_round_trips($factory)
+            }
+            #[test]
+            fn gapless_global_order_under_concurrent_writers() {
+                c::gapless_global_order_under_concurrent_writers($factory)
+            }
+            #[test]
+            fn one_winner_per_version() {
+                c::one_winner_per_version($factory)
+            }
+            #[test]
+            fn subscription_misses_and_duplicates_nothing() {
+                c::subscription_misses_and_duplicates_nothing($factory)
+            }
+            #[test]
+            fn as_of_reads() {
+                c::as_of_reads($factory)
+            }
+            #[test]
+            fn repository_retries_conflicts() {
+                c::repository_retries_conflicts($factory)
+            }
+            #[test]
+            fn chain_detects_edit_reorder_delete() {
+                c::chain_detects_edit_reorder_delete($factory)
+            }
+            #[test]
+            fn upcasting_on_read() {
+                c::upcasting_on_read($factory)
+            }
+            #[test]
+            fn bad_input_is_a_typed_error() {
+                c::bad_input_is_a_typed_error($factory)
+            }
+            #[test]
+            fn matches_the_model() {
+                c::matches_the_model($factory, $cases)
+            }
+        }
+    };
+}

@@ -1,0 +1,89 @@
+//! The store's typed errors. Each variant tells the caller what to do.
+
+use crate::types::{ExpectedVersion, StreamId, Version};
+
+/// Why a store operation failed. A failed append has written nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The stream's version is not what the writer expected: reload, decide again, retry.
+    #[error("conflict on stream {stream}: expected {expected}, actual {}", actual.map_or("no stream".to_owned(), |v| format!("version {v}")))]
+    Conflict {
+        /// The stream.
+        stream: StreamId,
+        /// What the writer expected.
+        expected: ExpectedVersion,
+        /// The stream's actual last version (`None`: no stream).
+        actual: Option<Version>,
+    },
+    /// The stream does not exist.
+    #[error("stream {0} not found")]
+    NotFound(StreamId),
+    /// Stored bytes are damaged or were altered. `stream` is `$all` and `version` the
+    /// global position where the damage is in the global log itself.
+    #[error("corrupt event in stream {stream} at version {version}: {detail}")]
+    Corruption {
+        /// The stream.
+        stream: StreamId,
+        /// The version (or global position for `$all`).
+        version: Version,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The underlying storage failed (disk, network, server). The operation may be retried;
+    /// an append that failed this way either happened completely or not at all.
+    #[error("storage failure: {0}")]
+    Io(String),
+    /// A limit of the store was exceeded; nothing was written.
+    #[error("limit exceeded: {what} is {actual}, at most {max}")]
+    LimitExceeded {
+        /// Which limit.
+        what: &'static str,
+        /// The limit.
+        max: u64,
+        /// The offending size.
+        actual: u64,
+    },
+    /// An event could not be encoded or decoded to or from its domain type.
+    #[error("serialization: {0}")]
+    Serialization(String),
+    /// The stored event type is not known to the codec.
+    #[error("unknown event type `{event_type}` (stream {stream}, version {version})")]
+    UnknownEventType {
+        /// The type name as stored.
+        event_type: String,
+        /// The stream.
+        stream: StreamId,
+        /// The version.
+        version: Version,
+    },
+    /// A stored schema version has no upcaster to the current version, or is newer than the
+    /// code knows: upgrade the software or register an upcaster.
+    #[error("no upcaster for `{event_type}` from schema version {from} (current {current})")]
+    UnsupportedSchemaVersion {
+        /// The type.
+        event_type: String,
+        /// The stored version.
+        from: u16,
+        /// The version the code expects.
+        current: u16,
+    },
+    /// An append with no events.
+    #[error("an append needs at least one event")]
+    EmptyAppend,
+    /// A stream id that is empty, too long or contains control characters.
+    #[error("invalid stream id {0:?}")]
+    InvalidStreamId(String),
+    /// The store's on-disk or schema format is unknown or newer than this code.
+    #[error("unsupported store format: {0}")]
+    UnsupportedFormat(String),
+    /// The store is closed or its background machinery stopped.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl StoreError {
+    /// Whether retrying the same operation may succeed (conflicts after a reload, IO).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Conflict { .. } | StoreError::Io(_))
+    }
+}

@@ -1,0 +1,73 @@
+//! # casework-store
+//!
+//! The event-store contract of casework and what every backend shares:
+//!
+//! - [`EventStore`]: append with an [`ExpectedVersion`], read a stream, read the global
+//!   log, wait for new events; verify hash chains.
+//! - The envelope ([`RecordedEvent`]): event id (UUID v7), stream, version, global position,
+//!   type, schema version, recorded-at (store clock, injectable: [`Clock`]), effective time,
+//!   actor, correlation and causation ids, payload, and the per-stream hash chain
+//!   ([`hash`]: SHA-256 over the previous hash, a canonical envelope and the payload).
+//! - Schema evolution ([`Codec`]): upcasters per (type, version) turn old payloads into the
+//!   current shape on read.
+//! - [`Repository`]: load (read + fold), decide, append with the loaded version, retry on
+//!   conflict; reads *as of* a position or time.
+//! - [`CatchUp`] subscriptions with [`CheckpointStore`]s.
+//! - [`MemoryStore`], the reference implementation, and (feature `conformance`) the
+//!   conformance suite every backend runs.
+//!
+//! ## Guarantees
+//!
+//! | what | guarantee |
+//! | --- | --- |
+//! | one append | atomic: all its events or none; contiguous versions and positions; one recorded-at |
+//! | a failed append (conflict, limit, empty, IO) | writes nothing |
+//! | versions of a stream | 1, 2, 3, … without gaps |
+//! | the global log | positions 1, 2, 3, … without gaps, in the order readers see them; a reader at position p never later sees an event below p |
+//! | concurrent appends at one expected version | exactly one wins, the others get `Conflict` |
+//! | a catch-up subscription | delivers every event after its checkpoint exactly once, in position order |
+//! | hash chain | any edit of an event's envelope or payload, a reorder, a deletion is found by `verify_stream` at the first broken version |
+//! | durability | `MemoryStore`: none (process memory). Disk backends state theirs (sled: flushed before `append` returns, by default) |
+//! | decoding | bad bytes give typed errors (`Corruption`, `UnknownEventType`, `UnsupportedSchemaVersion`, `Serialization`), never a panic |
+//!
+//! ```
+//! use casework_core::{Actor, CaseCommand, CaseProcess, Context, Policy, Role};
+//! use casework_store::{case_codec, EventStore, MemoryStore, Metadata, Repository, StreamId};
+//!
+//! let store = MemoryStore::new();
+//! let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
+//! let policy = Policy::default();
+//! let client = Actor::new("client", Role::Client, "client");
+//! let ctx = Context::new(chrono::Utc::now(), &client, &policy);
+//! let stream = StreamId::new("case-unknown").unwrap();
+//! // nothing is registered: the command is rejected and nothing is written
+//! assert!(repo.execute(&stream, &CaseCommand::RevokeConsent, &ctx, Metadata::default()).is_err());
+//! assert_eq!(store.head_position().unwrap(), 0);
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod codec;
+#[cfg(feature = "conformance")]
+pub mod conformance;
+mod error;
+pub mod hash;
+mod memory;
+mod repository;
+mod store;
+mod subscription;
+mod types;
+
+pub use codec::{case_codec, voucher_issued_v1_to_v2, Codec, StoredEvent, Upcast};
+pub use error::StoreError;
+pub use hash::{verify_chain, ChainBreak, Hash};
+pub use memory::MemoryStore;
+pub use repository::{AsOf, ExecuteResult, Executed, Loaded, RepoError, Repository};
+pub use store::{Clock, EventStore, Limits, SteppingClock, SystemClock};
+pub use subscription::{
+    CatchUp, CheckpointStore, FileCheckpoints, MemoryCheckpoints, SubscriptionError,
+};
+pub use types::{
+    AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, NewEvent, RecordedEvent, StreamId,
+    Version,
+};

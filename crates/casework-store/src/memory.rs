@@ -1,0 +1,192 @@
+//! The in-memory reference store: thread-safe, simple, the model other backends are
+//! compared against. Nothing is durable.
+
+use std::collections::BTreeMap;
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::error::StoreError;
+use crate::hash::{seal, Hash};
+use crate::store::{Clock, EventStore, Limits, SystemClock};
+use crate::types::{
+    AppendOutcome, ExpectedVersion, GlobalPosition, NewEvent, RecordedEvent, StreamId, Version,
+};
+
+#[derive(Default)]
+struct Inner {
+    /// The global log; the event at index i has position i + 1.
+    log: Vec<RecordedEvent>,
+    /// Per stream, the log indices of its events in version order.
+    streams: BTreeMap<StreamId, Vec<usize>>,
+}
+
+/// The in-memory store.
+///
+/// ```
+/// use casework_store::{EventStore, ExpectedVersion, MemoryStore, NewEvent, StreamId};
+/// let store = MemoryStore::new();
+/// let stream = StreamId::new("case-1").unwrap();
+/// let e = NewEvent::new("Noted", 1, chrono::Utc::now(), b"{}".to_vec());
+/// let out = store.append(&stream, ExpectedVersion::NoStream, vec![e]).unwrap();
+/// assert_eq!((out.last_version, out.last_position), (1, 1));
+/// assert_eq!(store.verify_all().unwrap(), vec![]);
+/// ```
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+    changed: Condvar,
+    clock: Box<dyn Clock>,
+    limits: Limits,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store on the system clock with default limits.
+    pub fn new() -> Self {
+        Self::with_clock(Box::new(SystemClock))
+    }
+
+    /// An empty store on the given clock.
+    pub fn with_clock(clock: Box<dyn Clock>) -> Self {
+        MemoryStore {
+            inner: Mutex::new(Inner::default()),
+            changed: Condvar::new(),
+            clock,
+            limits: Limits::default(),
+        }
+    }
+
+    /// The same store with other limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>, StoreError> {
+        self.inner.lock().map_err(|_| {
+            StoreError::Unavailable("a writer panicked while holding the store".into())
+        })
+    }
+}
+
+impl EventStore for MemoryStore {
+    fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        self.limits.check(&events)?;
+        let mut inner = self.lock()?;
+        let indices = inner.streams.get(stream);
+        let actual = indices.map(|i| i.len() as Version);
+        if !expected.admits(actual) {
+            return Err(StoreError::Conflict {
+                stream: stream.clone(),
+                expected,
+                actual,
+            });
+        }
+        let mut prev = indices
+            .and_then(|i| i.last())
+            .and_then(|&i| inner.log.get(i))
+            .map_or(Hash::ZERO, |e| e.hash);
+        let first_version = actual.unwrap_or(0) + 1;
+        let first_position = inner.log.len() as GlobalPosition + 1;
+        let recorded_at = self.clock.now();
+        let count = events.len() as u64;
+        let mut new_indices = Vec::with_capacity(events.len());
+        for (i, event) in events.into_iter().enumerate() {
+            let e = seal(
+                &prev,
+                stream,
+                first_version + i as u64,
+                first_position + i as u64,
+                recorded_at,
+                event,
+            );
+            prev = e.hash;
+            new_indices.push(inner.log.len());
+            inner.log.push(e);
+        }
+        inner
+            .streams
+            .entry(stream.clone())
+            .or_default()
+            .extend(new_indices);
+        drop(inner);
+        self.changed.notify_all();
+        Ok(AppendOutcome {
+            first_version,
+            last_version: first_version + count - 1,
+            first_position,
+            last_position: first_position + count - 1,
+        })
+    }
+
+    fn read_stream(
+        &self,
+        stream: &StreamId,
+        from: Version,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let inner = self.lock()?;
+        let Some(indices) = inner.streams.get(stream) else {
+            return Ok(Vec::new());
+        };
+        let skip = from.saturating_sub(1) as usize;
+        Ok(indices
+            .iter()
+            .skip(skip)
+            .take(limit)
+            .filter_map(|&i| inner.log.get(i).cloned())
+            .collect())
+    }
+
+    fn read_all(
+        &self,
+        from: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let inner = self.lock()?;
+        let skip = from.saturating_sub(1) as usize;
+        Ok(inner.log.iter().skip(skip).take(limit).cloned().collect())
+    }
+
+    fn stream_version(&self, stream: &StreamId) -> Result<Option<Version>, StoreError> {
+        Ok(self.lock()?.streams.get(stream).map(|i| i.len() as Version))
+    }
+
+    fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
+        Ok(self.lock()?.streams.keys().cloned().collect())
+    }
+
+    fn head_position(&self) -> Result<GlobalPosition, StoreError> {
+        Ok(self.lock()?.log.len() as GlobalPosition)
+    }
+
+    fn wait_for_events(
+        &self,
+        after: GlobalPosition,
+        timeout: Duration,
+    ) -> Result<GlobalPosition, StoreError> {
+        let deadline = Instant::now() + timeout;
+        let mut inner = self.lock()?;
+        loop {
+            let head = inner.log.len() as GlobalPosition;
+            let now = Instant::now();
+            if head > after || now >= deadline {
+                return Ok(head);
+            }
+            inner = self
+                .changed
+                .wait_timeout(inner, deadline - now)
+                .map_err(|_| StoreError::Unavailable("a writer panicked".into()))?
+                .0;
+        }
+    }
+}

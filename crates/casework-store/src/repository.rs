@@ -1,0 +1,195 @@
+//! Glue between a [`Process`] and an [`EventStore`]: load (read + fold), decide, append
+//! with the loaded version; on a conflict reload and decide again, a bounded number of
+//! times. Reads *as of* a global position, an effective time or a recorded time.
+
+use casework_core::{Context, Process};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::codec::{Codec, StoredEvent};
+use crate::error::StoreError;
+use crate::store::EventStore;
+use crate::types::{AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, StreamId, Version};
+
+/// Why executing a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError<E: std::error::Error> {
+    /// The process rejected the command; nothing was written.
+    #[error("rejected: {0}")]
+    Rejected(E),
+    /// The store failed; nothing was written unless the error says otherwise.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Other writers won every attempt; nothing was written.
+    #[error("stream {stream} stayed contended after {attempts} attempts")]
+    Contended {
+        /// The stream.
+        stream: StreamId,
+        /// Attempts made.
+        attempts: u32,
+    },
+}
+
+/// A stream folded into its state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded<S> {
+    /// The state.
+    pub state: S,
+    /// The last version folded (`None`: no events).
+    pub version: Option<Version>,
+}
+
+/// The result of an accepted command.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Executed<S, E> {
+    /// The state after the new events.
+    pub state: S,
+    /// The events recorded.
+    pub events: Vec<E>,
+    /// Where they were written (`None` if the decision produced no event).
+    pub outcome: Option<AppendOutcome>,
+    /// How many decisions it took (1 without conflicts).
+    pub attempts: u32,
+}
+
+/// What [`Repository::execute`] returns for process `P`.
+pub type ExecuteResult<P> = Result<
+    Executed<<P as Process>::State, <P as Process>::Event>,
+    RepoError<<P as Process>::Error>,
+>;
+
+/// A point in the past to replay to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOf {
+    /// Events at or before this global position.
+    Position(GlobalPosition),
+    /// Events that happened (effective time) at or before this instant.
+    Effective(DateTime<Utc>),
+    /// Events the store had recorded at or before this instant: what was known then.
+    Recorded(DateTime<Utc>),
+}
+
+/// Loads and changes streams of process `P` in a store.
+pub struct Repository<'s, P: Process, S: EventStore + ?Sized> {
+    store: &'s S,
+    codec: Codec<P::Event>,
+    max_attempts: u32,
+}
+
+impl<'s, P, S> Repository<'s, P, S>
+where
+    P: Process,
+    P::Event: StoredEvent,
+    S: EventStore + ?Sized,
+{
+    /// A repository over `store` decoding with `codec`; 5 attempts on conflicts.
+    pub fn new(store: &'s S, codec: Codec<P::Event>) -> Self {
+        Repository {
+            store,
+            codec,
+            max_attempts: 5,
+        }
+    }
+
+    /// The same repository with another bound on attempts (at least 1).
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The codec in use.
+    pub fn codec(&self) -> &Codec<P::Event> {
+        &self.codec
+    }
+
+    /// Reads and folds the whole stream.
+    pub fn load(&self, stream: &StreamId) -> Result<Loaded<P::State>, StoreError> {
+        self.load_filtered(stream, |_| true)
+    }
+
+    /// Reads and folds the stream as it was at `as_of`.
+    pub fn load_as_of(
+        &self,
+        stream: &StreamId,
+        as_of: AsOf,
+    ) -> Result<Loaded<P::State>, StoreError> {
+        self.load_filtered(stream, |e| match as_of {
+            AsOf::Position(p) => e.position <= p,
+            AsOf::Effective(t) => e.effective_at <= t,
+            AsOf::Recorded(t) => e.recorded_at <= t,
+        })
+    }
+
+    fn load_filtered(
+        &self,
+        stream: &StreamId,
+        keep: impl Fn(&crate::types::RecordedEvent) -> bool,
+    ) -> Result<Loaded<P::State>, StoreError> {
+        let mut state = P::State::default();
+        let mut version = None;
+        for recorded in self.store.read_stream_all(stream)? {
+            if !keep(&recorded) {
+                continue;
+            }
+            let event = self.codec.decode(&recorded)?;
+            state = P::evolve(state, &event);
+            version = Some(recorded.version);
+        }
+        Ok(Loaded { state, version })
+    }
+
+    /// Loads the stream, decides `cmd` and appends the events with the loaded version as
+    /// expectation. On a conflict it reloads and decides again, up to the bound. The
+    /// actor of `ctx` is recorded as `user/role@institution` unless `metadata` names one;
+    /// a correlation id is generated if none is given.
+    pub fn execute(
+        &self,
+        stream: &StreamId,
+        cmd: &P::Command,
+        ctx: &Context<'_>,
+        metadata: Metadata,
+    ) -> ExecuteResult<P> {
+        let mut metadata = metadata;
+        metadata.actor.get_or_insert_with(|| {
+            format!(
+                "{}/{}@{}",
+                ctx.actor.user, ctx.actor.role, ctx.actor.institution
+            )
+        });
+        metadata.correlation_id.get_or_insert_with(Uuid::now_v7);
+        for attempt in 1..=self.max_attempts {
+            let Loaded { state, version } = self.load(stream)?;
+            let events = P::decide(&state, cmd, ctx).map_err(RepoError::Rejected)?;
+            if events.is_empty() {
+                return Ok(Executed {
+                    state,
+                    events,
+                    outcome: None,
+                    attempts: attempt,
+                });
+            }
+            let new = events
+                .iter()
+                .map(|e| self.codec.encode(e, metadata.clone()))
+                .collect::<Result<Vec<_>, _>>()?;
+            let expected = version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
+            match self.store.append(stream, expected, new) {
+                Ok(outcome) => {
+                    let state = events.iter().fold(state, P::evolve);
+                    return Ok(Executed {
+                        state,
+                        events,
+                        outcome: Some(outcome),
+                        attempts: attempt,
+                    });
+                }
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(RepoError::Contended {
+            stream: stream.clone(),
+            attempts: self.max_attempts,
+        })
+    }
+}

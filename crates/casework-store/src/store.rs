@@ -1,0 +1,234 @@
+//! The `EventStore` contract every backend implements.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::StoreError;
+use crate::hash::{verify_chain, ChainBreak};
+use crate::types::{
+    AppendOutcome, ExpectedVersion, GlobalPosition, NewEvent, RecordedEvent, StreamId, Version,
+};
+
+/// An append-only store of event streams with a global log.
+///
+/// The contract (checked for every backend by the conformance suite):
+///
+/// - `append` is atomic: all events or none, contiguous versions, contiguous global
+///   positions. A failed expectation is [`StoreError::Conflict`] and writes nothing.
+/// - Versions of a stream are 1, 2, 3, …; positions of the global log are 1, 2, 3, …
+///   without gaps and strictly increasing in the order readers see them. A reader that
+///   remembers the last position it processed never misses or duplicates an event.
+/// - Reads return at most `limit` events, in order.
+/// - Every event carries the per-stream hash chain ([`crate::hash`]).
+///
+/// The trait is object safe, so `Box<dyn EventStore>` works for choosing a backend at
+/// run time.
+pub trait EventStore: Send + Sync {
+    /// Appends `events` to `stream` if its current version satisfies `expected`.
+    fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError>;
+
+    /// Reads events of `stream` with version ≥ `from`, at most `limit`. A stream that does
+    /// not exist reads as empty.
+    fn read_stream(
+        &self,
+        stream: &StreamId,
+        from: Version,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Reads the global log from position `from` (inclusive), at most `limit` events.
+    fn read_all(
+        &self,
+        from: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// The stream's last version, `None` if it does not exist.
+    fn stream_version(&self, stream: &StreamId) -> Result<Option<Version>, StoreError>;
+
+    /// All stream ids, sorted.
+    fn list_streams(&self) -> Result<Vec<StreamId>, StoreError>;
+
+    /// The position of the last event readers can see (0: empty store).
+    fn head_position(&self) -> Result<GlobalPosition, StoreError>;
+
+    /// Blocks until an event past `after` is visible or `timeout` passes; returns the head
+    /// position then. Subscriptions use it to wake up; they always read from the log.
+    fn wait_for_events(
+        &self,
+        after: GlobalPosition,
+        timeout: Duration,
+    ) -> Result<GlobalPosition, StoreError>;
+
+    /// Reads a whole stream (in pages).
+    fn read_stream_all(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut out = Vec::new();
+        loop {
+            let from = out.len() as u64 + 1;
+            let page = self.read_stream(stream, from, 4096)?;
+            let done = page.len() < 4096;
+            out.extend(page);
+            if done {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Recomputes the hash chain of one stream; `Ok(Err(..))` names the first broken link.
+    fn verify_stream(&self, stream: &StreamId) -> Result<Result<(), ChainBreak>, StoreError> {
+        let events = match self.read_stream_all(stream) {
+            Ok(events) => events,
+            Err(StoreError::Corruption {
+                stream,
+                version,
+                detail,
+            }) => {
+                return Ok(Err(ChainBreak {
+                    stream,
+                    version,
+                    detail,
+                }))
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(verify_chain(stream, &events).map(|_| ()))
+    }
+
+    /// Verifies every stream's chain and that the global log is gapless and in order.
+    /// Returns the broken links found (empty: all verified).
+    fn verify_all(&self) -> Result<Vec<ChainBreak>, StoreError> {
+        let mut breaks = Vec::new();
+        for stream in self.list_streams()? {
+            if let Err(b) = self.verify_stream(&stream)? {
+                breaks.push(b);
+            }
+        }
+        let mut expected = 1;
+        loop {
+            let page = match self.read_all(expected, 4096) {
+                Ok(page) => page,
+                Err(StoreError::Corruption {
+                    stream,
+                    version,
+                    detail,
+                }) => {
+                    breaks.push(ChainBreak {
+                        stream,
+                        version,
+                        detail,
+                    });
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
+            for e in &page {
+                if e.position != expected {
+                    breaks.push(ChainBreak {
+                        stream: StreamId::all(),
+                        version: expected,
+                        detail: format!(
+                            "global log has position {} where {expected} belongs",
+                            e.position
+                        ),
+                    });
+                    return Ok(breaks);
+                }
+                expected += 1;
+            }
+            if page.len() < 4096 {
+                break;
+            }
+        }
+        Ok(breaks)
+    }
+}
+
+/// Limits every backend enforces before writing anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest payload of one event, in bytes.
+    pub max_event_bytes: usize,
+    /// Most events in one append.
+    pub max_events_per_append: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_event_bytes: 1 << 20,
+            max_events_per_append: 1000,
+        }
+    }
+}
+
+impl Limits {
+    /// Checks an append against the limits and the empty-append rule.
+    pub fn check(&self, events: &[NewEvent]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Err(StoreError::EmptyAppend);
+        }
+        if events.len() > self.max_events_per_append {
+            return Err(StoreError::LimitExceeded {
+                what: "events in one append",
+                max: self.max_events_per_append as u64,
+                actual: events.len() as u64,
+            });
+        }
+        if let Some(big) = events
+            .iter()
+            .find(|e| e.payload.len() > self.max_event_bytes)
+        {
+            return Err(StoreError::LimitExceeded {
+                what: "event payload bytes",
+                max: self.max_event_bytes as u64,
+                actual: big.payload.len() as u64,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The store's clock for recorded-at. Injectable so tests are deterministic.
+pub trait Clock: Send + Sync {
+    /// The current time.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A test clock that starts at a given time and advances one millisecond per reading.
+#[derive(Debug)]
+pub struct SteppingClock {
+    next_micros: AtomicI64,
+}
+
+impl SteppingClock {
+    /// A clock whose first reading is `start`.
+    pub fn new(start: DateTime<Utc>) -> Self {
+        SteppingClock {
+            next_micros: AtomicI64::new(start.timestamp_micros()),
+        }
+    }
+}
+
+impl Clock for SteppingClock {
+    fn now(&self) -> DateTime<Utc> {
+        let micros = self.next_micros.fetch_add(1000, Ordering::Relaxed);
+        DateTime::from_timestamp_micros(micros).unwrap_or_default()
+    }
+}
