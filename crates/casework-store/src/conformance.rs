@@ -741,6 +741,126 @@ pub fn bad_input_is_a_typed_error<S: EventStore>(new_store: impl Fn() -> S) {
     ));
 }
 
+fn filled<S: EventStore>(store: &S) {
+    for (i, name) in ["x-1", "x-2", "x-3"].iter().enumerate() {
+        for round in 0..3u64 {
+            let from = round * (i as u64 + 1) + 1;
+            store
+                .append(
+                    &sid(name),
+                    ExpectedVersion::Any,
+                    events(name, from, i as u64 + 1),
+                )
+                .unwrap();
+        }
+    }
+    let mut odd = NewEvent::new("Binary", 1, t0(), vec![0, 159, 146, 150, b' ', b'{']);
+    odd.metadata.actor = Some("importer".into());
+    store
+        .append(&sid("x-2"), ExpectedVersion::Any, vec![odd])
+        .unwrap();
+}
+
+fn export_bytes<S: EventStore>(store: &S) -> Vec<u8> {
+    let mut out = Vec::new();
+    let n = crate::export_jsonl(store, &mut out, &mut |_| {}).unwrap();
+    assert_eq!(n, store.head_position().unwrap());
+    out
+}
+
+/// Export + import into an empty store reproduces every stream, version, position,
+/// timestamp, payload and hash; a second import into the non-empty store is refused.
+pub fn export_import_round_trips<S: EventStore>(new_store: impl Fn() -> S) {
+    let source = new_store();
+    filled(&source);
+    let file = export_bytes(&source);
+    let target = new_store();
+    let mut open = || Ok(std::io::Cursor::new(file.clone()));
+    let n = crate::import_jsonl(&target, &mut open, &mut |_| {}).unwrap();
+    assert_eq!(n, 19);
+    assert_eq!(
+        target.read_all(1, 100).unwrap(),
+        source.read_all(1, 100).unwrap()
+    );
+    assert_eq!(
+        target.list_streams().unwrap(),
+        source.list_streams().unwrap()
+    );
+    assert!(target.verify_all().unwrap().is_empty());
+    assert_eq!(
+        export_bytes(&target),
+        file,
+        "export of the import is byte-identical"
+    );
+    // appends continue the imported chains
+    target
+        .append(&sid("x-1"), ExpectedVersion::Exact(3), events("x-1", 4, 1))
+        .unwrap();
+    assert!(target.verify_all().unwrap().is_empty());
+    assert!(matches!(
+        crate::import_jsonl(&target, &mut open, &mut |_| {}),
+        Err(crate::ImportError::NotEmpty(20))
+    ));
+}
+
+/// An import refuses an altered, reordered or truncated file, names the line, and
+/// imports nothing.
+pub fn import_refuses_tampered_files<S: EventStore>(new_store: impl Fn() -> S) {
+    let source = new_store();
+    filled(&source);
+    let text = String::from_utf8(export_bytes(&source)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let try_import = |lines: Vec<String>| {
+        let target = new_store();
+        let body = lines.join("\n") + "\n";
+        let mut open = || Ok(std::io::Cursor::new(body.clone().into_bytes()));
+        let result = crate::import_jsonl(&target, &mut open, &mut |_| {});
+        assert_eq!(target.head_position().unwrap(), 0, "nothing imported");
+        match result {
+            Err(crate::ImportError::Line { line, .. }) => line,
+            other => panic!("expected a refused line, got {other:?}"),
+        }
+    };
+    let owned = || lines.iter().map(|l| l.to_string()).collect::<Vec<_>>();
+    let mut altered = owned();
+    altered[5] = altered[5].replacen("xxxx", "xxxy", 1);
+    assert_eq!(try_import(altered), 6);
+    let mut swapped = owned();
+    swapped.swap(3, 4);
+    assert_eq!(try_import(swapped), 4);
+    let mut truncated = owned();
+    truncated.truncate(10);
+    assert_eq!(try_import(truncated), 11);
+    let mut header = owned();
+    header[0] = r#"{"format":"other/9","events":19}"#.into();
+    assert_eq!(try_import(header), 1);
+    let mut garbage = owned();
+    garbage[2] = "{not json".into();
+    assert_eq!(try_import(garbage), 3);
+}
+
+/// `restore` accepts only events that continue the log and their stream's chain.
+pub fn restore_checks_continuity<S: EventStore>(new_store: impl Fn() -> S) {
+    let source = new_store();
+    filled(&source);
+    let all = source.read_all(1, 100).unwrap();
+    let target = new_store();
+    // a gap in positions
+    let err = target.restore(vec![all[1].clone()]).unwrap_err();
+    assert!(matches!(err, StoreError::Corruption { .. }), "{err}");
+    // a broken hash
+    let mut bad = all[0].clone();
+    bad.payload.push(b' ');
+    assert!(matches!(
+        target.restore(vec![bad]),
+        Err(StoreError::Corruption { version: 1, .. })
+    ));
+    assert_eq!(target.head_position().unwrap(), 0);
+    target.restore(all[..5].to_vec()).unwrap();
+    target.restore(all[5..].to_vec()).unwrap();
+    assert_eq!(target.read_all(1, 100).unwrap(), all);
+}
+
 /// An operation of the model test.
 #[derive(Debug, Clone)]
 pub enum ModelOp {
@@ -942,6 +1062,18 @@ macro_rules! conformance_tests {
             #[test]
             fn bad_input_is_a_typed_error() {
                 c::bad_input_is_a_typed_error($factory)
+            }
+            #[test]
+            fn export_import_round_trips() {
+                c::export_import_round_trips($factory)
+            }
+            #[test]
+            fn import_refuses_tampered_files() {
+                c::import_refuses_tampered_files($factory)
+            }
+            #[test]
+            fn restore_checks_continuity() {
+                c::restore_checks_continuity($factory)
             }
             #[test]
             fn matches_the_model() {

@@ -56,6 +56,7 @@ mod memory;
 mod repository;
 mod store;
 mod subscription;
+mod transfer;
 mod types;
 
 pub use codec::{case_codec, voucher_issued_v1_to_v2, Codec, StoredEvent, Upcast};
@@ -63,10 +64,11 @@ pub use error::StoreError;
 pub use hash::{verify_chain, ChainBreak, Hash};
 pub use memory::MemoryStore;
 pub use repository::{AsOf, ExecuteResult, Executed, Loaded, RepoError, Repository};
-pub use store::{Clock, EventStore, Limits, SteppingClock, SystemClock};
+pub use store::{check_restore, Clock, EventStore, Limits, SteppingClock, StreamTip, SystemClock};
 pub use subscription::{
     CatchUp, CheckpointStore, FileCheckpoints, MemoryCheckpoints, SubscriptionError,
 };
+pub use transfer::{export_jsonl, import_jsonl, ImportError, EXPORT_FORMAT};
 pub use types::{
     AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, NewEvent, RecordedEvent, StreamId,
     Version,

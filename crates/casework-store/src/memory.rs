@@ -128,6 +128,38 @@ impl EventStore for MemoryStore {
         })
     }
 
+    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        let mut head = inner.log.len() as GlobalPosition;
+        let mut seen = std::collections::HashMap::new();
+        let state = &*inner;
+        crate::store::check_restore(
+            &mut head,
+            &mut |s| {
+                Ok(state
+                    .streams
+                    .get(s)
+                    .and_then(|i| i.last())
+                    .and_then(|&i| state.log.get(i))
+                    .map_or((0, Hash::ZERO), |e| (e.version, e.hash)))
+            },
+            &mut seen,
+            &events,
+        )?;
+        for e in events {
+            let index = inner.log.len();
+            inner
+                .streams
+                .entry(e.stream.clone())
+                .or_default()
+                .push(index);
+            inner.log.push(e);
+        }
+        drop(inner);
+        self.changed.notify_all();
+        Ok(())
+    }
+
     fn read_stream(
         &self,
         stream: &StreamId,

@@ -67,6 +67,13 @@ pub trait EventStore: Send + Sync {
         timeout: Duration,
     ) -> Result<GlobalPosition, StoreError>;
 
+    /// Appends events that were sealed elsewhere (an import), keeping their positions,
+    /// versions, timestamps and hashes. Atomic: all or none. Each event must continue the
+    /// global log (`position == head + 1`) and its stream (`version == last + 1`), and its
+    /// hash must chain to the stream's last hash; otherwise nothing is written and the
+    /// error names the offending event (`Corruption`).
+    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError>;
+
     /// Reads a whole stream (in pages).
     fn read_stream_all(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
         let mut out = Vec::new();
@@ -148,6 +155,49 @@ pub trait EventStore: Send + Sync {
         }
         Ok(breaks)
     }
+}
+
+/// The last version of a stream and its hash (`(0, Hash::ZERO)` for no stream).
+pub type StreamTip = (Version, crate::hash::Hash);
+
+/// Checks that `events` continue a store whose global head is `head` and whose streams'
+/// last (version, hash) are given by `last`; updates both as it goes. Shared by every
+/// backend's `restore`.
+pub fn check_restore<'e>(
+    head: &mut GlobalPosition,
+    last: &mut dyn FnMut(&StreamId) -> Result<StreamTip, StoreError>,
+    seen: &mut std::collections::HashMap<StreamId, StreamTip>,
+    events: impl IntoIterator<Item = &'e RecordedEvent>,
+) -> Result<(), StoreError> {
+    for e in events {
+        let corrupt = |detail: String| StoreError::Corruption {
+            stream: e.stream.clone(),
+            version: e.version,
+            detail,
+        };
+        if e.position != *head + 1 {
+            return Err(corrupt(format!(
+                "position {} does not follow the head {}",
+                e.position, head
+            )));
+        }
+        let (version, hash) = match seen.get(&e.stream) {
+            Some(v) => *v,
+            None => last(&e.stream)?,
+        };
+        if e.version != version + 1 {
+            return Err(corrupt(format!(
+                "version {} does not follow {version}",
+                e.version
+            )));
+        }
+        if crate::hash::chain_hash(&hash, e) != e.hash {
+            return Err(corrupt("hash does not chain to the previous event".into()));
+        }
+        seen.insert(e.stream.clone(), (e.version, e.hash));
+        *head = e.position;
+    }
+    Ok(())
 }
 
 /// Limits every backend enforces before writing anything.
