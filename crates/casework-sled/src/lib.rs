@@ -1,1 +1,84 @@
-//! placeholder
+//! # casework-sled
+//!
+//! The embedded default store of casework: an [`EventStore`](casework_store::EventStore)
+//! on [sled](https://docs.rs/sled/0.34.7) 0.34.7 (pinned exactly), in one directory, no
+//! server.
+//!
+//! ```
+//! use casework_sled::SledStore;
+//! use casework_store::{EventStore, ExpectedVersion, NewEvent, StreamId};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = SledStore::open(dir.path()).unwrap();
+//! let s = StreamId::new("case-1").unwrap();
+//! let e = NewEvent::new("Noted", 1, chrono::Utc::now(), b"{}".to_vec());
+//! store.append(&s, ExpectedVersion::NoStream, vec![e]).unwrap();
+//! drop(store);
+//! let store = SledStore::open(dir.path()).unwrap(); // durable: flushed before append returned
+//! assert_eq!(store.stream_version(&s).unwrap(), Some(1));
+//! ```
+//!
+//! ## Layout
+//!
+//! One sled tree, `casework-events`, with four key spaces:
+//!
+//! | key | value |
+//! | --- | --- |
+//! | `e` + position (u64 BE) | the event record ([`record`]: binary envelope + payload + CRC-32) |
+//! | `s` + stream id + `0x00` + version (u64 BE) | the event's position |
+//! | `h` + stream id | the stream's last version and hash |
+//! | `m` + `format` / `head` | the store format (`casework-sled/1`) and the global head |
+//!
+//! The global position is the store's own gapless counter (not sled's `generate_id`).
+//! Every append is **one atomic `sled::Batch`** on that tree that writes the events, the
+//! stream index, the stream head and the global head together, under one writer lock (one
+//! writer path at a time). Opening checks the format record (an unknown or newer format is
+//! [`StoreError::UnsupportedFormat`](casework_store::StoreError::UnsupportedFormat)) and
+//! that the global head equals the last event of the log.
+//!
+//! ## What is durable when
+//!
+//! | [`Durability`] | `append` returns after | survives a process crash (kill -9) | survives power loss |
+//! | --- | --- | --- | --- |
+//! | `FlushEveryAppend` (default) | `sled::Db::flush` of the append | yes (tested: `tests/crash.rs`) | not guaranteed, see below |
+//! | `FlushAndSync` | flush + `fdatasync` of sled's data file | yes | yes, on disks that honour `fdatasync` |
+//! | `GroupCommit` | a flush that started after the append's batch (shared by concurrent appenders) | yes | as `FlushEveryAppend` |
+//! | `None` | the batch is in sled's memory | no: the last ~500 ms can be lost | no |
+//!
+//! Readers of the global log (`read_all`, `head_position`, subscriptions) see only events
+//! that are durable under the chosen policy: the store publishes a position after its
+//! flush (under `None`, at once). So a subscriber never processes an event that a crash
+//! then takes back and hands out again under the same position. Stream reads
+//! (`read_stream`, `stream_version`), which load a case for a decision, also see an event
+//! whose flush is still running; anything decided on it is appended after it in sled's
+//! sequential log, so a crash cannot keep the decision and lose its basis.
+//!
+//! ## Known limits of sled 0.34 and what this crate does about them
+//!
+//! - **Writes are not durable until `flush`** (sled#654); sled's background flusher was
+//!   found to stop early in 0.34.x when a `Db` is dropped (sled#1160). This crate never
+//!   relies on the background flusher except under `Durability::None`: it flushes
+//!   explicitly before acknowledging an append.
+//! - **`flush` uses `sync_file_range`**, which does not flush the disk's write cache or
+//!   file metadata (sled#1452), so a power loss can lose acknowledged writes. Deployments
+//!   that need power-loss durability use `Durability::FlushAndSync`, which adds an
+//!   `fdatasync` of the data file.
+//! - **Crash-consistency testing of sled itself is incomplete** (ALICE results, sled#1077;
+//!   sled#1229). This crate does not trust recovery blindly: every record carries a CRC-32
+//!   (a torn or flipped record reads as `Corruption`, never as data), opening cross-checks
+//!   the global head against the log, and `verify_all` recomputes every hash chain. The
+//!   crash test kills a writer with SIGKILL in a loop and checks that every acknowledged
+//!   append survived and every chain verifies.
+//! - **sled 0.34 is beta and its on-disk format may change** in later versions: the
+//!   version is pinned exactly, and [`casework_store::export_jsonl`] /
+//!   [`casework_store::import_jsonl`] move a store to another sled version or to
+//!   PostgreSQL.
+//! - **One process at a time**: sled locks its directory; a second process gets
+//!   [`StoreError::Locked`](casework_store::StoreError::Locked).
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod record;
+mod store;
+
+pub use store::{Durability, SledOptions, SledStore, STORE_FORMAT};

@@ -76,6 +76,9 @@ pub enum StoreError {
     /// The store's on-disk or schema format is unknown or newer than this code.
     #[error("unsupported store format: {0}")]
     UnsupportedFormat(String),
+    /// Another process holds the store open (embedded stores allow one process at a time).
+    #[error("the store at {0} is locked by another process")]
+    Locked(String),
     /// The store is closed or its background machinery stopped.
     #[error("store unavailable: {0}")]
     Unavailable(String),

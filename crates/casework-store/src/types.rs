@@ -38,8 +38,8 @@ impl StreamId {
         &self.0
     }
 
-    /// The pseudo-stream naming the global log in errors.
-    pub(crate) fn all() -> Self {
+    /// The pseudo-stream `$all` that names the global log in errors.
+    pub fn all() -> Self {
         StreamId("$all".to_owned())
     }
 }

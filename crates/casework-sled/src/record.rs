@@ -1,0 +1,181 @@
+//! The on-disk encoding of one event (record format 1): a compact binary layout with a
+//! CRC-32 over everything before it, so that any flipped or truncated byte is found on
+//! read (as `Corruption`) without recomputing the SHA-256 chain.
+//!
+//! ```text
+//! u8  record format (1)
+//! 16  event id
+//! u16 len, stream id (UTF-8)
+//! u64 version          u64 position
+//! u16 len, event type (UTF-8)
+//! u16 schema version
+//! i64 recorded-at µs   i64 effective-at µs
+//! u8  flags: 1 actor, 2 correlation id, 4 causation id
+//!     [u16 len, actor] [16 correlation id] [16 causation id]
+//! 32  hash
+//! u32 len, payload
+//! u32 CRC-32 of all bytes above
+//! ```
+//! Integers are big endian.
+
+use casework_store::{Hash, Metadata, RecordedEvent, StreamId};
+use chrono::DateTime;
+use uuid::Uuid;
+
+const FORMAT: u8 = 1;
+
+/// Encodes a recorded event.
+pub fn encode(e: &RecordedEvent) -> Vec<u8> {
+    let actor = e.metadata.actor.as_deref().map(str::as_bytes);
+    let mut out = Vec::with_capacity(
+        128 + e.stream.as_str().len()
+            + e.event_type.len()
+            + e.payload.len()
+            + actor.map_or(0, <[u8]>::len),
+    );
+    out.push(FORMAT);
+    out.extend_from_slice(e.event_id.as_bytes());
+    put_str(&mut out, e.stream.as_str().as_bytes());
+    out.extend_from_slice(&e.version.to_be_bytes());
+    out.extend_from_slice(&e.position.to_be_bytes());
+    put_str(&mut out, e.event_type.as_bytes());
+    out.extend_from_slice(&e.schema_version.to_be_bytes());
+    out.extend_from_slice(&e.recorded_at.timestamp_micros().to_be_bytes());
+    out.extend_from_slice(&e.effective_at.timestamp_micros().to_be_bytes());
+    let flags = u8::from(actor.is_some())
+        | (u8::from(e.metadata.correlation_id.is_some()) << 1)
+        | (u8::from(e.metadata.causation_id.is_some()) << 2);
+    out.push(flags);
+    if let Some(a) = actor {
+        put_str(&mut out, a);
+    }
+    if let Some(c) = e.metadata.correlation_id {
+        out.extend_from_slice(c.as_bytes());
+    }
+    if let Some(c) = e.metadata.causation_id {
+        out.extend_from_slice(c.as_bytes());
+    }
+    out.extend_from_slice(&e.hash.0);
+    out.extend_from_slice(&(e.payload.len() as u32).to_be_bytes());
+    out.extend_from_slice(&e.payload);
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_be_bytes());
+    out
+}
+
+fn put_str(out: &mut Vec<u8>, s: &[u8]) {
+    // stream ids are at most 200 bytes; event types and actors are short. Longer strings
+    // are cut rather than written with a wrong length (the store validates before this).
+    let len = s.len().min(u16::MAX as usize);
+    out.extend_from_slice(&(len as u16).to_be_bytes());
+    out.extend_from_slice(&s[..len]);
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
+        let end = end.ok_or_else(|| format!("record truncated at byte {}", self.at))?;
+        let s = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], String> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(self.take(N)?);
+        Ok(a)
+    }
+
+    fn u16(&mut self) -> Result<u16, String> {
+        Ok(u16::from_be_bytes(self.array()?))
+    }
+
+    fn u64(&mut self) -> Result<u64, String> {
+        Ok(u64::from_be_bytes(self.array()?))
+    }
+
+    fn i64(&mut self) -> Result<i64, String> {
+        Ok(i64::from_be_bytes(self.array()?))
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        let len = self.u16()? as usize;
+        String::from_utf8(self.take(len)?.to_vec()).map_err(|_| "string is not UTF-8".to_owned())
+    }
+}
+
+/// Decodes a record; any damage is an error describing it.
+pub fn decode(bytes: &[u8]) -> Result<RecordedEvent, String> {
+    if bytes.len() < 5 {
+        return Err(format!("record of {} bytes is too short", bytes.len()));
+    }
+    let (body, crc) = bytes.split_at(bytes.len() - 4);
+    let stored = u32::from_be_bytes([crc[0], crc[1], crc[2], crc[3]]);
+    if crc32fast::hash(body) != stored {
+        return Err("checksum mismatch (bytes altered or torn)".to_owned());
+    }
+    let mut r = Reader { bytes: body, at: 0 };
+    let format = r.take(1)?[0];
+    if format != FORMAT {
+        return Err(format!("unknown record format {format}"));
+    }
+    let event_id = Uuid::from_bytes(r.array()?);
+    let stream = StreamId::new(r.string()?).map_err(|e| e.to_string())?;
+    let version = r.u64()?;
+    let position = r.u64()?;
+    let event_type = r.string()?;
+    let schema_version = r.u16()?;
+    let time = |micros: i64| {
+        DateTime::from_timestamp_micros(micros)
+            .ok_or_else(|| format!("timestamp {micros} out of range"))
+    };
+    let recorded_at = time(r.i64()?)?;
+    let effective_at = time(r.i64()?)?;
+    let flags = r.take(1)?[0];
+    let actor = if flags & 1 != 0 {
+        Some(r.string()?)
+    } else {
+        None
+    };
+    let correlation_id = if flags & 2 != 0 {
+        Some(Uuid::from_bytes(r.array()?))
+    } else {
+        None
+    };
+    let causation_id = if flags & 4 != 0 {
+        Some(Uuid::from_bytes(r.array()?))
+    } else {
+        None
+    };
+    let hash = Hash(r.array()?);
+    let len = u32::from_be_bytes(r.array()?) as usize;
+    let payload = r.take(len)?.to_vec();
+    if r.at != body.len() {
+        return Err(format!(
+            "{} unexpected bytes after the payload",
+            body.len() - r.at
+        ));
+    }
+    Ok(RecordedEvent {
+        event_id,
+        stream,
+        version,
+        position,
+        event_type,
+        schema_version,
+        recorded_at,
+        effective_at,
+        metadata: Metadata {
+            actor,
+            correlation_id,
+            causation_id,
+        },
+        payload,
+        hash,
+    })
+}

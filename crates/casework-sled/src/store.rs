@@ -1,0 +1,619 @@
+//! `SledStore`: the `EventStore` on one sled tree.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use casework_store::{
+    check_restore, hash::seal, AppendOutcome, Clock, EventStore, ExpectedVersion, GlobalPosition,
+    Hash, Limits, NewEvent, RecordedEvent, StoreError, StreamId, StreamTip, SystemClock, Version,
+};
+
+use crate::record;
+
+/// The store format written into every sled store; opening another is a typed error.
+pub const STORE_FORMAT: &[u8] = b"casework-sled/1";
+
+const TREE: &str = "casework-events";
+const EVENT: u8 = b'e';
+const STREAM: u8 = b's';
+const HEAD: u8 = b'h';
+const META: u8 = b'm';
+
+/// When an append is durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `append` returns after sled's `flush` of this append (the default). Survives a
+    /// crash of the process; see the crate docs for power loss.
+    #[default]
+    FlushEveryAppend,
+    /// Like `FlushEveryAppend`, then `fdatasync` of sled's data file, because sled 0.34
+    /// flushes with `sync_file_range`, which does not reach the disk's write cache.
+    /// Survives power loss on disks that honour `fdatasync`.
+    FlushAndSync,
+    /// Concurrent appenders share one flush: an appender writes its batch, then waits
+    /// until a flush that started after its write has finished. `append` returns only when
+    /// durable, but many appends pay for one flush.
+    GroupCommit,
+    /// No flush by the store (sled flushes in the background every 500 ms): for tests and
+    /// bulk imports. An acknowledged append can be lost by a crash.
+    None,
+}
+
+/// Options for opening a store.
+pub struct SledOptions {
+    /// When appends are durable.
+    pub durability: Durability,
+    /// Size limits.
+    pub limits: Limits,
+    /// The clock for recorded-at.
+    pub clock: Box<dyn Clock>,
+    /// sled's page cache in bytes.
+    pub cache_bytes: u64,
+}
+
+impl Default for SledOptions {
+    fn default() -> Self {
+        SledOptions {
+            durability: Durability::default(),
+            limits: Limits::default(),
+            clock: Box::new(SystemClock),
+            cache_bytes: 256 << 20,
+        }
+    }
+}
+
+struct Writer {
+    /// The last position written to the tree.
+    head: GlobalPosition,
+    /// Recently written stream tips, so appends rarely read the head key.
+    tips: HashMap<StreamId, StreamTip>,
+}
+
+struct Group {
+    flushed: GlobalPosition,
+    flushing: bool,
+}
+
+/// The embedded event store on sled.
+pub struct SledStore {
+    path: PathBuf,
+    db: sled::Db,
+    tree: sled::Tree,
+    data_file: Option<std::fs::File>,
+    writer: Mutex<Writer>,
+    /// Written to the tree (≥ `visible`).
+    applied: AtomicU64,
+    /// What readers may see: durable under the flushing policies.
+    visible: AtomicU64,
+    waiters: (Mutex<()>, Condvar),
+    group: (Mutex<Group>, Condvar),
+    durability: Durability,
+    limits: Limits,
+    clock: Box<dyn Clock>,
+}
+
+fn io(e: sled::Error) -> StoreError {
+    StoreError::Io(e.to_string())
+}
+
+fn stream_key(stream: &StreamId, version: Version) -> Vec<u8> {
+    let s = stream.as_str().as_bytes();
+    let mut k = Vec::with_capacity(s.len() + 10);
+    k.push(STREAM);
+    k.extend_from_slice(s);
+    k.push(0);
+    k.extend_from_slice(&version.to_be_bytes());
+    k
+}
+
+fn head_key(stream: &StreamId) -> Vec<u8> {
+    let mut k = Vec::with_capacity(stream.as_str().len() + 1);
+    k.push(HEAD);
+    k.extend_from_slice(stream.as_str().as_bytes());
+    k
+}
+
+fn event_key(position: GlobalPosition) -> [u8; 9] {
+    let mut k = [EVENT; 9];
+    k[1..].copy_from_slice(&position.to_be_bytes());
+    k
+}
+
+fn meta_key(name: &str) -> Vec<u8> {
+    let mut k = vec![META];
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+fn be_u64(bytes: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(bytes.try_into().ok()?))
+}
+
+fn corrupt(stream: StreamId, version: Version, detail: impl Into<String>) -> StoreError {
+    StoreError::Corruption {
+        stream,
+        version,
+        detail: detail.into(),
+    }
+}
+
+fn all_stream() -> StreamId {
+    StreamId::all()
+}
+
+impl SledStore {
+    /// Opens (or creates) a store in directory `path` with default options.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, SledOptions::default())
+    }
+
+    /// Opens (or creates) a store with options.
+    ///
+    /// Errors: [`StoreError::Locked`] when another process has it open,
+    /// [`StoreError::UnsupportedFormat`] for a sled database that is not a casework store
+    /// or of a newer format, [`StoreError::Corruption`] when the global head and the log
+    /// disagree.
+    pub fn open_with(path: impl AsRef<Path>, options: SledOptions) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let db = sled::Config::new()
+            .path(&path)
+            .cache_capacity(options.cache_bytes)
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(ref ioe) if ioe.to_string().contains("could not acquire lock") => {
+                    StoreError::Locked(path.display().to_string())
+                }
+                sled::Error::Corruption { .. } => {
+                    corrupt(all_stream(), 0, format!("sled cannot open the store: {e}"))
+                }
+                other => io(other),
+            })?;
+        let foreign: Vec<_> = db
+            .tree_names()
+            .into_iter()
+            .filter(|n| &n[..] != b"__sled__default" && &n[..] != TREE.as_bytes())
+            .collect();
+        let fresh = !db.tree_names().iter().any(|n| &n[..] == TREE.as_bytes());
+        if fresh && (!foreign.is_empty() || !db.is_empty()) {
+            return Err(StoreError::UnsupportedFormat(format!(
+                "{} is a sled database but not a casework store",
+                path.display()
+            )));
+        }
+        let tree = db.open_tree(TREE).map_err(io)?;
+        let head = match tree.get(meta_key("format")).map_err(io)? {
+            None if tree.is_empty() => {
+                let mut batch = sled::Batch::default();
+                batch.insert(meta_key("format"), STORE_FORMAT);
+                batch.insert(meta_key("head"), &0u64.to_be_bytes());
+                tree.apply_batch(batch).map_err(io)?;
+                db.flush().map_err(io)?;
+                0
+            }
+            None => {
+                return Err(StoreError::UnsupportedFormat(format!(
+                    "{} has events but no format record",
+                    path.display()
+                )))
+            }
+            Some(f) if &f[..] != STORE_FORMAT => {
+                return Err(StoreError::UnsupportedFormat(format!(
+                    "{} has format {:?}, this code reads {:?}",
+                    path.display(),
+                    String::from_utf8_lossy(&f),
+                    String::from_utf8_lossy(STORE_FORMAT)
+                )))
+            }
+            Some(_) => {
+                let head = tree
+                    .get(meta_key("head"))
+                    .map_err(io)?
+                    .and_then(|v| be_u64(&v))
+                    .ok_or_else(|| {
+                        corrupt(all_stream(), 0, "global head record missing or damaged")
+                    })?;
+                let last = tree
+                    .range(event_key(0)..=event_key(u64::MAX))
+                    .next_back()
+                    .transpose()
+                    .map_err(io)?
+                    .and_then(|(k, _)| be_u64(&k[1..]))
+                    .unwrap_or(0);
+                if last != head {
+                    return Err(corrupt(
+                        all_stream(),
+                        head,
+                        format!("global head says {head}, the log ends at {last}"),
+                    ));
+                }
+                head
+            }
+        };
+        let data_file = match options.durability {
+            Durability::FlushAndSync => Some(
+                std::fs::OpenOptions::new()
+                    .read(true)
+                    .open(path.join("db"))
+                    .map_err(|e| StoreError::Io(e.to_string()))?,
+            ),
+            _ => None,
+        };
+        Ok(SledStore {
+            path,
+            db,
+            tree,
+            data_file,
+            writer: Mutex::new(Writer {
+                head,
+                tips: HashMap::new(),
+            }),
+            applied: AtomicU64::new(head),
+            visible: AtomicU64::new(head),
+            waiters: (Mutex::new(()), Condvar::new()),
+            group: (
+                Mutex::new(Group {
+                    flushed: head,
+                    flushing: false,
+                }),
+                Condvar::new(),
+            ),
+            durability: options.durability,
+            limits: options.limits,
+            clock: options.clock,
+        })
+    }
+
+    /// The directory of the store.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes the store takes on disk.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        self.db.size_on_disk().map_err(io)
+    }
+
+    /// Flushes everything written so far to disk.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.flush_to_disk()?;
+        self.publish(self.applied.load(Ordering::SeqCst));
+        Ok(())
+    }
+
+    fn flush_to_disk(&self) -> Result<(), StoreError> {
+        self.db.flush().map_err(io)?;
+        if let Some(f) = &self.data_file {
+            f.sync_data().map_err(|e| StoreError::Io(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    fn lock_writer(&self) -> Result<MutexGuard<'_, Writer>, StoreError> {
+        self.writer
+            .lock()
+            .map_err(|_| StoreError::Unavailable("a writer panicked".into()))
+    }
+
+    /// Makes positions up to `upto` visible to readers and wakes waiting subscribers.
+    fn publish(&self, upto: GlobalPosition) {
+        self.visible.fetch_max(upto, Ordering::SeqCst);
+        let (lock, cv) = &self.waiters;
+        drop(lock.lock());
+        cv.notify_all();
+    }
+
+    fn tip(&self, writer: &mut Writer, stream: &StreamId) -> Result<StreamTip, StoreError> {
+        if let Some(tip) = writer.tips.get(stream) {
+            return Ok(*tip);
+        }
+        let tip = match self.tree.get(head_key(stream)).map_err(io)? {
+            None => (0, Hash::ZERO),
+            Some(v) if v.len() == 40 => {
+                let version = be_u64(&v[..8]).unwrap_or(0);
+                let mut h = [0u8; 32];
+                h.copy_from_slice(&v[8..]);
+                (version, Hash(h))
+            }
+            Some(_) => return Err(corrupt(stream.clone(), 0, "stream head record damaged")),
+        };
+        Ok(tip)
+    }
+
+    /// Writes sealed events and the heads in one atomic batch; the writer lock is held.
+    fn write_batch(&self, writer: &mut Writer, events: &[RecordedEvent]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        let mut tips: HashMap<&StreamId, StreamTip> = HashMap::new();
+        for e in events {
+            batch.insert(&event_key(e.position), record::encode(e));
+            batch.insert(stream_key(&e.stream, e.version), &e.position.to_be_bytes());
+            tips.insert(&e.stream, (e.version, e.hash));
+        }
+        for (stream, (version, hash)) in &tips {
+            let mut v = Vec::with_capacity(40);
+            v.extend_from_slice(&version.to_be_bytes());
+            v.extend_from_slice(&hash.0);
+            batch.insert(head_key(stream), v);
+        }
+        let last = events.last().map_or(writer.head, |e| e.position);
+        batch.insert(meta_key("head"), &last.to_be_bytes());
+        self.tree.apply_batch(batch).map_err(io)?;
+        writer.head = last;
+        if writer.tips.len() > 100_000 {
+            writer.tips.clear();
+        }
+        for (stream, tip) in tips {
+            writer.tips.insert(stream.clone(), tip);
+        }
+        self.applied.store(last, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Makes the writes up to `last` durable under the policy, then visible.
+    /// Called with the writer lock held (`writer`), which group commit releases first.
+    fn commit(
+        &self,
+        writer: MutexGuard<'_, Writer>,
+        last: GlobalPosition,
+    ) -> Result<(), StoreError> {
+        match self.durability {
+            Durability::None => {
+                drop(writer);
+                self.publish(last);
+                Ok(())
+            }
+            Durability::FlushEveryAppend | Durability::FlushAndSync => {
+                let flushed = self.flush_to_disk();
+                drop(writer);
+                flushed?;
+                self.publish(last);
+                Ok(())
+            }
+            Durability::GroupCommit => {
+                drop(writer);
+                self.group_flush(last)
+            }
+        }
+    }
+
+    fn group_flush(&self, target: GlobalPosition) -> Result<(), StoreError> {
+        let (lock, cv) = &self.group;
+        let poisoned = |_| StoreError::Unavailable("group commit lock poisoned".into());
+        let mut g = lock.lock().map_err(poisoned)?;
+        loop {
+            if g.flushed >= target {
+                return Ok(());
+            }
+            if g.flushing {
+                g = cv.wait(g).map_err(poisoned)?;
+                continue;
+            }
+            g.flushing = true;
+            let upto = self.applied.load(Ordering::SeqCst);
+            drop(g);
+            let result = self.flush_to_disk();
+            g = lock.lock().map_err(poisoned)?;
+            g.flushing = false;
+            if result.is_ok() {
+                g.flushed = g.flushed.max(upto);
+                self.publish(upto);
+            }
+            cv.notify_all();
+            result?;
+        }
+    }
+
+    fn get_event(
+        &self,
+        position: GlobalPosition,
+        stream: &StreamId,
+        version: Version,
+    ) -> Result<RecordedEvent, StoreError> {
+        let bytes = self
+            .tree
+            .get(event_key(position))
+            .map_err(io)?
+            .ok_or_else(|| {
+                corrupt(
+                    stream.clone(),
+                    version,
+                    format!("indexed event at position {position} is missing"),
+                )
+            })?;
+        let e = record::decode(&bytes).map_err(|d| corrupt(stream.clone(), version, d))?;
+        if &e.stream != stream || e.version != version || e.position != position {
+            return Err(corrupt(
+                stream.clone(),
+                version,
+                format!(
+                    "index points at {} v{} (position {})",
+                    e.stream, e.version, e.position
+                ),
+            ));
+        }
+        Ok(e)
+    }
+}
+
+impl EventStore for SledStore {
+    fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        self.limits.check(&events)?;
+        let mut writer = self.lock_writer()?;
+        let (version, mut prev) = self.tip(&mut writer, stream)?;
+        let actual = (version > 0).then_some(version);
+        if !expected.admits(actual) {
+            return Err(StoreError::Conflict {
+                stream: stream.clone(),
+                expected,
+                actual,
+            });
+        }
+        let first_version = version + 1;
+        let first_position = writer.head + 1;
+        let recorded_at = self.clock.now();
+        let sealed: Vec<RecordedEvent> = events
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let e = seal(
+                    &prev,
+                    stream,
+                    first_version + i as u64,
+                    first_position + i as u64,
+                    recorded_at,
+                    e,
+                );
+                prev = e.hash;
+                e
+            })
+            .collect();
+        let n = sealed.len() as u64;
+        self.write_batch(&mut writer, &sealed)?;
+        let last = first_position + n - 1;
+        self.commit(writer, last)?;
+        Ok(AppendOutcome {
+            first_version,
+            last_version: first_version + n - 1,
+            first_position,
+            last_position: last,
+        })
+    }
+
+    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut writer = self.lock_writer()?;
+        let mut head = writer.head;
+        let mut seen = HashMap::new();
+        {
+            let w = &mut *writer;
+            let mut last = |s: &StreamId| self.tip(w, s);
+            check_restore(&mut head, &mut last, &mut seen, &events)?;
+        }
+        self.write_batch(&mut writer, &events)?;
+        self.commit(writer, head)
+    }
+
+    /// Stream reads see every applied event, also one whose flush is still running (group
+    /// commit): a decision taken on it is appended after it in sled's sequential log, so a
+    /// crash cannot keep the decision and lose its basis. The global log stays capped at
+    /// durable positions.
+    fn read_stream(
+        &self,
+        stream: &StreamId,
+        from: Version,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let start = stream_key(stream, from.max(1));
+        let end = stream_key(stream, u64::MAX);
+        let mut out = Vec::with_capacity(limit.min(1024));
+        for item in self.tree.range(start..=end) {
+            if out.len() >= limit {
+                break;
+            }
+            let (k, v) = item.map_err(io)?;
+            let version = be_u64(&k[k.len() - 8..]).unwrap_or(0);
+            let position = be_u64(&v)
+                .ok_or_else(|| corrupt(stream.clone(), version, "stream index entry damaged"))?;
+            out.push(self.get_event(position, stream, version)?);
+        }
+        Ok(out)
+    }
+
+    fn read_all(
+        &self,
+        from: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let visible = self.visible.load(Ordering::SeqCst);
+        let from = from.max(1);
+        if from > visible || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let to = visible.min(from.saturating_add(limit as u64 - 1));
+        let mut out = Vec::with_capacity((to - from + 1) as usize);
+        for item in self.tree.range(event_key(from)..=event_key(to)) {
+            let (k, v) = item.map_err(io)?;
+            let position = be_u64(&k[1..]).unwrap_or(0);
+            let expected = from + out.len() as u64;
+            if position != expected {
+                return Err(corrupt(
+                    all_stream(),
+                    expected,
+                    format!("global log has position {position} where {expected} belongs"),
+                ));
+            }
+            let e = record::decode(&v).map_err(|d| corrupt(all_stream(), position, d))?;
+            if e.position != position {
+                return Err(corrupt(
+                    e.stream,
+                    e.version,
+                    format!("record says position {}, key says {position}", e.position),
+                ));
+            }
+            out.push(e);
+        }
+        let expected = to - from + 1;
+        if (out.len() as u64) != expected {
+            return Err(corrupt(
+                all_stream(),
+                from + out.len() as u64,
+                "global log ends early",
+            ));
+        }
+        Ok(out)
+    }
+
+    fn stream_version(&self, stream: &StreamId) -> Result<Option<Version>, StoreError> {
+        let mut writer = self.lock_writer()?;
+        let (v, _) = self.tip(&mut writer, stream)?;
+        Ok((v > 0).then_some(v))
+    }
+
+    fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
+        self.tree
+            .scan_prefix([HEAD])
+            .map(|item| {
+                let (k, _) = item.map_err(io)?;
+                let name = String::from_utf8(k[1..].to_vec())
+                    .map_err(|_| corrupt(all_stream(), 0, "stream name is not UTF-8"))?;
+                StreamId::new(name)
+            })
+            .collect()
+    }
+
+    fn head_position(&self) -> Result<GlobalPosition, StoreError> {
+        Ok(self.visible.load(Ordering::SeqCst))
+    }
+
+    fn wait_for_events(
+        &self,
+        after: GlobalPosition,
+        timeout: Duration,
+    ) -> Result<GlobalPosition, StoreError> {
+        let deadline = Instant::now() + timeout;
+        let (lock, cv) = &self.waiters;
+        let mut guard = lock
+            .lock()
+            .map_err(|_| StoreError::Unavailable("waiters lock poisoned".into()))?;
+        loop {
+            let head = self.visible.load(Ordering::SeqCst);
+            let now = Instant::now();
+            if head > after || now >= deadline {
+                return Ok(head);
+            }
+            guard = cv
+                .wait_timeout(guard, deadline - now)
+                .map_err(|_| StoreError::Unavailable("waiters lock poisoned".into()))?
+                .0;
+        }
+    }
+}
