@@ -109,16 +109,46 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Decodes a record; any damage is an error describing it.
-pub fn decode(bytes: &[u8]) -> Result<RecordedEvent, String> {
+/// A damaged record: what is wrong and, where the header could still be read, whose
+/// event it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    /// What is wrong.
+    pub detail: String,
+    /// The stream named in the record, if readable.
+    pub stream: Option<StreamId>,
+    /// The version named in the record, if readable.
+    pub version: Option<u64>,
+}
+
+/// Decodes a record; any damage (checksum, truncation, bad field) is an error.
+pub fn decode(bytes: &[u8]) -> Result<RecordedEvent, Damage> {
     if bytes.len() < 5 {
-        return Err(format!("record of {} bytes is too short", bytes.len()));
+        return Err(Damage {
+            detail: format!("record of {} bytes is too short", bytes.len()),
+            stream: None,
+            version: None,
+        });
     }
     let (body, crc) = bytes.split_at(bytes.len() - 4);
     let stored = u32::from_be_bytes([crc[0], crc[1], crc[2], crc[3]]);
     if crc32fast::hash(body) != stored {
-        return Err("checksum mismatch (bytes altered or torn)".to_owned());
+        // say whose event it is, if the damage spared the header
+        let header = parse(body).ok();
+        return Err(Damage {
+            detail: "checksum mismatch (bytes altered or torn)".to_owned(),
+            stream: header.as_ref().map(|e| e.stream.clone()),
+            version: header.map(|e| e.version),
+        });
     }
+    parse(body).map_err(|detail| Damage {
+        detail,
+        stream: None,
+        version: None,
+    })
+}
+
+fn parse(body: &[u8]) -> Result<RecordedEvent, String> {
     let mut r = Reader { bytes: body, at: 0 };
     let format = r.take(1)?[0];
     if format != FORMAT {

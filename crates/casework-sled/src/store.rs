@@ -422,7 +422,7 @@ impl SledStore {
                     format!("indexed event at position {position} is missing"),
                 )
             })?;
-        let e = record::decode(&bytes).map_err(|d| corrupt(stream.clone(), version, d))?;
+        let e = record::decode(&bytes).map_err(|d| corrupt(stream.clone(), version, d.detail))?;
         if &e.stream != stream || e.version != version || e.position != position {
             return Err(corrupt(
                 stream.clone(),
@@ -551,7 +551,14 @@ impl EventStore for SledStore {
                     format!("global log has position {position} where {expected} belongs"),
                 ));
             }
-            let e = record::decode(&v).map_err(|d| corrupt(all_stream(), position, d))?;
+            let e = record::decode(&v).map_err(|d| match (d.stream, d.version) {
+                (Some(stream), Some(version)) => corrupt(
+                    stream,
+                    version,
+                    format!("{} (position {position})", d.detail),
+                ),
+                _ => corrupt(all_stream(), position, d.detail),
+            })?;
             if e.position != position {
                 return Err(corrupt(
                     e.stream,

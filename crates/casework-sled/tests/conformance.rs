@@ -1,60 +1,90 @@
-//! The sled store passes the conformance suite unchanged, on real sled files in temp dirs.
+//! The sled store passes the conformance suite unchanged, on real sled files in temp dirs,
+//! under each durability policy.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
 
 use casework_sled::{Durability, SledOptions, SledStore};
+use casework_store::*;
 
-/// A fresh store in its own temp directory, which lives as long as the test process
-/// (the OS temp dir is cleaned by the test harness's environment, not by a Drop guard,
-/// because the store must outlive the factory call).
-fn fresh() -> SledStore {
+/// A sled store that removes its temp directory when dropped.
+struct TempSled {
+    store: SledStore,
+    _dir: tempfile::TempDir,
+}
+
+fn fresh(durability: Durability) -> TempSled {
     let dir = tempfile::Builder::new()
-        .prefix("casework-sled-conf")
+        .prefix("casework-sled")
         .tempdir()
-        .expect("temp dir");
-    let path = dir.keep();
-    SledStore::open_with(
-        &path,
+        .unwrap();
+    let store = SledStore::open_with(
+        dir.path(),
         SledOptions {
-            durability: Durability::None,
+            durability,
             ..SledOptions::default()
         },
     )
-    .expect("open")
+    .unwrap();
+    TempSled { store, _dir: dir }
 }
 
-casework_store::conformance_tests!(fresh, 32);
-
-mod flushing {
-    use super::*;
-
-    /// The same suite with the default durability (flush per append).
-    fn fresh_flushing() -> SledStore {
-        let dir = tempfile::Builder::new()
-            .prefix("casework-sled-flush")
-            .tempdir()
-            .expect("temp dir");
-        SledStore::open(dir.keep()).expect("open")
+impl EventStore for TempSled {
+    fn append(
+        &self,
+        s: &StreamId,
+        e: ExpectedVersion,
+        ev: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        self.store.append(s, e, ev)
     }
+    fn restore(&self, ev: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        self.store.restore(ev)
+    }
+    fn read_stream(
+        &self,
+        s: &StreamId,
+        from: Version,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.store.read_stream(s, from, limit)
+    }
+    fn read_all(
+        &self,
+        from: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.store.read_all(from, limit)
+    }
+    fn stream_version(&self, s: &StreamId) -> Result<Option<Version>, StoreError> {
+        self.store.stream_version(s)
+    }
+    fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
+        self.store.list_streams()
+    }
+    fn head_position(&self) -> Result<GlobalPosition, StoreError> {
+        self.store.head_position()
+    }
+    fn wait_for_events(
+        &self,
+        after: GlobalPosition,
+        timeout: Duration,
+    ) -> Result<GlobalPosition, StoreError> {
+        self.store.wait_for_events(after, timeout)
+    }
+}
 
-    casework_store::conformance_tests!(fresh_flushing, 8);
+mod no_flush {
+    use super::*;
+    casework_store::conformance_tests!(|| fresh(Durability::None), 32);
+}
+
+mod flush_every_append {
+    use super::*;
+    casework_store::conformance_tests!(|| fresh(Durability::FlushEveryAppend), 8);
 }
 
 mod group_commit {
     use super::*;
-
-    fn fresh_group() -> SledStore {
-        let dir = tempfile::Builder::new()
-            .prefix("casework-sled-group")
-            .tempdir()
-            .expect("temp dir");
-        SledStore::open_with(
-            dir.keep(),
-            SledOptions {
-                durability: Durability::GroupCommit,
-                ..SledOptions::default()
-            },
-        )
-        .expect("open")
-    }
-
-    casework_store::conformance_tests!(fresh_group, 8);
+    casework_store::conformance_tests!(|| fresh(Durability::GroupCommit), 8);
 }
