@@ -19,6 +19,14 @@
 /// The domain: decide/evolve contract, case process, policy, deadlines.
 pub use casework_core as core;
 
+/// The event-store contract, envelope, hash chain, repository, subscriptions, in-memory
+/// store.
+pub use casework_store as store;
+
+/// The embedded default store on sled (feature `sled`, on by default).
+#[cfg(feature = "sled")]
+pub use casework_sled as sled;
+
 /// The README's code blocks, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

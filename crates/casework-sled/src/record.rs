@@ -209,3 +209,54 @@ fn parse(body: &[u8]) -> Result<RecordedEvent, String> {
         hash,
     })
 }
+
+/// The format byte of a chunk.
+const CHUNK_FORMAT: u8 = 2;
+
+/// Most events in one chunk; a larger append is written as several chunks in the same
+/// atomic batch.
+pub const CHUNK_MAX: usize = 64;
+
+/// Encodes consecutive events of one stream (one append, or part of one) as a chunk:
+/// `u8 format (2), u16 count, count × (u32 len, record)`. Each record keeps its own CRC.
+pub fn encode_chunk(events: &[RecordedEvent]) -> Vec<u8> {
+    let records: Vec<Vec<u8>> = events.iter().map(encode).collect();
+    let mut out = Vec::with_capacity(3 + records.iter().map(|r| r.len() + 4).sum::<usize>());
+    out.push(CHUNK_FORMAT);
+    out.extend_from_slice(&(records.len() as u16).to_be_bytes());
+    for r in &records {
+        out.extend_from_slice(&(r.len() as u32).to_be_bytes());
+        out.extend_from_slice(r);
+    }
+    out
+}
+
+/// The byte ranges of the records in a chunk (for tests and tools).
+pub fn chunk_ranges(bytes: &[u8]) -> Result<Vec<std::ops::Range<usize>>, String> {
+    if bytes.len() < 3 || bytes[0] != CHUNK_FORMAT {
+        return Err("not a chunk".to_owned());
+    }
+    let count = u16::from_be_bytes([bytes[1], bytes[2]]) as usize;
+    let mut at = 3;
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let len_bytes = bytes
+            .get(at..at + 4)
+            .ok_or_else(|| format!("chunk truncated before record {i}"))?;
+        let len =
+            u32::from_be_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]) as usize;
+        let end = (at + 4)
+            .checked_add(len)
+            .filter(|&e| e <= bytes.len())
+            .ok_or_else(|| format!("chunk truncated in record {i}"))?;
+        out.push(at + 4..end);
+        at = end;
+    }
+    if at != bytes.len() {
+        return Err(format!(
+            "{} unexpected bytes after the last record",
+            bytes.len() - at
+        ));
+    }
+    Ok(out)
+}

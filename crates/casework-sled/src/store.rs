@@ -50,7 +50,7 @@ pub struct SledOptions {
     pub limits: Limits,
     /// The clock for recorded-at.
     pub clock: Box<dyn Clock>,
-    /// sled's page cache in bytes.
+    /// sled's page cache in bytes (default 1 GiB, as sled's own default).
     pub cache_bytes: u64,
 }
 
@@ -60,7 +60,7 @@ impl Default for SledOptions {
             durability: Durability::default(),
             limits: Limits::default(),
             clock: Box::new(SystemClock),
-            cache_bytes: 256 << 20,
+            cache_bytes: 1 << 30,
         }
     }
 }
@@ -215,13 +215,21 @@ impl SledStore {
                     .ok_or_else(|| {
                         corrupt(all_stream(), 0, "global head record missing or damaged")
                     })?;
-                let last = tree
+                let last = match tree
                     .range(event_key(0)..=event_key(u64::MAX))
                     .next_back()
                     .transpose()
                     .map_err(io)?
-                    .and_then(|(k, _)| be_u64(&k[1..]))
-                    .unwrap_or(0);
+                {
+                    None => 0,
+                    Some((k, v)) => {
+                        let first = be_u64(&k[1..]).unwrap_or(0);
+                        // a damaged chunk frame is left for reads and verify to report,
+                        // so that such a store can still be opened and exported
+                        record::chunk_ranges(&v)
+                            .map_or(head, |r| first + (r.len() as u64).max(1) - 1)
+                    }
+                };
                 if last != head {
                     return Err(corrupt(
                         all_stream(),
@@ -323,13 +331,28 @@ impl SledStore {
     }
 
     /// Writes sealed events and the heads in one atomic batch; the writer lock is held.
+    /// Consecutive events of one stream go into chunks of at most `CHUNK_MAX` events, each
+    /// under the key of its first position, with one stream-index entry per chunk.
     fn write_batch(&self, writer: &mut Writer, events: &[RecordedEvent]) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         let mut tips: HashMap<&StreamId, StreamTip> = HashMap::new();
-        for e in events {
-            batch.insert(&event_key(e.position), record::encode(e));
-            batch.insert(stream_key(&e.stream, e.version), &e.position.to_be_bytes());
-            tips.insert(&e.stream, (e.version, e.hash));
+        let mut rest = events;
+        while let Some(first) = rest.first() {
+            let run = rest
+                .iter()
+                .take(record::CHUNK_MAX)
+                .take_while(|e| e.stream == first.stream)
+                .count();
+            let (chunk, tail) = rest.split_at(run);
+            batch.insert(&event_key(first.position), record::encode_chunk(chunk));
+            batch.insert(
+                stream_key(&first.stream, first.version),
+                &first.position.to_be_bytes(),
+            );
+            if let Some(last) = chunk.last() {
+                tips.insert(&last.stream, (last.version, last.hash));
+            }
+            rest = tail;
         }
         for (stream, (version, hash)) in &tips {
             let mut v = Vec::with_capacity(40);
@@ -405,35 +428,55 @@ impl SledStore {
         }
     }
 
-    fn get_event(
-        &self,
-        position: GlobalPosition,
-        stream: &StreamId,
-        version: Version,
-    ) -> Result<RecordedEvent, StoreError> {
-        let bytes = self
-            .tree
-            .get(event_key(position))
-            .map_err(io)?
-            .ok_or_else(|| {
-                corrupt(
-                    stream.clone(),
-                    version,
-                    format!("indexed event at position {position} is missing"),
-                )
+    /// Decodes the records of the chunk under key position `first` whose positions lie in
+    /// `wanted`, checking each against the position (and, for stream reads, the stream and
+    /// version) it must have. Damage is reported for the exact event.
+    fn chunk_events(
+        first: GlobalPosition,
+        bytes: &[u8],
+        wanted: std::ops::RangeInclusive<GlobalPosition>,
+        owner: Option<(&StreamId, Version)>,
+        out: &mut Vec<RecordedEvent>,
+    ) -> Result<u64, StoreError> {
+        let name = |i: u64| match owner {
+            Some((s, v)) => (s.clone(), v + i),
+            None => (all_stream(), first + i),
+        };
+        let ranges = record::chunk_ranges(bytes).map_err(|d| {
+            let (s, v) = name(0);
+            corrupt(s, v, d)
+        })?;
+        for (i, range) in ranges.iter().enumerate() {
+            let position = first + i as u64;
+            if position < *wanted.start() {
+                continue;
+            }
+            if position > *wanted.end() {
+                break;
+            }
+            let e = record::decode(&bytes[range.clone()]).map_err(|d| {
+                let (s, v) = match (owner, d.stream, d.version) {
+                    (None, Some(s), Some(v)) => (s, v),
+                    _ => name(i as u64),
+                };
+                corrupt(s, v, format!("{} (position {position})", d.detail))
             })?;
-        let e = record::decode(&bytes).map_err(|d| corrupt(stream.clone(), version, d.detail))?;
-        if &e.stream != stream || e.version != version || e.position != position {
-            return Err(corrupt(
-                stream.clone(),
-                version,
-                format!(
-                    "index points at {} v{} (position {})",
-                    e.stream, e.version, e.position
-                ),
-            ));
+            let misplaced = e.position != position
+                || owner.is_some_and(|(s, v)| &e.stream != s || e.version != v + i as u64);
+            if misplaced {
+                let (s, v) = name(i as u64);
+                return Err(corrupt(
+                    s,
+                    v,
+                    format!(
+                        "found {} v{} (position {}) where position {position} belongs",
+                        e.stream, e.version, e.position
+                    ),
+                ));
+            }
+            out.push(e);
         }
-        Ok(e)
+        Ok(ranges.len() as u64)
     }
 }
 
@@ -512,18 +555,43 @@ impl EventStore for SledStore {
         from: Version,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let start = stream_key(stream, from.max(1));
-        let end = stream_key(stream, u64::MAX);
+        let from = from.max(1);
         let mut out = Vec::with_capacity(limit.min(1024));
-        for item in self.tree.range(start..=end) {
-            if out.len() >= limit {
-                break;
-            }
+        if limit == 0 {
+            return Ok(out);
+        }
+        // the chunk holding `from` starts at the last index entry at or before it
+        let start = self
+            .tree
+            .range(stream_key(stream, 1)..=stream_key(stream, from))
+            .next_back()
+            .transpose()
+            .map_err(io)?
+            .map_or_else(|| stream_key(stream, from), |(k, _)| k.to_vec());
+        for item in self.tree.range(start..=stream_key(stream, u64::MAX)) {
             let (k, v) = item.map_err(io)?;
             let version = be_u64(&k[k.len() - 8..]).unwrap_or(0);
             let position = be_u64(&v)
                 .ok_or_else(|| corrupt(stream.clone(), version, "stream index entry damaged"))?;
-            out.push(self.get_event(position, stream, version)?);
+            let bytes = self
+                .tree
+                .get(event_key(position))
+                .map_err(io)?
+                .ok_or_else(|| {
+                    corrupt(
+                        stream.clone(),
+                        version,
+                        format!("indexed chunk at position {position} is missing"),
+                    )
+                })?;
+            // positions of the wanted versions in this chunk
+            let skip = from.saturating_sub(version);
+            let take = (limit - out.len()) as u64;
+            let wanted = position + skip..=position + skip + take - 1;
+            Self::chunk_events(position, &bytes, wanted, Some((stream, version)), &mut out)?;
+            if out.len() >= limit {
+                break;
+            }
         }
         Ok(out)
     }
@@ -540,10 +608,18 @@ impl EventStore for SledStore {
         }
         let to = visible.min(from.saturating_add(limit as u64 - 1));
         let mut out = Vec::with_capacity((to - from + 1) as usize);
-        for item in self.tree.range(event_key(from)..=event_key(to)) {
+        // the chunk holding `from` starts at the last event key at or before it
+        let start = self
+            .tree
+            .range(event_key(1)..=event_key(from))
+            .next_back()
+            .transpose()
+            .map_err(io)?
+            .map_or(from, |(k, _)| be_u64(&k[1..]).unwrap_or(from));
+        let mut expected = start;
+        for item in self.tree.range(event_key(start)..=event_key(to)) {
             let (k, v) = item.map_err(io)?;
             let position = be_u64(&k[1..]).unwrap_or(0);
-            let expected = from + out.len() as u64;
             if position != expected {
                 return Err(corrupt(
                     all_stream(),
@@ -551,30 +627,10 @@ impl EventStore for SledStore {
                     format!("global log has position {position} where {expected} belongs"),
                 ));
             }
-            let e = record::decode(&v).map_err(|d| match (d.stream, d.version) {
-                (Some(stream), Some(version)) => corrupt(
-                    stream,
-                    version,
-                    format!("{} (position {position})", d.detail),
-                ),
-                _ => corrupt(all_stream(), position, d.detail),
-            })?;
-            if e.position != position {
-                return Err(corrupt(
-                    e.stream,
-                    e.version,
-                    format!("record says position {}, key says {position}", e.position),
-                ));
-            }
-            out.push(e);
+            expected = position + Self::chunk_events(position, &v, from..=to, None, &mut out)?;
         }
-        let expected = to - from + 1;
-        if (out.len() as u64) != expected {
-            return Err(corrupt(
-                all_stream(),
-                from + out.len() as u64,
-                "global log ends early",
-            ));
+        if expected <= to {
+            return Err(corrupt(all_stream(), expected, "global log ends early"));
         }
         Ok(out)
     }

@@ -19,26 +19,44 @@ fn filled(dir: &std::path::Path) {
     }
 }
 
-/// Flips one byte of a stored record through sled itself (as a bit rot or a manual edit
-/// of the value would).
-fn flip_record_byte(dir: &std::path::Path, position: u64, offset_from_end: usize) {
-    let db = sled::open(dir).unwrap();
-    let tree = db.open_tree("casework-events").unwrap();
+fn chunk_key(position: u64) -> Vec<u8> {
     let mut key = vec![b'e'];
     key.extend_from_slice(&position.to_be_bytes());
-    let mut value = tree.get(&key).unwrap().unwrap().to_vec();
-    let i = value.len() - offset_from_end;
+    key
+}
+
+/// Flips one byte of a stored record through sled itself (as bit rot or a manual edit of
+/// the value would): in the chunk stored at `chunk`, record `index`, `from_end` bytes
+/// before the record's end.
+fn flip_record_byte(dir: &std::path::Path, chunk: u64, index: usize, from_end: usize) {
+    flip_chunk_byte(dir, chunk, |bytes| {
+        record::chunk_ranges(bytes).unwrap()[index].end - from_end
+    });
+}
+
+fn flip_chunk_byte(dir: &std::path::Path, chunk: u64, at: impl Fn(&[u8]) -> usize) {
+    let db = sled::open(dir).unwrap();
+    let tree = db.open_tree("casework-events").unwrap();
+    let mut value = tree.get(chunk_key(chunk)).unwrap().unwrap().to_vec();
+    let i = at(&value);
     value[i] ^= 0x01;
-    tree.insert(key, value).unwrap();
+    tree.insert(chunk_key(chunk), value).unwrap();
     db.flush().unwrap();
+}
+
+fn record_len(dir: &std::path::Path, chunk: u64, index: usize) -> usize {
+    let db = sled::open(dir).unwrap();
+    let tree = db.open_tree("casework-events").unwrap();
+    let value = tree.get(chunk_key(chunk)).unwrap().unwrap();
+    record::chunk_ranges(&value).unwrap()[index].len()
 }
 
 #[test]
 fn a_flipped_payload_byte_is_corruption_with_stream_and_version() {
     let dir = tempfile::tempdir().unwrap();
     filled(dir.path());
-    // position 7 is case-b version 3; flip a byte inside its payload
-    flip_record_byte(dir.path(), 7, 40);
+    // case-b's four events are the chunk at position 5; flip a byte in the payload of v3
+    flip_record_byte(dir.path(), 5, 2, 40);
     let store = SledStore::open(dir.path()).unwrap();
     let b = StreamId::new("case-b").unwrap();
     let expected = |r: Result<Vec<RecordedEvent>, StoreError>| match r {
@@ -78,28 +96,54 @@ fn a_flipped_payload_byte_is_corruption_with_stream_and_version() {
 fn a_flipped_byte_anywhere_in_a_record_is_found() {
     let dir = tempfile::tempdir().unwrap();
     filled(dir.path());
-    let len = {
-        let db = sled::open(dir.path()).unwrap();
-        let tree = db.open_tree("casework-events").unwrap();
-        let mut key = vec![b'e'];
-        key.extend_from_slice(&2u64.to_be_bytes());
-        tree.get(&key).unwrap().unwrap().len()
-    };
+    // case-a v2 is record 1 of the chunk at position 1
+    let len = record_len(dir.path(), 1, 1);
     for offset in [1, 4, 50, 100, len / 2, len - 5, len] {
-        flip_record_byte(dir.path(), 2, offset);
+        flip_record_byte(dir.path(), 1, 1, offset);
         let store = SledStore::open(dir.path()).unwrap();
+        let a = StreamId::new("case-a").unwrap();
         assert!(
             matches!(store.read_all(1, 10), Err(StoreError::Corruption { .. })),
             "offset {offset}"
         );
+        assert!(
+            matches!(store.read_stream(&a, 1, 10), Err(StoreError::Corruption { ref stream, version: 2, .. }) if stream == &a),
+            "offset {offset}"
+        );
         assert!(!store.verify_all().unwrap().is_empty(), "offset {offset}");
         drop(store);
-        flip_record_byte(dir.path(), 2, offset); // flip back
+        flip_record_byte(dir.path(), 1, 1, offset); // flip back
         let store = SledStore::open(dir.path()).unwrap();
         assert!(
             store.verify_all().unwrap().is_empty(),
             "restored at offset {offset}"
         );
+    }
+}
+
+#[test]
+fn a_damaged_chunk_frame_is_corruption_and_the_store_still_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    filled(dir.path());
+    // the count and the first length field of the last chunk
+    for at in [1usize, 2, 4] {
+        flip_chunk_byte(dir.path(), 5, |_| at);
+        let store = SledStore::open(dir.path()).unwrap();
+        assert!(
+            matches!(store.read_all(1, 10), Err(StoreError::Corruption { .. })),
+            "byte {at}"
+        );
+        let b = StreamId::new("case-b").unwrap();
+        assert!(
+            matches!(
+                store.read_stream(&b, 1, 10),
+                Err(StoreError::Corruption { .. })
+            ),
+            "byte {at}"
+        );
+        assert!(!store.verify_all().unwrap().is_empty());
+        drop(store);
+        flip_chunk_byte(dir.path(), 5, |_| at);
     }
 }
 
@@ -138,21 +182,27 @@ fn a_missing_event_behind_the_index_is_corruption() {
     {
         let db = sled::open(dir.path()).unwrap();
         let tree = db.open_tree("casework-events").unwrap();
-        let mut key = vec![b'e'];
-        key.extend_from_slice(&3u64.to_be_bytes());
-        tree.remove(key).unwrap();
+        tree.remove(chunk_key(1)).unwrap();
         db.flush().unwrap();
     }
     let store = SledStore::open(dir.path()).unwrap();
     let a = StreamId::new("case-a").unwrap();
     assert!(matches!(
         store.read_stream(&a, 1, 10),
-        Err(StoreError::Corruption { version: 3, .. })
+        Err(StoreError::Corruption { version: 1, .. })
     ));
     assert!(matches!(
         store.read_all(1, 10),
-        Err(StoreError::Corruption { version: 3, .. })
+        Err(StoreError::Corruption { version: 1, .. })
     ));
+    // the other stream is still readable
+    assert_eq!(
+        store
+            .read_stream_all(&StreamId::new("case-b").unwrap())
+            .unwrap()
+            .len(),
+        4
+    );
 }
 
 #[test]
@@ -162,9 +212,7 @@ fn a_deleted_tail_is_found_at_open() {
     {
         let db = sled::open(dir.path()).unwrap();
         let tree = db.open_tree("casework-events").unwrap();
-        let mut key = vec![b'e'];
-        key.extend_from_slice(&8u64.to_be_bytes());
-        tree.remove(key).unwrap();
+        tree.remove(chunk_key(5)).unwrap();
         db.flush().unwrap();
     }
     match SledStore::open(dir.path()) {
@@ -245,4 +293,73 @@ fn reopening_keeps_everything_and_continues_the_chains() {
     assert_eq!(store.read_all(9, 1).unwrap()[0].position, 9);
     assert!(store.verify_all().unwrap().is_empty());
     assert!(store.size_on_disk().unwrap() > 0);
+}
+
+#[test]
+fn appends_larger_than_a_chunk_read_back_from_any_version_and_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let (a, b) = (
+        StreamId::new("big-a").unwrap(),
+        StreamId::new("big-b").unwrap(),
+    );
+    store
+        .append(
+            &b,
+            ExpectedVersion::Any,
+            (1..=3)
+                .map(|n| conformance::sample_event("big-b", n))
+                .collect(),
+        )
+        .unwrap();
+    store
+        .append(
+            &a,
+            ExpectedVersion::Any,
+            (1..=200)
+                .map(|n| conformance::sample_event("big-a", n))
+                .collect(),
+        )
+        .unwrap();
+    store
+        .append(
+            &b,
+            ExpectedVersion::Any,
+            (4..=6)
+                .map(|n| conformance::sample_event("big-b", n))
+                .collect(),
+        )
+        .unwrap();
+    for from in [1u64, 63, 64, 65, 128, 129, 199, 200] {
+        let page = store.read_stream(&a, from, 70).unwrap();
+        let want: Vec<u64> = (from..=200.min(from + 69)).collect();
+        assert_eq!(
+            page.iter().map(|e| e.version).collect::<Vec<_>>(),
+            want,
+            "from {from}"
+        );
+    }
+    for from in [1u64, 3, 4, 66, 67, 130, 203, 204, 206] {
+        let page = store.read_all(from, 50).unwrap();
+        let want: Vec<u64> = (from..=206.min(from + 49)).collect();
+        assert_eq!(
+            page.iter().map(|e| e.position).collect::<Vec<_>>(),
+            want,
+            "from {from}"
+        );
+    }
+    assert!(store.read_stream(&a, 201, 10).unwrap().is_empty());
+    assert_eq!(
+        store
+            .read_stream(&b, 2, 10)
+            .unwrap()
+            .iter()
+            .map(|e| e.version)
+            .collect::<Vec<_>>(),
+        vec![2, 3, 4, 5, 6]
+    );
+    assert!(store.verify_all().unwrap().is_empty());
+    drop(store);
+    let store = SledStore::open(dir.path()).unwrap();
+    assert_eq!(store.head_position().unwrap(), 206);
 }
