@@ -1,0 +1,132 @@
+//! A small bounded connection pool: at most `max` connections, idle ones reused, broken
+//! ones dropped.
+
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use casework_store::StoreError;
+use postgres::{Client, Config, NoTls};
+
+struct State {
+    idle: Vec<Client>,
+    open: usize,
+}
+
+/// The pool.
+pub struct Pool {
+    config: Config,
+    max: usize,
+    wait: Duration,
+    state: Mutex<State>,
+    freed: Condvar,
+}
+
+/// A connection borrowed from the pool; returned when dropped (or discarded if broken).
+pub struct Conn<'p> {
+    client: Option<Client>,
+    pool: &'p Pool,
+}
+
+impl std::ops::Deref for Conn<'_> {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        // the option is only empty inside Drop
+        self.client.as_ref().unwrap_or_else(|| unreachable_client())
+    }
+}
+
+impl std::ops::DerefMut for Conn<'_> {
+    fn deref_mut(&mut self) -> &mut Client {
+        self.client.as_mut().unwrap_or_else(|| unreachable_client())
+    }
+}
+
+#[allow(clippy::panic)]
+fn unreachable_client() -> ! {
+    panic!("a pooled connection is used after it was returned")
+}
+
+impl Drop for Conn<'_> {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            self.pool.put_back(client);
+        }
+    }
+}
+
+fn poisoned<T>(_: T) -> StoreError {
+    StoreError::Unavailable("connection pool lock poisoned".into())
+}
+
+impl Pool {
+    /// A pool of at most `max` connections to `config`; `get` waits up to `wait` for one.
+    pub fn new(config: Config, max: usize, wait: Duration) -> Self {
+        Pool {
+            config,
+            max: max.max(1),
+            wait,
+            state: Mutex::new(State {
+                idle: Vec::new(),
+                open: 0,
+            }),
+            freed: Condvar::new(),
+        }
+    }
+
+    /// Borrows a connection, opening one if fewer than `max` are open.
+    pub fn get(&self) -> Result<Conn<'_>, StoreError> {
+        let deadline = Instant::now() + self.wait;
+        let mut state = self.state.lock().map_err(poisoned)?;
+        loop {
+            while let Some(client) = state.idle.pop() {
+                if client.is_closed() {
+                    state.open -= 1;
+                } else {
+                    return Ok(Conn {
+                        client: Some(client),
+                        pool: self,
+                    });
+                }
+            }
+            if state.open < self.max {
+                state.open += 1;
+                drop(state);
+                return match self.config.connect(NoTls) {
+                    Ok(client) => Ok(Conn {
+                        client: Some(client),
+                        pool: self,
+                    }),
+                    Err(e) => {
+                        let mut state = self.state.lock().map_err(poisoned)?;
+                        state.open -= 1;
+                        self.freed.notify_one();
+                        Err(StoreError::Io(format!("connecting to PostgreSQL: {e}")))
+                    }
+                };
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(StoreError::Unavailable(format!(
+                    "all {} connections busy for {:?}",
+                    self.max, self.wait
+                )));
+            }
+            state = self
+                .freed
+                .wait_timeout(state, deadline - now)
+                .map_err(poisoned)?
+                .0;
+        }
+    }
+
+    fn put_back(&self, client: Client) {
+        if let Ok(mut state) = self.state.lock() {
+            if client.is_closed() {
+                state.open -= 1;
+            } else {
+                state.idle.push(client);
+            }
+            self.freed.notify_one();
+        }
+    }
+}

@@ -1,0 +1,530 @@
+//! `PgStore`: the `EventStore` on PostgreSQL.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use casework_store::{
+    check_restore, hash::seal, AppendOutcome, Clock, EventStore, ExpectedVersion, GlobalPosition,
+    Hash, Limits, Metadata, NewEvent, RecordedEvent, StoreError, StreamId, StreamTip, SystemClock,
+    Version,
+};
+use chrono::{DateTime, Utc};
+use postgres::error::SqlState;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::{GenericClient, Row, Transaction};
+use uuid::Uuid;
+
+use crate::pool::Pool;
+use crate::schema::{migrate, valid_schema_name};
+
+/// Options for opening a store.
+pub struct PgOptions {
+    /// The schema (PostgreSQL namespace) holding the store's tables; default `casework`.
+    pub schema: String,
+    /// Most connections the store opens.
+    pub max_connections: usize,
+    /// How long to wait for a free connection.
+    pub connection_wait: Duration,
+    /// Size limits.
+    pub limits: Limits,
+    /// The clock for recorded-at.
+    pub clock: Box<dyn Clock>,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        PgOptions {
+            schema: "casework".to_owned(),
+            max_connections: 8,
+            connection_wait: Duration::from_secs(30),
+            limits: Limits::default(),
+            clock: Box::new(SystemClock),
+        }
+    }
+}
+
+/// The event store on PostgreSQL.
+pub struct PgStore {
+    pool: Pool,
+    schema: String,
+    channel: String,
+    limits: Limits,
+    clock: Box<dyn Clock>,
+}
+
+fn io(e: postgres::Error) -> StoreError {
+    StoreError::Io(e.to_string())
+}
+
+fn corrupt(stream: StreamId, version: Version, detail: impl Into<String>) -> StoreError {
+    StoreError::Corruption {
+        stream,
+        version,
+        detail: detail.into(),
+    }
+}
+
+const COLUMNS: &str = "position, stream_id, version, event_id, event_type, schema_version, \
+    recorded_at, effective_at, actor, correlation_id, causation_id, payload, hash";
+
+/// Column arrays for one `INSERT … SELECT * FROM unnest(…)`.
+#[derive(Default)]
+struct Columns {
+    position: Vec<i64>,
+    stream: Vec<String>,
+    version: Vec<i64>,
+    event_id: Vec<Uuid>,
+    event_type: Vec<String>,
+    schema_version: Vec<i16>,
+    recorded_at: Vec<DateTime<Utc>>,
+    effective_at: Vec<DateTime<Utc>>,
+    actor: Vec<Option<String>>,
+    correlation: Vec<Option<Uuid>>,
+    causation: Vec<Option<Uuid>>,
+    payload: Vec<Vec<u8>>,
+    hash: Vec<Vec<u8>>,
+}
+
+fn to_i64(n: u64) -> Result<i64, StoreError> {
+    i64::try_from(n).map_err(|_| StoreError::LimitExceeded {
+        what: "position or version",
+        max: i64::MAX as u64,
+        actual: n,
+    })
+}
+
+impl Columns {
+    fn push(&mut self, e: &RecordedEvent) -> Result<(), StoreError> {
+        self.position.push(to_i64(e.position)?);
+        self.stream.push(e.stream.as_str().to_owned());
+        self.version.push(to_i64(e.version)?);
+        self.event_id.push(e.event_id);
+        self.event_type.push(e.event_type.clone());
+        self.schema_version.push(e.schema_version as i16);
+        self.recorded_at.push(e.recorded_at);
+        self.effective_at.push(e.effective_at);
+        self.actor.push(e.metadata.actor.clone());
+        self.correlation.push(e.metadata.correlation_id);
+        self.causation.push(e.metadata.causation_id);
+        self.payload.push(e.payload.clone());
+        self.hash.push(e.hash.0.to_vec());
+        Ok(())
+    }
+}
+
+fn decode_row(row: &Row) -> Result<RecordedEvent, StoreError> {
+    let stream: String = row.get(1);
+    let version: i64 = row.get(2);
+    let position: i64 = row.get(0);
+    let stream = StreamId::new(stream.clone()).map_err(|_| {
+        corrupt(
+            StreamId::all(),
+            position as u64,
+            format!("invalid stream id {stream:?}"),
+        )
+    })?;
+    let bad = |detail: &str| corrupt(stream.clone(), version.max(0) as u64, detail);
+    let hash: Vec<u8> = row.get(12);
+    let hash: [u8; 32] = hash.try_into().map_err(|_| bad("hash is not 32 bytes"))?;
+    let schema_version: i16 = row.get(5);
+    if position < 1 || version < 1 || schema_version < 0 {
+        return Err(bad("negative position, version or schema version"));
+    }
+    Ok(RecordedEvent {
+        event_id: row.get(3),
+        stream: stream.clone(),
+        version: version as u64,
+        position: position as u64,
+        event_type: row.get(4),
+        schema_version: schema_version as u16,
+        recorded_at: row.get(6),
+        effective_at: row.get(7),
+        metadata: Metadata {
+            actor: row.get(8),
+            correlation_id: row.get(9),
+            causation_id: row.get(10),
+        },
+        payload: row.get(11),
+        hash: Hash(hash),
+    })
+}
+
+impl PgStore {
+    /// Connects to `url` (e.g. `postgres://postgres@127.0.0.1:5432/test`), creates or
+    /// migrates the schema, and returns the store.
+    pub fn open(url: &str, options: PgOptions) -> Result<Self, StoreError> {
+        if !valid_schema_name(&options.schema) {
+            return Err(StoreError::Io(format!(
+                "schema name {:?}: use lowercase letters, digits and _",
+                options.schema
+            )));
+        }
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Io(format!("invalid PostgreSQL URL: {e}")))?;
+        let pool = Pool::new(config, options.max_connections, options.connection_wait);
+        let mut conn = pool.get()?;
+        migrate(&mut conn, &options.schema)?;
+        drop(conn);
+        Ok(PgStore {
+            pool,
+            channel: format!("casework_{}", options.schema),
+            schema: options.schema,
+            limits: options.limits,
+            clock: options.clock,
+        })
+    }
+
+    /// The schema the store lives in.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// Appends as part of the caller's transaction (e.g. together with the caller's own
+    /// tables: an outbox). The events become visible when the caller commits; until then
+    /// the transaction holds the global log's lock, so keep it short. Same rules as
+    /// [`EventStore::append`].
+    pub fn append_in(
+        &self,
+        tx: &mut Transaction<'_>,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        self.limits.check(&events)?;
+        let s = &self.schema;
+        let (version, mut prev) = self.tip(tx, stream, true)?;
+        let actual = (version > 0).then_some(version);
+        if !expected.admits(actual) {
+            return Err(StoreError::Conflict {
+                stream: stream.clone(),
+                expected,
+                actual,
+            });
+        }
+        let n = events.len() as u64;
+        // the global log's counter row: its lock orders commits by position
+        let head: i64 = tx
+            .query_one(
+                &format!("UPDATE {s}.log_head SET position = position + $1 WHERE id = 1 RETURNING position"),
+                &[&to_i64(n)?],
+            )
+            .map_err(io)?
+            .get(0);
+        let first_position = head as u64 - n + 1;
+        let recorded_at = self.clock.now();
+        let mut sealed = Vec::with_capacity(events.len());
+        for (i, e) in events.into_iter().enumerate() {
+            let e = seal(
+                &prev,
+                stream,
+                version + 1 + i as u64,
+                first_position + i as u64,
+                recorded_at,
+                e,
+            );
+            prev = e.hash;
+            sealed.push(e);
+        }
+        match self.insert(tx, &sealed) {
+            Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+                // a writer that created the stream concurrently won
+                return Err(StoreError::Conflict {
+                    stream: stream.clone(),
+                    expected,
+                    actual: None,
+                });
+            }
+            other => {
+                other.map_err(io)?;
+            }
+        }
+        self.set_tips(tx, &sealed)?;
+        tx.execute(
+            "SELECT pg_notify($1, $2)",
+            &[&self.channel, &head.to_string()],
+        )
+        .map_err(io)?;
+        Ok(AppendOutcome {
+            first_version: version + 1,
+            last_version: version + n,
+            first_position,
+            last_position: head as u64,
+        })
+    }
+
+    fn tip(
+        &self,
+        tx: &mut impl GenericClient,
+        stream: &StreamId,
+        lock: bool,
+    ) -> Result<StreamTip, StoreError> {
+        let s = &self.schema;
+        let lock = if lock { " FOR UPDATE" } else { "" };
+        let row = tx
+            .query_opt(
+                &format!("SELECT version, hash FROM {s}.streams WHERE stream_id = $1{lock}"),
+                &[&stream.as_str()],
+            )
+            .map_err(io)?;
+        match row {
+            None => Ok((0, Hash::ZERO)),
+            Some(row) => {
+                let version: i64 = row.get(0);
+                let hash: Vec<u8> = row.get(1);
+                let hash: [u8; 32] = hash.try_into().map_err(|_| {
+                    corrupt(
+                        stream.clone(),
+                        version.max(0) as u64,
+                        "stream head hash is not 32 bytes",
+                    )
+                })?;
+                Ok((version.max(0) as u64, Hash(hash)))
+            }
+        }
+    }
+
+    fn insert(
+        &self,
+        tx: &mut Transaction<'_>,
+        events: &[RecordedEvent],
+    ) -> Result<u64, postgres::Error> {
+        let mut c = Columns::default();
+        for e in events {
+            // positions and versions come from the database as i64 and fit back
+            if c.push(e).is_err() {
+                return Ok(0);
+            }
+        }
+        let s = &self.schema;
+        tx.execute(
+            &format!(
+                "INSERT INTO {s}.events ({COLUMNS})
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[],
+                     $6::smallint[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::uuid[],
+                     $11::uuid[], $12::bytea[], $13::bytea[])"
+            ),
+            &[
+                &c.position,
+                &c.stream,
+                &c.version,
+                &c.event_id,
+                &c.event_type,
+                &c.schema_version,
+                &c.recorded_at,
+                &c.effective_at,
+                &c.actor,
+                &c.correlation,
+                &c.causation,
+                &c.payload,
+                &c.hash,
+            ],
+        )
+    }
+
+    fn set_tips(
+        &self,
+        tx: &mut Transaction<'_>,
+        events: &[RecordedEvent],
+    ) -> Result<(), StoreError> {
+        let mut tips: HashMap<&StreamId, (i64, Vec<u8>)> = HashMap::new();
+        for e in events {
+            tips.insert(&e.stream, (to_i64(e.version)?, e.hash.0.to_vec()));
+        }
+        let s = &self.schema;
+        for (stream, (version, hash)) in tips {
+            tx.execute(
+                &format!(
+                    "INSERT INTO {s}.streams VALUES ($1, $2, $3)
+                     ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, hash = EXCLUDED.hash"
+                ),
+                &[&stream.as_str(), &version, &hash],
+            )
+            .map_err(io)?;
+        }
+        Ok(())
+    }
+}
+
+impl EventStore for PgStore {
+    fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        self.limits.check(&events)?;
+        let mut conn = self.pool.get()?;
+        let mut tx = conn.transaction().map_err(io)?;
+        let outcome = match self.append_in(&mut tx, stream, expected, events) {
+            Err(StoreError::Conflict {
+                stream,
+                expected,
+                actual: None,
+            }) => {
+                drop(tx);
+                // after a lost race to create the stream the transaction is aborted: read
+                // the winner's version for the error
+                let actual = self.stream_version(&stream)?;
+                return Err(StoreError::Conflict {
+                    stream,
+                    expected,
+                    actual,
+                });
+            }
+            other => other?,
+        };
+        tx.commit().map_err(io)?;
+        Ok(outcome)
+    }
+
+    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let s = &self.schema;
+        let mut conn = self.pool.get()?;
+        let mut tx = conn.transaction().map_err(io)?;
+        let head: i64 = tx
+            .query_one(
+                &format!("SELECT position FROM {s}.log_head WHERE id = 1 FOR UPDATE"),
+                &[],
+            )
+            .map_err(io)?
+            .get(0);
+        let mut head = head.max(0) as u64;
+        let mut seen = HashMap::new();
+        {
+            let mut last = |stream: &StreamId| self.tip(&mut tx, stream, true);
+            check_restore(&mut head, &mut last, &mut seen, &events)?;
+        }
+        self.insert(&mut tx, &events).map_err(io)?;
+        self.set_tips(&mut tx, &events)?;
+        tx.execute(
+            &format!("UPDATE {s}.log_head SET position = $1 WHERE id = 1"),
+            &[&to_i64(head)?],
+        )
+        .map_err(io)?;
+        tx.execute(
+            "SELECT pg_notify($1, $2)",
+            &[&self.channel, &head.to_string()],
+        )
+        .map_err(io)?;
+        tx.commit().map_err(io)
+    }
+
+    fn read_stream(
+        &self,
+        stream: &StreamId,
+        from: Version,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let s = &self.schema;
+        let rows = self
+            .pool
+            .get()?
+            .query(
+                &format!("SELECT {COLUMNS} FROM {s}.events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3"),
+                &[&stream.as_str(), &to_i64(from)?, &(limit.min(i64::MAX as usize) as i64)],
+            )
+            .map_err(io)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            let e = decode_row(row)?;
+            let want = from.max(1) + i as u64;
+            if e.version != want {
+                return Err(corrupt(
+                    stream.clone(),
+                    want,
+                    format!("version {} where {want} belongs", e.version),
+                ));
+            }
+            out.push(e);
+        }
+        Ok(out)
+    }
+
+    fn read_all(
+        &self,
+        from: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let s = &self.schema;
+        let rows = self
+            .pool
+            .get()?
+            .query(
+                &format!("SELECT {COLUMNS} FROM {s}.events WHERE position >= $1 ORDER BY position LIMIT $2"),
+                &[&to_i64(from)?, &(limit.min(i64::MAX as usize) as i64)],
+            )
+            .map_err(io)?;
+        rows.iter().map(decode_row).collect()
+    }
+
+    fn stream_version(&self, stream: &StreamId) -> Result<Option<Version>, StoreError> {
+        let (v, _) = self.tip(&mut *self.pool.get()?, stream, false)?;
+        Ok((v > 0).then_some(v))
+    }
+
+    fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
+        let s = &self.schema;
+        let rows = self
+            .pool
+            .get()?
+            .query(
+                &format!(r#"SELECT stream_id FROM {s}.streams ORDER BY stream_id COLLATE "C""#),
+                &[],
+            )
+            .map_err(io)?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.get(0);
+                StreamId::new(id.clone())
+                    .map_err(|_| corrupt(StreamId::all(), 0, format!("invalid stream id {id:?}")))
+            })
+            .collect()
+    }
+
+    fn head_position(&self) -> Result<GlobalPosition, StoreError> {
+        let s = &self.schema;
+        let head: i64 = self
+            .pool
+            .get()?
+            .query_one(
+                &format!("SELECT position FROM {s}.log_head WHERE id = 1"),
+                &[],
+            )
+            .map_err(io)?
+            .get(0);
+        Ok(head.max(0) as u64)
+    }
+
+    /// LISTEN/NOTIFY only wakes the waiter; the head is always read from the table.
+    fn wait_for_events(
+        &self,
+        after: GlobalPosition,
+        timeout: Duration,
+    ) -> Result<GlobalPosition, StoreError> {
+        let deadline = Instant::now() + timeout;
+        let s = &self.schema;
+        let mut conn = self.pool.get()?;
+        conn.batch_execute(&format!("LISTEN {}", self.channel))
+            .map_err(io)?;
+        let head_sql = format!("SELECT position FROM {s}.log_head WHERE id = 1");
+        let result = (|| loop {
+            let head: i64 = conn.query_one(&head_sql, &[]).map_err(io)?.get(0);
+            let head = head.max(0) as u64;
+            let now = Instant::now();
+            if head > after || now >= deadline {
+                return Ok(head);
+            }
+            let mut notifications = conn.notifications();
+            let mut waiting = notifications.timeout_iter(deadline - now);
+            // one notification (or the timeout) is enough: re-read the head
+            let _ = waiting.next().map_err(io)?;
+        })();
+        conn.batch_execute(&format!("UNLISTEN {}", self.channel))
+            .map_err(io)?;
+        result
+    }
+}

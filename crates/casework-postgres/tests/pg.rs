@@ -1,0 +1,412 @@
+//! PostgreSQL-specific properties: late commits, heavy concurrency, a connection killed in
+//! the middle of an append, schema migrations, moving a store from sled.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use casework_postgres::{PgOptions, PgStore};
+use casework_store::conformance::sample_event;
+use casework_store::*;
+
+fn sid(s: &str) -> StreamId {
+    StreamId::new(s).unwrap()
+}
+
+/// Collects positions from a running subscriber until `want` arrived or 30 s passed.
+fn subscriber(store: Arc<common::TempPg>, want: u64) -> std::thread::JoinHandle<Vec<u64>> {
+    std::thread::spawn(move || {
+        let mut sub = CatchUp::new(&*store, 0).with_batch(100);
+        let mut seen = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while (seen.len() as u64) < want && Instant::now() < deadline {
+            seen.extend(
+                sub.wait(Duration::from_millis(100))
+                    .unwrap()
+                    .iter()
+                    .map(|e| e.position),
+            );
+        }
+        seen
+    })
+}
+
+#[test]
+fn a_late_commit_is_neither_skipped_nor_duplicated() {
+    let Some(url) = common::url() else { return };
+    let store = Arc::new(common::fresh());
+    let sub = subscriber(Arc::clone(&store), 2);
+
+    // connection A takes position 1 and holds its transaction open
+    let mut a = common::client(&url);
+    let mut tx = a.transaction().unwrap();
+    let out = store
+        .store
+        .append_in(
+            &mut tx,
+            &sid("late-a"),
+            ExpectedVersion::NoStream,
+            vec![sample_event("late-a", 1)],
+        )
+        .unwrap();
+    assert_eq!(out.first_position, 1);
+
+    // B appends meanwhile: it must not get ahead of A
+    let b_done = Arc::new(AtomicBool::new(false));
+    let b = {
+        let (store, b_done) = (Arc::clone(&store), Arc::clone(&b_done));
+        std::thread::spawn(move || {
+            let out = store
+                .append(
+                    &sid("late-b"),
+                    ExpectedVersion::NoStream,
+                    vec![sample_event("late-b", 1)],
+                )
+                .unwrap();
+            b_done.store(true, Ordering::SeqCst);
+            out
+        })
+    };
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(
+        !b_done.load(Ordering::SeqCst),
+        "B waits for A's position to commit"
+    );
+    assert_eq!(
+        store.read_all(1, 10).unwrap().len(),
+        0,
+        "nothing is visible before A commits"
+    );
+
+    tx.commit().unwrap();
+    let b_out = b.join().unwrap();
+    assert_eq!(b_out.first_position, 2);
+    assert_eq!(
+        sub.join().unwrap(),
+        vec![1, 2],
+        "the running subscriber got both, in order, once"
+    );
+}
+
+#[test]
+fn eight_threads_times_500_appends_lose_nothing() {
+    if !common::configured() {
+        return;
+    }
+    let store = Arc::new(common::fresh());
+    let (threads, per_thread) = (8u64, 500u64);
+    let total_budget = threads * per_thread;
+    let sub = {
+        let store = Arc::clone(&store);
+        std::thread::spawn(move || {
+            let mut sub = CatchUp::new(&*store, 0).with_batch(500);
+            let mut seen = Vec::new();
+            let deadline = Instant::now() + Duration::from_secs(120);
+            let mut idle = 0;
+            while Instant::now() < deadline && idle < 20 {
+                let got = sub.wait(Duration::from_millis(100)).unwrap();
+                idle = if got.is_empty() { idle + 1 } else { 0 };
+                seen.extend(got.iter().map(|e| e.position));
+            }
+            seen
+        })
+    };
+    let shared = sid("shared");
+    let wins: Vec<(u64, u64)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (store, shared) = (&store, &shared);
+                scope.spawn(move || {
+                    let own = sid(&format!("own-{t}"));
+                    let (mut own_n, mut shared_wins) = (0, 0);
+                    for i in 0..per_thread {
+                        if i % 2 == 0 {
+                            own_n += 1;
+                            store
+                                .append(
+                                    &own,
+                                    ExpectedVersion::Exact(own_n - 1),
+                                    vec![sample_event("own", i)],
+                                )
+                                .unwrap();
+                        } else {
+                            let v = store.stream_version(shared).unwrap().unwrap_or(0);
+                            let expected = if v == 0 {
+                                ExpectedVersion::NoStream
+                            } else {
+                                ExpectedVersion::Exact(v)
+                            };
+                            match store.append(shared, expected, vec![sample_event("shared", i)]) {
+                                Ok(_) => shared_wins += 1,
+                                Err(StoreError::Conflict { .. }) => {}
+                                Err(e) => panic!("{e}"),
+                            }
+                        }
+                    }
+                    (own_n, shared_wins)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let own_total: u64 = wins.iter().map(|w| w.0).sum();
+    let shared_total: u64 = wins.iter().map(|w| w.1).sum();
+    assert_eq!(own_total, total_budget / 2);
+    assert!(shared_total > 0);
+    // exactly one winner per version of the shared stream: its versions are 1..=wins
+    assert_eq!(store.stream_version(&shared).unwrap(), Some(shared_total));
+    let head = store.head_position().unwrap();
+    assert_eq!(head, own_total + shared_total);
+    let seen = sub.join().unwrap();
+    assert_eq!(
+        seen,
+        (1..=head).collect::<Vec<_>>(),
+        "the subscriber saw every event once, in order"
+    );
+    assert!(store.verify_all().unwrap().is_empty());
+}
+
+#[test]
+fn a_backend_killed_mid_append_writes_all_or_nothing_and_reports_a_typed_error() {
+    let Some(url) = common::url() else { return };
+    let store = Arc::new(common::fresh());
+    store
+        .append(
+            &sid("before"),
+            ExpectedVersion::Any,
+            vec![sample_event("before", 1)],
+        )
+        .unwrap();
+    let schema = store.store.schema().to_owned();
+
+    // a blocker holds the global log's counter row, so the append stops inside its
+    // transaction after locking its stream
+    let mut blocker = common::client(&url);
+    let mut block = blocker.transaction().unwrap();
+    block
+        .query_one(
+            &format!("SELECT position FROM {schema}.log_head WHERE id = 1 FOR UPDATE"),
+            &[],
+        )
+        .unwrap();
+
+    let victim = {
+        let store = Arc::clone(&store);
+        std::thread::spawn(move || {
+            store.append(
+                &sid("victim"),
+                ExpectedVersion::NoStream,
+                (1..=5).map(|n| sample_event("victim", n)).collect(),
+            )
+        })
+    };
+    // find the waiting backend and terminate it
+    let mut admin = common::client(&url);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let pid: i32 = loop {
+        let row = admin
+            .query_opt(
+                "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1 AND pid <> pg_backend_pid()",
+                &[&format!("%{schema}.log_head SET position%")],
+            )
+            .unwrap();
+        if let Some(row) = row {
+            break row.get(0);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the append never reached the lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let killed: bool = admin
+        .query_one("SELECT pg_terminate_backend($1)", &[&pid])
+        .unwrap()
+        .get(0);
+    assert!(killed);
+    let result = victim.join().unwrap();
+    assert!(
+        matches!(result, Err(StoreError::Io(_))),
+        "typed error, got {result:?}"
+    );
+    block.rollback().unwrap();
+
+    // nothing of the victim's append exists; the store keeps working on a new connection
+    assert_eq!(store.stream_version(&sid("victim")).unwrap(), None);
+    assert_eq!(store.head_position().unwrap(), 1);
+    let out = store
+        .append(
+            &sid("victim"),
+            ExpectedVersion::NoStream,
+            vec![sample_event("victim", 1)],
+        )
+        .unwrap();
+    assert_eq!(out.first_position, 2, "no gap");
+    assert!(store.verify_all().unwrap().is_empty());
+}
+
+#[test]
+fn a_backend_killed_while_committing_leaves_everything_or_nothing() {
+    // terminate connections at varied moments of a stream of appends: whatever the
+    // outcome reported, the store afterwards holds whole appends only, gapless
+    let Some(url) = common::url() else { return };
+    let store = Arc::new(common::fresh());
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (store, stop) = (Arc::clone(&store), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let (mut ok, mut failed) = (Vec::new(), 0);
+            let mut n = 0u64;
+            while !stop.load(Ordering::SeqCst) {
+                n += 1;
+                let name = format!("w-{n}");
+                match store.append(
+                    &sid(&name),
+                    ExpectedVersion::NoStream,
+                    (1..=3).map(|i| sample_event(&name, i)).collect(),
+                ) {
+                    Ok(_) => ok.push(name),
+                    Err(StoreError::Io(_)) => failed += 1,
+                    Err(e) => panic!("unexpected {e}"),
+                }
+            }
+            (ok, failed)
+        })
+    };
+    let mut admin = common::client(&url);
+    let schema = store.store.schema().to_owned();
+    for _ in 0..15 {
+        std::thread::sleep(Duration::from_millis(30));
+        admin
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()",
+                &[&format!("%{schema}.%")],
+            )
+            .unwrap();
+    }
+    stop.store(true, Ordering::SeqCst);
+    let (ok, failed) = writer.join().unwrap();
+    assert!(
+        failed > 0 && !ok.is_empty(),
+        "kills landed ({failed} failed, {} acknowledged)",
+        ok.len()
+    );
+    let streams: HashSet<String> = store
+        .list_streams()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    for name in &ok {
+        assert!(streams.contains(name), "acknowledged {name} is stored");
+    }
+    for s in store.list_streams().unwrap() {
+        assert_eq!(
+            store.stream_version(&s).unwrap(),
+            Some(3),
+            "{s} holds a whole append"
+        );
+    }
+    assert_eq!(store.head_position().unwrap(), 3 * streams.len() as u64);
+    assert!(store.verify_all().unwrap().is_empty());
+}
+
+#[test]
+fn migrations_are_idempotent_and_newer_schemas_are_refused() {
+    let Some(url) = common::url() else { return };
+    let temp = common::fresh();
+    let schema = temp.store.schema().to_owned();
+    temp.store
+        .append(&sid("m"), ExpectedVersion::Any, vec![sample_event("m", 1)])
+        .unwrap();
+    // opening again (and concurrently) migrates nothing and keeps the data
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            let (url, schema) = (&url, &schema);
+            scope.spawn(move || {
+                let again = PgStore::open(
+                    url,
+                    PgOptions {
+                        schema: schema.clone(),
+                        ..PgOptions::default()
+                    },
+                )
+                .unwrap();
+                assert_eq!(again.head_position().unwrap(), 1);
+            });
+        }
+    });
+    let mut c = common::client(&url);
+    c.execute(
+        &format!("UPDATE {schema}.casework_schema SET version = 99"),
+        &[],
+    )
+    .unwrap();
+    match PgStore::open(
+        &url,
+        PgOptions {
+            schema: schema.clone(),
+            ..PgOptions::default()
+        },
+    ) {
+        Err(StoreError::UnsupportedFormat(m)) => assert!(m.contains("version 99"), "{m}"),
+        other => panic!("expected UnsupportedFormat, got {:?}", other.map(|_| ())),
+    }
+    assert!(matches!(
+        PgStore::open(
+            &url,
+            PgOptions {
+                schema: "Bad-Name; DROP".into(),
+                ..PgOptions::default()
+            }
+        ),
+        Err(StoreError::Io(_))
+    ));
+}
+
+#[test]
+fn an_unreachable_server_is_a_typed_error() {
+    if !common::configured() {
+        return;
+    }
+    let result = PgStore::open(
+        "postgres://postgres@127.0.0.1:1/test?connect_timeout=2",
+        PgOptions {
+            schema: common::schema_name(),
+            ..PgOptions::default()
+        },
+    );
+    assert!(matches!(result, Err(StoreError::Io(_))));
+}
+
+#[test]
+fn a_store_moves_from_sled_to_postgres_by_export_and_import() {
+    if !common::configured() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sled = casework_sled::SledStore::open(dir.path()).unwrap();
+    for s in ["case-1", "case-2", "case-3"] {
+        for n in 1..=4 {
+            sled.append(&sid(s), ExpectedVersion::Any, vec![sample_event(s, n)])
+                .unwrap();
+        }
+    }
+    let mut file = Vec::new();
+    export_jsonl(&sled, &mut file, &mut |_| {}).unwrap();
+    let pg = common::fresh();
+    let mut open = || Ok(std::io::Cursor::new(file.clone()));
+    assert_eq!(import_jsonl(&pg, &mut open, &mut |_| {}).unwrap(), 12);
+    assert_eq!(pg.read_all(1, 100).unwrap(), sled.read_all(1, 100).unwrap());
+    assert!(pg.verify_all().unwrap().is_empty());
+    let mut again = Vec::new();
+    export_jsonl(&pg, &mut again, &mut |_| {}).unwrap();
+    assert_eq!(
+        again, file,
+        "the PostgreSQL export is byte-identical to the sled export"
+    );
+}
