@@ -27,6 +27,10 @@ pub use casework_store as store;
 #[cfg(feature = "sled")]
 pub use casework_sled as sled;
 
+/// The PostgreSQL store (feature `postgres`).
+#[cfg(feature = "postgres")]
+pub use casework_postgres as postgres;
+
 /// The README's code blocks, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
