@@ -14,7 +14,7 @@ use crate::triage::Profile;
 use crate::voucher::Voucher;
 
 /// The state of one case, folded from its events.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum CaseState {
     /// No event yet.
     #[default]
@@ -53,7 +53,7 @@ pub struct ClientDetails {
 }
 
 /// An open case.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenCase {
     /// Registration facts.
     pub registration: Registration,
@@ -68,7 +68,7 @@ pub struct OpenCase {
 }
 
 /// The phases of an open case. `Registered → Consented → TeamFormed → Assessed → Planned`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Phase {
     /// Registered, no consent yet.
     Registered,
@@ -83,14 +83,14 @@ pub enum Phase {
 }
 
 /// Data of the `Consented` phase.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consented {
     /// The active consent.
     pub consent: Consent,
 }
 
 /// Data of the `TeamFormed` phase.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamFormed {
     /// The active consent.
     pub consent: Consent,
@@ -99,7 +99,7 @@ pub struct TeamFormed {
 }
 
 /// Data of the `Assessed` phase.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assessed {
     /// The active consent.
     pub consent: Consent,
@@ -110,7 +110,7 @@ pub struct Assessed {
 }
 
 /// Data of the `Planned` phase.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Planned {
     /// The active consent.
     pub consent: Consent,
@@ -131,7 +131,7 @@ pub struct Planned {
 }
 
 /// The situation analysis.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assessment {
     /// When it was recorded.
     pub at: DateTime<Utc>,
@@ -168,7 +168,7 @@ pub enum AssessmentOutcome {
 }
 
 /// A review (Standortbestimmung).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Review {
     /// When it was held.
     pub at: DateTime<Utc>,
@@ -179,7 +179,7 @@ pub struct Review {
 }
 
 /// A closed case. Keeps what it had when it closed, for reports and audits.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClosedCase {
     /// Registration facts.
     pub registration: Registration,

@@ -1,0 +1,310 @@
+//! Report 5: the case report for one client (interim or final, after the Hamm form):
+//! period, initial situation, goals and modules, result, further measures, cooperation.
+//! Process facts, ids and pseudonymous labels only: no names, no free text.
+
+use casework_core::{
+    deadlines, AssessmentOutcome, CaseId, CaseState, ClosureReason, Deadline, DeadlineItem,
+    MarketProximity, PhaseName, Policy, ProblemArea, Responsible, VoucherStatus,
+};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::book::{Attendance, CaseEntry};
+use crate::pct::{opt, Tenths};
+use crate::render::{Report, Table};
+
+/// Interim (case open) or final (case closed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseReportKind {
+    /// The case is open.
+    Interim,
+    /// The case is closed.
+    Final,
+}
+
+/// A plan measure as reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MeasureLine {
+    /// The measure id.
+    pub measure: String,
+    /// The goal it serves.
+    pub goal: String,
+    /// Who is responsible.
+    pub responsible: String,
+    /// Its deadline.
+    pub deadline: NaiveDate,
+    /// Found completed at a review.
+    pub completed: bool,
+}
+
+/// A service as reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceLine {
+    /// The voucher.
+    pub voucher: String,
+    /// The service.
+    pub service: String,
+    /// The provider.
+    pub provider: String,
+    /// Status on the report date.
+    pub status: String,
+    /// Need group, if classified.
+    pub need_group: Option<u8>,
+    /// Individual hours per module.
+    pub modules: Vec<(u8, Tenths)>,
+}
+
+/// The case report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseReport {
+    /// The case (pseudonymous id).
+    pub case: CaseId,
+    /// Interim or final.
+    pub kind: CaseReportKind,
+    /// Registration day.
+    pub from: NaiveDate,
+    /// Closure day, or the report date.
+    pub to: NaiveDate,
+    /// Phase on the report date.
+    pub phase: PhaseName,
+    /// Initial situation: problem areas at registration.
+    pub problem_areas: Vec<ProblemArea>,
+    /// Initial situation: distance to the labour market.
+    pub market: MarketProximity,
+    /// Where triage routed the client.
+    pub route: String,
+    /// What the team decided after the situation analysis.
+    pub assessment: Option<AssessmentOutcome>,
+    /// Plan measures.
+    pub measures: Vec<MeasureLine>,
+    /// Services engaged by voucher.
+    pub services: Vec<ServiceLine>,
+    /// Result: the closure reason of a final report.
+    pub result: Option<ClosureReason>,
+    /// Further measures: deadlines still pending.
+    pub further: Vec<Deadline>,
+    /// Reviews held.
+    pub reviews: usize,
+    /// Cooperation: attendance reported by providers.
+    pub attendance: Attendance,
+}
+
+/// The report for one case on day `on`; `None` for an unregistered case.
+pub fn case_report(
+    id: CaseId,
+    entry: &CaseEntry,
+    policy: &Policy,
+    on: NaiveDate,
+) -> Option<CaseReport> {
+    let state = &entry.state;
+    let reg = state.registration()?;
+    let phase = state.phase()?;
+    let (kind, to, result) = match state {
+        CaseState::Closed(c) => (
+            CaseReportKind::Final,
+            c.closed_at.date_naive(),
+            Some(c.reason),
+        ),
+        _ => (CaseReportKind::Interim, on, None),
+    };
+    let planned = phase.planned();
+    let measures = planned.map_or_else(Vec::new, |p| {
+        p.plan
+            .measures
+            .iter()
+            .map(|m| MeasureLine {
+                measure: m.id.to_string(),
+                goal: m.goal.to_string(),
+                responsible: m.responsible.to_string(),
+                deadline: m.deadline,
+                completed: p.completed_measures.contains(&m.id),
+            })
+            .collect()
+    });
+    let services = state
+        .vouchers()
+        .into_iter()
+        .flat_map(|m| m.values())
+        .map(|v| ServiceLine {
+            voucher: v.id.to_string(),
+            service: v.service.to_string(),
+            provider: v.provider.to_string(),
+            status: match v.status {
+                VoucherStatus::Completed { outcome, .. } => {
+                    format!("completed ({outcome:?})").to_lowercase()
+                }
+                other => other.name().to_owned(),
+            },
+            need_group: v.need_group,
+            modules: v
+                .effort
+                .iter()
+                .map(|(m, e)| {
+                    (
+                        *m,
+                        Tenths::ratio(i64::from(e.individual_minutes), 60).unwrap_or(Tenths(0)),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    Some(CaseReport {
+        case: id,
+        kind,
+        from: reg.at.date_naive(),
+        to,
+        phase: state.phase_name(),
+        problem_areas: reg.profile.problem_areas.iter().copied().collect(),
+        market: reg.profile.market,
+        route: reg.route.clone(),
+        assessment: phase.assessment().map(|a| a.outcome),
+        measures,
+        services,
+        result,
+        further: deadlines(state, policy),
+        reviews: planned.map_or(0, |p| p.reviews.len()),
+        attendance: entry.attendance,
+    })
+}
+
+fn area(a: ProblemArea) -> &'static str {
+    match a {
+        ProblemArea::Health => "health",
+        ProblemArea::Finances => "finances",
+        ProblemArea::Social => "social",
+        ProblemArea::SocioStructural => "socio-structural",
+        ProblemArea::LabourMarket => "labour market",
+    }
+}
+
+/// A deadline item in words.
+pub fn describe(item: &DeadlineItem) -> String {
+    match item {
+        DeadlineItem::FirstAppointment { voucher } => {
+            format!("first appointment, voucher {voucher}")
+        }
+        DeadlineItem::FirstFeedback { voucher } => format!("first feedback, voucher {voucher}"),
+        DeadlineItem::InterimFeedback { voucher } => format!("interim feedback, voucher {voucher}"),
+        DeadlineItem::ResultFeedback { voucher } => format!("result feedback, voucher {voucher}"),
+        DeadlineItem::Measure { measure } => format!("plan measure {measure}"),
+        DeadlineItem::Review => "next review".to_owned(),
+    }
+}
+
+/// Who must act, in words.
+pub fn who(r: &Responsible) -> String {
+    match r {
+        Responsible::Provider(p) => format!("provider {p}"),
+        Responsible::Institution(i) => format!("institution {i}"),
+        Responsible::Coordinator(u) => format!("coordinator {u}"),
+    }
+}
+
+impl Report for CaseReport {
+    fn title(&self) -> String {
+        let kind = match self.kind {
+            CaseReportKind::Interim => "Interim",
+            CaseReportKind::Final => "Final",
+        };
+        format!(
+            "{kind} case report, case {} ({} – {})",
+            self.case, self.from, self.to
+        )
+    }
+
+    fn tables(&self) -> Vec<Table> {
+        let mut situation = Table::new(
+            "Initial situation",
+            &[
+                "phase",
+                "problem areas",
+                "labour market",
+                "route",
+                "assessment",
+            ],
+        );
+        situation.row(vec![
+            self.phase.to_string(),
+            self.problem_areas
+                .iter()
+                .map(|a| area(*a))
+                .collect::<Vec<_>>()
+                .join(", "),
+            match self.market {
+                MarketProximity::Near => "near",
+                MarketProximity::Far => "far",
+            }
+            .to_owned(),
+            self.route.clone(),
+            opt(self.assessment.map(|a| match a {
+                AssessmentOutcome::RoundTable => "round table",
+                AssessmentOutcome::RecommendAndClose => "recommend and close",
+            })),
+        ]);
+        let mut measures = Table::new(
+            "Goals and measures",
+            &["measure", "goal", "responsible", "deadline", "completed"],
+        );
+        for m in &self.measures {
+            measures.row(vec![
+                m.measure.clone(),
+                m.goal.clone(),
+                m.responsible.clone(),
+                m.deadline.to_string(),
+                if m.completed { "yes" } else { "no" }.into(),
+            ]);
+        }
+        let mut services = Table::new(
+            "Services and modules",
+            &[
+                "voucher",
+                "service",
+                "provider",
+                "status",
+                "need group",
+                "hours by module",
+            ],
+        );
+        for s in &self.services {
+            services.row(vec![
+                s.voucher.clone(),
+                s.service.clone(),
+                s.provider.clone(),
+                s.status.clone(),
+                opt(s.need_group),
+                s.modules
+                    .iter()
+                    .map(|(m, h)| format!("{m}: {h}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ]);
+        }
+        let mut result = Table::new(
+            "Result and cooperation",
+            &["result", "reviews held", "attending", "not attending"],
+        );
+        result.row(vec![
+            opt(self.result.map(|r| r.to_string())),
+            self.reviews.to_string(),
+            self.attendance.attending.to_string(),
+            self.attendance.not_attending.to_string(),
+        ]);
+        let mut further = Table::new(
+            "Further measures (pending deadlines)",
+            &["due", "item", "responsible"],
+        );
+        for d in &self.further {
+            further.row(vec![
+                d.due.to_string(),
+                describe(&d.item),
+                who(&d.responsible),
+            ]);
+        }
+        vec![situation, measures, services, result, further]
+    }
+
+    fn legend(&self) -> Vec<String> {
+        vec!["process facts only: names, goals in words, minutes and counselling content are personal data and not shown".into()]
+    }
+}

@@ -1,0 +1,240 @@
+//! Report 3: provider half-year report (Hamm contract), as of 30 June / 31 December, due by
+//! the last working day of the following month.
+
+use std::collections::BTreeMap;
+
+use casework_core::{Policy, ProviderId, VoucherStatus};
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use serde::Serialize;
+
+use crate::book::CaseBook;
+use crate::pct::{opt, Tenths};
+use crate::render::{Report, Table};
+
+/// Cases and effort of one need group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NeedGroupRow {
+    /// The need group (`None`: not classified yet).
+    pub need_group: Option<u8>,
+    /// Cases worked in the period.
+    pub cases: u64,
+    /// Individual hours delivered in the period.
+    pub hours: Tenths,
+    /// Hours per case.
+    pub avg_hours: Option<Tenths>,
+}
+
+/// Effort of one module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModuleRow {
+    /// The module number.
+    pub module: u8,
+    /// Its name in the catalog, where the service has one.
+    pub name: String,
+    /// Individual hours.
+    pub hours: Tenths,
+    /// Group sessions.
+    pub group_sessions: u64,
+}
+
+/// The half-year report of one provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HalfYearReport {
+    /// The provider.
+    pub provider: ProviderId,
+    /// First day of the period.
+    pub from: NaiveDate,
+    /// Last day (30 June or 31 December).
+    pub to: NaiveDate,
+    /// Due by (last working day of the following month).
+    pub due_by: NaiveDate,
+    /// Cases worked in the period.
+    pub cases_worked: u64,
+    /// Cases closed in the period (final feedback).
+    pub cases_closed: u64,
+    /// Individual hours delivered in the period.
+    pub hours: Tenths,
+    /// Hours per case worked.
+    pub avg_hours_per_case: Option<Tenths>,
+    /// By need group.
+    pub need_groups: Vec<NeedGroupRow>,
+    /// By module.
+    pub modules: Vec<ModuleRow>,
+}
+
+/// The last working day (Monday to Friday) of the month after `date`'s month.
+pub fn last_working_day_of_next_month(date: NaiveDate) -> NaiveDate {
+    let (y, m) = if date.month() == 12 {
+        (date.year() + 1, 1)
+    } else {
+        (date.year(), date.month() + 1)
+    };
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    let mut d = NaiveDate::from_ymd_opt(ny, nm, 1).unwrap_or(date) - Duration::days(1);
+    while matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+        d -= Duration::days(1);
+    }
+    d
+}
+
+/// The report for `provider`, half `half` (1: January–June, 2: July–December) of `year`.
+pub fn half_year(
+    book: &CaseBook,
+    policy: &Policy,
+    provider: &ProviderId,
+    year: i32,
+    half: u8,
+) -> HalfYearReport {
+    let half = half.clamp(1, 2);
+    let (from, to) = if half == 1 {
+        (
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year, 6, 30),
+        )
+    } else {
+        (
+            NaiveDate::from_ymd_opt(year, 7, 1),
+            NaiveDate::from_ymd_opt(year, 12, 31),
+        )
+    };
+    let (from, to) = (from.unwrap_or_default(), to.unwrap_or_default());
+    let (mut worked, mut closed, mut minutes_total) = (0u64, 0u64, 0i64);
+    let mut groups: BTreeMap<Option<u8>, (u64, i64)> = BTreeMap::new();
+    let mut modules: BTreeMap<u8, (String, i64, u64)> = BTreeMap::new();
+    for entry in book.cases.values() {
+        let case_closed_before = match &entry.state {
+            casework_core::CaseState::Closed(c) => c.closed_at.date_naive() < from,
+            _ => false,
+        };
+        for v in entry
+            .state
+            .vouchers()
+            .into_iter()
+            .flat_map(|m| m.values())
+            .filter(|v| &v.provider == provider)
+        {
+            let started = v.status.redeemed_at().is_some_and(|r| r.date_naive() <= to);
+            let ended_before = match v.status {
+                VoucherStatus::Completed { at, .. } => at.date_naive() < from,
+                VoucherStatus::Returned { .. } | VoucherStatus::Issued => true,
+                VoucherStatus::Redeemed { .. } => case_closed_before,
+            };
+            if !started || ended_before {
+                continue;
+            }
+            worked += 1;
+            if matches!(v.status, VoucherStatus::Completed { at, .. } if at.date_naive() <= to) {
+                closed += 1;
+            }
+            let catalog = policy.service(&v.service).and_then(|s| s.catalog.as_ref());
+            let mut minutes = 0i64;
+            for b in entry
+                .effort
+                .iter()
+                .filter(|b| b.voucher == v.id && b.year == year && b.half == half)
+            {
+                minutes += i64::from(b.effort.individual_minutes);
+                let name = catalog
+                    .and_then(|c| c.module(b.module))
+                    .map_or_else(String::new, |m| m.name.clone());
+                let m = modules.entry(b.module).or_insert((name, 0, 0));
+                m.1 += i64::from(b.effort.individual_minutes);
+                m.2 += u64::from(b.effort.group_sessions);
+            }
+            minutes_total += minutes;
+            let g = groups.entry(v.need_group).or_default();
+            g.0 += 1;
+            g.1 += minutes;
+        }
+    }
+    let hours = |minutes: i64| Tenths::ratio(minutes, 60).unwrap_or(Tenths(0));
+    HalfYearReport {
+        provider: provider.clone(),
+        from,
+        to,
+        due_by: last_working_day_of_next_month(to),
+        cases_worked: worked,
+        cases_closed: closed,
+        hours: hours(minutes_total),
+        avg_hours_per_case: Tenths::ratio(minutes_total, 60 * worked as i64),
+        need_groups: groups
+            .into_iter()
+            .map(|(need_group, (cases, minutes))| NeedGroupRow {
+                need_group,
+                cases,
+                hours: hours(minutes),
+                avg_hours: Tenths::ratio(minutes, 60 * cases as i64),
+            })
+            .collect(),
+        modules: modules
+            .into_iter()
+            .map(|(module, (name, minutes, group_sessions))| ModuleRow {
+                module,
+                name,
+                hours: hours(minutes),
+                group_sessions,
+            })
+            .collect(),
+    }
+}
+
+impl Report for HalfYearReport {
+    fn title(&self) -> String {
+        format!(
+            "Half-year report of {} for {} – {} (due by {})",
+            self.provider, self.from, self.to, self.due_by
+        )
+    }
+
+    fn tables(&self) -> Vec<Table> {
+        let mut summary = Table::new(
+            "Summary",
+            &[
+                "cases worked",
+                "cases closed",
+                "individual hours",
+                "hours per case",
+            ],
+        );
+        summary.row(vec![
+            self.cases_worked.to_string(),
+            self.cases_closed.to_string(),
+            self.hours.to_string(),
+            opt(self.avg_hours_per_case),
+        ]);
+        let mut groups = Table::new(
+            "By need group",
+            &["need group", "cases", "hours", "hours per case"],
+        );
+        for g in &self.need_groups {
+            groups.row(vec![
+                g.need_group
+                    .map_or_else(|| "not classified".to_owned(), |n| n.to_string()),
+                g.cases.to_string(),
+                g.hours.to_string(),
+                opt(g.avg_hours),
+            ]);
+        }
+        let mut modules = Table::new(
+            "By module",
+            &["module", "name", "individual hours", "group sessions"],
+        );
+        for m in &self.modules {
+            modules.row(vec![
+                m.module.to_string(),
+                m.name.clone(),
+                m.hours.to_string(),
+                m.group_sessions.to_string(),
+            ]);
+        }
+        vec![summary, groups, modules]
+    }
+
+    fn legend(&self) -> Vec<String> {
+        vec![
+            "cases worked: vouchers of the provider redeemed by the end of the period and not finished before it".into(),
+            "cases closed: final feedback within the period".into(),
+            "hours: individual contact recorded within the period (minutes ÷ 60, one decimal)".into(),
+        ]
+    }
+}

@@ -1,0 +1,170 @@
+//! Projections: folds over the global log with a checkpoint. A projection can start from
+//! zero, resume from its checkpoint (also after a restart, from a saved snapshot), be
+//! rebuilt deterministically, and be computed *as of* a global position, an effective
+//! time or a recorded time. Projections never read the clock.
+
+use std::path::Path;
+
+use casework_core::CaseEvent;
+use casework_store::{
+    case_codec, AsOf, Codec, EventStore, GlobalPosition, RecordedEvent, StoreError,
+};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// A fold over the case events of the global log.
+pub trait Projection: Default + Serialize + DeserializeOwned {
+    /// Folds one event. Never fails: events are facts.
+    fn apply(&mut self, recorded: &RecordedEvent, event: &CaseEvent);
+}
+
+/// A projection and the position of the last event it folded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Projector<P> {
+    /// The projection's state.
+    pub projection: P,
+    /// The last position folded (0: nothing yet).
+    pub checkpoint: GlobalPosition,
+}
+
+/// Why a projection could not be built or saved.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    /// The store failed or an event could not be decoded.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A snapshot could not be read or written.
+    #[error("projection snapshot {path}: {detail}")]
+    Snapshot {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        detail: String,
+    },
+}
+
+/// Only case streams feed the reports; other processes may share the store.
+fn is_case_stream(e: &RecordedEvent) -> bool {
+    e.stream.as_str().starts_with("case-")
+}
+
+impl<P: Projection> Default for Projector<P> {
+    fn default() -> Self {
+        Projector {
+            projection: P::default(),
+            checkpoint: 0,
+        }
+    }
+}
+
+impl<P: Projection> Projector<P> {
+    /// Folds every event after the checkpoint up to the head; returns how many were
+    /// folded.
+    pub fn catch_up(&mut self, store: &(impl EventStore + ?Sized)) -> Result<u64, ProjectionError> {
+        self.catch_up_to(store, GlobalPosition::MAX)
+    }
+
+    /// Folds the events after the checkpoint up to position `until` (inclusive).
+    pub fn catch_up_to(
+        &mut self,
+        store: &(impl EventStore + ?Sized),
+        until: GlobalPosition,
+    ) -> Result<u64, ProjectionError> {
+        let codec = case_codec();
+        let mut folded = 0;
+        while self.checkpoint < until {
+            let page = store.read_all(self.checkpoint + 1, 4096)?;
+            if page.is_empty() {
+                break;
+            }
+            for e in page.iter().take_while(|e| e.position <= until) {
+                self.fold_one(&codec, e)?;
+                folded += 1;
+            }
+        }
+        Ok(folded)
+    }
+
+    fn fold_one(
+        &mut self,
+        codec: &Codec<CaseEvent>,
+        e: &RecordedEvent,
+    ) -> Result<(), ProjectionError> {
+        if is_case_stream(e) {
+            let event = codec.decode(e)?;
+            self.projection.apply(e, &event);
+        }
+        self.checkpoint = e.position;
+        Ok(())
+    }
+
+    /// Builds the projection from zero.
+    pub fn rebuild(store: &(impl EventStore + ?Sized)) -> Result<Self, ProjectionError> {
+        let mut p = Self::default();
+        p.catch_up(store)?;
+        Ok(p)
+    }
+
+    /// The projection as it was at `as_of`: by position, the prefix of the log; by
+    /// effective or recorded time, every event that happened (was recorded) by then.
+    pub fn as_of(store: &(impl EventStore + ?Sized), as_of: AsOf) -> Result<P, ProjectionError> {
+        if let AsOf::Position(p) = as_of {
+            let mut projector = Self::default();
+            projector.catch_up_to(store, p)?;
+            return Ok(projector.projection);
+        }
+        let codec = case_codec();
+        let mut projection = P::default();
+        let mut from = 1;
+        loop {
+            let page = store.read_all(from, 4096)?;
+            let Some(last) = page.last() else { break };
+            from = last.position + 1;
+            for e in page.iter().filter(|e| is_case_stream(e)) {
+                let keep = match as_of {
+                    AsOf::Effective(t) => e.effective_at <= t,
+                    AsOf::Recorded(t) => e.recorded_at <= t,
+                    AsOf::Position(_) => true,
+                };
+                if keep {
+                    projection.apply(e, &codec.decode(e)?);
+                }
+            }
+        }
+        Ok(projection)
+    }
+
+    /// Saves the projection and its checkpoint atomically (temp file, fsync, rename).
+    pub fn save(&self, path: &Path) -> Result<(), ProjectionError> {
+        let err = |detail: String| ProjectionError::Snapshot {
+            path: path.display().to_string(),
+            detail,
+        };
+        let bytes = serde_json::to_vec(self).map_err(|e| err(e.to_string()))?;
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, bytes).map_err(|e| err(e.to_string()))?;
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| err(e.to_string()))?;
+        std::fs::rename(&tmp, path).map_err(|e| err(e.to_string()))
+    }
+
+    /// Loads a saved projection; `None` if there is no snapshot yet.
+    pub fn load(path: &Path) -> Result<Option<Self>, ProjectionError> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|e| ProjectionError::Snapshot {
+                        path: path.display().to_string(),
+                        detail: format!("damaged snapshot ({e}); delete it to rebuild from zero"),
+                    })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ProjectionError::Snapshot {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            }),
+        }
+    }
+}

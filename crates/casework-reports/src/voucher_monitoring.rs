@@ -1,0 +1,260 @@
+//! Report 1: provider voucher monitoring (Aachen), per provider and service for a year.
+
+use std::collections::BTreeMap;
+
+use casework_core::{CaseState, Policy, ProviderId, ServiceId, Voucher, VoucherStatus};
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use crate::book::CaseBook;
+use crate::pct::{opt, Pct, Tenths};
+use crate::render::{Report, Table};
+
+/// One provider and service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonitoringRow {
+    /// The provider.
+    pub provider: ProviderId,
+    /// The service.
+    pub service: ServiceId,
+    /// Vouchers issued in the year.
+    pub issued: u64,
+    /// Of those: redeemed (new cases).
+    pub redeemed: u64,
+    /// Of those: not yet started.
+    pub not_started: u64,
+    /// Of those: returned unused (invalid).
+    pub returned: u64,
+    /// Running cases at the report date, including vouchers of earlier years.
+    pub running: u64,
+    /// Running cases whose voucher is older than the threshold.
+    pub open_beyond_threshold: u64,
+    /// Share of vouchers issued in the year whose client was under 25 at registration.
+    pub under_25: Option<Pct>,
+    /// Average days from redemption to final feedback, for services completed in the year.
+    pub avg_counselling_days: Option<Tenths>,
+}
+
+/// Running cases per service stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageRow {
+    /// The provider.
+    pub provider: ProviderId,
+    /// The service.
+    pub service: ServiceId,
+    /// The stage (Leistungsabschnitt).
+    pub stage: u8,
+    /// Running cases in this stage.
+    pub open: u64,
+    /// Of those, open longer than the stage threshold.
+    pub over_threshold: u64,
+    /// Their share.
+    pub share: Option<Pct>,
+}
+
+/// The voucher monitoring report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VoucherMonitoring {
+    /// The year of issue reported on.
+    pub year: i32,
+    /// The report date.
+    pub as_of: NaiveDate,
+    /// Days after which a running voucher counts as long-open.
+    pub voucher_open_days: u32,
+    /// Days after which a stage counts as long-open.
+    pub stage_open_days: u32,
+    /// Per provider and service.
+    pub rows: Vec<MonitoringRow>,
+    /// Per provider, service and stage.
+    pub stages: Vec<StageRow>,
+}
+
+fn running(v: &Voucher, case: &CaseState) -> bool {
+    matches!(v.status, VoucherStatus::Redeemed { .. }) && matches!(case, CaseState::Open(_))
+}
+
+/// Computes the report for the vouchers of `provider` (all providers if `None`) from a
+/// book built as of `as_of`.
+pub fn voucher_monitoring(
+    book: &CaseBook,
+    policy: &Policy,
+    provider: Option<&ProviderId>,
+    year: i32,
+    as_of: NaiveDate,
+) -> VoucherMonitoring {
+    let t = policy.thresholds;
+    let mut rows: BTreeMap<(ProviderId, ServiceId), (MonitoringRow, u64, i64, u64)> =
+        BTreeMap::new();
+    let mut stages: BTreeMap<(ProviderId, ServiceId, u8), (u64, u64)> = BTreeMap::new();
+    for entry in book.cases.values() {
+        let state = &entry.state;
+        let young = state.registration().is_some_and(|r| r.profile.age < 25);
+        for v in state.vouchers().into_iter().flat_map(|m| m.values()) {
+            if provider.is_some_and(|p| p != &v.provider) {
+                continue;
+            }
+            let key = (v.provider.clone(), v.service.clone());
+            let (row, under_25, days_sum, completed) =
+                rows.entry(key.clone()).or_insert_with(|| {
+                    (
+                        MonitoringRow {
+                            provider: v.provider.clone(),
+                            service: v.service.clone(),
+                            issued: 0,
+                            redeemed: 0,
+                            not_started: 0,
+                            returned: 0,
+                            running: 0,
+                            open_beyond_threshold: 0,
+                            under_25: None,
+                            avg_counselling_days: None,
+                        },
+                        0,
+                        0,
+                        0,
+                    )
+                });
+            if v.issued_at.year() == year {
+                row.issued += 1;
+                *under_25 += u64::from(young);
+                match v.status {
+                    VoucherStatus::Issued => row.not_started += 1,
+                    VoucherStatus::Redeemed { .. } | VoucherStatus::Completed { .. } => {
+                        row.redeemed += 1
+                    }
+                    VoucherStatus::Returned { .. } => row.returned += 1,
+                }
+            }
+            if let VoucherStatus::Completed {
+                redeemed_at, at, ..
+            } = v.status
+            {
+                if at.year() == year {
+                    *days_sum += (at - redeemed_at).num_days();
+                    *completed += 1;
+                }
+            }
+            if running(v, state) {
+                row.running += 1;
+                if (as_of - v.issued_at.date_naive()).num_days() > i64::from(t.voucher_open_days) {
+                    row.open_beyond_threshold += 1;
+                }
+                let (stage, since) = v.stage.unwrap_or((1, v.issued_at));
+                let s = stages.entry((key.0, key.1, stage)).or_default();
+                s.0 += 1;
+                if (as_of - since.date_naive()).num_days() > i64::from(t.stage_open_days) {
+                    s.1 += 1;
+                }
+            }
+        }
+    }
+    VoucherMonitoring {
+        year,
+        as_of,
+        voucher_open_days: t.voucher_open_days,
+        stage_open_days: t.stage_open_days,
+        rows: rows
+            .into_values()
+            .map(|(mut row, under_25, days, completed)| {
+                row.under_25 = Pct::of(under_25 as i64, row.issued as i64);
+                row.avg_counselling_days = Tenths::ratio(days, completed as i64);
+                row
+            })
+            .collect(),
+        stages: stages
+            .into_iter()
+            .map(|((provider, service, stage), (open, over))| StageRow {
+                provider,
+                service,
+                stage,
+                open,
+                over_threshold: over,
+                share: Pct::of(over as i64, open as i64),
+            })
+            .collect(),
+    }
+}
+
+impl Report for VoucherMonitoring {
+    fn title(&self) -> String {
+        format!("Voucher monitoring {} (as of {})", self.year, self.as_of)
+    }
+
+    fn tables(&self) -> Vec<Table> {
+        let mut t = Table::new(
+            "Vouchers by provider and service",
+            &[
+                "provider",
+                "service",
+                "issued",
+                "redeemed",
+                "not started",
+                "returned",
+                "running",
+                "open > threshold",
+                "under 25",
+                "avg days",
+            ],
+        );
+        for r in &self.rows {
+            t.row(vec![
+                r.provider.to_string(),
+                r.service.to_string(),
+                r.issued.to_string(),
+                r.redeemed.to_string(),
+                r.not_started.to_string(),
+                r.returned.to_string(),
+                r.running.to_string(),
+                r.open_beyond_threshold.to_string(),
+                opt(r.under_25),
+                opt(r.avg_counselling_days),
+            ]);
+        }
+        let total = |f: fn(&MonitoringRow) -> u64| self.rows.iter().map(f).sum::<u64>().to_string();
+        t.row(vec![
+            "total".into(),
+            String::new(),
+            total(|r| r.issued),
+            total(|r| r.redeemed),
+            total(|r| r.not_started),
+            total(|r| r.returned),
+            total(|r| r.running),
+            total(|r| r.open_beyond_threshold),
+            String::new(),
+            String::new(),
+        ]);
+        let mut s = Table::new(
+            "Running cases per stage",
+            &[
+                "provider",
+                "service",
+                "stage",
+                "open",
+                "over threshold",
+                "share",
+            ],
+        );
+        for r in &self.stages {
+            s.row(vec![
+                r.provider.to_string(),
+                r.service.to_string(),
+                r.stage.to_string(),
+                r.open.to_string(),
+                r.over_threshold.to_string(),
+                opt(r.share),
+            ]);
+        }
+        vec![t, s]
+    }
+
+    fn legend(&self) -> Vec<String> {
+        vec![
+            format!("issued, redeemed, not started, returned: vouchers issued in {} and their status on {}", self.year, self.as_of),
+            "running: redeemed, no final feedback, case open (vouchers of earlier years included)".into(),
+            format!("open > threshold: running vouchers issued more than {} days before the report date", self.voucher_open_days),
+            format!("over threshold: the current stage started more than {} days before the report date", self.stage_open_days),
+            "under 25: age at registration; avg days: redemption to final feedback, services completed in the year".into(),
+            "percentages to one decimal, rounded half away from zero; – where there is nothing to divide by".into(),
+        ]
+    }
+}

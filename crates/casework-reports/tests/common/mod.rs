@@ -1,0 +1,366 @@
+//! A small, hand-built deployment for report tests, written through the real command
+//! path (repository → decide → append).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use casework_core::*;
+use casework_store::{case_codec, MemoryStore, Metadata, Repository, SteppingClock, StreamId};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use uuid::Uuid;
+
+pub fn day(n: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap() + Duration::days(n)
+}
+
+pub fn date(n: i64) -> NaiveDate {
+    day(n).date_naive()
+}
+
+pub fn case(n: u128) -> CaseId {
+    CaseId(Uuid::from_u128(
+        0x0194_0000_0000_7000_8000_0000_0000_0000 + n,
+    ))
+}
+
+pub struct Deployment {
+    pub store: MemoryStore,
+    pub policy: Policy,
+}
+
+pub fn actor(role: Role, who: &str, institution: &str) -> Actor {
+    Actor::new(who, role, institution)
+}
+
+impl Deployment {
+    pub fn new() -> Self {
+        Deployment {
+            store: MemoryStore::with_clock(Box::new(SteppingClock::new(
+                Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            ))),
+            policy: Policy::default(),
+        }
+    }
+
+    pub fn run(&self, case_id: CaseId, at: i64, actor: &Actor, cmd: CaseCommand) {
+        let repo = Repository::<CaseProcess, _>::new(&self.store, case_codec());
+        let ctx = Context::new(day(at), actor, &self.policy);
+        repo.execute(
+            &StreamId::for_case(case_id),
+            &cmd,
+            &ctx,
+            Metadata::default(),
+        )
+        .unwrap_or_else(|e| panic!("{} at day {at}: {e}", cmd.name()));
+    }
+
+    /// Registration, consent, team; returns nothing, panics on a rejection.
+    pub fn open_case(&self, id: CaseId, at: i64, team: &str, age: u8, gender: Gender) {
+        let referrer = actor(Role::Referrer, "s.keller", "sozialamt");
+        self.run(
+            id,
+            at,
+            &referrer,
+            CaseCommand::RegisterCase {
+                case_id: id,
+                referrer: InstitutionId::new("sozialamt"),
+                client: Personal::new(ClientDetails {
+                    name: format!("Client {}", id.0),
+                    contact: None,
+                }),
+                profile: Profile {
+                    age,
+                    gender,
+                    team: TeamId::new(team),
+                    problem_areas: [ProblemArea::Health, ProblemArea::Finances].into(),
+                    market: MarketProximity::Near,
+                    employment_months: 0,
+                    single_parent: false,
+                    self_employed: false,
+                    graduate: false,
+                    motivated: true,
+                    integration_realistic: true,
+                },
+            },
+        );
+    }
+
+    pub fn consent_and_team(&self, id: CaseId, at: i64) {
+        self.run(
+            id,
+            at,
+            &actor(Role::Client, "client", "client"),
+            CaseCommand::SignConsent {
+                signatory: Signatory::Client,
+                scope: ConsentScope::default(),
+            },
+        );
+        self.run(
+            id,
+            at + 1,
+            &coordinator(),
+            CaseCommand::FormTeam {
+                coordinator: UserId::new("k.meier"),
+                coordinator_institution: InstitutionId::new("jobcenter"),
+                members: vec![],
+            },
+        );
+    }
+}
+
+pub fn coordinator() -> Actor {
+    actor(Role::Coordinator, "k.meier", "jobcenter")
+}
+
+pub fn caseworker() -> Actor {
+    actor(Role::Caseworker, "j.schmidt", "jobcenter")
+}
+
+pub fn provider(p: &str) -> Actor {
+    actor(Role::Provider, "staff", p)
+}
+
+pub fn v(id: &str) -> VoucherId {
+    VoucherId::new(id)
+}
+
+pub fn feedback(
+    voucher: &str,
+    kind: FeedbackKind,
+    attending: Option<bool>,
+    outcome: Option<ServiceOutcome>,
+) -> CaseCommand {
+    CaseCommand::RecordFeedback {
+        voucher: v(voucher),
+        kind,
+        facts: FeedbackFacts {
+            appointment_on: None,
+            attending,
+            outcome,
+        },
+        content: None,
+    }
+}
+
+pub fn issue(voucher: &str, service: &str, provider: &str) -> CaseCommand {
+    CaseCommand::IssueVoucher {
+        voucher: v(voucher),
+        service: ServiceId::new(service),
+        provider: ProviderId::new(provider),
+    }
+}
+
+pub fn hours(voucher: &str, module: u8, minutes: u32, sessions: u32) -> CaseCommand {
+    CaseCommand::RecordServiceHours {
+        voucher: v(voucher),
+        module,
+        individual_minutes: minutes,
+        group_sessions: sessions,
+    }
+}
+
+/// Six cases in 2026 across two providers, covering every report.
+pub fn deployment() -> Deployment {
+    let d = Deployment::new();
+    let (sb, ca) = ("sb-aachen", "caritas-hamm");
+
+    // 1: debt counselling, redeemed, need group 2, stage 2, still running
+    let c1 = case(1);
+    d.open_case(c1, 0, "aachen", 41, Gender::Female);
+    d.consent_and_team(c1, 1);
+    d.run(c1, 5, &caseworker(), issue("D-1", DEBT_COUNSELLING, sb));
+    d.run(
+        c1,
+        12,
+        &provider(sb),
+        CaseCommand::RedeemVoucher { voucher: v("D-1") },
+    );
+    d.run(
+        c1,
+        13,
+        &provider(sb),
+        feedback("D-1", FeedbackKind::First, Some(true), None),
+    );
+    d.run(
+        c1,
+        14,
+        &provider(sb),
+        CaseCommand::ClassifyNeedGroup {
+            voucher: v("D-1"),
+            need_group: 2,
+        },
+    );
+    d.run(c1, 20, &provider(sb), hours("D-1", 1, 90, 0));
+    d.run(c1, 40, &provider(sb), hours("D-1", 3, 120, 0));
+    d.run(
+        c1,
+        60,
+        &provider(sb),
+        feedback("D-1", FeedbackKind::Interim, Some(true), None),
+    );
+    d.run(
+        c1,
+        112,
+        &provider(sb),
+        CaseCommand::StartServiceStage {
+            voucher: v("D-1"),
+            stage: 2,
+        },
+    );
+    d.run(c1, 200, &provider(sb), hours("D-1", 5, 60, 0));
+
+    // 2: addiction counselling completed, closed with employment
+    let c2 = case(2);
+    d.open_case(c2, 3, "stolberg", 35, Gender::Male);
+    d.consent_and_team(c2, 4);
+    d.run(
+        c2,
+        6,
+        &coordinator(),
+        CaseCommand::AssessSituation {
+            report: Personal::new(SituationReport {
+                summary: "s".into(),
+                resources: vec![],
+                obstacles: vec![],
+                client_view: String::new(),
+            }),
+            outcome: AssessmentOutcome::RoundTable,
+        },
+    );
+    d.run(
+        c2,
+        8,
+        &coordinator(),
+        CaseCommand::AgreePlan {
+            plan: Plan {
+                goals: vec![Goal {
+                    id: GoalId::new("G1"),
+                    text: Personal::new("CANARY-GOAL".into()),
+                }],
+                measures: vec![Measure {
+                    id: MeasureId::new("M1"),
+                    goal: GoalId::new("G1"),
+                    text: Personal::new("CANARY-MEASURE".into()),
+                    responsible: InstitutionId::new(ca),
+                    deadline: date(100),
+                }],
+                review_every_days: Some(60),
+                signed_by_client: true,
+            },
+        },
+    );
+    d.run(
+        c2,
+        9,
+        &caseworker(),
+        issue("A-2", ADDICTION_COUNSELLING, ca),
+    );
+    d.run(
+        c2,
+        15,
+        &provider(ca),
+        CaseCommand::RedeemVoucher { voucher: v("A-2") },
+    );
+    d.run(
+        c2,
+        16,
+        &provider(ca),
+        CaseCommand::ClassifyNeedGroup {
+            voucher: v("A-2"),
+            need_group: 3,
+        },
+    );
+    d.run(c2, 30, &provider(ca), hours("A-2", 1, 420, 0));
+    d.run(c2, 60, &provider(ca), hours("A-2", 4, 600, 0));
+    d.run(
+        c2,
+        70,
+        &coordinator(),
+        CaseCommand::HoldReview {
+            completed_measures: vec![MeasureId::new("M1")],
+            notes: Personal::new(String::new()),
+        },
+    );
+    d.run(
+        c2,
+        95,
+        &provider(ca),
+        feedback(
+            "A-2",
+            FeedbackKind::Final,
+            Some(true),
+            Some(ServiceOutcome::Completed),
+        ),
+    );
+    d.run(
+        c2,
+        110,
+        &coordinator(),
+        CaseCommand::CloseCase {
+            reason: ClosureReason::Employment,
+        },
+    );
+
+    // 3: debt voucher returned unused
+    let c3 = case(3);
+    d.open_case(c3, 10, "aachen", 29, Gender::Female);
+    d.consent_and_team(c3, 11);
+    d.run(c3, 12, &caseworker(), issue("D-3", DEBT_COUNSELLING, sb));
+    d.run(
+        c3,
+        50,
+        &caseworker(),
+        CaseCommand::ReturnVoucher {
+            voucher: v("D-3"),
+            reason: ReturnReason::NotStartedInTime,
+        },
+    );
+
+    // 4: debt voucher issued, never started (feedback overdue)
+    let c4 = case(4);
+    d.open_case(c4, 150, "eschweiler", 52, Gender::Male);
+    d.consent_and_team(c4, 151);
+    d.run(c4, 155, &caseworker(), issue("D-4", DEBT_COUNSELLING, sb));
+
+    // 5: consent revoked
+    let c5 = case(5);
+    d.open_case(c5, 20, "aachen", 44, Gender::Female);
+    d.consent_and_team(c5, 21);
+    d.run(
+        c5,
+        40,
+        &actor(Role::Client, "client", "client"),
+        CaseCommand::RevokeConsent,
+    );
+
+    // 6: under 25, addiction counselling, not attending, closed without further need
+    let c6 = case(6);
+    d.open_case(c6, 30, "stolberg", 22, Gender::Female);
+    d.consent_and_team(c6, 31);
+    d.run(
+        c6,
+        32,
+        &caseworker(),
+        issue("A-6", ADDICTION_COUNSELLING, ca),
+    );
+    d.run(
+        c6,
+        40,
+        &provider(ca),
+        CaseCommand::RedeemVoucher { voucher: v("A-6") },
+    );
+    d.run(c6, 41, &provider(ca), hours("A-6", 1, 60, 0));
+    d.run(
+        c6,
+        70,
+        &provider(ca),
+        feedback("A-6", FeedbackKind::Interim, Some(false), None),
+    );
+    d.run(
+        c6,
+        90,
+        &coordinator(),
+        CaseCommand::CloseCase {
+            reason: ClosureReason::NoFurtherNeed,
+        },
+    );
+    d
+}

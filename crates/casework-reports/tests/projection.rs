@@ -1,0 +1,65 @@
+//! Properties of the projection runtime: resuming from any checkpoint (also through a
+//! saved snapshot) equals a rebuild from zero; as of a position equals a rebuild on the
+//! prefix of the log.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use casework_reports::*;
+use casework_store::{AsOf, EventStore, MemoryStore};
+use proptest::prelude::*;
+
+fn fixture() -> &'static (MemoryStore, Vec<casework_store::RecordedEvent>) {
+    static F: std::sync::OnceLock<(MemoryStore, Vec<casework_store::RecordedEvent>)> =
+        std::sync::OnceLock::new();
+    F.get_or_init(|| {
+        let d = common::deployment();
+        let all = d.store.read_all(1, 10_000).unwrap();
+        (d.store, all)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn resume_after_any_prefix_equals_rebuild(cuts in prop::collection::vec(0u64..120, 1..4)) {
+        let (store, all) = fixture();
+        let rebuilt = Projector::<CaseBook>::rebuild(store).unwrap();
+        let mut cuts = cuts;
+        cuts.sort_unstable();
+        let mut p = Projector::<CaseBook>::default();
+        let dir = tempfile::tempdir().unwrap();
+        for cut in cuts {
+            p.catch_up_to(store, cut.min(all.len() as u64)).unwrap();
+            // a restart: save, drop, load
+            let path = dir.path().join("book.json");
+            p.save(&path).unwrap();
+            p = Projector::load(&path).unwrap().unwrap();
+        }
+        p.catch_up(store).unwrap();
+        prop_assert_eq!(&p, &rebuilt);
+    }
+
+    #[test]
+    fn as_of_a_position_equals_a_rebuild_on_the_prefix(cut in 0u64..120) {
+        let (store, all) = fixture();
+        let cut = cut.min(all.len() as u64);
+        let prefix = MemoryStore::new();
+        prefix.restore(all[..cut as usize].to_vec()).unwrap();
+        let expected = Projector::<CaseBook>::rebuild(&prefix).unwrap().projection;
+        prop_assert_eq!(Projector::<CaseBook>::as_of(store, AsOf::Position(cut)).unwrap(), expected);
+    }
+}
+
+#[test]
+fn a_damaged_snapshot_is_a_typed_error_and_a_missing_one_is_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.json");
+    assert!(Projector::<CaseBook>::load(&path).unwrap().is_none());
+    std::fs::write(&path, b"{\"projection\":").unwrap();
+    assert!(matches!(
+        Projector::<CaseBook>::load(&path),
+        Err(ProjectionError::Snapshot { .. })
+    ));
+}

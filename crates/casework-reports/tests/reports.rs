@@ -1,0 +1,187 @@
+//! Every report on a hand-built deployment, snapshotted as table, CSV and JSON.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use casework_core::*;
+use casework_reports::*;
+use common::*;
+
+fn book(d: &Deployment) -> CaseBook {
+    Projector::<CaseBook>::rebuild(&d.store).unwrap().projection
+}
+
+fn snap(name: &str, report: &impl Report) {
+    insta::assert_snapshot!(format!("{name}_table"), render(report, Format::Table));
+    insta::assert_snapshot!(format!("{name}_csv"), render(report, Format::Csv));
+    insta::assert_snapshot!(format!("{name}_json"), render(report, Format::Json));
+}
+
+#[test]
+fn voucher_monitoring_counts_every_status() {
+    let d = deployment();
+    let r = voucher_monitoring(&book(&d), &d.policy, None, 2026, date(230));
+    let sb = r
+        .rows
+        .iter()
+        .find(|r| r.provider.as_str() == "sb-aachen")
+        .unwrap();
+    assert_eq!(
+        (
+            sb.issued,
+            sb.redeemed,
+            sb.not_started,
+            sb.returned,
+            sb.running
+        ),
+        (3, 1, 1, 1, 1)
+    );
+    let ca = r
+        .rows
+        .iter()
+        .find(|r| r.provider.as_str() == "caritas-hamm")
+        .unwrap();
+    assert_eq!(
+        (ca.issued, ca.redeemed, ca.running),
+        (2, 2, 0),
+        "closed cases do not run"
+    );
+    assert_eq!(ca.under_25.map(|p| p.to_string()).as_deref(), Some("50.0%"));
+    assert_eq!(
+        ca.avg_counselling_days.map(|d| d.to_string()).as_deref(),
+        Some("80.0")
+    );
+    // stage 2 of D-1 started on day 112: 118 days before day 230 (> 90)
+    assert_eq!(r.stages.len(), 1);
+    assert_eq!(
+        (
+            r.stages[0].stage,
+            r.stages[0].open,
+            r.stages[0].over_threshold
+        ),
+        (2, 1, 1)
+    );
+    snap("voucher_monitoring", &r);
+}
+
+#[test]
+fn half_year_report_counts_cases_hours_and_need_groups() {
+    let d = deployment();
+    let b = book(&d);
+    let h1 = half_year(&b, &d.policy, &ProviderId::new("caritas-hamm"), 2026, 1);
+    assert_eq!((h1.cases_worked, h1.cases_closed), (2, 1));
+    assert_eq!(h1.hours.to_string(), "18.0"); // 7 + 10 + 1 hours
+    assert_eq!(h1.due_by.to_string(), "2026-07-31");
+    let h2 = half_year(&b, &d.policy, &ProviderId::new("sb-aachen"), 2026, 2);
+    assert_eq!(h2.cases_worked, 1);
+    assert_eq!(h2.hours.to_string(), "1.0");
+    assert_eq!(
+        h2.due_by.to_string(),
+        "2027-01-29",
+        "31 January 2027 is a Sunday"
+    );
+    snap("half_year", &h1);
+}
+
+#[test]
+fn outcomes_give_rates_and_reasons() {
+    let d = deployment();
+    let r = outcomes(&book(&d), date(0), date(364));
+    let addiction = r
+        .services
+        .iter()
+        .find(|s| s.service == ADDICTION_COUNSELLING)
+        .unwrap();
+    assert_eq!((addiction.participants, addiction.integrated), (2, 1));
+    assert_eq!(
+        addiction.rate.map(|p| p.to_string()).as_deref(),
+        Some("50.0%")
+    );
+    assert_eq!(r.reasons.len(), 3);
+    snap("outcomes", &r);
+}
+
+#[test]
+fn case_reports_are_interim_or_final_and_hold_no_personal_data() {
+    let d = deployment();
+    let b = book(&d);
+    let c2 = case_report(case(2), &b.cases[&case(2)], &d.policy, date(230)).unwrap();
+    assert_eq!(
+        (c2.kind, c2.result),
+        (CaseReportKind::Final, Some(ClosureReason::Employment))
+    );
+    let c1 = case_report(case(1), &b.cases[&case(1)], &d.policy, date(230)).unwrap();
+    assert_eq!(c1.kind, CaseReportKind::Interim);
+    for r in [&c1, &c2] {
+        for f in [Format::Table, Format::Csv, Format::Json] {
+            let text = render(r, f);
+            for canary in ["Client ", "CANARY-GOAL", "CANARY-MEASURE"] {
+                assert!(!text.contains(canary), "{canary} in {f:?}");
+            }
+        }
+    }
+    snap("case_report_final", &c2);
+    snap("case_report_interim", &c1);
+}
+
+#[test]
+fn the_worklist_puts_the_most_overdue_first() {
+    let d = deployment();
+    let w = deadline_worklist(&book(&d), &d.policy, date(230), 14);
+    assert!(!w.items.is_empty());
+    assert!(w
+        .items
+        .windows(2)
+        .all(|p| p[0].days_overdue >= p[1].days_overdue));
+    assert!(w.items.iter().all(|i| i.due <= date(244)));
+    // case 4's voucher: issued day 155, first appointment and feedback due day 169
+    assert!(w.items.iter().any(|i| i.case == case(4)
+        && i.item.starts_with("first feedback")
+        && i.days_overdue == 61));
+    snap("worklist", &w);
+}
+
+#[test]
+fn entry_planning_uses_the_plan_file() {
+    let d = deployment();
+    let plan = EntryPlan::from_csv("team,month,planned\naachen,2026-01,2\naachen,2026-02,1\nstolberg,2026-01,0\neifel,2026-01,1\n").unwrap();
+    let r = entry_planning(&book(&d), &plan, 3);
+    let aachen = r.rows.iter().find(|r| r.team == "aachen").unwrap();
+    assert_eq!(aachen.actual, vec![3, 0, 0]);
+    snap("entry_planning", &r);
+}
+
+#[test]
+fn malformed_plan_files_name_the_line() {
+    let bad = |text: &str| EntryPlan::from_csv(text).unwrap_err();
+    assert_eq!(bad("team;month;planned\n").line, 1);
+    assert_eq!(bad("team,month,planned\naachen,2026-01,x\n").line, 2);
+    assert_eq!(
+        bad("team,month,planned\naachen,2026-01,1\naachen,2026-01,2\n").line,
+        3
+    );
+    assert_eq!(
+        bad("team,month,planned\naachen,2026-01,1\naachen,2027-01,2\n").line,
+        3
+    );
+    assert_eq!(bad("team,month,planned\naachen,2026-1\n").line, 2);
+    assert!(bad("team,month,planned\n").detail.contains("no rows"));
+}
+
+#[test]
+fn as_of_a_date_sees_only_what_had_happened() {
+    let d = deployment();
+    let early =
+        Projector::<CaseBook>::as_of(&d.store, casework_store::AsOf::Effective(day(11))).unwrap();
+    let r = voucher_monitoring(&early, &d.policy, None, 2026, date(11));
+    let sb = r
+        .rows
+        .iter()
+        .find(|r| r.provider.as_str() == "sb-aachen")
+        .unwrap();
+    assert_eq!(
+        (sb.issued, sb.not_started, sb.redeemed),
+        (1, 1, 0),
+        "on day 11 D-1 was issued, not yet redeemed"
+    );
+}
