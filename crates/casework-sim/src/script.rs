@@ -1,0 +1,466 @@
+//! The script of one simulated case: every command with its time and actor, generated
+//! from the case's own random stream, valid by construction.
+
+use casework_core::*;
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+use crate::rng::Rng;
+
+/// One command of a case's script.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Effective time.
+    pub at: DateTime<Utc>,
+    /// The case.
+    pub case: CaseId,
+    /// Who issues it.
+    pub actor: Actor,
+    /// The command.
+    pub command: CaseCommand,
+}
+
+/// Teams and their weight (the Aachen plan: entries per month).
+pub const TEAMS: [(&str, u32); 8] = [
+    ("aachen", 35),
+    ("nordkreis-1", 18),
+    ("nordkreis-2", 10),
+    ("eschweiler", 10),
+    ("50plus", 1),
+    ("stolberg", 10),
+    ("joboffensive", 1),
+    ("eifel", 1),
+];
+
+/// Services: id, weight (Düsseldorf participants), providers, integration rate in ‰,
+/// service duration in days (min, max).
+const SERVICES: [(&str, u32, &[&str], u32, (i64, i64)); 5] = [
+    (
+        DEBT_COUNSELLING,
+        482,
+        &["sb-aachen", "caritas-schuldnerberatung"],
+        195,
+        (150, 420),
+    ),
+    (PSYCHOSOCIAL_CARE, 168, &["diakonie-psb"], 79, (60, 200)),
+    (CHILDCARE, 135, &["kita-stadt"], 51, (30, 56)),
+    (
+        ADDICTION_COUNSELLING,
+        46,
+        &["caritas-sucht", "drogenhilfe"],
+        91,
+        (70, 84),
+    ),
+    (CARE_OF_RELATIVES, 11, &["pflegedienst-nord"], 50, (30, 120)),
+];
+
+const COORDINATORS: [&str; 6] = [
+    "k.meier",
+    "a.schulz",
+    "m.yilmaz",
+    "s.becker",
+    "t.nowak",
+    "l.hoffmann",
+];
+
+struct Script {
+    case: CaseId,
+    steps: Vec<Step>,
+}
+
+impl Script {
+    fn push(&mut self, at: DateTime<Utc>, actor: &Actor, command: CaseCommand) {
+        self.steps.push(Step {
+            at,
+            case: self.case,
+            actor: actor.clone(),
+            command,
+        });
+    }
+}
+
+fn d(n: i64) -> Duration {
+    Duration::days(n) + Duration::minutes(n.rem_euclid(7) * 37)
+}
+
+/// The script of case number `index` of a simulation with `seed`, registered on a day
+/// within `days` days from `start`.
+pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Vec<Step> {
+    let mut rng = Rng::new(seed ^ (u64::from(index) << 20) ^ 0x5EED);
+    let case = CaseId(Uuid::from_u64_pair(seed, u64::from(index)));
+    let mut s = Script {
+        case,
+        steps: Vec::new(),
+    };
+    let referrer = Actor::new("eingangszone", Role::Referrer, "jobcenter");
+    let client = Actor::new("client", Role::Client, "client");
+    let coordinator_id = COORDINATORS[rng.range(0, 5) as usize];
+    let coordinator = Actor::new(coordinator_id, Role::Coordinator, "jobcenter");
+    let caseworker = Actor::new("ifk", Role::Caseworker, "jobcenter");
+
+    let team = TEAMS[rng.weighted(&TEAMS.map(|t| t.1))].0;
+    let age = if rng.chance(0.15) {
+        rng.range(18, 24)
+    } else {
+        rng.range(25, 62)
+    } as u8;
+    let mut t =
+        start + Duration::days(rng.range(0, days - 1)) + Duration::minutes(rng.range(0, 480));
+    let mut areas = vec![ProblemArea::LabourMarket];
+    for a in [
+        ProblemArea::Health,
+        ProblemArea::Finances,
+        ProblemArea::Social,
+        ProblemArea::SocioStructural,
+    ] {
+        if rng.chance(0.45) || areas.len() < 2 {
+            areas.push(a);
+        }
+    }
+    s.push(
+        t,
+        &referrer,
+        CaseCommand::RegisterCase {
+            case_id: case,
+            referrer: InstitutionId::new("jobcenter"),
+            client: Personal::new(ClientDetails {
+                name: format!("Client {index:06}"),
+                contact: None,
+            }),
+            profile: Profile {
+                age,
+                gender: if rng.chance(0.49) {
+                    Gender::Female
+                } else {
+                    Gender::Male
+                },
+                team: TeamId::new(team),
+                problem_areas: areas.into_iter().collect(),
+                market: if rng.chance(0.55) {
+                    MarketProximity::Near
+                } else {
+                    MarketProximity::Far
+                },
+                employment_months: rng.range(0, 12) as u32,
+                single_parent: rng.chance(0.12),
+                self_employed: rng.chance(0.04),
+                graduate: rng.chance(0.06),
+                motivated: true,
+                integration_realistic: true,
+            },
+        },
+    );
+    if !rng.chance(0.95) {
+        t += d(rng.range(10, 20));
+        s.push(
+            t,
+            &coordinator,
+            CaseCommand::CloseCase {
+                reason: ClosureReason::NoFurtherNeed,
+            },
+        );
+        return s.steps;
+    }
+    t += d(rng.range(0, 7));
+    s.push(
+        t,
+        &client,
+        CaseCommand::SignConsent {
+            signatory: if rng.chance(0.95) {
+                Signatory::Client
+            } else {
+                Signatory::LegalRepresentative
+            },
+            scope: ConsentScope {
+                institutions: ["jobcenter", "sozialamt"]
+                    .into_iter()
+                    .map(InstitutionId::new)
+                    .collect(),
+                data: [DataCategory::ProcessFacts, DataCategory::SituationReport].into(),
+                medical_release: Personal::new(Vec::new()),
+            },
+        },
+    );
+    let consent_at = t;
+    t += d(rng.range(2, 10));
+    s.push(
+        t,
+        &coordinator,
+        CaseCommand::FormTeam {
+            coordinator: UserId::new(coordinator_id),
+            coordinator_institution: InstitutionId::new("jobcenter"),
+            members: vec![Member {
+                user: UserId::new("spezialist-sozialamt"),
+                institution: InstitutionId::new("sozialamt"),
+                function: TeamFunction::SocialWelfareCaseManager,
+            }],
+        },
+    );
+    t += d(rng.range(7, 21));
+    let round_table = rng.chance(0.85);
+    s.push(
+        t,
+        &coordinator,
+        CaseCommand::AssessSituation {
+            report: Personal::new(SituationReport {
+                summary: format!("Situation of client {index:06}"),
+                resources: vec![],
+                obstacles: vec![],
+                client_view: String::new(),
+            }),
+            outcome: if round_table {
+                AssessmentOutcome::RoundTable
+            } else {
+                AssessmentOutcome::RecommendAndClose
+            },
+        },
+    );
+    if !round_table {
+        t += d(rng.range(5, 15));
+        s.push(
+            t,
+            &coordinator,
+            CaseCommand::CloseCase {
+                reason: ClosureReason::NoFurtherNeed,
+            },
+        );
+        return s.steps;
+    }
+    t += d(rng.range(5, 15));
+    let plan_at = t;
+    let measures: Vec<Measure> = (0..rng.range(1, 3))
+        .map(|m| Measure {
+            id: MeasureId::new(format!("M{}", m + 1)),
+            goal: GoalId::new("G1"),
+            text: Personal::new(format!("Measure {}", m + 1)),
+            responsible: InstitutionId::new(["jobcenter", "sozialamt", "rav"][m as usize % 3]),
+            deadline: (plan_at + Duration::days(rng.range(30, 180))).date_naive(),
+        })
+        .collect();
+    let review_every = rng.range(60, 90);
+    s.push(
+        t,
+        &coordinator,
+        CaseCommand::AgreePlan {
+            plan: Plan {
+                goals: vec![Goal {
+                    id: GoalId::new("G1"),
+                    text: Personal::new("Work".into()),
+                }],
+                measures: measures.clone(),
+                review_every_days: Some(review_every as u32),
+                signed_by_client: true,
+            },
+        },
+    );
+
+    // vouchers
+    let count = [0, 1, 1, 1, 1, 1, 1, 2, 2, 2][rng.range(0, 9) as usize] as usize;
+    let mut end = t;
+    let mut best_rate = 100u32; // ‰ for cases without services
+    for n in 0..count {
+        let (service, _, providers, rate, (dmin, dmax)) =
+            SERVICES[rng.weighted(&SERVICES.map(|x| x.1))];
+        let provider_id = providers[rng.range(0, providers.len() as i64 - 1) as usize];
+        let provider = Actor::new("fachkraft", Role::Provider, provider_id);
+        let voucher = VoucherId::new(format!("GS-{index:06}-{}", n + 1));
+        let issued = plan_at + d(rng.range(1, 30) + 60 * n as i64);
+        s.push(
+            issued,
+            &caseworker,
+            CaseCommand::IssueVoucher {
+                voucher: voucher.clone(),
+                service: ServiceId::new(service),
+                provider: ProviderId::new(provider_id),
+            },
+        );
+        let first = issued
+            + d(if rng.chance(0.3) {
+                rng.range(15, 30)
+            } else {
+                rng.range(3, 14)
+            });
+        s.push(
+            first,
+            &provider,
+            CaseCommand::RecordFeedback {
+                voucher: voucher.clone(),
+                kind: FeedbackKind::First,
+                facts: FeedbackFacts {
+                    appointment_on: Some((first + Duration::days(3)).date_naive()),
+                    attending: None,
+                    outcome: None,
+                },
+                content: None,
+            },
+        );
+        let fate = rng.weighted(&[69, 20, 11]);
+        if fate == 1 {
+            let at = first + d(rng.range(40, 80));
+            s.push(
+                at,
+                &caseworker,
+                CaseCommand::ReturnVoucher {
+                    voucher,
+                    reason: ReturnReason::NotStartedInTime,
+                },
+            );
+            end = end.max(at);
+            continue;
+        }
+        if fate == 2 {
+            // never started: stays pending
+            continue;
+        }
+        best_rate = if best_rate == 100 {
+            rate
+        } else {
+            best_rate.max(rate)
+        };
+        let redeemed = first + d(rng.range(1, 20));
+        s.push(
+            redeemed,
+            &provider,
+            CaseCommand::RedeemVoucher {
+                voucher: voucher.clone(),
+            },
+        );
+        let duration = rng.range(dmin, dmax);
+        let done = redeemed + d(duration);
+        let catalog = match service {
+            ADDICTION_COUNSELLING => Some(rng.range(1, 5) as u8),
+            DEBT_COUNSELLING => Some(rng.range(1, 4) as u8),
+            _ => None,
+        };
+        if let Some(group) = catalog {
+            s.push(
+                redeemed + d(rng.range(1, 10)),
+                &provider,
+                CaseCommand::ClassifyNeedGroup {
+                    voucher: voucher.clone(),
+                    need_group: group,
+                },
+            );
+        }
+        // effort: three or four sessions spread over the service
+        for k in 0..rng.range(3, 4) {
+            let module = match (service, catalog) {
+                (ADDICTION_COUNSELLING, Some(_)) => [1, 2, 3, 6][k as usize % 4],
+                (DEBT_COUNSELLING, Some(_)) => [1, 2, 3, 5][k as usize % 4],
+                _ => 1,
+            };
+            let at = redeemed + d(11 + (duration - 12).max(1) * k / 4);
+            s.push(
+                at,
+                &provider,
+                CaseCommand::RecordServiceHours {
+                    voucher: voucher.clone(),
+                    module,
+                    individual_minutes: rng.range(45, 120) as u32,
+                    group_sessions: if service == ADDICTION_COUNSELLING {
+                        rng.range(0, 2) as u32
+                    } else {
+                        0
+                    },
+                },
+            );
+        }
+        if service == DEBT_COUNSELLING {
+            let mut at = redeemed;
+            for stage in 2..=4u8 {
+                at += d(rng.range(45, 160));
+                if at >= done {
+                    break;
+                }
+                s.push(
+                    at,
+                    &provider,
+                    CaseCommand::StartServiceStage {
+                        voucher: voucher.clone(),
+                        stage,
+                    },
+                );
+            }
+        }
+        let interim = redeemed
+            + d((duration / 3).max(14) + if rng.chance(0.3) { rng.range(5, 30) } else { 0 });
+        if interim < done {
+            s.push(
+                interim,
+                &provider,
+                CaseCommand::RecordFeedback {
+                    voucher: voucher.clone(),
+                    kind: FeedbackKind::Interim,
+                    facts: FeedbackFacts {
+                        appointment_on: None,
+                        attending: Some(rng.chance(0.9)),
+                        outcome: None,
+                    },
+                    content: None,
+                },
+            );
+        }
+        let outcome = [
+            ServiceOutcome::Completed,
+            ServiceOutcome::Discontinued,
+            ServiceOutcome::ReferredOn,
+        ][rng.weighted(&[75, 20, 5])];
+        s.push(
+            done,
+            &provider,
+            CaseCommand::RecordFeedback {
+                voucher,
+                kind: FeedbackKind::Final,
+                facts: FeedbackFacts {
+                    appointment_on: None,
+                    attending: Some(outcome != ServiceOutcome::Discontinued),
+                    outcome: Some(outcome),
+                },
+                content: None,
+            },
+        );
+        end = end.max(done);
+    }
+
+    let close_at = end + d(rng.range(10, 40));
+    // reviews until closure, completing the measures that are due
+    let mut review = plan_at + Duration::days(review_every);
+    while review < close_at {
+        let due: Vec<MeasureId> = measures
+            .iter()
+            .filter(|m| m.deadline <= review.date_naive())
+            .map(|m| m.id.clone())
+            .collect();
+        s.push(
+            review,
+            &coordinator,
+            CaseCommand::HoldReview {
+                completed_measures: due,
+                notes: Personal::new(String::new()),
+            },
+        );
+        review += Duration::days(review_every);
+    }
+    s.steps.sort_by_key(|step| step.at);
+
+    // about 3 % revoke consent at some point after signing: the case ends there
+    if rng.chance(0.03) {
+        let span = (close_at - consent_at).num_days().max(1);
+        let at = consent_at + d(rng.range(1, span));
+        s.steps.retain(|step| step.at < at);
+        s.push(at, &client, CaseCommand::RevokeConsent);
+        return s.steps;
+    }
+    let reason = if rng.range(0, 999) < i64::from(best_rate) {
+        ClosureReason::Employment
+    } else {
+        [
+            ClosureReason::Training,
+            ClosureReason::GoalReached,
+            ClosureReason::ServicesDelivered,
+            ClosureReason::NoFurtherNeed,
+        ][rng.weighted(&[5, 15, 45, 35])]
+    };
+    s.push(close_at, &coordinator, CaseCommand::CloseCase { reason });
+    s.steps
+}
