@@ -32,26 +32,52 @@ pub const TEAMS: [(&str, u32); 8] = [
     ("eifel", 1),
 ];
 
-/// Services: id, weight (Düsseldorf participants), providers, integration rate in ‰,
-/// service duration in days (min, max).
-const SERVICES: [(&str, u32, &[&str], u32, (i64, i64)); 5] = [
-    (
+/// A service of the simulated deployment.
+struct ServiceMix {
+    id: &'static str,
+    /// Weight: Düsseldorf participants.
+    weight: u32,
+    providers: &'static [&'static str],
+    /// Integration rate in ‰ (Düsseldorf 2013/14).
+    integration: u32,
+    /// Service duration in days.
+    days: (i64, i64),
+}
+
+const fn mix(
+    id: &'static str,
+    weight: u32,
+    providers: &'static [&'static str],
+    integration: u32,
+    days: (i64, i64),
+) -> ServiceMix {
+    ServiceMix {
+        id,
+        weight,
+        providers,
+        integration,
+        days,
+    }
+}
+
+const SERVICES: [ServiceMix; 5] = [
+    mix(
         DEBT_COUNSELLING,
         482,
         &["sb-aachen", "caritas-schuldnerberatung"],
         195,
         (150, 420),
     ),
-    (PSYCHOSOCIAL_CARE, 168, &["diakonie-psb"], 79, (60, 200)),
-    (CHILDCARE, 135, &["kita-stadt"], 51, (30, 56)),
-    (
+    mix(PSYCHOSOCIAL_CARE, 168, &["diakonie-psb"], 79, (60, 200)),
+    mix(CHILDCARE, 135, &["kita-stadt"], 51, (30, 56)),
+    mix(
         ADDICTION_COUNSELLING,
         46,
         &["caritas-sucht", "drogenhilfe"],
         91,
         (70, 84),
     ),
-    (CARE_OF_RELATIVES, 11, &["pflegedienst-nord"], 50, (30, 120)),
+    mix(CARE_OF_RELATIVES, 11, &["pflegedienst-nord"], 50, (30, 120)),
 ];
 
 const COORDINATORS: [&str; 6] = [
@@ -259,8 +285,9 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
     let mut end = t;
     let mut best_rate = 100u32; // ‰ for cases without services
     for n in 0..count {
-        let (service, _, providers, rate, (dmin, dmax)) =
-            SERVICES[rng.weighted(&SERVICES.map(|x| x.1))];
+        let mix = &SERVICES[rng.weighted(&SERVICES.each_ref().map(|x| x.weight))];
+        let (service, providers, rate, (dmin, dmax)) =
+            (mix.id, mix.providers, mix.integration, mix.days);
         let provider_id = providers[rng.range(0, providers.len() as i64 - 1) as usize];
         let provider = Actor::new("fachkraft", Role::Provider, provider_id);
         let voucher = VoucherId::new(format!("GS-{index:06}-{}", n + 1));
