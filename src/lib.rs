@@ -27,6 +27,12 @@ pub use casework_store as store;
 #[cfg(feature = "sled")]
 pub use casework_sled as sled;
 
+/// Reports as checkpointed projections over the global log.
+pub use casework_reports as reports;
+
+/// The deterministic deployment simulator (demos, tests, benchmarks).
+pub use casework_sim as sim;
+
 /// The PostgreSQL store (feature `postgres`).
 #[cfg(feature = "postgres")]
 pub use casework_postgres as postgres;

@@ -2,7 +2,7 @@
 //! state and what the state does not keep but reports need: effort per half-year and
 //! attendance reported in feedback. Memory grows with the number of cases, not events.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use casework_core::{
     CaseEvent, CaseId, CaseProcess, CaseState, DeliveredEffort, Process, VoucherId,
@@ -53,8 +53,8 @@ pub struct CaseEntry {
 pub struct CaseBook {
     /// Cases by id.
     pub cases: BTreeMap<CaseId, CaseEntry>,
-    /// Which case each stream holds.
-    pub streams: BTreeMap<StreamId, CaseId>,
+    /// Which case each stream holds (hashed: it is looked up for every event).
+    pub streams: HashMap<StreamId, CaseId>,
 }
 
 impl Projection for CaseBook {

@@ -40,7 +40,9 @@ mod voucher_monitoring;
 mod worklist;
 
 pub use book::{Attendance, CaseBook, CaseEntry, EffortBucket};
-pub use case_report::{case_report, CaseReport, CaseReportKind, MeasureLine, ServiceLine};
+pub use case_report::{
+    case_report, describe, who, CaseReport, CaseReportKind, MeasureLine, ServiceLine,
+};
 pub use entry_planning::{entry_planning, EntryPlan, EntryPlanning, EntryRow, PlanFileError};
 pub use half_year::{
     half_year, last_working_day_of_next_month, HalfYearReport, ModuleRow, NeedGroupRow,

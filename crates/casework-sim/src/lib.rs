@@ -90,7 +90,12 @@ pub fn simulate(
     let repo = Repository::<CaseProcess, _>::new(store, case_codec());
     let start = Utc.from_utc_datetime(&config.start.and_hms_opt(8, 0, 0).unwrap_or_default());
     let days = i64::from(config.years.max(1)) * 365;
-    let end = start + chrono::Duration::days(days);
+    // the period ends at midnight after its last day
+    let end = Utc.from_utc_datetime(
+        &(config.start + chrono::Duration::days(days))
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default(),
+    );
     let scripts: Vec<Vec<Step>> = (0..config.cases)
         .map(|i| case_script(config.seed, i, start, days))
         .collect();
@@ -106,7 +111,7 @@ pub fn simulate(
         ..SimSummary::default()
     };
     while let Some(std::cmp::Reverse((at, case, index))) = heap.pop() {
-        if at > end {
+        if at >= end {
             continue;
         }
         let step = &scripts[case][index];

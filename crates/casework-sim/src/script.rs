@@ -3,7 +3,6 @@
 
 use casework_core::*;
 use chrono::{DateTime, Duration, Utc};
-use uuid::Uuid;
 
 use crate::rng::Rng;
 
@@ -113,7 +112,10 @@ fn d(n: i64) -> Duration {
 /// within `days` days from `start`.
 pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Vec<Step> {
     let mut rng = Rng::new(seed ^ (u64::from(index) << 20) ^ 0x5EED);
-    let case = CaseId(Uuid::from_u64_pair(seed, u64::from(index)));
+    // a random-looking v4 UUID, derived from the seed and the index
+    let mut id_rng = Rng::new(seed.rotate_left(17) ^ u64::from(index).wrapping_mul(0x9E37_79B9));
+    let bytes = (u128::from(id_rng.next_u64()) << 64 | u128::from(id_rng.next_u64())).to_be_bytes();
+    let case = CaseId(uuid::Builder::from_random_bytes(bytes).into_uuid());
     let mut s = Script {
         case,
         steps: Vec::new(),

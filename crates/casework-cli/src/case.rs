@@ -1,0 +1,198 @@
+//! `casework case show` and `casework history`.
+
+use std::process::ExitCode;
+
+use casework_core::{deadlines, CaseEvent, CaseState, Policy, VoucherStatus};
+use casework_reports::CaseBook;
+use casework_store::{case_codec, StreamId};
+use clap::Subcommand;
+
+use crate::backend::Backend;
+use crate::failure::Failure;
+use crate::report::{as_of, book, parse_case};
+
+/// Case commands.
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// The state of one case and its due deadlines.
+    Show {
+        /// The case id (UUID).
+        id: String,
+        /// As of a date (YYYY-MM-DD) or a global position.
+        #[arg(long, value_name = "DATE|POSITION")]
+        as_of: Option<String>,
+    },
+}
+
+pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<ExitCode, Failure> {
+    let CaseCommand::Show { id, as_of: at } = command;
+    let store = backend.store();
+    let id = parse_case(id)?;
+    let (cut, day) = as_of(store, at.as_deref())?;
+    let book: CaseBook = book(store, cut)?;
+    let entry = book.cases.get(&id).ok_or_else(|| {
+        Failure::input(
+            format!(
+                "no case {id} in the store{}",
+                at.as_ref().map_or(String::new(), |a| format!(" as of {a}"))
+            ),
+            "check the id; `casework report worklist` lists open cases",
+        )
+    })?;
+    let state = &entry.state;
+    let Some(reg) = state.registration() else {
+        return Err(Failure::input(
+            format!("case {id} is not registered"),
+            "check the id",
+        ));
+    };
+    println!("case        {id}");
+    match state {
+        CaseState::Closed(c) => println!(
+            "phase       closed ({}) on {}{}",
+            c.reason,
+            c.closed_at.date_naive(),
+            if c.erased_at.is_some() {
+                ", personal data erased"
+            } else {
+                ""
+            }
+        ),
+        other => println!("phase       {}", other.phase_name()),
+    }
+    println!(
+        "registered  {} by {} (team {}, routed to {})",
+        reg.at.date_naive(),
+        reg.referrer,
+        reg.profile.team,
+        reg.route
+    );
+    println!(
+        "client      personal data not shown; age {}, {:?}",
+        reg.profile.age, reg.profile.gender
+    );
+    if let Some(phase) = state.phase() {
+        if let Some(c) = phase.consent() {
+            println!(
+                "consent     signed {} ({} institutions, {} data categories)",
+                c.signed_at.date_naive(),
+                c.scope.institutions.len(),
+                c.scope.data.len()
+            );
+        }
+        if let Some(t) = phase.team() {
+            println!(
+                "team        coordinator {} + {} member(s)",
+                t.coordinator,
+                t.members.len()
+            );
+        }
+        if let Some(p) = phase.planned() {
+            println!(
+                "plan        agreed {}, {} measure(s), {} revision(s), {} review(s)",
+                p.agreed_at.date_naive(),
+                p.plan.measures.len(),
+                p.revisions,
+                p.reviews.len()
+            );
+        }
+    }
+    for v in state.vouchers().into_iter().flat_map(|m| m.values()) {
+        let status = match v.status {
+            VoucherStatus::Issued => "issued, not started".to_owned(),
+            VoucherStatus::Redeemed { at } => format!("running since {}", at.date_naive()),
+            VoucherStatus::Returned { at, reason } => {
+                format!("returned {} ({reason:?})", at.date_naive())
+            }
+            VoucherStatus::Completed { at, outcome, .. } => {
+                format!("completed {} ({outcome:?})", at.date_naive())
+            }
+        };
+        println!(
+            "voucher     {} {} at {}: {status}",
+            v.id, v.service, v.provider
+        );
+    }
+    let due = deadlines(state, policy);
+    if due.is_empty() {
+        println!("deadlines   none pending");
+    } else {
+        println!("deadlines on {day}:");
+        for d in due {
+            let late = d.days_overdue(day);
+            let when = if late > 0 {
+                format!("OVERDUE {late} d")
+            } else {
+                format!("in {} d", -late)
+            };
+            println!(
+                "  {}  {:<40} {:<30} {when}",
+                d.due,
+                casework_reports::describe(&d.item),
+                casework_reports::who(&d.responsible)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line per event: the process facts, never personal data.
+fn summary(e: &CaseEvent) -> String {
+    match e {
+        CaseEvent::CaseRegistered { route, profile, .. } => format!("team {}, routed to {route}", profile.team),
+        CaseEvent::ConsentSigned { signatory, scope, .. } => format!("by {signatory:?}, {} institutions", scope.institutions.len()),
+        CaseEvent::TeamFormed { coordinator, members, .. } => format!("coordinator {coordinator}, {} member(s)", members.len()),
+        CaseEvent::MemberJoined { member, .. } => format!("{} ({})", member.user, member.institution),
+        CaseEvent::MemberLeft { user, .. } => user.to_string(),
+        CaseEvent::SituationAssessed { outcome, .. } => format!("{outcome:?}"),
+        CaseEvent::PlanAgreed { plan, .. } | CaseEvent::PlanRevised { plan, .. } => format!("{} goal(s), {} measure(s)", plan.goals.len(), plan.measures.len()),
+        CaseEvent::ReviewHeld { completed_measures, .. } => format!("{} measure(s) completed", completed_measures.len()),
+        CaseEvent::NeedGroupClassified { voucher, need_group, .. } => format!("voucher {voucher}: need group {need_group}"),
+        CaseEvent::VoucherIssued { voucher, service, provider, .. } => format!("voucher {voucher}: {service} at {provider}"),
+        CaseEvent::VoucherRedeemed { voucher, .. } => format!("voucher {voucher}"),
+        CaseEvent::VoucherReturned { voucher, reason, .. } => format!("voucher {voucher}: {reason:?}"),
+        CaseEvent::ServiceStageStarted { voucher, stage, .. } => format!("voucher {voucher}: stage {stage}"),
+        CaseEvent::FeedbackReceived { voucher, kind, facts, .. } => format!("voucher {voucher}: {kind:?}{}", facts.outcome.map_or(String::new(), |o| format!(", {o:?}"))),
+        CaseEvent::ServiceHoursRecorded { voucher, module, individual_minutes, group_sessions, .. } => format!("voucher {voucher}: module {module}, {individual_minutes} min, {group_sessions} group session(s)"),
+        CaseEvent::CaseClosed { reason, .. } => reason.to_string(),
+        CaseEvent::ConsentRevoked { .. } | CaseEvent::CaseErased { .. } => String::new(),
+    }
+}
+
+pub fn history(backend: &Backend, id: &str) -> Result<ExitCode, Failure> {
+    let store = backend.store();
+    let id = parse_case(id)?;
+    let stream = StreamId::for_case(id);
+    let events = store.read_stream_all(&stream)?;
+    if events.is_empty() {
+        return Err(Failure::input(
+            format!("no case {id} in the store"),
+            "check the id; `casework report worklist` lists open cases",
+        ));
+    }
+    let codec = case_codec();
+    println!(
+        "{:>8} {:>4}  {:<19}  {:<19}  {:<32}  {:<20}  details",
+        "position", "ver", "effective", "recorded", "actor", "event"
+    );
+    for r in &events {
+        let details = codec
+            .decode(r)
+            .map(|e| summary(&e))
+            .unwrap_or_else(|e| format!("(cannot decode: {e})"));
+        println!(
+            "{:>8} {:>4}  {:<19}  {:<19}  {:<32}  {:<20}  {details}",
+            r.position,
+            r.version,
+            r.effective_at.format("%Y-%m-%d %H:%M:%S"),
+            r.recorded_at.format("%Y-%m-%d %H:%M:%S"),
+            r.metadata.actor.as_deref().unwrap_or("–"),
+            r.event_type,
+        );
+    }
+    match store.verify_stream(&stream)? {
+        Ok(()) => println!("hash chain: {} event(s) verified", events.len()),
+        Err(b) => println!("hash chain BROKEN: {b}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,119 @@
+//! `casework demo`: a realistic deployment through the real command path.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use casework_core::{ClosureReason, Policy};
+use casework_reports::{deadline_worklist, outcomes, voucher_monitoring, CaseBook, Projector};
+use casework_sim::{simulate, SimConfig};
+use chrono::{Datelike, NaiveDate};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::backend::Backend;
+use crate::failure::Failure;
+use crate::report::last_day;
+
+pub fn run(
+    backend: &Backend,
+    cases: u32,
+    years: u32,
+    seed: u64,
+    policy: &Policy,
+) -> Result<ExitCode, Failure> {
+    let store = backend.store();
+    let head = store.head_position()?;
+    if head > 0 {
+        return Err(Failure::input(
+            format!("the store already holds {head} events"),
+            "demo writes into an empty store: use another --store directory, or delete this one",
+        ));
+    }
+    let config = SimConfig {
+        cases,
+        years,
+        seed,
+        ..SimConfig::default()
+    };
+    println!(
+        "Simulating {cases} cases over {years} year(s) from {} (seed {seed}) into the {}…",
+        config.start,
+        backend.describe()
+    );
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos} commands decided and appended ({per_sec})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let started = Instant::now();
+    let summary = simulate(store, &config, &mut |n| bar.set_position(n))?;
+    backend.flush()?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
+    println!();
+    println!("cases      {}", summary.cases);
+    println!(
+        "commands   {} ({} rejected)",
+        summary.commands, summary.rejected
+    );
+    println!(
+        "events     {} ({:.0} events/s, {:.1} s)",
+        summary.events,
+        summary.events as f64 / secs,
+        secs
+    );
+    if let Some(size) = backend.size() {
+        println!("store size {:.1} MiB", size as f64 / (1024.0 * 1024.0));
+    }
+
+    let book = Projector::<CaseBook>::rebuild(store)?.projection;
+    let day = last_day(store)?;
+    let from = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or(day);
+    let (mut issued, mut redeemed, mut returned, mut pending) = (0, 0, 0, 0);
+    for year in config.start.year()..=day.year() {
+        for row in voucher_monitoring(&book, policy, None, year, day).rows {
+            issued += row.issued;
+            redeemed += row.redeemed;
+            returned += row.returned;
+            pending += row.not_started;
+        }
+    }
+    let out = outcomes(&book, from, day);
+    let revoked = out
+        .reasons
+        .iter()
+        .find(|(r, _)| *r == ClosureReason::ConsentRevoked)
+        .map_or(0, |(_, n)| *n);
+    let overdue = deadline_worklist(&book, policy, day, 0)
+        .items
+        .iter()
+        .filter(|i| i.days_overdue > 0)
+        .count();
+    println!();
+    println!("Headline numbers on {day}:");
+    println!("  vouchers issued {issued}: {redeemed} redeemed, {returned} returned unused, {pending} not yet started");
+    if let Some(all) = out.services.last() {
+        println!(
+            "  integration rate (all services): {} of {} participants in work ({})",
+            all.integrated,
+            all.participants,
+            casework_reports::pct::opt(all.rate)
+        );
+    }
+    println!("  consent revoked in {revoked} cases; {overdue} deadlines overdue");
+    let store_arg = match backend {
+        Backend::Sled(s) => format!(" --store {}", s.path().display()),
+        Backend::Pg(_) => " --pg URL".to_owned(),
+    };
+    println!();
+    println!("Try next:");
+    println!("  casework{store_arg} report voucher-monitoring");
+    println!("  casework{store_arg} report worklist");
+    println!("  casework{store_arg} report outcomes --format csv");
+    println!("  casework{store_arg} stats");
+    println!("  casework{store_arg} verify");
+    if let Some(id) = book.cases.keys().next() {
+        println!("  casework{store_arg} case show {id}");
+        println!("  casework{store_arg} history {id}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

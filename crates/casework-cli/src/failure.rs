@@ -1,0 +1,86 @@
+//! One clear line plus a hint, and an exit code, for every failure.
+
+use std::path::Path;
+
+use casework_core::Policy;
+use casework_store::StoreError;
+
+/// A failure as the user sees it.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub hint: Option<String>,
+    pub code: u8,
+}
+
+pub const STORE: u8 = 3;
+pub const INPUT: u8 = 4;
+
+impl Failure {
+    pub fn input(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            hint: Some(hint.into()),
+            code: INPUT,
+        }
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        let hint = match &e {
+            StoreError::Locked(_) => Some("another casework process has this store open: stop it, or use --store for another directory".to_owned()),
+            StoreError::UnsupportedFormat(_) => Some("this is not a casework store of a version this program reads: check --store, or export it with the version that wrote it".to_owned()),
+            StoreError::Corruption { .. } => Some("run `casework verify` for the full list; restore from an export if needed".to_owned()),
+            StoreError::Io(m) if m.contains("connect") => Some("is the PostgreSQL server running and the --pg URL right?".to_owned()),
+            _ => None,
+        };
+        Failure {
+            message: e.to_string(),
+            hint,
+            code: STORE,
+        }
+    }
+}
+
+impl From<casework_reports::ProjectionError> for Failure {
+    fn from(e: casework_reports::ProjectionError) -> Self {
+        match e {
+            casework_reports::ProjectionError::Store(s) => s.into(),
+            other => Failure {
+                message: other.to_string(),
+                hint: None,
+                code: STORE,
+            },
+        }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure {
+            message: format!("{e:#}"),
+            hint: None,
+            code: STORE,
+        }
+    }
+}
+
+/// The policy from a file, or the built-in default.
+pub fn load_policy(path: Option<&Path>) -> Result<Policy, Failure> {
+    let Some(path) = path else {
+        return Ok(Policy::default());
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::input(
+            format!("cannot read policy file {}: {e}", path.display()),
+            "check the path",
+        )
+    })?;
+    Policy::from_json(&text).map_err(|e| {
+        Failure::input(
+            format!("policy file {}: {e}", path.display()),
+            "the file must hold a casework policy in JSON",
+        )
+    })
+}

@@ -1,0 +1,116 @@
+//! `casework`: the command line for managers and auditors. Works on the embedded sled
+//! store (`--store PATH`, default `./casework-data`) or on PostgreSQL (`--pg URL`).
+//!
+//! Exit codes: 0 success; 1 `verify` found broken chains or invariants; 2 usage error;
+//! 3 store error (locked by another process, unknown format, I/O, server down);
+//! 4 bad input (unknown case id, malformed plan or policy file, bad date, non-empty store
+//! for `demo`/`import`).
+
+mod backend;
+mod case;
+mod demo;
+mod failure;
+mod report;
+mod transfer;
+mod verify;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::failure::Failure;
+
+/// casework — interinstitutional case management on an event-sourced store.
+#[derive(Parser, Debug)]
+#[command(name = "casework", version, about, long_about = None)]
+pub struct Cli {
+    /// Directory of the embedded sled store.
+    #[arg(
+        long,
+        global = true,
+        default_value = "./casework-data",
+        value_name = "PATH"
+    )]
+    pub store: PathBuf,
+    /// Use the PostgreSQL store at this URL instead (e.g. postgres://postgres@127.0.0.1:5432/test).
+    #[arg(long, global = true, value_name = "URL")]
+    pub pg: Option<String>,
+    /// A deployment policy file (JSON) instead of the built-in default.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Simulate a realistic deployment into an empty store, through the real command path.
+    Demo {
+        /// Number of cases.
+        #[arg(long, default_value_t = 2000)]
+        cases: u32,
+        /// Years simulated (from 1 January 2025).
+        #[arg(long, default_value_t = 2)]
+        years: u32,
+        /// Random seed: the same seed gives the same deployment.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// Print one of the six reports.
+    Report(report::ReportArgs),
+    /// Show the state and due deadlines of one case.
+    Case {
+        #[command(subcommand)]
+        command: case::CaseCommand,
+    },
+    /// The audit trail of one case: who did what when, event by event.
+    History {
+        /// The case id (UUID).
+        id: String,
+    },
+    /// Verify every hash chain, the global log and the case invariants.
+    Verify,
+    /// Export the whole store as JSON Lines.
+    Export {
+        /// The file to write.
+        file: PathBuf,
+    },
+    /// Import a JSON Lines export into an empty store.
+    Import {
+        /// The file to read.
+        file: PathBuf,
+    },
+    /// Streams, events, positions and size of the store.
+    Stats,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            if let Some(hint) = &failure.hint {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<ExitCode, Failure> {
+    let policy = failure::load_policy(cli.policy.as_deref())?;
+    let backend = backend::open(cli)?;
+    match &cli.command {
+        Command::Demo { cases, years, seed } => demo::run(&backend, *cases, *years, *seed, &policy),
+        Command::Report(args) => report::run(&backend, args, &policy),
+        Command::Case { command } => case::run(&backend, command, &policy),
+        Command::History { id } => case::history(&backend, id),
+        Command::Verify => verify::run(&backend),
+        Command::Export { file } => transfer::export(&backend, file),
+        Command::Import { file } => transfer::import(&backend, file),
+        Command::Stats => transfer::stats(&backend),
+    }
+}

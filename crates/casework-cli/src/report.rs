@@ -1,0 +1,238 @@
+//! `casework report`: the six reports.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use casework_core::{CaseId, Policy, ProviderId};
+use casework_reports::*;
+use casework_store::{AsOf, EventStore};
+use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use clap::{Args, ValueEnum};
+
+use crate::backend::Backend;
+use crate::failure::Failure;
+
+/// The reports.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportName {
+    /// Provider voucher monitoring per year.
+    VoucherMonitoring,
+    /// Entry planning: plan vs actual per team and month (needs --plan).
+    EntryPlanning,
+    /// Provider half-year report (needs --provider).
+    HalfYear,
+    /// Integration rate per service and closure reasons.
+    Outcomes,
+    /// Interim or final report of one case (needs --case).
+    Case,
+    /// Due and overdue deadlines per coordinator and provider.
+    Worklist,
+}
+
+/// Arguments of `casework report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Which report.
+    pub name: ReportName,
+    /// Output format: table, csv or json.
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    /// Compute as of a date (YYYY-MM-DD, end of that day) or a global position (a number).
+    /// Default: everything, with the report date of the last event.
+    #[arg(long, value_name = "DATE|POSITION")]
+    pub as_of: Option<String>,
+    /// The entry plan (CSV: team,month,planned) for entry-planning.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// The provider (voucher-monitoring: one provider; half-year: required).
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// The year (default: the report date's year).
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// The half-year, 1 or 2 (default: the half of the report date).
+    #[arg(long)]
+    pub half: Option<u8>,
+    /// Outcomes: first day of the period (default: 1 January of the year).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Outcomes: last day (default: the report date).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// The case id for the case report.
+    #[arg(long = "case", value_name = "ID")]
+    pub case_id: Option<String>,
+    /// Worklist: include items due within this many days.
+    #[arg(long, default_value_t = 14)]
+    pub horizon: u32,
+    /// Entry planning: report January through this month (default: the report date's month).
+    #[arg(long)]
+    pub through: Option<u32>,
+}
+
+pub fn parse_date(s: &str) -> Result<NaiveDate, Failure> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| Failure::input(format!("{s:?} is not a date"), "write dates as YYYY-MM-DD"))
+}
+
+/// The day of the last event's effective time (the store's "today"), or 1 January 2025
+/// for an empty store.
+pub fn last_day(store: &dyn EventStore) -> Result<NaiveDate, Failure> {
+    let head = store.head_position()?;
+    let mut latest = None;
+    // effective times are not ordered by position; the last page is a good bound
+    for e in store.read_all(head.saturating_sub(999).max(1), 1000)? {
+        latest = latest.max(Some(e.effective_at));
+    }
+    Ok(latest.map_or(
+        NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default(),
+        |t| t.date_naive(),
+    ))
+}
+
+/// Parses `--as-of` into the projection's cut and the report date.
+pub fn as_of(
+    store: &dyn EventStore,
+    arg: Option<&str>,
+) -> Result<(Option<AsOf>, NaiveDate), Failure> {
+    match arg {
+        None => Ok((None, last_day(store)?)),
+        Some(s) if s.chars().all(|c| c.is_ascii_digit()) => {
+            let p: u64 = s.parse().map_err(|_| {
+                Failure::input(
+                    format!("{s:?} is not a position"),
+                    "give a date YYYY-MM-DD or a global position",
+                )
+            })?;
+            let day = store
+                .read_all(p.max(1), 1)?
+                .first()
+                .map(|e| e.effective_at.date_naive());
+            Ok((Some(AsOf::Position(p)), day.unwrap_or(last_day(store)?)))
+        }
+        Some(s) => {
+            let day = parse_date(s)?;
+            let end = Utc.from_utc_datetime(
+                &day.and_hms_micro_opt(23, 59, 59, 999_999)
+                    .unwrap_or_default(),
+            );
+            Ok((Some(AsOf::Effective(end)), day))
+        }
+    }
+}
+
+pub fn book(store: &dyn EventStore, cut: Option<AsOf>) -> Result<CaseBook, Failure> {
+    Ok(match cut {
+        None => Projector::<CaseBook>::rebuild(store)?.projection,
+        Some(cut) => Projector::<CaseBook>::as_of(store, cut)?,
+    })
+}
+
+pub fn parse_case(id: &str) -> Result<CaseId, Failure> {
+    uuid::Uuid::parse_str(id).map(CaseId).map_err(|_| {
+        Failure::input(
+            format!("{id:?} is not a case id"),
+            "case ids are UUIDs, as `casework stats` and the reports print them",
+        )
+    })
+}
+
+pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<ExitCode, Failure> {
+    let store = backend.store();
+    let format: Format = args
+        .format
+        .parse()
+        .map_err(|e: String| Failure::input(e, "use --format table, csv or json"))?;
+    let (cut, day) = as_of(store, args.as_of.as_deref())?;
+    let book = book(store, cut)?;
+    let year = args.year.unwrap_or(day.year());
+    let text = match args.name {
+        ReportName::VoucherMonitoring => {
+            let provider = args.provider.as_deref().map(ProviderId::new);
+            render(
+                &voucher_monitoring(&book, policy, provider.as_ref(), year, day),
+                format,
+            )
+        }
+        ReportName::EntryPlanning => {
+            let path = args.plan.as_ref().ok_or_else(|| {
+                Failure::input(
+                    "entry-planning needs the plan",
+                    "give --plan FILE with lines team,month,planned",
+                )
+            })?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Failure::input(
+                    format!("cannot read {}: {e}", path.display()),
+                    "check the path",
+                )
+            })?;
+            let plan = EntryPlan::from_csv(&text).map_err(|e| {
+                Failure::input(
+                    format!("{}: {e}", path.display()),
+                    "the header is team,month,planned and months are YYYY-MM",
+                )
+            })?;
+            let through = args.through.unwrap_or(if plan.year == day.year() {
+                day.month()
+            } else {
+                12
+            });
+            render(&entry_planning(&book, &plan, through), format)
+        }
+        ReportName::HalfYear => {
+            let provider = args.provider.as_deref().ok_or_else(|| {
+                Failure::input(
+                    "half-year needs a provider",
+                    "give --provider ID (the voucher monitoring lists them)",
+                )
+            })?;
+            let half = args.half.unwrap_or(if day.month() <= 6 { 1 } else { 2 });
+            if !(1..=2).contains(&half) {
+                return Err(Failure::input(
+                    format!("half {half} does not exist"),
+                    "use --half 1 (January–June) or 2 (July–December)",
+                ));
+            }
+            render(
+                &half_year(&book, policy, &ProviderId::new(provider), year, half),
+                format,
+            )
+        }
+        ReportName::Outcomes => {
+            let from = args
+                .from
+                .as_deref()
+                .map(parse_date)
+                .transpose()?
+                .unwrap_or(NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(day));
+            let to = args
+                .to
+                .as_deref()
+                .map(parse_date)
+                .transpose()?
+                .unwrap_or(day);
+            render(&outcomes(&book, from, to), format)
+        }
+        ReportName::Case => {
+            let id = parse_case(args.case_id.as_deref().ok_or_else(|| {
+                Failure::input("the case report needs a case", "give --case ID")
+            })?)?;
+            let entry = book.cases.get(&id).ok_or_else(|| {
+                Failure::input(
+                    format!("no case {id} in the store"),
+                    "check the id; `casework report worklist` lists open cases",
+                )
+            })?;
+            let report = case_report(id, entry, policy, day).ok_or_else(|| {
+                Failure::input(format!("case {id} is not registered"), "check the id")
+            })?;
+            render(&report, format)
+        }
+        ReportName::Worklist => {
+            render(&deadline_worklist(&book, policy, day, args.horizon), format)
+        }
+    };
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,294 @@
+//! End-to-end tests of the `casework` binary on temporary sled stores.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use assert_cmd::Command;
+
+fn casework(store: &Path) -> Command {
+    let mut c = Command::cargo_bin("casework").unwrap();
+    c.arg("--store").arg(store);
+    c
+}
+
+fn out(c: &mut Command) -> (i32, String, String) {
+    let o = c.output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// One small deterministic demo store shared by the read-only tests. sled lets one
+/// process at a time open a store, so the tests take turns (the guard).
+fn demo_store() -> (std::sync::MutexGuard<'static, ()>, &'static Path) {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let guard = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let path = DIR
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let (code, stdout, stderr) =
+                out(casework(dir.path()).args(["demo", "--cases", "80", "--seed", "7"]));
+            assert_eq!(code, 0, "{stdout}{stderr}");
+            assert!(stdout.contains("(0 rejected)"), "{stdout}");
+            dir
+        })
+        .path();
+    (guard, path)
+}
+
+fn first_case(store: &Path) -> String {
+    let (_, stdout, _) = out(casework(store).args([
+        "report",
+        "worklist",
+        "--format",
+        "json",
+        "--horizon",
+        "3650",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    v["items"][0]["case"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn help_is_stable() {
+    let (code, stdout, _) = out(Command::cargo_bin("casework").unwrap().arg("--help"));
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("help", stdout);
+    let (_, report_help, _) = out(Command::cargo_bin("casework")
+        .unwrap()
+        .args(["report", "--help"]));
+    insta::assert_snapshot!("report_help", report_help);
+}
+
+#[test]
+fn every_report_renders_in_every_format() {
+    let (_turn, store) = demo_store();
+    let plan = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        plan.path(),
+        "team,month,planned\naachen,2026-01,3\naachen,2026-02,2\nstolberg,2026-01,1\n",
+    )
+    .unwrap();
+    let case = first_case(store);
+    let reports: Vec<Vec<String>> = vec![
+        vec!["voucher-monitoring".into()],
+        vec![
+            "entry-planning".into(),
+            "--plan".into(),
+            plan.path().display().to_string(),
+            "--through".into(),
+            "3".into(),
+        ],
+        vec![
+            "half-year".into(),
+            "--provider".into(),
+            "sb-aachen".into(),
+            "--year".into(),
+            "2026".into(),
+            "--half".into(),
+            "1".into(),
+        ],
+        vec!["outcomes".into(), "--from".into(), "2025-01-01".into()],
+        vec!["case".into(), "--case".into(), case],
+        vec!["worklist".into()],
+    ];
+    for r in &reports {
+        for format in ["table", "csv", "json"] {
+            let (code, stdout, stderr) = out(casework(store)
+                .arg("report")
+                .args(r)
+                .args(["--format", format]));
+            assert_eq!(code, 0, "{r:?} {format}: {stderr}");
+            assert!(!stdout.trim().is_empty(), "{r:?} {format}");
+            if format == "json" {
+                serde_json::from_str::<serde_json::Value>(&stdout)
+                    .unwrap_or_else(|e| panic!("{r:?}: {e}"));
+            }
+            assert!(
+                !stdout.contains("Client 0"),
+                "no client names in {r:?} {format}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_demo_reports_are_deterministic() {
+    let (_turn, store) = demo_store();
+    for name in ["voucher-monitoring", "outcomes", "worklist"] {
+        let (_, stdout, _) = out(casework(store).args(["report", name, "--as-of", "2026-06-30"]));
+        insta::assert_snapshot!(format!("demo_{name}"), stdout);
+    }
+}
+
+#[test]
+fn case_show_and_history_speak_process_facts() {
+    let (_turn, store) = demo_store();
+    let case = first_case(store);
+    let (code, stdout, _) = out(casework(store).args(["case", "show", &case]));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("phase") && stdout.contains("personal data not shown"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = out(casework(store).args(["history", &case]));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("CaseRegistered") && stdout.contains("eingangszone/referrer@jobcenter"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("hash chain:") && stdout.contains("verified"),
+        "{stdout}"
+    );
+    let (code, past, _) = out(casework(store).args(["case", "show", &case, "--as-of", "1"]));
+    assert!(code == 0 || code == 4, "{past}");
+}
+
+#[test]
+fn verify_passes_on_a_clean_store_and_names_a_tampered_event() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        out(casework(dir.path()).args(["demo", "--cases", "20", "--seed", "3"])).0,
+        0
+    );
+    let (code, stdout, _) = out(casework(dir.path()).arg("verify"));
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.starts_with("OK:"), "{stdout}");
+
+    // flip a byte in the payload of the first record of the chunk at position 1
+    {
+        let db = sled::open(dir.path()).unwrap();
+        let tree = db.open_tree("casework-events").unwrap();
+        let key = [&[b'e'][..], &1u64.to_be_bytes()].concat();
+        let mut value = tree.get(&key).unwrap().unwrap().to_vec();
+        let range = casework_sled::record::chunk_ranges(&value).unwrap()[0].clone();
+        value[range.end - 30] ^= 1;
+        tree.insert(key, value).unwrap();
+        db.flush().unwrap();
+    }
+    let (code, stdout, _) = out(casework(dir.path()).arg("verify"));
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("BROKEN") && stdout.contains("case-") && stdout.contains("version 1"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn export_then_import_gives_the_same_store() {
+    let (_turn, store) = demo_store();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let (code, stdout, stderr) = out(casework(store).arg("export").arg(file.path()));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("exported"));
+    let target = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = out(casework(target.path()).arg("import").arg(file.path()));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(
+        out(casework(target.path()).arg("verify")).1,
+        out(casework(store).arg("verify")).1
+    );
+    for name in ["voucher-monitoring", "outcomes", "worklist"] {
+        assert_eq!(
+            out(casework(target.path()).args(["report", name])).1,
+            out(casework(store).args(["report", name])).1,
+            "{name}"
+        );
+    }
+    // a tampered export is refused with its line number, and nothing is imported
+    let text = std::fs::read_to_string(file.path()).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[7] = lines[7].replacen("\"version\":", "\"version\":1", 1);
+    std::fs::write(file.path(), lines.join("\n") + "\n").unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = out(casework(fresh.path()).arg("import").arg(file.path()));
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("line 8"), "{stderr}");
+    assert!(out(casework(fresh.path()).arg("stats"))
+        .1
+        .contains("events      0"));
+}
+
+#[test]
+fn bad_input_gets_one_line_a_hint_and_a_documented_exit_code() {
+    let (_turn, store) = demo_store();
+    let check = |args: &[&str], code: i32, needle: &str| {
+        let (c, stdout, stderr) = out(casework(store).args(args));
+        assert_eq!(c, code, "{args:?}: {stdout}{stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(stderr.contains("hint:"), "{args:?}: {stderr}");
+    };
+    check(
+        &["case", "show", "00000000-0000-4000-8000-000000000000"],
+        4,
+        "no case",
+    );
+    check(&["case", "show", "not-a-uuid"], 4, "not a case id");
+    check(
+        &["report", "outcomes", "--as-of", "2026-13-40"],
+        4,
+        "not a date",
+    );
+    check(&["report", "half-year"], 4, "needs a provider");
+    check(
+        &["report", "voucher-monitoring", "--format", "xml"],
+        4,
+        "unknown format",
+    );
+    check(&["demo", "--cases", "5"], 4, "already holds");
+    let plan = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        plan.path(),
+        "team,month,planned\naachen,2026-01,3\naachen,2026-1x,2\n",
+    )
+    .unwrap();
+    check(
+        &[
+            "report",
+            "entry-planning",
+            "--plan",
+            plan.path().to_str().unwrap(),
+        ],
+        4,
+        "line 3",
+    );
+    let policy = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(policy.path(), "{\"name\": 1}").unwrap();
+    check(
+        &["--policy", policy.path().to_str().unwrap(), "stats"],
+        4,
+        "policy file",
+    );
+    // usage errors are clap's exit code 2
+    assert_eq!(out(casework(store).args(["report", "no-such-report"])).0, 2);
+}
+
+#[test]
+fn a_store_locked_by_another_process_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let _held = casework_sled::SledStore::open(dir.path()).unwrap();
+    let (code, _, stderr) = out(casework(dir.path()).arg("stats"));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("locked by another process") && stderr.contains("hint:"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unknown_store_format_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = sled::open(dir.path()).unwrap();
+        db.insert(b"x", b"y").unwrap();
+        db.flush().unwrap();
+    }
+    let (code, _, stderr) = out(casework(dir.path()).arg("stats"));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("not a casework store"), "{stderr}");
+}
