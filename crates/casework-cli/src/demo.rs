@@ -111,7 +111,7 @@ pub fn run(
     println!("  casework{store_arg} report outcomes --format csv");
     println!("  casework{store_arg} stats");
     println!("  casework{store_arg} verify");
-    if let Some(id) = book.cases.keys().next() {
+    if let Some(id) = book.cases.keys().min() {
         println!("  casework{store_arg} case show {id}");
         println!("  casework{store_arg} history {id}");
     }

@@ -111,6 +111,9 @@ pub struct RouteCondition {
     /// Age strictly below.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_below: Option<u8>,
+    /// Age at least (e.g. a 50+ team).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_from: Option<u8>,
     /// Single parent or not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_parent: Option<bool>,
@@ -132,6 +135,7 @@ impl RouteCondition {
     /// Whether the profile meets every condition that is set.
     pub fn matches(&self, p: &Profile) -> bool {
         self.age_below.is_none_or(|a| p.age < a)
+            && self.age_from.is_none_or(|a| p.age >= a)
             && self.single_parent.is_none_or(|b| p.single_parent == b)
             && self.self_employed.is_none_or(|b| p.self_employed == b)
             && self.graduate.is_none_or(|b| p.graduate == b)

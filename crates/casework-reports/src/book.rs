@@ -2,7 +2,7 @@
 //! state and what the state does not keep but reports need: effort per half-year and
 //! attendance reported in feedback. Memory grows with the number of cases, not events.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use casework_core::{
     CaseEvent, CaseId, CaseProcess, CaseState, DeliveredEffort, Process, VoucherId,
@@ -51,8 +51,9 @@ pub struct CaseEntry {
 /// The case book.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CaseBook {
-    /// Cases by id.
-    pub cases: BTreeMap<CaseId, CaseEntry>,
+    /// Cases by id. Hashed: every event looks up a random case, and reports aggregate or
+    /// sort explicitly, so no report depends on this map's order.
+    pub cases: HashMap<CaseId, CaseEntry>,
     /// Which case each stream holds (hashed: it is looked up for every event).
     pub streams: HashMap<StreamId, CaseId>,
 }

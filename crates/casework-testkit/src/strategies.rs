@@ -1,15 +1,13 @@
-//! Invariants 1–7 of `docs/architecture.md` hold after every step of arbitrary command
-//! sequences; each invariant is its own property with at least 256 cases.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use std::collections::BTreeSet;
+//! proptest strategies for the case process: commands, profiles, plans, policies and
+//! command sequences that reach every phase.
 
 use casework_core::*;
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use uuid::Uuid;
 
-const ROLES: [Role; 8] = [
+/// Every role.
+pub const ROLES: [Role; 8] = [
     Role::Referrer,
     Role::Coordinator,
     Role::Specialist,
@@ -19,7 +17,8 @@ const ROLES: [Role; 8] = [
     Role::Auditor,
     Role::Client,
 ];
-const SERVICES: [&str; 6] = [
+/// Services of the default policy and one unknown.
+pub const SERVICES: [&str; 6] = [
     CHILDCARE,
     DEBT_COUNSELLING,
     PSYCHOSOCIAL_CARE,
@@ -27,27 +26,49 @@ const SERVICES: [&str; 6] = [
     CARE_OF_RELATIVES,
     "unknown-service",
 ];
-const PROVIDERS: [&str; 2] = ["prov-a", "prov-b"];
-const USERS: [&str; 3] = ["k.meier", "r.huber", "u.iv"];
+/// Provider institutions.
+pub const PROVIDERS: [&str; 2] = ["prov-a", "prov-b"];
+/// Users.
+pub const USERS: [&str; 3] = ["k.meier", "r.huber", "u.iv"];
 
 /// One step: a command, who issues it, and how many days pass before it.
 #[derive(Debug, Clone)]
-struct Step {
-    cmd: CaseCommand,
-    role_pick: u8,
-    institution_pick: u8,
-    days: i64,
+pub struct Step {
+    /// The command.
+    pub cmd: CaseCommand,
+    /// Picks the role: below 220 a role permitted to issue the command, else any role.
+    pub role_pick: u8,
+    /// Picks the actor's institution among the providers.
+    pub institution_pick: u8,
+    /// Days that pass before the command.
+    pub days: i64,
 }
 
-fn voucher() -> impl Strategy<Value = VoucherId> {
+impl Step {
+    /// The actor of this step: mostly one whose role may issue the command, sometimes any.
+    pub fn actor(&self) -> Actor {
+        let allowed = permitted_roles(&self.cmd);
+        let role = if self.role_pick < 220 {
+            allowed[self.role_pick as usize % allowed.len()]
+        } else {
+            ROLES[self.role_pick as usize % ROLES.len()]
+        };
+        Actor::new("u", role, PROVIDERS[self.institution_pick as usize % 2])
+    }
+}
+
+/// A voucher id out of three.
+pub fn voucher() -> impl Strategy<Value = VoucherId> {
     (1..=3u8).prop_map(|n| VoucherId::new(format!("V{n}")))
 }
 
-fn user() -> impl Strategy<Value = UserId> {
+/// A user out of three (the first is the coordinator).
+pub fn user() -> impl Strategy<Value = UserId> {
     prop::sample::select(USERS.to_vec()).prop_map(UserId::new)
 }
 
-fn member() -> impl Strategy<Value = Member> {
+/// A team member.
+pub fn member() -> impl Strategy<Value = Member> {
     user().prop_map(|user| Member {
         user,
         institution: InstitutionId::new("rav"),
@@ -55,7 +76,8 @@ fn member() -> impl Strategy<Value = Member> {
     })
 }
 
-fn plan() -> impl Strategy<Value = Plan> {
+/// Plans, mostly valid, sometimes broken (no goal, unknown goal, no responsible, past deadline).
+pub fn plan() -> impl Strategy<Value = Plan> {
     // mostly valid plans (so that the process gets past the round table), sometimes broken
     let measure = (
         0..2u8,
@@ -83,11 +105,7 @@ fn plan() -> impl Strategy<Value = Plan> {
                     text: Personal::new("measure".into()),
                     responsible: InstitutionId::new(if responsible { "rav" } else { "" }),
                     // relative to 2026-01-01; the command's day decides whether it is past
-                    deadline: Utc
-                        .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
-                        .unwrap()
-                        .date_naive()
-                        + Duration::days(offset * 10),
+                    deadline: start().date_naive() + Duration::days(offset * 10),
                 })
                 .collect(),
             review_every_days: review,
@@ -95,7 +113,8 @@ fn plan() -> impl Strategy<Value = Plan> {
         })
 }
 
-fn profile() -> impl Strategy<Value = Profile> {
+/// Registration profiles, some of which fail the admission criteria.
+pub fn profile() -> impl Strategy<Value = Profile> {
     (
         prop::collection::btree_set(0..5u8, 0..4),
         any::<bool>(),
@@ -127,7 +146,8 @@ fn profile() -> impl Strategy<Value = Profile> {
         })
 }
 
-fn command() -> impl Strategy<Value = CaseCommand> {
+/// Any case command, with values chosen so that many are accepted and every rule is tried.
+pub fn command() -> impl Strategy<Value = CaseCommand> {
     use CaseCommand as C;
     let reason = prop::sample::select(vec![
         ClosureReason::GoalReached,
@@ -202,9 +222,9 @@ fn step(cmd: CaseCommand) -> Step {
     }
 }
 
-/// A partial happy path (0 to 4 steps: register, consent, team, round table), then
+/// Command sequences: a partial happy path (0 to 4 steps: register, consent, team, round table), then
 /// arbitrary commands, so that sequences reach every phase and still try everything.
-fn steps() -> impl Strategy<Value = Vec<Step>> {
+pub fn steps() -> impl Strategy<Value = Vec<Step>> {
     let arbitrary = (command(), any::<u8>(), any::<u8>(), 0..20i64).prop_map(
         |(cmd, role_pick, institution_pick, days)| Step {
             cmd,
@@ -265,186 +285,66 @@ fn steps() -> impl Strategy<Value = Vec<Step>> {
     })
 }
 
-/// The result of running a sequence: every step's before/after state and events.
-struct Run {
-    events: Vec<CaseEvent>,
-    /// (state before, command accepted?, state after, events before) per step
-    trace: Vec<(CaseState, Option<Vec<CaseEvent>>, CaseState, usize)>,
+/// Policies: the default with varied deadlines, stage thresholds and retention.
+pub fn policy() -> impl Strategy<Value = Policy> {
+    (1..60u32, 1..60u32, 30..200u32, 0..30u32).prop_map(|(first, interim, stage, retention)| {
+        let mut p = Policy::default();
+        for s in &mut p.services {
+            if s.deadlines.first_feedback.days().is_some() {
+                s.deadlines.first_feedback = Due::Days(first);
+            }
+            if s.deadlines.interim_feedback.days().is_some() {
+                s.deadlines.interim_feedback = Due::Days(interim);
+            }
+        }
+        p.thresholds.stage_open_days = stage;
+        p.thresholds.retention_days = retention;
+        p
+    })
 }
 
-fn run(steps: &[Step]) -> Run {
+/// Whole plausible case histories: the events of a generated command sequence, decided
+/// through `CaseProcess` from a start on 1 January 2026.
+pub fn history() -> impl Strategy<Value = Vec<CaseEvent>> {
+    steps().prop_map(|steps| run::<CaseProcess>(&steps).events)
+}
+
+/// The outcome of running steps through a process without a store.
+#[derive(Debug, Clone, Default)]
+pub struct Run {
+    /// Every event recorded.
+    pub events: Vec<CaseEvent>,
+    /// Per step: was it accepted.
+    pub accepted: Vec<bool>,
+}
+
+/// Runs steps through process `P` (decide, evolve) from an empty case.
+pub fn run<P>(steps: &[Step]) -> Run
+where
+    P: Process<State = CaseState, Command = CaseCommand, Event = CaseEvent>,
+{
     let policy = Policy::default();
     let mut state = CaseState::default();
-    let mut events = Vec::new();
-    let mut trace = Vec::new();
-    let mut now = Utc.with_ymd_and_hms(2026, 1, 1, 8, 0, 0).unwrap();
+    let mut out = Run::default();
+    let mut now = start();
     for step in steps {
         now += Duration::days(step.days);
-        // mostly a role that may issue the command, sometimes any role
-        let allowed = permitted_roles(&step.cmd);
-        let role = if step.role_pick < 220 {
-            allowed[step.role_pick as usize % allowed.len()]
-        } else {
-            ROLES[step.role_pick as usize % ROLES.len()]
-        };
-        let institution = PROVIDERS[step.institution_pick as usize % 2];
-        let actor = Actor::new("u", role, institution);
+        let actor = step.actor();
         let ctx = Context::new(now, &actor, &policy);
-        let before = state.clone();
-        let before_len = events.len();
-        let outcome = execute::<CaseProcess>(&mut state, &step.cmd, &ctx);
-        let accepted = outcome.ok();
-        if let Some(new) = &accepted {
-            events.extend(new.iter().cloned());
+        match execute::<P>(&mut state, &step.cmd, &ctx) {
+            Ok(events) => {
+                out.events.extend(events);
+                out.accepted.push(true);
+            }
+            Err(_) => out.accepted.push(false),
         }
-        trace.push((before, accepted, state.clone(), before_len));
     }
-    Run { events, trace }
+    out
 }
 
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: 256,
-        ..ProptestConfig::default()
-    }
-}
-
-proptest! {
-    #![proptest_config(config())]
-
-    /// 1. A stream begins with CaseRegistered; the versions 1, 2, 3, … have no gaps and
-    /// no second registration.
-    #[test]
-    fn inv1_stream_begins_with_registration(steps in steps()) {
-        let r = run(&steps);
-        for (i, e) in r.events.iter().enumerate() {
-            prop_assert_eq!(i == 0, matches!(e, CaseEvent::CaseRegistered { .. }), "event {} is {}", i + 1, e.event_type());
-        }
-        for (_, accepted, _, before_len) in &r.trace {
-            if let Some(new) = accepted {
-                prop_assert!(!new.is_empty(), "an accepted command records at least one event");
-                prop_assert!(*before_len + new.len() <= r.events.len());
-            }
-        }
-    }
-
-    /// 2. Nothing but erasure follows CaseClosed.
-    #[test]
-    fn inv2_nothing_but_erasure_after_closure(steps in steps()) {
-        let r = run(&steps);
-        if let Some(closed) = r.events.iter().position(|e| matches!(e, CaseEvent::CaseClosed { .. })) {
-            let after = &r.events[closed + 1..];
-            prop_assert!(after.len() <= 1, "after closure: {:?}", after.iter().map(CaseEvent::event_type).collect::<Vec<_>>());
-            let only_erasure = after.iter().all(|e| matches!(e, CaseEvent::CaseErased { .. }));
-            prop_assert!(only_erasure, "only erasure may follow closure");
-        }
-    }
-
-    /// 3. No team, plan, voucher or information exchange without consent active at that
-    /// moment; revocation closes the case in the same append.
-    #[test]
-    fn inv3_consent_gates_everything(steps in steps()) {
-        let r = run(&steps);
-        let mut signed = false;
-        let mut revoked = false;
-        for (i, e) in r.events.iter().enumerate() {
-            match e {
-                CaseEvent::ConsentSigned { .. } => signed = true,
-                CaseEvent::ConsentRevoked { .. } => {
-                    revoked = true;
-                    let next_closes = matches!(r.events.get(i + 1), Some(CaseEvent::CaseClosed { reason: ClosureReason::ConsentRevoked, .. }));
-                    prop_assert!(next_closes, "revocation not followed by closure");
-                }
-                CaseEvent::CaseRegistered { .. } | CaseEvent::CaseClosed { .. } | CaseEvent::CaseErased { .. } => {}
-                other => prop_assert!(signed && !revoked, "{} without active consent", other.event_type()),
-            }
-        }
-        // the revocation pair is recorded by one decision
-        for (_, accepted, _, _) in &r.trace {
-            if let Some(new) = accepted {
-                if new.iter().any(|e| matches!(e, CaseEvent::ConsentRevoked { .. })) {
-                    prop_assert_eq!(new.len(), 2);
-                }
-            }
-        }
-    }
-
-    /// 4. Feedback only for a voucher that was issued and not returned; at most one final.
-    #[test]
-    fn inv4_feedback_only_for_live_vouchers(steps in steps()) {
-        let r = run(&steps);
-        let mut issued = BTreeSet::new();
-        let mut returned = BTreeSet::new();
-        let mut finals = BTreeSet::new();
-        for e in &r.events {
-            match e {
-                CaseEvent::VoucherIssued { voucher, .. } => { issued.insert(voucher.clone()); }
-                CaseEvent::VoucherReturned { voucher, .. } => { returned.insert(voucher.clone()); }
-                CaseEvent::FeedbackReceived { voucher, kind, .. } => {
-                    prop_assert!(issued.contains(voucher) && !returned.contains(voucher), "feedback for {}", voucher);
-                    if *kind == FeedbackKind::Final {
-                        prop_assert!(finals.insert(voucher.clone()), "second final feedback for {}", voucher);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// 5. Every plan measure has a deadline (by type) and a responsible party.
-    #[test]
-    fn inv5_measures_have_deadline_and_responsible(steps in steps()) {
-        let r = run(&steps);
-        for e in &r.events {
-            if let CaseEvent::PlanAgreed { plan, at } | CaseEvent::PlanRevised { plan, at } = e {
-                for m in &plan.measures {
-                    prop_assert!(!m.responsible.as_str().trim().is_empty(), "measure {} without responsible", m.id);
-                    prop_assert!(m.deadline >= at.date_naive(), "measure {} due before the plan", m.id);
-                }
-            }
-        }
-        prop_assert_eq!(invariants::check(&r.events), vec![]);
-    }
-
-    /// 6. fold(events) equals the state reached live, after every step.
-    #[test]
-    fn inv6_replay_equals_live(steps in steps()) {
-        let r = run(&steps);
-        let mut len = 0;
-        for (_, accepted, after, _) in &r.trace {
-            len += accepted.as_ref().map_or(0, Vec::len);
-            prop_assert_eq!(&fold::<CaseProcess, _>(&r.events[..len]), after);
-        }
-    }
-
-    /// 7. A rejected command appends nothing and leaves the state unchanged.
-    #[test]
-    fn inv7_rejection_changes_nothing(steps in steps()) {
-        let r = run(&steps);
-        for (before, accepted, after, _) in &r.trace {
-            if accepted.is_none() {
-                prop_assert_eq!(before, after);
-            }
-        }
-    }
-}
-
-/// The generators reach deep into the process: otherwise the properties prove little.
-#[test]
-fn generated_sequences_reach_every_phase_and_event_type() {
-    use proptest::strategy::ValueTree;
-    use proptest::test_runner::TestRunner;
-    let mut runner = TestRunner::deterministic();
-    let mut types = BTreeSet::new();
-    for _ in 0..2000 {
-        let steps = steps().new_tree(&mut runner).unwrap().current();
-        for e in run(&steps).events {
-            types.insert(e.event_type());
-        }
-    }
-    let missing: Vec<_> = CaseEvent::TYPES
-        .iter()
-        .filter(|t| !types.contains(*t))
-        .collect();
-    assert!(missing.is_empty(), "never generated: {missing:?}");
+/// The start of generated timelines: 1 January 2026, 08:00 UTC.
+pub fn start() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 8, 0, 0)
+        .single()
+        .unwrap_or_default()
 }

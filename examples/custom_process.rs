@@ -1,0 +1,214 @@
+//! A different process on the same engine and store: a complaint workflow (filed →
+//! acknowledged → resolved or rejected), with its own commands, events, rules and errors.
+//!
+//! Run: `cargo run --example custom_process`
+
+use casework::core::scenario::given;
+use casework::core::{Actor, Context, Policy, Process, Role};
+use casework::store::{
+    Codec, EventStore, MemoryStore, Metadata, Repository, StoredEvent, StreamId,
+};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+enum Complaint {
+    #[default]
+    None,
+    Filed {
+        by: String,
+        at: DateTime<Utc>,
+    },
+    Acknowledged {
+        by: String,
+        due: DateTime<Utc>,
+    },
+    Closed {
+        upheld: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+enum Command {
+    File { about: String },
+    Acknowledge,
+    Resolve { upheld: bool },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+enum Event {
+    #[serde(rename = "ComplaintFiled")]
+    Filed {
+        at: DateTime<Utc>,
+        by: String,
+        about: String,
+    },
+    #[serde(rename = "ComplaintAcknowledged")]
+    Acknowledged {
+        at: DateTime<Utc>,
+        due: DateTime<Utc>,
+    },
+    #[serde(rename = "ComplaintResolved")]
+    Resolved { at: DateTime<Utc>, upheld: bool },
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+enum ComplaintError {
+    #[error("a complaint was already filed")]
+    AlreadyFiled,
+    #[error("no open complaint")]
+    NotOpen,
+    #[error("acknowledge the complaint before resolving it")]
+    NotAcknowledged,
+    #[error("only the complaints office may do this")]
+    NotOffice,
+}
+
+struct ComplaintProcess;
+
+impl Process for ComplaintProcess {
+    type State = Complaint;
+    type Command = Command;
+    type Event = Event;
+    type Error = ComplaintError;
+
+    fn decide(
+        state: &Complaint,
+        cmd: &Command,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<Event>, ComplaintError> {
+        let office = ctx.actor.institution.as_str() == "complaints-office";
+        match (state, cmd) {
+            (Complaint::None, Command::File { about }) => Ok(vec![Event::Filed {
+                at: ctx.now,
+                by: ctx.actor.user.to_string(),
+                about: about.clone(),
+            }]),
+            (_, Command::File { .. }) => Err(ComplaintError::AlreadyFiled),
+            (_, _) if !office => Err(ComplaintError::NotOffice),
+            (Complaint::Filed { .. }, Command::Acknowledge) => Ok(vec![Event::Acknowledged {
+                at: ctx.now,
+                due: ctx.now + Duration::days(30),
+            }]),
+            (Complaint::Filed { .. }, Command::Resolve { .. }) => {
+                Err(ComplaintError::NotAcknowledged)
+            }
+            (Complaint::Acknowledged { .. }, Command::Resolve { upheld }) => {
+                Ok(vec![Event::Resolved {
+                    at: ctx.now,
+                    upheld: *upheld,
+                }])
+            }
+            _ => Err(ComplaintError::NotOpen),
+        }
+    }
+
+    fn evolve(state: Complaint, event: &Event) -> Complaint {
+        match (state, event) {
+            (Complaint::None, Event::Filed { by, at, .. }) => Complaint::Filed {
+                by: by.clone(),
+                at: *at,
+            },
+            (Complaint::Filed { by, .. }, Event::Acknowledged { due, .. }) => {
+                Complaint::Acknowledged { by, due: *due }
+            }
+            (_, Event::Resolved { upheld, .. }) => Complaint::Closed { upheld: *upheld },
+            (state, _) => state,
+        }
+    }
+}
+
+impl StoredEvent for Event {
+    fn event_type(&self) -> &'static str {
+        match self {
+            Event::Filed { .. } => "ComplaintFiled",
+            Event::Acknowledged { .. } => "ComplaintAcknowledged",
+            Event::Resolved { .. } => "ComplaintResolved",
+        }
+    }
+    fn current_schema_version(event_type: &str) -> Option<u16> {
+        [
+            "ComplaintFiled",
+            "ComplaintAcknowledged",
+            "ComplaintResolved",
+        ]
+        .contains(&event_type)
+        .then_some(1)
+    }
+    fn effective_at(&self) -> DateTime<Utc> {
+        match self {
+            Event::Filed { at, .. }
+            | Event::Acknowledged { at, .. }
+            | Event::Resolved { at, .. } => *at,
+        }
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let policy = Policy::default();
+    let client = Actor::new("client-4711", Role::Client, "client");
+    let office = Actor::new("b.kraus", Role::Manager, "complaints-office");
+    let t0 = Utc
+        .with_ymd_and_hms(2026, 5, 4, 10, 0, 0)
+        .single()
+        .ok_or("time")?;
+
+    // the rules, as given/when/then
+    given::<ComplaintProcess>([Event::Filed {
+        at: t0,
+        by: "client-4711".into(),
+        about: "late appointment".into(),
+    }])
+    .when(
+        &Command::Resolve { upheld: true },
+        &Context::new(t0, &office, &policy),
+    )
+    .then_err(ComplaintError::NotAcknowledged);
+
+    // on the same store and repository as cases
+    let store = MemoryStore::new();
+    let repo = Repository::<ComplaintProcess, _>::new(&store, Codec::new());
+    let stream = StreamId::new("complaint-2026-0017")?;
+    repo.execute(
+        &stream,
+        &Command::File {
+            about: "appointment three weeks late".into(),
+        },
+        &Context::new(t0, &client, &policy),
+        Metadata::default(),
+    )?;
+    let refused = repo.execute(
+        &stream,
+        &Command::Acknowledge,
+        &Context::new(t0, &client, &policy),
+        Metadata::default(),
+    );
+    println!(
+        "client acknowledges own complaint: {}",
+        refused.err().map_or("accepted?".into(), |e| e.to_string())
+    );
+    repo.execute(
+        &stream,
+        &Command::Acknowledge,
+        &Context::new(t0 + Duration::days(2), &office, &policy),
+        Metadata::default(),
+    )?;
+    let done = repo.execute(
+        &stream,
+        &Command::Resolve { upheld: true },
+        &Context::new(t0 + Duration::days(12), &office, &policy),
+        Metadata::default(),
+    )?;
+    println!("state: {:?}", done.state);
+    for r in store.read_stream_all(&stream)? {
+        println!(
+            "  v{} {} by {}",
+            r.version,
+            r.event_type,
+            r.metadata.actor.as_deref().unwrap_or("-")
+        );
+    }
+    println!("chains verify: {}", store.verify_all()?.is_empty());
+    Ok(())
+}

@@ -1,0 +1,240 @@
+//! An application service that uses casework with a sled store: register, consent, team,
+//! assessment, plan, vouchers, feedback, closure — and what happens when two clerks
+//! decide on the same case at once.
+//!
+//! Run: `cargo run --example embed_in_app`
+
+use casework::core::*;
+use casework::sled::SledStore;
+use casework::store::{
+    case_codec, EventStore, ExpectedVersion, Metadata, RepoError, Repository, StoreError, StreamId,
+};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+/// The application's service layer: one method per use case, each a command through the
+/// repository (load → decide → append with the loaded version, retry on conflict).
+struct CaseService<'s> {
+    repo: Repository<'s, CaseProcess, SledStore>,
+    policy: Policy,
+}
+
+impl CaseService<'_> {
+    fn handle(
+        &self,
+        case: CaseId,
+        at: DateTime<Utc>,
+        actor: &Actor,
+        cmd: CaseCommand,
+    ) -> Result<CaseState, RepoError<CaseError>> {
+        let ctx = Context::new(at, actor, &self.policy);
+        let done = self
+            .repo
+            .execute(&StreamId::for_case(case), &cmd, &ctx, Metadata::default())?;
+        Ok(done.state)
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let store = SledStore::open(dir.path())?;
+    let app = CaseService {
+        repo: Repository::new(&store, case_codec()),
+        policy: Policy::default(),
+    };
+    let t0 = Utc
+        .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+        .single()
+        .ok_or("time")?;
+    let day = |n: i64| t0 + Duration::days(n);
+    let caseworker = Actor::new("j.schmidt", Role::Caseworker, "jobcenter-aachen");
+    let client = Actor::new("client", Role::Client, "client");
+    let coordinator = Actor::new("k.meier", Role::Coordinator, "jobcenter-aachen");
+    let provider = Actor::new("b.vogt", Role::Provider, "schuldnerberatung-aachen");
+    let case = CaseId(uuid::Uuid::now_v7());
+
+    app.handle(
+        case,
+        day(0),
+        &caseworker,
+        CaseCommand::RegisterCase {
+            case_id: case,
+            referrer: InstitutionId::new("jobcenter-aachen"),
+            client: Personal::new(ClientDetails {
+                name: "Max Beispiel".into(),
+                contact: None,
+            }),
+            profile: Profile {
+                age: 38,
+                gender: Gender::Male,
+                team: TeamId::new("aachen"),
+                problem_areas: [ProblemArea::Finances, ProblemArea::LabourMarket].into(),
+                market: MarketProximity::Near,
+                employment_months: 5,
+                single_parent: false,
+                self_employed: false,
+                graduate: false,
+                motivated: true,
+                integration_realistic: true,
+            },
+        },
+    )?;
+    // a rule in action: no voucher before consent, and nothing is written
+    let refused = app.handle(
+        case,
+        day(0),
+        &caseworker,
+        CaseCommand::IssueVoucher {
+            voucher: VoucherId::new("GS-1"),
+            service: ServiceId::new(DEBT_COUNSELLING),
+            provider: ProviderId::new("schuldnerberatung-aachen"),
+        },
+    );
+    println!(
+        "voucher before consent: {}",
+        refused.err().map_or("accepted?".into(), |e| e.to_string())
+    );
+
+    app.handle(
+        case,
+        day(1),
+        &client,
+        CaseCommand::SignConsent {
+            signatory: Signatory::Client,
+            scope: ConsentScope::default(),
+        },
+    )?;
+    app.handle(
+        case,
+        day(2),
+        &coordinator,
+        CaseCommand::FormTeam {
+            coordinator: UserId::new("k.meier"),
+            coordinator_institution: InstitutionId::new("jobcenter-aachen"),
+            members: vec![],
+        },
+    )?;
+    app.handle(
+        case,
+        day(9),
+        &coordinator,
+        CaseCommand::AssessSituation {
+            report: Personal::new(SituationReport {
+                summary: "debts block a job start".into(),
+                resources: vec![],
+                obstacles: vec![],
+                client_view: String::new(),
+            }),
+            outcome: AssessmentOutcome::RoundTable,
+        },
+    )?;
+    app.handle(
+        case,
+        day(14),
+        &coordinator,
+        CaseCommand::AgreePlan {
+            plan: Plan {
+                goals: vec![Goal {
+                    id: GoalId::new("G1"),
+                    text: Personal::new("Job in logistics".into()),
+                }],
+                measures: vec![Measure {
+                    id: MeasureId::new("M1"),
+                    goal: GoalId::new("G1"),
+                    text: Personal::new("Debt counselling".into()),
+                    responsible: InstitutionId::new("schuldnerberatung-aachen"),
+                    deadline: day(120).date_naive(),
+                }],
+                review_every_days: Some(60),
+                signed_by_client: true,
+            },
+        },
+    )?;
+    app.handle(
+        case,
+        day(15),
+        &caseworker,
+        CaseCommand::IssueVoucher {
+            voucher: VoucherId::new("GS-1"),
+            service: ServiceId::new(DEBT_COUNSELLING),
+            provider: ProviderId::new("schuldnerberatung-aachen"),
+        },
+    )?;
+
+    // Two clerks record the redemption at the same moment, by hand (load, decide, append
+    // with the loaded version): the store lets exactly one win.
+    let stream = StreamId::for_case(case);
+    let loaded = app.repo.load(&stream)?;
+    let version = loaded.version.ok_or("no stream")?;
+    let ctx = Context::new(day(20), &provider, &app.policy);
+    let redeem = CaseCommand::RedeemVoucher {
+        voucher: VoucherId::new("GS-1"),
+    };
+    let encode = |events: Vec<CaseEvent>| -> Result<Vec<_>, StoreError> {
+        events
+            .iter()
+            .map(|e| app.repo.codec().encode(e, Metadata::default()))
+            .collect()
+    };
+    let first = encode(CaseProcess::decide(&loaded.state, &redeem, &ctx)?)?;
+    let second = encode(CaseProcess::decide(&loaded.state, &redeem, &ctx)?)?;
+    store.append(&stream, ExpectedVersion::Exact(version), first)?;
+    match store.append(&stream, ExpectedVersion::Exact(version), second) {
+        Err(StoreError::Conflict {
+            expected, actual, ..
+        }) => {
+            println!("second clerk: conflict (expected {expected}, store at {actual:?}) — reloading and deciding again");
+            // the repository does exactly this: reload, decide again; now the rule answers
+            match app.handle(case, day(20), &provider, redeem.clone()) {
+                Err(RepoError::Rejected(e)) => println!("second clerk, after reload: {e}"),
+                other => println!("second clerk, after reload: {other:?}"),
+            }
+        }
+        other => println!("second clerk: {other:?}"),
+    }
+
+    app.handle(
+        case,
+        day(25),
+        &provider,
+        CaseCommand::RecordFeedback {
+            voucher: VoucherId::new("GS-1"),
+            kind: FeedbackKind::First,
+            facts: FeedbackFacts {
+                appointment_on: Some(day(20).date_naive()),
+                attending: Some(true),
+                outcome: None,
+            },
+            content: None,
+        },
+    )?;
+    app.handle(
+        case,
+        day(110),
+        &provider,
+        CaseCommand::RecordFeedback {
+            voucher: VoucherId::new("GS-1"),
+            kind: FeedbackKind::Final,
+            facts: FeedbackFacts {
+                appointment_on: None,
+                attending: Some(true),
+                outcome: Some(ServiceOutcome::Completed),
+            },
+            content: None,
+        },
+    )?;
+    let state = app.handle(
+        case,
+        day(130),
+        &coordinator,
+        CaseCommand::CloseCase {
+            reason: ClosureReason::Employment,
+        },
+    )?;
+    println!(
+        "case closed: {:?}; {} events; chains verify: {}",
+        state.phase_name(),
+        store.stream_version(&stream)?.unwrap_or(0),
+        store.verify_all()?.is_empty()
+    );
+    Ok(())
+}
