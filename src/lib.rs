@@ -41,3 +41,18 @@ pub use casework_postgres as postgres;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The embedding guide's code, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/guides/embedding.md")]
+pub struct EmbeddingGuideDoctests;
+
+/// The auditing guide's code, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/guides/auditing.md")]
+pub struct AuditingGuideDoctests;
+
+/// The testing guide's code, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/guides/testing.md")]
+pub struct TestingGuideDoctests;
