@@ -47,7 +47,13 @@ impl Backend {
 
 pub fn open(cli: &Cli) -> Result<Backend, Failure> {
     if let Some(url) = &cli.pg {
-        return Ok(Backend::Pg(PgStore::open(url, PgOptions::default())?));
+        return Ok(Backend::Pg(PgStore::open(
+            url,
+            PgOptions {
+                schema: cli.pg_schema.clone(),
+                ..PgOptions::default()
+            },
+        )?));
     }
     // bulk commands write without a flush per append and flush once at the end
     let bulk = matches!(

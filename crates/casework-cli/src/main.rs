@@ -36,6 +36,9 @@ pub struct Cli {
     /// Use the PostgreSQL store at this URL instead (e.g. postgres://postgres@127.0.0.1:5432/test).
     #[arg(long, global = true, value_name = "URL")]
     pub pg: Option<String>,
+    /// The PostgreSQL schema holding the store (with --pg).
+    #[arg(long, global = true, default_value = "casework", value_name = "NAME")]
+    pub pg_schema: String,
     /// A deployment policy file (JSON) instead of the built-in default.
     #[arg(long, global = true, value_name = "FILE")]
     pub policy: Option<PathBuf>,

@@ -292,3 +292,45 @@ fn an_unknown_store_format_is_refused() {
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("not a casework store"), "{stderr}");
 }
+
+#[test]
+fn the_cli_works_on_postgres_too() {
+    let Ok(url) = std::env::var("CASEWORK_PG_URL") else {
+        eprintln!("CASEWORK_PG_URL is not set: skipping the PostgreSQL CLI test");
+        return;
+    };
+    let schema = format!("cw_cli_{}", std::process::id());
+    let pg = |args: &[&str]| {
+        let mut c = Command::cargo_bin("casework").unwrap();
+        c.args(["--pg", &url, "--pg-schema", &schema]).args(args);
+        out(&mut c)
+    };
+    let (code, stdout, stderr) = pg(&["demo", "--cases", "25", "--seed", "5"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("PostgreSQL schema") && stdout.contains("(0 rejected)"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = pg(&["verify"]);
+    assert_eq!(code, 0, "{stdout}");
+    let (code, stdout, _) = pg(&["report", "outcomes", "--format", "json"]);
+    assert_eq!(code, 0);
+    serde_json::from_str::<serde_json::Value>(&stdout).unwrap();
+    // the same simulation on sled gives the same report
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        out(casework(dir.path()).args(["demo", "--cases", "25", "--seed", "5"])).0,
+        0
+    );
+    assert_eq!(
+        out(casework(dir.path()).args(["report", "outcomes", "--format", "json"])).1,
+        stdout
+    );
+    if let Ok(mut c) = postgres_client(&url) {
+        let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+    }
+}
+
+fn postgres_client(url: &str) -> Result<postgres::Client, postgres::Error> {
+    postgres::Client::connect(url, postgres::NoTls)
+}
