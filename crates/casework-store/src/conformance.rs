@@ -46,6 +46,60 @@ fn sid(s: &str) -> StreamId {
     StreamId::new(s).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A store that owns something to clean up when it is dropped (a temporary directory, a
+/// database schema): what a backend's conformance factory returns.
+pub struct Temporary<S, G> {
+    /// The store.
+    pub store: S,
+    /// Dropped after the store.
+    pub guard: G,
+}
+
+impl<S: EventStore, G: Send + Sync> EventStore for Temporary<S, G> {
+    fn append(
+        &self,
+        s: &StreamId,
+        e: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<crate::AppendOutcome, StoreError> {
+        self.store.append(s, e, events)
+    }
+    fn restore(&self, events: Vec<crate::RecordedEvent>) -> Result<(), StoreError> {
+        self.store.restore(events)
+    }
+    fn read_stream(
+        &self,
+        s: &StreamId,
+        from: crate::Version,
+        limit: usize,
+    ) -> Result<Vec<crate::RecordedEvent>, StoreError> {
+        self.store.read_stream(s, from, limit)
+    }
+    fn read_all(
+        &self,
+        from: crate::GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<crate::RecordedEvent>, StoreError> {
+        self.store.read_all(from, limit)
+    }
+    fn stream_version(&self, s: &StreamId) -> Result<Option<crate::Version>, StoreError> {
+        self.store.stream_version(s)
+    }
+    fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
+        self.store.list_streams()
+    }
+    fn head_position(&self) -> Result<crate::GlobalPosition, StoreError> {
+        self.store.head_position()
+    }
+    fn wait_for_events(
+        &self,
+        after: crate::GlobalPosition,
+        timeout: Duration,
+    ) -> Result<crate::GlobalPosition, StoreError> {
+        self.store.wait_for_events(after, timeout)
+    }
+}
+
 /// A plain test event with a ~300-byte JSON payload that names its stream and number.
 pub fn sample_event(stream: &str, n: u64) -> NewEvent {
     let payload = format!(

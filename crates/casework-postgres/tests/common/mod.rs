@@ -3,7 +3,6 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use casework_postgres::{PgOptions, PgStore};
 use casework_store::*;
@@ -39,82 +38,41 @@ pub fn schema_name() -> String {
     )
 }
 
-/// A store in a fresh schema that is dropped with the store.
-pub struct TempPg {
-    pub store: PgStore,
+/// Drops its schema when dropped.
+pub struct SchemaGuard {
     pub url: String,
+    pub schema: String,
 }
+
+impl Drop for SchemaGuard {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.url, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+        }
+    }
+}
+
+/// A store in a fresh schema that is dropped with the store.
+pub type TempPg = conformance::Temporary<PgStore, SchemaGuard>;
 
 pub fn fresh() -> TempPg {
     let url = url().expect("CASEWORK_PG_URL");
+    let schema = schema_name();
     let store = PgStore::open(
         &url,
         PgOptions {
-            schema: schema_name(),
+            schema: schema.clone(),
             ..PgOptions::default()
         },
     )
     .unwrap_or_else(|e| panic!("cannot open a PostgreSQL store at {url}: {e}"));
-    TempPg { store, url }
+    conformance::Temporary {
+        store,
+        guard: SchemaGuard { url, schema },
+    }
 }
 
 pub fn client(url: &str) -> postgres::Client {
     postgres::Client::connect(url, postgres::NoTls)
         .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"))
-}
-
-impl Drop for TempPg {
-    fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect(&self.url, postgres::NoTls) {
-            let _ = c.batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {} CASCADE",
-                self.store.schema()
-            ));
-        }
-    }
-}
-
-impl EventStore for TempPg {
-    fn append(
-        &self,
-        s: &StreamId,
-        e: ExpectedVersion,
-        ev: Vec<NewEvent>,
-    ) -> Result<AppendOutcome, StoreError> {
-        self.store.append(s, e, ev)
-    }
-    fn restore(&self, ev: Vec<RecordedEvent>) -> Result<(), StoreError> {
-        self.store.restore(ev)
-    }
-    fn read_stream(
-        &self,
-        s: &StreamId,
-        from: Version,
-        limit: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.store.read_stream(s, from, limit)
-    }
-    fn read_all(
-        &self,
-        from: GlobalPosition,
-        limit: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.store.read_all(from, limit)
-    }
-    fn stream_version(&self, s: &StreamId) -> Result<Option<Version>, StoreError> {
-        self.store.stream_version(s)
-    }
-    fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
-        self.store.list_streams()
-    }
-    fn head_position(&self) -> Result<GlobalPosition, StoreError> {
-        self.store.head_position()
-    }
-    fn wait_for_events(
-        &self,
-        after: GlobalPosition,
-        timeout: Duration,
-    ) -> Result<GlobalPosition, StoreError> {
-        self.store.wait_for_events(after, timeout)
-    }
 }
