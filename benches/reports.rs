@@ -9,12 +9,13 @@ use std::time::Duration;
 use casework::core::{Policy, ProviderId};
 use casework::reports::*;
 use casework::sim::{simulate, SimConfig};
+use casework::sled::{Durability, SledOptions, SledStore};
 use casework::store::{EventStore, MemoryStore};
 use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 /// Builds the book and computes all six reports.
-fn all_reports(store: &MemoryStore, policy: &Policy) -> usize {
+fn all_reports(store: &dyn EventStore, policy: &Policy) -> usize {
     let book = Projector::<CaseBook>::rebuild(store)
         .unwrap_or_else(|e| panic!("{e}"))
         .projection;
@@ -89,6 +90,26 @@ fn rebuild(c: &mut Criterion) {
         });
         group.bench_function(format!("{events}_events/reports_only"), |b| {
             b.iter(|| six_reports(&book, &policy))
+        });
+        // the same log in the default store, as a deployment reads it
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let sled = SledStore::open_with(
+            dir.path(),
+            SledOptions {
+                durability: Durability::None,
+                ..SledOptions::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut from = 1;
+        while from <= events {
+            let page = store.read_all(from, 10_000).unwrap_or_default();
+            from += page.len() as u64;
+            sled.restore(page).unwrap_or_else(|e| panic!("{e}"));
+        }
+        sled.flush().unwrap_or_else(|e| panic!("{e}"));
+        group.bench_function(format!("{events}_events/from_sled"), |b| {
+            b.iter(|| all_reports(&sled, &policy))
         });
     }
     group.finish();

@@ -54,7 +54,7 @@ pub struct CaseBook {
     /// Cases by id. Hashed: every event looks up a random case, and reports aggregate or
     /// sort explicitly, so no report depends on this map's order.
     pub cases: HashMap<CaseId, CaseEntry>,
-    /// Which case each stream holds (hashed: it is looked up for every event).
+    /// Which case a stream holds, for streams not named `case-<uuid>`.
     pub streams: HashMap<StreamId, CaseId>,
 }
 
