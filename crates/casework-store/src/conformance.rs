@@ -524,13 +524,13 @@ pub fn subscription_misses_and_duplicates_nothing<S: EventStore + 'static>(
     assert_eq!(resumed.checkpoint(), total + 3);
 }
 
-fn case_commands() -> (CaseId, Vec<CaseCommand>) {
-    let case = CaseId(Uuid::from_u128(42));
-    let register = CaseCommand::RegisterCase {
+/// A registration that meets the default admission criteria.
+pub fn registration(case: CaseId, name: &str) -> CaseCommand {
+    CaseCommand::RegisterCase {
         case_id: case,
         referrer: InstitutionId::new("sozialamt"),
         client: Personal::new(ClientDetails {
-            name: "Test Client".into(),
+            name: name.to_owned(),
             contact: None,
         }),
         profile: Profile {
@@ -546,12 +546,16 @@ fn case_commands() -> (CaseId, Vec<CaseCommand>) {
             motivated: true,
             integration_realistic: true,
         },
-    };
+    }
+}
+
+fn case_commands() -> (CaseId, Vec<CaseCommand>) {
+    let case = CaseId(Uuid::from_u128(42));
     let consent = CaseCommand::SignConsent {
         signatory: Signatory::Client,
         scope: Default::default(),
     };
-    (case, vec![register, consent])
+    (case, vec![registration(case, "Test Client"), consent])
 }
 
 /// The repository reads a case *as of* a global position, an effective time and a

@@ -59,46 +59,12 @@ impl ReferenceStateMachine for CaseReference {
 }
 
 fn happy_step(n: usize) -> Step {
+    let [register, consent, team, assess] = strategies::happy_path();
     let cmd = match n {
-        0 => CaseCommand::RegisterCase {
-            case_id: case_id(),
-            referrer: InstitutionId::new("sozialamt"),
-            client: Personal::new(ClientDetails {
-                name: "X".into(),
-                contact: None,
-            }),
-            profile: Profile {
-                age: 30,
-                gender: Gender::Male,
-                team: TeamId::new("t1"),
-                problem_areas: [ProblemArea::Health, ProblemArea::Finances].into(),
-                market: MarketProximity::Far,
-                employment_months: 0,
-                single_parent: false,
-                self_employed: false,
-                graduate: false,
-                motivated: true,
-                integration_realistic: true,
-            },
-        },
-        1 => CaseCommand::SignConsent {
-            signatory: Signatory::Client,
-            scope: ConsentScope::default(),
-        },
-        2 => CaseCommand::FormTeam {
-            coordinator: UserId::new("k.meier"),
-            coordinator_institution: InstitutionId::new("iiz"),
-            members: vec![],
-        },
-        _ => CaseCommand::AssessSituation {
-            report: Personal::new(SituationReport {
-                summary: "s".into(),
-                resources: vec![],
-                obstacles: vec![],
-                client_view: String::new(),
-            }),
-            outcome: AssessmentOutcome::RoundTable,
-        },
+        0 => register,
+        1 => consent,
+        2 => team,
+        _ => assess,
     };
     Step {
         cmd,

@@ -222,6 +222,52 @@ fn step(cmd: CaseCommand) -> Step {
     }
 }
 
+/// The happy path's first four commands: register, consent, team, round table.
+pub fn happy_path() -> [CaseCommand; 4] {
+    let profile = Profile {
+        age: 30,
+        gender: Gender::Male,
+        team: TeamId::new("t1"),
+        problem_areas: [ProblemArea::Health, ProblemArea::Finances].into(),
+        market: MarketProximity::Far,
+        employment_months: 0,
+        single_parent: false,
+        self_employed: false,
+        graduate: false,
+        motivated: true,
+        integration_realistic: true,
+    };
+    [
+        CaseCommand::RegisterCase {
+            case_id: CaseId(Uuid::from_u128(7)),
+            referrer: InstitutionId::new("sozialamt"),
+            client: Personal::new(ClientDetails {
+                name: "X".into(),
+                contact: None,
+            }),
+            profile,
+        },
+        CaseCommand::SignConsent {
+            signatory: Signatory::Client,
+            scope: ConsentScope::default(),
+        },
+        CaseCommand::FormTeam {
+            coordinator: UserId::new("k.meier"),
+            coordinator_institution: InstitutionId::new("iiz"),
+            members: vec![],
+        },
+        CaseCommand::AssessSituation {
+            report: Personal::new(SituationReport {
+                summary: "s".into(),
+                resources: vec![],
+                obstacles: vec![],
+                client_view: String::new(),
+            }),
+            outcome: AssessmentOutcome::RoundTable,
+        },
+    ]
+}
+
 /// Command sequences: a partial happy path (0 to 4 steps: register, consent, team, round table), then
 /// arbitrary commands, so that sequences reach every phase and still try everything.
 pub fn steps() -> impl Strategy<Value = Vec<Step>> {
@@ -234,48 +280,7 @@ pub fn steps() -> impl Strategy<Value = Vec<Step>> {
         },
     );
     (0..=4usize, prop::collection::vec(arbitrary, 1..50)).prop_map(|(prefix, rest)| {
-        let profile = Profile {
-            age: 30,
-            gender: Gender::Male,
-            team: TeamId::new("t1"),
-            problem_areas: [ProblemArea::Health, ProblemArea::Finances].into(),
-            market: MarketProximity::Far,
-            employment_months: 0,
-            single_parent: false,
-            self_employed: false,
-            graduate: false,
-            motivated: true,
-            integration_realistic: true,
-        };
-        let happy = [
-            CaseCommand::RegisterCase {
-                case_id: CaseId(Uuid::from_u128(7)),
-                referrer: InstitutionId::new("sozialamt"),
-                client: Personal::new(ClientDetails {
-                    name: "X".into(),
-                    contact: None,
-                }),
-                profile,
-            },
-            CaseCommand::SignConsent {
-                signatory: Signatory::Client,
-                scope: ConsentScope::default(),
-            },
-            CaseCommand::FormTeam {
-                coordinator: UserId::new("k.meier"),
-                coordinator_institution: InstitutionId::new("iiz"),
-                members: vec![],
-            },
-            CaseCommand::AssessSituation {
-                report: Personal::new(SituationReport {
-                    summary: "s".into(),
-                    resources: vec![],
-                    obstacles: vec![],
-                    client_view: String::new(),
-                }),
-                outcome: AssessmentOutcome::RoundTable,
-            },
-        ];
+        let happy = happy_path();
         happy
             .into_iter()
             .take(prefix)

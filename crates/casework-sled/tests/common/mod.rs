@@ -34,27 +34,10 @@ pub fn case_commands(case: CaseId) -> Vec<(usize, i64, CaseCommand)> {
         (
             0,
             0,
-            CaseCommand::RegisterCase {
-                case_id: case,
-                referrer: InstitutionId::new("sozialamt"),
-                client: Personal::new(ClientDetails {
-                    name: format!("Client {}", case.0.as_u128()),
-                    contact: None,
-                }),
-                profile: Profile {
-                    age: 30,
-                    gender: Gender::Female,
-                    team: TeamId::new("t1"),
-                    problem_areas: [ProblemArea::Health, ProblemArea::Finances].into(),
-                    market: MarketProximity::Near,
-                    employment_months: 0,
-                    single_parent: false,
-                    self_employed: false,
-                    graduate: false,
-                    motivated: true,
-                    integration_realistic: true,
-                },
-            },
+            casework_store::conformance::registration(
+                case,
+                &format!("Client {}", case.0.as_u128()),
+            ),
         ),
         (
             1,
