@@ -5,10 +5,18 @@ use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use casework_store::StoreError;
-use postgres::{Client, Config, NoTls};
+use std::collections::HashMap;
+
+use postgres::{Client, Config, NoTls, Statement};
+
+/// A connection and the statements prepared on it.
+struct Pooled {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
 
 struct State {
-    idle: Vec<Client>,
+    idle: Vec<Pooled>,
     open: usize,
 }
 
@@ -23,21 +31,43 @@ pub struct Pool {
 
 /// A connection borrowed from the pool; returned when dropped (or discarded if broken).
 pub struct Conn<'p> {
-    client: Option<Client>,
+    client: Option<Pooled>,
     pool: &'p Pool,
+}
+
+impl Conn<'_> {
+    /// The statement for `sql`, prepared once per connection and reused (saves the
+    /// server's parse and plan on every read).
+    pub fn prepared(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        let pooled = self.client.as_mut().unwrap_or_else(|| unreachable_client());
+        if let Some(statement) = pooled.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = pooled.client.prepare(sql)?;
+        pooled.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
 }
 
 impl std::ops::Deref for Conn<'_> {
     type Target = Client;
     fn deref(&self) -> &Client {
         // the option is only empty inside Drop
-        self.client.as_ref().unwrap_or_else(|| unreachable_client())
+        &self
+            .client
+            .as_ref()
+            .unwrap_or_else(|| unreachable_client())
+            .client
     }
 }
 
 impl std::ops::DerefMut for Conn<'_> {
     fn deref_mut(&mut self) -> &mut Client {
-        self.client.as_mut().unwrap_or_else(|| unreachable_client())
+        &mut self
+            .client
+            .as_mut()
+            .unwrap_or_else(|| unreachable_client())
+            .client
     }
 }
 
@@ -79,7 +109,7 @@ impl Pool {
         let mut state = self.state.lock().map_err(poisoned)?;
         loop {
             while let Some(client) = state.idle.pop() {
-                if client.is_closed() {
+                if client.client.is_closed() {
                     state.open -= 1;
                 } else {
                     return Ok(Conn {
@@ -93,7 +123,10 @@ impl Pool {
                 drop(state);
                 return match self.config.connect(NoTls) {
                     Ok(client) => Ok(Conn {
-                        client: Some(client),
+                        client: Some(Pooled {
+                            client,
+                            statements: HashMap::new(),
+                        }),
                         pool: self,
                     }),
                     Err(e) => {
@@ -119,9 +152,9 @@ impl Pool {
         }
     }
 
-    fn put_back(&self, client: Client) {
+    fn put_back(&self, client: Pooled) {
         if let Ok(mut state) = self.state.lock() {
-            if client.is_closed() {
+            if client.client.is_closed() {
                 state.open -= 1;
             } else {
                 state.idle.push(client);

@@ -175,6 +175,17 @@ impl PgStore {
         })
     }
 
+    /// Runs a read with a statement prepared once per pooled connection.
+    fn read(
+        &self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Row>, StoreError> {
+        let mut conn = self.pool.get()?;
+        let statement = conn.prepared(sql).map_err(io)?;
+        conn.query(&statement, params).map_err(io)
+    }
+
     /// The schema the store lives in.
     pub fn schema(&self) -> &str {
         &self.schema
@@ -420,14 +431,10 @@ impl EventStore for PgStore {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let s = &self.schema;
-        let rows = self
-            .pool
-            .get()?
-            .query(
-                &format!("SELECT {COLUMNS} FROM {s}.events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3"),
-                &[&stream.as_str(), &to_i64(from)?, &(limit.min(i64::MAX as usize) as i64)],
-            )
-            .map_err(io)?;
+        let rows = self.read(
+            &format!("SELECT {COLUMNS} FROM {s}.events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3"),
+            &[&stream.as_str(), &to_i64(from)?, &(limit.min(i64::MAX as usize) as i64)],
+        )?;
         let mut out = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
             let e = decode_row(row)?;
@@ -450,14 +457,12 @@ impl EventStore for PgStore {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let s = &self.schema;
-        let rows = self
-            .pool
-            .get()?
-            .query(
-                &format!("SELECT {COLUMNS} FROM {s}.events WHERE position >= $1 ORDER BY position LIMIT $2"),
-                &[&to_i64(from)?, &(limit.min(i64::MAX as usize) as i64)],
-            )
-            .map_err(io)?;
+        let rows = self.read(
+            &format!(
+                "SELECT {COLUMNS} FROM {s}.events WHERE position >= $1 ORDER BY position LIMIT $2"
+            ),
+            &[&to_i64(from)?, &(limit.min(i64::MAX as usize) as i64)],
+        )?;
         rows.iter().map(decode_row).collect()
     }
 
