@@ -172,9 +172,11 @@ fn main() {
                     DataCategory::ProcessFacts,
                     DataCategory::SituationReport,
                     DataCategory::Debts,
+                    DataCategory::Health,
                 ]
                 .into(),
                 medical_release: Personal::new(vec!["Dr. med. B. Frei, Hausärztin".into()]),
+                purposes: [Purpose::CaseManagement, Purpose::ServiceDelivery].into(),
             },
         },
     );

@@ -39,6 +39,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod case;
 pub mod catalog;
 pub mod consent;
@@ -61,7 +62,8 @@ pub use case::{
     Registration, SituationReport,
 };
 pub use catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
-pub use consent::{Consent, ConsentScope, DataCategory, Signatory};
+pub use access::{Disclosure, Viewer};
+pub use consent::{Consent, ConsentScope, DataCategory, Purpose, Signatory};
 pub use deadline::{deadlines, overdue, Deadline, DeadlineItem, Responsible};
 pub use default_policy::{
     ADDICTION_COUNSELLING, CARE_OF_RELATIVES, CHILDCARE, DEBT_COUNSELLING, PSYCHOSOCIAL_CARE,
@@ -70,7 +72,7 @@ pub use ids::{
     CaseId, GoalId, InstitutionId, MeasureId, ProviderId, ServiceId, TeamId, UserId, VoucherId,
 };
 pub use invariants::{Invariant, Violation};
-pub use personal::Personal;
+pub use personal::{Personal, Redaction};
 pub use plan::{Goal, Measure, Plan, PlanError};
 pub use policy::{DeadlineRules, Due, Policy, PolicyError, ServicePolicy, Thresholds};
 pub use process::{execute, fold, Actor, Context, Process, Role};

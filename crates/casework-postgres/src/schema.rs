@@ -4,7 +4,7 @@ use casework_store::StoreError;
 use postgres::Client;
 
 /// The schema version this code writes and reads.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// Checks that `name` is a plain lowercase identifier (it is spliced into SQL).
 pub fn valid_schema_name(name: &str) -> bool {
@@ -44,6 +44,15 @@ fn migration(schema: &str, to: i32) -> Option<String> {
                 hash bytea NOT NULL,
                 tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
                 UNIQUE (stream_id, version)
+            );
+            "#
+        )),
+        // the key area for crypto-shredding: one row per stream, apart from the events
+        2 => Some(format!(
+            r#"
+            CREATE TABLE {schema}.data_keys (
+                stream_id text PRIMARY KEY,
+                state bytea NOT NULL
             );
             "#
         )),

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use casework_store::{
-    check_restore, hash::seal, AppendOutcome, Clock, EventStore, ExpectedVersion, GlobalPosition,
+    check_restore, hash::seal, AppendOutcome, Clock, EventStore, ExpectedVersion, DataKey, KeyState, GlobalPosition,
     Hash, Limits, Metadata, NewEvent, RecordedEvent, StoreError, StreamId, StreamTip, SystemClock,
     Version,
 };
@@ -54,6 +54,11 @@ pub struct PgStore {
 
 fn io(e: postgres::Error) -> StoreError {
     StoreError::Io(e.to_string())
+}
+
+fn parse_key(stream: &StreamId, bytes: &[u8]) -> Result<KeyState, StoreError> {
+    KeyState::from_bytes(bytes)
+        .ok_or_else(|| corrupt(stream.clone(), 0, "the key area entry is not a data key"))
 }
 
 fn corrupt(stream: StreamId, version: Version, detail: impl Into<String>) -> StoreError {
@@ -469,6 +474,54 @@ impl EventStore for PgStore {
     fn stream_version(&self, stream: &StreamId) -> Result<Option<Version>, StoreError> {
         let (v, _) = self.tip(&mut *self.pool.get()?, stream, false)?;
         Ok((v > 0).then_some(v))
+    }
+
+    fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
+        let s = &self.schema;
+        let rows = self.read(
+            &format!("SELECT state FROM {s}.data_keys WHERE stream_id = $1"),
+            &[&stream.as_str()],
+        )?;
+        rows.first()
+            .map(|row| parse_key(stream, row.get(0)))
+            .transpose()
+    }
+
+    fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
+        let s = &self.schema;
+        let mut conn = self.pool.get()?;
+        conn.execute(
+            &format!(
+                "INSERT INTO {s}.data_keys (stream_id, state) VALUES ($1, $2)
+                 ON CONFLICT (stream_id) DO NOTHING"
+            ),
+            &[&stream.as_str(), &KeyState::Active(key).to_bytes()],
+        )
+        .map_err(io)?;
+        let row = conn
+            .query_one(
+                &format!("SELECT state FROM {s}.data_keys WHERE stream_id = $1"),
+                &[&stream.as_str()],
+            )
+            .map_err(io)?;
+        parse_key(stream, row.get(0))
+    }
+
+    /// Commits the tombstone, then vacuums the key table so that the old row version
+    /// (holding the key) leaves the table's pages as soon as no older snapshot needs it.
+    /// The write-ahead log and base backups keep it until they are recycled: see ADR 0005.
+    fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let s = &self.schema;
+        let mut conn = self.pool.get()?;
+        conn.execute(
+            &format!(
+                "INSERT INTO {s}.data_keys (stream_id, state) VALUES ($1, $2)
+                 ON CONFLICT (stream_id) DO UPDATE SET state = EXCLUDED.state"
+            ),
+            &[&stream.as_str(), &KeyState::Destroyed { at }.to_bytes()],
+        )
+        .map_err(io)?;
+        conn.batch_execute(&format!("VACUUM {s}.data_keys")).map_err(io)
     }
 
     fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {

@@ -145,6 +145,16 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
             areas.push(a);
         }
     }
+    let areas: std::collections::BTreeSet<ProblemArea> = areas.into_iter().collect();
+    // the consent form lists what the situation analysis will need to share
+    let mut consent_data: std::collections::BTreeSet<DataCategory> =
+        [DataCategory::ProcessFacts, DataCategory::SituationReport].into();
+    if areas.contains(&ProblemArea::Health) {
+        consent_data.insert(DataCategory::Health);
+    }
+    if areas.contains(&ProblemArea::Finances) {
+        consent_data.insert(DataCategory::Debts);
+    }
     s.push(
         t,
         &referrer,
@@ -163,7 +173,7 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
                     Gender::Male
                 },
                 team: TeamId::new(team),
-                problem_areas: areas.into_iter().collect(),
+                problem_areas: areas,
                 market: if rng.chance(0.55) {
                     MarketProximity::Near
                 } else {
@@ -204,8 +214,9 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
                     .into_iter()
                     .map(InstitutionId::new)
                     .collect(),
-                data: [DataCategory::ProcessFacts, DataCategory::SituationReport].into(),
+                data: consent_data,
                 medical_release: Personal::new(Vec::new()),
+                purposes: [Purpose::CaseManagement].into(),
             },
         },
     );

@@ -7,9 +7,11 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use casework_store::{
-    check_restore, hash::seal, AppendOutcome, Clock, EventStore, ExpectedVersion, GlobalPosition,
-    Hash, Limits, NewEvent, RecordedEvent, StoreError, StreamId, StreamTip, SystemClock, Version,
+    check_restore, hash::seal, AppendOutcome, Clock, DataKey, EventStore, ExpectedVersion,
+    GlobalPosition, Hash, KeyState, Limits, NewEvent, RecordedEvent, StoreError, StreamId,
+    StreamTip, SystemClock, Version,
 };
+use chrono::{DateTime, Utc};
 
 use crate::record;
 
@@ -17,6 +19,8 @@ use crate::record;
 pub const STORE_FORMAT: &[u8] = b"casework-sled/1";
 
 const TREE: &str = "casework-events";
+/// The key area, apart from the events: stream id → data key or tombstone.
+const KEYS_TREE: &str = "casework-keys";
 const EVENT: u8 = b'e';
 const STREAM: u8 = b's';
 const HEAD: u8 = b'h';
@@ -82,6 +86,8 @@ pub struct SledStore {
     path: PathBuf,
     db: sled::Db,
     tree: sled::Tree,
+    /// The key area: stream id → [`KeyState::to_bytes`].
+    keys: sled::Tree,
     data_file: Option<std::fs::File>,
     writer: Mutex<Writer>,
     /// Written to the tree (≥ `visible`).
@@ -132,6 +138,11 @@ fn be_u64(bytes: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(bytes.try_into().ok()?))
 }
 
+fn parse_key(stream: &StreamId, bytes: &[u8]) -> Result<KeyState, StoreError> {
+    KeyState::from_bytes(bytes)
+        .ok_or_else(|| corrupt(stream.clone(), 0, "the key area entry is not a data key"))
+}
+
 fn corrupt(stream: StreamId, version: Version, detail: impl Into<String>) -> StoreError {
     StoreError::Corruption {
         stream,
@@ -174,7 +185,11 @@ impl SledStore {
         let foreign: Vec<_> = db
             .tree_names()
             .into_iter()
-            .filter(|n| &n[..] != b"__sled__default" && &n[..] != TREE.as_bytes())
+            .filter(|n| {
+                &n[..] != b"__sled__default"
+                    && &n[..] != TREE.as_bytes()
+                    && &n[..] != KEYS_TREE.as_bytes()
+            })
             .collect();
         let fresh = !db.tree_names().iter().any(|n| &n[..] == TREE.as_bytes());
         if fresh && (!foreign.is_empty() || !db.is_empty()) {
@@ -240,6 +255,7 @@ impl SledStore {
                 head
             }
         };
+        let keys = db.open_tree(KEYS_TREE).map_err(io)?;
         let data_file = match options.durability {
             Durability::FlushAndSync => Some(
                 std::fs::OpenOptions::new()
@@ -253,6 +269,7 @@ impl SledStore {
             path,
             db,
             tree,
+            keys,
             data_file,
             writer: Mutex::new(Writer {
                 head,
@@ -543,6 +560,47 @@ impl EventStore for SledStore {
         }
         self.write_batch(&mut writer, &events)?;
         self.commit(writer, head)
+    }
+
+    fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
+        self.keys
+            .get(stream.as_str().as_bytes())
+            .map_err(io)?
+            .map(|bytes| parse_key(stream, &bytes))
+            .transpose()
+    }
+
+    /// The key goes into the key tree before the append that uses it is written; every
+    /// durability policy flushes the whole database (all trees) before it acknowledges
+    /// that append, so an acknowledged event never lacks its key.
+    fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
+        let state = KeyState::Active(key);
+        match self
+            .keys
+            .compare_and_swap(
+                stream.as_str().as_bytes(),
+                None as Option<&[u8]>,
+                Some(state.to_bytes()),
+            )
+            .map_err(io)?
+        {
+            Ok(()) => Ok(state),
+            Err(sled::CompareAndSwapError { current, .. }) => match current {
+                Some(bytes) => parse_key(stream, &bytes),
+                None => Err(StoreError::Io("the key area changed during creation".into())),
+            },
+        }
+    }
+
+    /// Flushed (and synced under `FlushAndSync`) before it returns, whatever the policy.
+    fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.keys
+            .insert(
+                stream.as_str().as_bytes(),
+                KeyState::Destroyed { at }.to_bytes(),
+            )
+            .map_err(io)?;
+        self.flush_to_disk()
     }
 
     /// Stream reads see every applied event, also one whose flush is still running (group

@@ -14,8 +14,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::crypto::{has_sealed_fields, open_fields, seal_fields, DataKey, KeyState};
 use crate::error::StoreError;
-use crate::types::{Metadata, NewEvent, RecordedEvent};
+use crate::types::{Metadata, NewEvent, RecordedEvent, StreamId, Version};
 
 /// A domain event type the store can persist.
 pub trait StoredEvent: Serialize + DeserializeOwned {
@@ -25,6 +26,13 @@ pub trait StoredEvent: Serialize + DeserializeOwned {
     fn current_schema_version(event_type: &str) -> Option<u16>;
     /// When the event happened in the world.
     fn effective_at(&self) -> DateTime<Utc>;
+    /// The paths of the personal-data fields in the JSON of `event_type` at
+    /// `schema_version` (`*` for every array index); the store seals exactly these
+    /// ([`crate::crypto`]). None by default.
+    fn personal_paths(event_type: &str, schema_version: u16) -> &'static [&'static str] {
+        let _ = (event_type, schema_version);
+        &[]
+    }
 }
 
 impl StoredEvent for CaseEvent {
@@ -40,6 +48,10 @@ impl StoredEvent for CaseEvent {
 
     fn effective_at(&self) -> DateTime<Utc> {
         self.at()
+    }
+
+    fn personal_paths(event_type: &str, schema_version: u16) -> &'static [&'static str] {
+        CaseEvent::personal_paths(event_type, schema_version)
     }
 }
 
@@ -87,41 +99,74 @@ impl<E: StoredEvent> Codec<E> {
         )
     }
 
-    /// Decodes a stored event, upcasting it to the current schema version.
+    /// Encodes an event that will be `version` of `stream`, sealing its personal fields
+    /// with `key` ([`crate::crypto`]).
+    pub fn encode_sealed(
+        &self,
+        event: &E,
+        metadata: Metadata,
+        stream: &StreamId,
+        version: Version,
+        key: &DataKey,
+    ) -> Result<NewEvent, StoreError> {
+        let mut new = self.encode(event, metadata)?;
+        let paths = E::personal_paths(&new.event_type, new.schema_version);
+        new.payload = seal_fields(new.payload, paths, stream, version, key)?;
+        Ok(new)
+    }
+
+    /// Decodes a stored event whose personal fields may be sealed: with an active key they
+    /// are opened, with a destroyed key they read as erased. `key` is the stream's entry
+    /// in the store's key area (`None`: it has none).
+    pub fn decode_opened(
+        &self,
+        recorded: &RecordedEvent,
+        key: Option<&KeyState>,
+    ) -> Result<E, StoreError> {
+        if !has_sealed_fields(&recorded.payload) {
+            return self.decode(recorded);
+        }
+        let paths = E::personal_paths(&recorded.event_type, recorded.schema_version);
+        let value = open_fields(
+            &recorded.payload,
+            paths,
+            &recorded.stream,
+            recorded.version,
+            key,
+        )?;
+        self.decode_value(recorded, value)
+    }
+
+    /// Decodes a stored event, upcasting it to the current schema version. Sealed
+    /// personal fields are left sealed ([`casework_core::Redaction::Sealed`]): what
+    /// projections and reports read.
     pub fn decode(&self, recorded: &RecordedEvent) -> Result<E, StoreError> {
-        let current = E::current_schema_version(&recorded.event_type).ok_or_else(|| {
-            StoreError::UnknownEventType {
-                event_type: recorded.event_type.clone(),
-                stream: recorded.stream.clone(),
-                version: recorded.version,
-            }
-        })?;
-        let unsupported = || StoreError::UnsupportedSchemaVersion {
-            event_type: recorded.event_type.clone(),
-            from: recorded.schema_version,
-            current,
-        };
-        let not_matching = |e: serde_json::Error| {
-            StoreError::Serialization(format!(
-                "{} v{} in stream {} at version {}: {e}",
-                recorded.event_type, recorded.schema_version, recorded.stream, recorded.version
-            ))
-        };
-        if recorded.schema_version == current {
+        if recorded.schema_version == current_version::<E>(recorded)? {
             // the common path: straight from bytes, no intermediate tree
             return serde_json::from_slice(&recorded.payload).map_err(|e| {
                 if e.is_syntax() || e.is_eof() {
                     corrupt(recorded, format!("payload is not JSON: {e}"))
                 } else {
-                    not_matching(e)
+                    not_matching(recorded, e)
                 }
             });
         }
+        let value: Value = serde_json::from_slice(&recorded.payload)
+            .map_err(|e| corrupt(recorded, format!("payload is not JSON: {e}")))?;
+        self.decode_value(recorded, value)
+    }
+
+    /// Upcasts and decodes a payload already parsed (and perhaps opened).
+    fn decode_value(&self, recorded: &RecordedEvent, mut value: Value) -> Result<E, StoreError> {
+        let current = current_version::<E>(recorded)?;
+        let unsupported = || StoreError::UnsupportedSchemaVersion {
+            event_type: recorded.event_type.clone(),
+            from: recorded.schema_version,
+            current,
+        };
         if recorded.schema_version > current {
             return Err(unsupported());
         }
-        let mut value: Value = serde_json::from_slice(&recorded.payload)
-            .map_err(|e| corrupt(recorded, format!("payload is not JSON: {e}")))?;
         for from in recorded.schema_version..current {
             let upcast = self
                 .upcasters
@@ -134,8 +179,23 @@ impl<E: StoredEvent> Codec<E> {
                 ))
             })?;
         }
-        serde_json::from_value(value).map_err(not_matching)
+        serde_json::from_value(value).map_err(|e| not_matching(recorded, e))
     }
+}
+
+fn current_version<E: StoredEvent>(recorded: &RecordedEvent) -> Result<u16, StoreError> {
+    E::current_schema_version(&recorded.event_type).ok_or_else(|| StoreError::UnknownEventType {
+        event_type: recorded.event_type.clone(),
+        stream: recorded.stream.clone(),
+        version: recorded.version,
+    })
+}
+
+fn not_matching(recorded: &RecordedEvent, e: serde_json::Error) -> StoreError {
+    StoreError::Serialization(format!(
+        "{} v{} in stream {} at version {}: {e}",
+        recorded.event_type, recorded.schema_version, recorded.stream, recorded.version
+    ))
 }
 
 fn corrupt(recorded: &RecordedEvent, detail: String) -> StoreError {

@@ -85,6 +85,23 @@ impl<S: EventStore, G: Send + Sync> EventStore for Temporary<S, G> {
     fn stream_version(&self, s: &StreamId) -> Result<Option<crate::Version>, StoreError> {
         self.store.stream_version(s)
     }
+    fn data_key(&self, s: &StreamId) -> Result<Option<crate::KeyState>, StoreError> {
+        self.store.data_key(s)
+    }
+    fn create_data_key(
+        &self,
+        s: &StreamId,
+        key: crate::DataKey,
+    ) -> Result<crate::KeyState, StoreError> {
+        self.store.create_data_key(s, key)
+    }
+    fn destroy_data_key(
+        &self,
+        s: &StreamId,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.store.destroy_data_key(s, at)
+    }
     fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
         self.store.list_streams()
     }

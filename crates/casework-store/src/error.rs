@@ -79,6 +79,23 @@ pub enum StoreError {
     /// Another process holds the store open (embedded stores allow one process at a time).
     #[error("the store at {0} is locked by another process")]
     Locked(String),
+    /// A sealed personal-data field does not open with the stream's data key: the
+    /// ciphertext was altered, moved to another event or stream, or the key is missing.
+    #[error("personal data in stream {stream} at version {version}, field {field}, does not decrypt: {detail}")]
+    Undecryptable {
+        /// The stream.
+        stream: StreamId,
+        /// The event's version.
+        version: Version,
+        /// The field's path in the payload.
+        field: String,
+        /// Why.
+        detail: String,
+    },
+    /// The stream's data key was destroyed (the case is erased): no personal data can be
+    /// written to it any more.
+    #[error("the data key of stream {0} is destroyed: the case is erased")]
+    KeyDestroyed(StreamId),
     /// The store is closed or its background machinery stopped.
     #[error("store unavailable: {0}")]
     Unavailable(String),

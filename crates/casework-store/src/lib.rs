@@ -48,6 +48,7 @@
 #![forbid(unsafe_code)]
 
 mod codec;
+pub mod crypto;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
@@ -60,6 +61,7 @@ mod transfer;
 mod types;
 
 pub use codec::{case_codec, voucher_issued_v1_to_v2, Codec, StoredEvent, Upcast};
+pub use crypto::{DataKey, KeyState};
 pub use error::StoreError;
 pub use hash::{verify_chain, ChainBreak, Hash};
 pub use memory::MemoryStore;

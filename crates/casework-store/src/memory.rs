@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
+
+use crate::crypto::{DataKey, KeyState};
 use crate::error::StoreError;
 use crate::hash::{seal, Hash};
 use crate::store::{Clock, EventStore, Limits, SystemClock};
@@ -18,6 +21,8 @@ struct Inner {
     log: Vec<RecordedEvent>,
     /// Per stream, the log indices of its events in version order.
     streams: BTreeMap<StreamId, Vec<usize>>,
+    /// The key area: per stream its data key or the tombstone of one.
+    keys: BTreeMap<StreamId, KeyState>,
 }
 
 /// The in-memory store.
@@ -157,6 +162,26 @@ impl EventStore for MemoryStore {
         }
         drop(inner);
         self.changed.notify_all();
+        Ok(())
+    }
+
+    fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
+        Ok(self.lock()?.keys.get(stream).cloned())
+    }
+
+    fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
+        Ok(self
+            .lock()?
+            .keys
+            .entry(stream.clone())
+            .or_insert(KeyState::Active(key))
+            .clone())
+    }
+
+    fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.lock()?
+            .keys
+            .insert(stream.clone(), KeyState::Destroyed { at });
         Ok(())
     }
 

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::codec::{Codec, StoredEvent};
+use crate::crypto::has_sealed_fields;
 use crate::error::StoreError;
 use crate::store::EventStore;
 use crate::types::{AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, StreamId, Version};
@@ -127,11 +128,17 @@ where
     ) -> Result<Loaded<P::State>, StoreError> {
         let mut state = P::State::default();
         let mut version = None;
-        for recorded in self.store.read_stream_all(stream)? {
+        let events = self.store.read_stream_all(stream)?;
+        let key = if events.iter().any(|e| has_sealed_fields(&e.payload)) {
+            self.store.data_key(stream)?
+        } else {
+            None
+        };
+        for recorded in events {
             if !keep(&recorded) {
                 continue;
             }
-            let event = self.codec.decode(&recorded)?;
+            let event = self.codec.decode_opened(&recorded, key.as_ref())?;
             state = P::evolve(state, &event);
             version = Some(recorded.version);
         }
@@ -168,10 +175,7 @@ where
                     attempts: attempt,
                 });
             }
-            let new = events
-                .iter()
-                .map(|e| self.codec.encode(e, metadata.clone()))
-                .collect::<Result<Vec<_>, _>>()?;
+            let new = self.encode(stream, version.unwrap_or(0), &events, &metadata)?;
             let expected = version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
             match self.store.append(stream, expected, new) {
                 Ok(outcome) => {
@@ -191,5 +195,36 @@ where
             stream: stream.clone(),
             attempts: self.max_attempts,
         })
+    }
+
+    /// Encodes events that will follow version `after` of `stream`; personal fields are
+    /// sealed with the stream's data key, which is made on the first event that needs it.
+    fn encode(
+        &self,
+        stream: &StreamId,
+        after: Version,
+        events: &[P::Event],
+        metadata: &Metadata,
+    ) -> Result<Vec<crate::types::NewEvent>, StoreError> {
+        let personal = events.iter().any(|e| {
+            let event_type = e.event_type();
+            let version = P::Event::current_schema_version(event_type).unwrap_or(1);
+            !P::Event::personal_paths(event_type, version).is_empty()
+        });
+        let key = if personal {
+            Some(self.store.data_key_for_writing(stream)?)
+        } else {
+            None
+        };
+        events
+            .iter()
+            .zip(after + 1..)
+            .map(|(e, version)| match &key {
+                Some(key) => self
+                    .codec
+                    .encode_sealed(e, metadata.clone(), stream, version, key),
+                None => self.codec.encode(e, metadata.clone()),
+            })
+            .collect()
     }
 }

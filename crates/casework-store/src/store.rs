@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::crypto::{DataKey, KeyState};
 use crate::error::StoreError;
 use crate::hash::{verify_chain, ChainBreak};
 use crate::types::{
@@ -73,6 +74,31 @@ pub trait EventStore: Send + Sync {
     /// hash must chain to the stream's last hash; otherwise nothing is written and the
     /// error names the offending event (`Corruption`).
     fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError>;
+
+    /// The stream's entry in the key area ([`crate::crypto`]): its data key, the tombstone
+    /// of a destroyed key, or `None`.
+    fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError>;
+
+    /// Stores `key` as the stream's data key unless the stream has an entry already, and
+    /// returns the entry that holds afterwards (the existing one wins, so concurrent
+    /// writers agree on one key; a destroyed key is never replaced). Durable no later than
+    /// the first append that uses it.
+    fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError>;
+
+    /// Destroys the stream's data key, leaving a tombstone with the time, and makes that
+    /// durable before returning: the stream's sealed personal data can never be read again.
+    /// Destroying a missing or destroyed key records the tombstone all the same.
+    fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// The stream's active data key, made if it has none ([`EventStore::create_data_key`]);
+    /// [`StoreError::KeyDestroyed`] once it was destroyed.
+    fn data_key_for_writing(&self, stream: &StreamId) -> Result<DataKey, StoreError> {
+        let state = match self.data_key(stream)? {
+            Some(state) => state,
+            None => self.create_data_key(stream, DataKey::generate(1))?,
+        };
+        state.active(stream).cloned()
+    }
 
     /// Reads a whole stream (in pages).
     fn read_stream_all(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {

@@ -2,7 +2,9 @@
 
 use chrono::Duration;
 
-use crate::ids::VoucherId;
+use crate::access::report_categories;
+use crate::consent::DataCategory;
+use crate::ids::{InstitutionId, VoucherId};
 use crate::process::{Context, Role};
 use crate::voucher::{FeedbackKind, Voucher, VoucherStatus};
 
@@ -126,6 +128,58 @@ fn needs_consent(cmd: &CaseCommand) -> bool {
     )
 }
 
+/// Commands that share personal data with the team or with other institutions must stay
+/// inside the active consent's scope: the institutions it names and the data categories it
+/// covers (a situation report about health problems is health data, see
+/// [`crate::access::report_categories`]).
+fn check_scope(case: &OpenCase, cmd: &CaseCommand) -> Result<(), CaseError> {
+    use CaseCommand as C;
+    let Some(consent) = case.phase.consent() else {
+        return Ok(());
+    };
+    let scope = &consent.scope;
+    let institution = |institution: &InstitutionId| {
+        if scope.institutions.contains(institution) {
+            Ok(())
+        } else {
+            Err(CaseError::InstitutionOutsideConsent {
+                command: cmd.name(),
+                institution: institution.clone(),
+            })
+        }
+    };
+    let categories = |categories: &[DataCategory]| match categories
+        .iter()
+        .find(|c| !scope.data.contains(c))
+    {
+        Some(category) => Err(CaseError::OutsideConsent {
+            command: cmd.name(),
+            category: *category,
+        }),
+        None => Ok(()),
+    };
+    let report = report_categories(&case.registration.profile);
+    match cmd {
+        C::FormTeam {
+            coordinator_institution,
+            members,
+            ..
+        } => {
+            institution(coordinator_institution)?;
+            members.iter().try_for_each(|m| institution(&m.institution))
+        }
+        C::AddMember { member } => institution(&member.institution),
+        C::AssessSituation { .. } => categories(&report),
+        C::HoldReview { notes, .. } if notes.expose().is_some_and(|n| !n.is_empty()) => {
+            categories(&report)
+        }
+        C::RecordFeedback {
+            content: Some(_), ..
+        } => categories(&[DataCategory::FeedbackContent]),
+        _ => Ok(()),
+    }
+}
+
 fn wrong_phase(cmd: &CaseCommand, expected: &'static [PhaseName], case: &OpenCase) -> CaseError {
     CaseError::WrongPhase {
         command: cmd.name(),
@@ -146,6 +200,9 @@ fn decide_open(
         return Err(CaseError::ConsentRequired {
             command: cmd.name(),
         });
+    }
+    if consent_active {
+        check_scope(case, cmd)?;
     }
     let event = match cmd {
         C::RegisterCase { .. } => {

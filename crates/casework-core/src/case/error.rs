@@ -44,6 +44,22 @@ pub enum CaseError {
         /// The command.
         command: &'static str,
     },
+    /// The command would share data of a category the active consent does not cover.
+    #[error("{command} would share {category}, which the client's consent does not cover")]
+    OutsideConsent {
+        /// The command.
+        command: &'static str,
+        /// The category not covered.
+        category: crate::DataCategory,
+    },
+    /// The command would share the case with an institution the consent does not name.
+    #[error("{command} would share the case with {institution}, which the client's consent does not name")]
+    InstitutionOutsideConsent {
+        /// The command.
+        command: &'static str,
+        /// The institution not named.
+        institution: crate::InstitutionId,
+    },
     /// The actor's role may not issue this command.
     #[error("a {role} may not {command}")]
     NotPermitted {

@@ -232,6 +232,22 @@ impl CaseEvent {
         }
     }
 
+    /// The paths of the personal-data fields ([`Personal`]) in the JSON of an event type at
+    /// a schema version; `*` stands for every index of an array. Stores encrypt exactly
+    /// these fields with the case's data key (and shred them with it).
+    pub fn personal_paths(event_type: &str, schema_version: u16) -> &'static [&'static str] {
+        let _ = schema_version; // no personal field has moved in any schema version yet
+        match event_type {
+            "CaseRegistered" => &["client"],
+            "ConsentSigned" => &["scope/medical_release"],
+            "SituationAssessed" => &["report"],
+            "ReviewHeld" => &["notes"],
+            "PlanAgreed" | "PlanRevised" => &["plan/goals/*/text", "plan/measures/*/text"],
+            "FeedbackReceived" => &["content"],
+            _ => &[],
+        }
+    }
+
     /// Every event type name, for registries and docs.
     pub const TYPES: [&'static str; 19] = [
         "CaseRegistered",

@@ -190,6 +190,7 @@ pub fn scope() -> ConsentScope {
             .collect(),
         data: [DataCategory::ProcessFacts, DataCategory::SituationReport].into(),
         medical_release: Personal::new(vec!["Dr. med. B. Frei".into()]),
+        purposes: [Purpose::CaseManagement].into(),
     }
 }
 

@@ -1,0 +1,287 @@
+//! Who may see which personal data of a case: consent-scoped, purpose-bound access.
+//!
+//! Every personal field of an event ([`Personal`]) belongs to one or more
+//! [`DataCategory`]s ([`field_categories`]). A [`Viewer`] (institution, role, purpose) may
+//! see a field only if the rules below allow it; otherwise the field is replaced by
+//! [`Redaction::Withheld`] with the reason, so the reader sees that something is withheld
+//! and why. The rules, in order:
+//!
+//! 1. An erased case shows no personal data to anyone (its key is destroyed).
+//! 2. The client (role [`Role::Client`]) sees all of their own data (GDPR art. 15).
+//! 3. A provider sees the feedback content it wrote itself (its own record).
+//! 4. The referring institution sees the client details it registered.
+//! 5. Everyone else needs the case's **active** consent (a revoked consent covers nothing,
+//!    a closed case keeps the consent it closed with until erasure) whose scope names the
+//!    viewer's institution, every category of the field, and the viewer's purpose
+//!    (§67b, §78 SGB X).
+//!
+//! A job centre therefore sees the process facts of counselling (appointment, start,
+//! attendance, outcome: not personal fields) but never its content unless the consent
+//! lists `feedback_content` for it.
+//!
+//! Reads of special-category data (health, addiction: GDPR art. 9) are returned as
+//! [`Disclosure`]s so that the store can log them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::case::{CaseEvent, CaseState, Phase};
+use crate::consent::{ConsentScope, DataCategory, Purpose};
+use crate::ids::InstitutionId;
+use crate::personal::{Personal, Redaction};
+use crate::process::Role;
+use crate::triage::{ProblemArea, Profile};
+
+/// Who reads: an institution, in a role, for a purpose.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Viewer {
+    /// The reading institution.
+    pub institution: InstitutionId,
+    /// The reader's role.
+    pub role: Role,
+    /// What the data will be used for.
+    pub purpose: Purpose,
+}
+
+impl Viewer {
+    /// A viewer.
+    pub fn new(institution: impl Into<String>, role: Role, purpose: Purpose) -> Self {
+        Viewer {
+            institution: InstitutionId::new(institution),
+            role,
+            purpose,
+        }
+    }
+}
+
+impl std::fmt::Display for Viewer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{} for {}", self.role, self.institution, self.purpose)
+    }
+}
+
+/// One personal field shown to a viewer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Disclosure {
+    /// The event's version in its stream (1-based position in the history read).
+    pub version: u64,
+    /// The field's path in the event, e.g. `report` or `plan/goals/0/text`.
+    pub field: String,
+    /// The categories of data it holds.
+    pub categories: Vec<DataCategory>,
+}
+
+impl Disclosure {
+    /// Whether it holds special-category data (and so must be logged).
+    pub fn is_special(&self) -> bool {
+        self.categories.iter().any(|c| c.is_special())
+    }
+}
+
+/// The categories a situation report or review minutes fall into, given what the triage
+/// found: a report about a client with health problems is health data.
+pub fn report_categories(profile: &Profile) -> Vec<DataCategory> {
+    let mut out = vec![DataCategory::SituationReport];
+    if profile.problem_areas.contains(&ProblemArea::Health) {
+        out.push(DataCategory::Health);
+    }
+    if profile.problem_areas.contains(&ProblemArea::Finances) {
+        out.push(DataCategory::Debts);
+    }
+    out
+}
+
+/// The personal fields of an event with their paths and categories (client details are
+/// process facts: every covered institution needs to know whom the case is about).
+pub fn field_categories(event: &CaseEvent, profile: &Profile) -> Vec<(String, Vec<DataCategory>)> {
+    use DataCategory as D;
+    match event {
+        CaseEvent::CaseRegistered { .. } => vec![("client".into(), vec![D::ProcessFacts])],
+        CaseEvent::ConsentSigned { .. } => {
+            vec![("scope/medical_release".into(), vec![D::Health])]
+        }
+        CaseEvent::SituationAssessed { .. } => vec![("report".into(), report_categories(profile))],
+        CaseEvent::ReviewHeld { .. } => vec![("notes".into(), report_categories(profile))],
+        CaseEvent::PlanAgreed { plan, .. } | CaseEvent::PlanRevised { plan, .. } => {
+            let goals = (0..plan.goals.len()).map(|i| format!("plan/goals/{i}/text"));
+            let measures = (0..plan.measures.len()).map(|i| format!("plan/measures/{i}/text"));
+            goals
+                .chain(measures)
+                .map(|path| (path, vec![D::ProcessFacts]))
+                .collect()
+        }
+        CaseEvent::FeedbackReceived {
+            content: Some(_), ..
+        } => vec![("content".into(), vec![D::FeedbackContent])],
+        _ => Vec::new(),
+    }
+}
+
+/// The consent that governs reads of a case now: the active one of an open case, the one
+/// a case closed with (until erasure), none after revocation.
+pub fn governing_consent(state: &CaseState) -> Result<&ConsentScope, String> {
+    let (phase, revoked) = match state {
+        CaseState::Unregistered => return Err("the case does not exist".into()),
+        CaseState::Open(open) => (&open.phase, open.consent_revoked_at.is_some()),
+        CaseState::Closed(closed) => {
+            if closed.erased_at.is_some() {
+                return Err("the case is erased".into());
+            }
+            (
+                &closed.last_phase,
+                closed.reason == crate::ClosureReason::ConsentRevoked,
+            )
+        }
+    };
+    if revoked {
+        return Err("the client revoked consent".into());
+    }
+    match phase {
+        Phase::Registered => Err("no consent signed yet".into()),
+        other => other
+            .consent()
+            .map(|c| &c.scope)
+            .ok_or_else(|| "no consent signed yet".into()),
+    }
+}
+
+/// Whether `viewer` may see a field of `categories` in `event` of the case now in `state`;
+/// `Err` says why not.
+pub fn may_see(
+    state: &CaseState,
+    event: &CaseEvent,
+    categories: &[DataCategory],
+    viewer: &Viewer,
+) -> Result<(), String> {
+    if let CaseState::Closed(closed) = state {
+        if closed.erased_at.is_some() {
+            return Err("the case is erased".into());
+        }
+    }
+    if viewer.role == Role::Client {
+        return Ok(());
+    }
+    if let CaseEvent::FeedbackReceived { voucher, .. } = event {
+        let provider = voucher_provider(state, voucher);
+        if viewer.role == Role::Provider
+            && provider.is_some_and(|p| p == viewer.institution.as_str())
+        {
+            return Ok(());
+        }
+    }
+    if let CaseEvent::CaseRegistered { referrer, .. } = event {
+        if referrer == &viewer.institution {
+            return Ok(());
+        }
+    }
+    let scope = governing_consent(state)?;
+    if !scope.purposes.contains(&viewer.purpose) {
+        return Err(format!("the consent does not cover the purpose {}", viewer.purpose));
+    }
+    if !scope.institutions.contains(&viewer.institution) {
+        return Err(format!(
+            "the consent does not name the institution {}",
+            viewer.institution
+        ));
+    }
+    match categories.iter().find(|c| !scope.data.contains(c)) {
+        Some(missing) => Err(format!("the consent does not cover {missing}")),
+        None => Ok(()),
+    }
+}
+
+fn voucher_provider<'s>(state: &'s CaseState, voucher: &crate::VoucherId) -> Option<&'s str> {
+    let vouchers = match state {
+        CaseState::Open(open) => &open.vouchers,
+        CaseState::Closed(closed) => &closed.vouchers,
+        CaseState::Unregistered => return None,
+    };
+    vouchers.get(voucher).map(|v| v.provider.as_str())
+}
+
+/// Redacts the personal fields of `event` (version `version` of a case whose current state
+/// is `state`) that `viewer` may not see; returns what was shown. Fields that are already
+/// redacted (sealed, erased) stay so and are not counted as shown.
+pub fn redact_event(
+    state: &CaseState,
+    version: u64,
+    event: &mut CaseEvent,
+    viewer: &Viewer,
+) -> Vec<Disclosure> {
+    let profile = match state {
+        CaseState::Open(open) => &open.registration.profile,
+        CaseState::Closed(closed) => &closed.registration.profile,
+        CaseState::Unregistered => return Vec::new(),
+    };
+    let mut shown = Vec::new();
+    for (field, categories) in field_categories(event, profile) {
+        let verdict = may_see(state, event, &categories, viewer);
+        let visible = with_field(event, &field, |p| match &verdict {
+            Ok(()) => p.is_clear(),
+            Err(reason) => {
+                p.withhold(reason);
+                false
+            }
+        });
+        if visible {
+            shown.push(Disclosure {
+                version,
+                field,
+                categories,
+            });
+        }
+    }
+    shown
+}
+
+/// Runs `f` on the personal field at `path` of `event` (type-erased); `false` if there is
+/// no such field.
+fn with_field(event: &mut CaseEvent, path: &str, f: impl FnOnce(&mut dyn Redactable) -> bool) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    match (event, parts.as_slice()) {
+        (CaseEvent::CaseRegistered { client, .. }, ["client"]) => f(client),
+        (CaseEvent::ConsentSigned { scope, .. }, ["scope", "medical_release"]) => {
+            f(&mut scope.medical_release)
+        }
+        (CaseEvent::SituationAssessed { report, .. }, ["report"]) => f(report),
+        (CaseEvent::ReviewHeld { notes, .. }, ["notes"]) => f(notes),
+        (
+            CaseEvent::FeedbackReceived {
+                content: Some(content),
+                ..
+            },
+            ["content"],
+        ) => f(content),
+        (
+            CaseEvent::PlanAgreed { plan, .. } | CaseEvent::PlanRevised { plan, .. },
+            ["plan", list, index, "text"],
+        ) => {
+            let Ok(i) = index.parse::<usize>() else {
+                return false;
+            };
+            match *list {
+                "goals" => plan.goals.get_mut(i).is_some_and(|g| f(&mut g.text)),
+                "measures" => plan.measures.get_mut(i).is_some_and(|m| f(&mut m.text)),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// A personal field of any type, as far as redaction needs it.
+trait Redactable {
+    fn is_clear(&self) -> bool;
+    fn withhold(&mut self, reason: &str);
+}
+
+impl<T> Redactable for Personal<T> {
+    fn is_clear(&self) -> bool {
+        self.redaction().is_none()
+    }
+
+    fn withhold(&mut self, reason: &str) {
+        self.redact(Redaction::Withheld {
+            reason: reason.to_owned(),
+        });
+    }
+}
