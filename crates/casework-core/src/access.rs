@@ -175,7 +175,10 @@ pub fn may_see(
     }
     let scope = governing_consent(state)?;
     if !scope.purposes.contains(&viewer.purpose) {
-        return Err(format!("the consent does not cover the purpose {}", viewer.purpose));
+        return Err(format!(
+            "the consent does not cover the purpose {}",
+            viewer.purpose
+        ));
     }
     if !scope.institutions.contains(&viewer.institution) {
         return Err(format!(
@@ -235,7 +238,11 @@ pub fn redact_event(
 
 /// Runs `f` on the personal field at `path` of `event` (type-erased); `false` if there is
 /// no such field.
-fn with_field(event: &mut CaseEvent, path: &str, f: impl FnOnce(&mut dyn Redactable) -> bool) -> bool {
+fn with_field(
+    event: &mut CaseEvent,
+    path: &str,
+    f: impl FnOnce(&mut dyn Redactable) -> bool,
+) -> bool {
     let parts: Vec<&str> = path.split('/').collect();
     match (event, parts.as_slice()) {
         (CaseEvent::CaseRegistered { client, .. }, ["client"]) => f(client),

@@ -56,13 +56,13 @@ pub mod team;
 pub mod triage;
 pub mod voucher;
 
+pub use access::{Disclosure, Viewer};
 pub use case::{
     permitted_roles, Assessment, AssessmentOutcome, CaseCommand, CaseError, CaseEvent, CaseProcess,
     CaseState, ClientDetails, ClosedCase, ClosureReason, OpenCase, Phase, PhaseName, Planned,
     Registration, SituationReport,
 };
 pub use catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
-pub use access::{Disclosure, Viewer};
 pub use consent::{Consent, ConsentScope, DataCategory, Purpose, Signatory};
 pub use deadline::{deadlines, overdue, Deadline, DeadlineItem, Responsible};
 pub use default_policy::{

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use casework_store::{
-    check_restore, hash::seal, AppendOutcome, Clock, EventStore, ExpectedVersion, DataKey, KeyState, GlobalPosition,
-    Hash, Limits, Metadata, NewEvent, RecordedEvent, StoreError, StreamId, StreamTip, SystemClock,
-    Version,
+    check_restore, hash::seal, AppendOutcome, Clock, DataKey, EventStore, ExpectedVersion,
+    GlobalPosition, Hash, KeyState, Limits, Metadata, NewEvent, RecordedEvent, StoreError,
+    StreamId, StreamTip, SystemClock, Version,
 };
 use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
@@ -521,7 +521,8 @@ impl EventStore for PgStore {
             &[&stream.as_str(), &KeyState::Destroyed { at }.to_bytes()],
         )
         .map_err(io)?;
-        conn.batch_execute(&format!("VACUUM {s}.data_keys")).map_err(io)
+        conn.batch_execute(&format!("VACUUM {s}.data_keys"))
+            .map_err(io)
     }
 
     fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {

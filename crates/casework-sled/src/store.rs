@@ -587,7 +587,9 @@ impl EventStore for SledStore {
             Ok(()) => Ok(state),
             Err(sled::CompareAndSwapError { current, .. }) => match current {
                 Some(bytes) => parse_key(stream, &bytes),
-                None => Err(StoreError::Io("the key area changed during creation".into())),
+                None => Err(StoreError::Io(
+                    "the key area changed during creation".into(),
+                )),
             },
         }
     }

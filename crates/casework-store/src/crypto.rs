@@ -209,8 +209,8 @@ pub fn seal_fields(
             if value.is_null() {
                 continue;
             }
-            let clear = serde_json::to_vec(value)
-                .map_err(|e| StoreError::Serialization(e.to_string()))?;
+            let clear =
+                serde_json::to_vec(value).map_err(|e| StoreError::Serialization(e.to_string()))?;
             let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
             let aad = aad(stream, version, key.version, &path);
             let ciphertext = cipher
@@ -287,7 +287,9 @@ pub fn open_fields(
                 .as_str()
                 .and_then(|s| B64.decode(s).ok())
                 .filter(|b| b.len() > NONCE_LEN)
-                .ok_or_else(|| undecryptable("the ciphertext is not base64 of nonce and data".into()))?;
+                .ok_or_else(|| {
+                    undecryptable("the ciphertext is not base64 of nonce and data".into())
+                })?;
             let (nonce, ciphertext) = blob.split_at(NONCE_LEN);
             let aad = aad(stream, version, key.version, &path);
             let clear = key
@@ -322,7 +324,8 @@ mod tests {
     #[test]
     fn sealed_fields_open_only_in_their_own_place() {
         let key = DataKey::generate(1);
-        let payload = br#"{"type":"X","notes":"Kanarienvogel","plan":{"goals":[{"text":"a"},{"text":"b"}]}}"#;
+        let payload =
+            br#"{"type":"X","notes":"Kanarienvogel","plan":{"goals":[{"text":"a"},{"text":"b"}]}}"#;
         let patterns = ["notes", "plan/goals/*/text"];
         let sealed = seal_fields(payload.to_vec(), &patterns, &stream(), 3, &key).unwrap();
         let text = String::from_utf8(sealed.clone()).unwrap();
@@ -358,7 +361,8 @@ mod tests {
     #[test]
     fn a_destroyed_key_reads_as_erased_and_the_state_round_trips() {
         let key = DataKey::generate(7);
-        let sealed = seal_fields(br#"{"notes":"x"}"#.to_vec(), &["notes"], &stream(), 1, &key).unwrap();
+        let sealed =
+            seal_fields(br#"{"notes":"x"}"#.to_vec(), &["notes"], &stream(), 1, &key).unwrap();
         let gone = KeyState::Destroyed {
             at: DateTime::from_timestamp_micros(1_700_000_000_000_000).unwrap(),
         };

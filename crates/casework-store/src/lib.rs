@@ -48,9 +48,9 @@
 #![forbid(unsafe_code)]
 
 mod codec;
-pub mod crypto;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod crypto;
 mod error;
 pub mod hash;
 mod memory;

@@ -238,12 +238,19 @@ fn every_case_event_survives_the_store() {
     let done = repo
         .execute(&stream, &cmd, &ctx, Metadata::default())
         .unwrap();
-    let decoded: Vec<CaseEvent> = store
-        .read_stream_all(&stream)
-        .unwrap()
+    let stored = store.read_stream_all(&stream).unwrap();
+    let key = store.data_key(&stream).unwrap();
+    assert!(matches!(key, Some(casework_store::KeyState::Active(_))));
+    let opened: Vec<CaseEvent> = stored
         .iter()
-        .map(|r| case_codec().decode(r).unwrap())
+        .map(|r| case_codec().decode_opened(r, key.as_ref()).unwrap())
         .collect();
-    assert_eq!(decoded, done.events);
+    assert_eq!(opened, done.events);
     assert_eq!(repo.load(&stream).unwrap().state, done.state);
+    // without the key (what projections read) the personal field is sealed, not lost
+    let CaseEvent::CaseRegistered { client, .. } = case_codec().decode(&stored[0]).unwrap() else {
+        panic!("not a registration")
+    };
+    assert_eq!(client.redaction(), Some(&casework_core::Redaction::Sealed));
+    assert!(!String::from_utf8_lossy(&stored[0].payload).contains("\"N\""));
 }

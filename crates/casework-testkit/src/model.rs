@@ -140,9 +140,10 @@ where
 
     fn check_invariants(sys: &System, _: &Commands) {
         let recorded = sys.store.read_stream_all(&stream()).unwrap_or_default();
+        let key = sys.store.data_key(&stream()).unwrap_or_default();
         let events: Vec<CaseEvent> = recorded
             .iter()
-            .filter_map(|r| case_codec().decode(r).ok())
+            .filter_map(|r| case_codec().decode_opened(r, key.as_ref()).ok())
             .collect();
         assert_eq!(events.len(), recorded.len(), "every stored event decodes");
         if sys.last_rejected {

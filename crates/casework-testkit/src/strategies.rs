@@ -67,6 +67,55 @@ pub fn user() -> impl Strategy<Value = UserId> {
     prop::sample::select(USERS.to_vec()).prop_map(UserId::new)
 }
 
+/// The institutions of generated teams and vouchers.
+pub const INSTITUTIONS: [&str; 4] = ["iiz", "rav", "prov-a", "prov-b"];
+
+/// A consent that covers every generated institution, every data category and every
+/// purpose: what the happy path signs.
+pub fn full_scope() -> ConsentScope {
+    ConsentScope {
+        institutions: INSTITUTIONS.into_iter().map(InstitutionId::new).collect(),
+        data: [
+            DataCategory::ProcessFacts,
+            DataCategory::SituationReport,
+            DataCategory::Health,
+            DataCategory::Debts,
+            DataCategory::Addiction,
+            DataCategory::FeedbackContent,
+        ]
+        .into(),
+        medical_release: Personal::new(vec!["Dr. X".into()]),
+        purposes: [
+            Purpose::CaseManagement,
+            Purpose::ServiceDelivery,
+            Purpose::BenefitDecision,
+            Purpose::Audit,
+        ]
+        .into(),
+    }
+}
+
+/// Consent scopes: three times in four the full one, otherwise any subset of institutions,
+/// categories and purposes (so that scope rules are exercised, both ways).
+pub fn consent_scope() -> impl Strategy<Value = ConsentScope> {
+    let full = full_scope();
+    let institutions = prop::sample::subsequence(INSTITUTIONS.to_vec(), 0..=INSTITUTIONS.len());
+    let data = prop::sample::subsequence(full.data.iter().copied().collect::<Vec<_>>(), 0..=6);
+    let purposes =
+        prop::sample::subsequence(full.purposes.iter().copied().collect::<Vec<_>>(), 0..=4);
+    prop_oneof![
+        3 => Just(full),
+        1 => (institutions, data, purposes).prop_map(|(institutions, data, purposes)| {
+            ConsentScope {
+                institutions: institutions.into_iter().map(InstitutionId::new).collect(),
+                data: data.into_iter().collect(),
+                medical_release: Personal::new(vec!["Dr. X".into()]),
+                purposes: purposes.into_iter().collect(),
+            }
+        }),
+    ]
+}
+
 /// A team member.
 pub fn member() -> impl Strategy<Value = Member> {
     user().prop_map(|user| Member {
@@ -174,7 +223,7 @@ pub fn command() -> impl Strategy<Value = CaseCommand> {
             client: Personal::new(ClientDetails { name: "X".into(), contact: None }),
             profile,
         }),
-        3 => Just(C::SignConsent { signatory: Signatory::Client, scope: ConsentScope::default() }),
+        3 => consent_scope().prop_map(|scope| C::SignConsent { signatory: Signatory::Client, scope }),
         1 => Just(C::RevokeConsent),
         3 => prop::collection::vec(member(), 0..3).prop_map(|members| C::FormTeam {
             coordinator: UserId::new("k.meier"),
@@ -197,8 +246,8 @@ pub fn command() -> impl Strategy<Value = CaseCommand> {
         }),
         4 => voucher().prop_map(|voucher| C::RedeemVoucher { voucher }),
         2 => voucher().prop_map(|voucher| C::ReturnVoucher { voucher, reason: ReturnReason::NotStartedInTime }),
-        1 => (voucher(), 1..6u8).prop_map(|(voucher, stage)| C::StartServiceStage { voucher, stage }),
-        1 => (voucher(), 0..7u8).prop_map(|(voucher, need_group)| C::ClassifyNeedGroup { voucher, need_group }),
+        2 => (voucher(), 1..6u8).prop_map(|(voucher, stage)| C::StartServiceStage { voucher, stage }),
+        2 => (voucher(), 0..7u8).prop_map(|(voucher, need_group)| C::ClassifyNeedGroup { voucher, need_group }),
         5 => (voucher(), kind, outcome).prop_map(|(voucher, kind, outcome)| C::RecordFeedback {
             voucher,
             kind,
@@ -249,7 +298,7 @@ pub fn happy_path() -> [CaseCommand; 4] {
         },
         CaseCommand::SignConsent {
             signatory: Signatory::Client,
-            scope: ConsentScope::default(),
+            scope: full_scope(),
         },
         CaseCommand::FormTeam {
             coordinator: UserId::new("k.meier"),

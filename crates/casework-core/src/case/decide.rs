@@ -148,16 +148,14 @@ fn check_scope(case: &OpenCase, cmd: &CaseCommand) -> Result<(), CaseError> {
             })
         }
     };
-    let categories = |categories: &[DataCategory]| match categories
-        .iter()
-        .find(|c| !scope.data.contains(c))
-    {
-        Some(category) => Err(CaseError::OutsideConsent {
-            command: cmd.name(),
-            category: *category,
-        }),
-        None => Ok(()),
-    };
+    let categories =
+        |categories: &[DataCategory]| match categories.iter().find(|c| !scope.data.contains(c)) {
+            Some(category) => Err(CaseError::OutsideConsent {
+                command: cmd.name(),
+                category: *category,
+            }),
+            None => Ok(()),
+        };
     let report = report_categories(&case.registration.profile);
     match cmd {
         C::FormTeam {

@@ -184,11 +184,19 @@ pub fn register() -> CaseCommand {
 
 pub fn scope() -> ConsentScope {
     ConsentScope {
-        institutions: ["iiz", "rav", "jobcenter", PROVIDER]
+        institutions: ["iiz", "rav", "iv", "jobcenter", PROVIDER]
             .into_iter()
             .map(InstitutionId::new)
             .collect(),
-        data: [DataCategory::ProcessFacts, DataCategory::SituationReport].into(),
+        // the client has health and financial problems: the report is health and debt data
+        data: [
+            DataCategory::ProcessFacts,
+            DataCategory::SituationReport,
+            DataCategory::Health,
+            DataCategory::Debts,
+            DataCategory::FeedbackContent,
+        ]
+        .into(),
         medical_release: Personal::new(vec!["Dr. med. B. Frei".into()]),
         purposes: [Purpose::CaseManagement].into(),
     }

@@ -90,7 +90,17 @@ impl Deployment {
             &actor(Role::Client, "client", "client"),
             CaseCommand::SignConsent {
                 signatory: Signatory::Client,
-                scope: ConsentScope::default(),
+                scope: ConsentScope {
+                    institutions: [InstitutionId::new("jobcenter")].into(),
+                    data: [
+                        DataCategory::ProcessFacts,
+                        DataCategory::SituationReport,
+                        DataCategory::Health,
+                        DataCategory::Debts,
+                    ]
+                    .into(),
+                    ..ConsentScope::default()
+                },
             },
         );
         self.run(

@@ -44,7 +44,10 @@ pub fn case_commands(case: CaseId) -> Vec<(usize, i64, CaseCommand)> {
             1,
             CaseCommand::SignConsent {
                 signatory: Signatory::Client,
-                scope: ConsentScope::default(),
+                scope: ConsentScope {
+                    institutions: [InstitutionId::new("iiz")].into(),
+                    ..ConsentScope::default()
+                },
             },
         ),
         (
