@@ -54,6 +54,7 @@ pub mod crypto;
 mod error;
 pub mod hash;
 mod memory;
+pub mod privacy;
 mod repository;
 mod store;
 mod subscription;
@@ -65,6 +66,9 @@ pub use crypto::{DataKey, KeyState};
 pub use error::StoreError;
 pub use hash::{verify_chain, ChainBreak, Hash};
 pub use memory::MemoryStore;
+pub use privacy::{
+    access_log, erase_case, read_case, AccessRecord, CaseView, Erasure, ErasureStatus, ViewedEvent,
+};
 pub use repository::{AsOf, ExecuteResult, Executed, Loaded, RepoError, Repository};
 pub use store::{check_restore, Clock, EventStore, Limits, SteppingClock, StreamTip, SystemClock};
 pub use subscription::{

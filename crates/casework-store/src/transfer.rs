@@ -3,6 +3,11 @@
 //! backend to another (sled → PostgreSQL) by export + import; the import reproduces every
 //! stream, version, position, timestamp and hash, and refuses a tampered file, naming the
 //! line.
+//!
+//! After the events come the entries of the key area (data keys of live cases, tombstones of
+//! erased ones), so that a moved store can still read the personal data it could read
+//! before. Payloads travel as stored: personal fields stay sealed. **An export holds the
+//! keys of live cases: protect it like the store itself.**
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -12,18 +17,32 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
+use crate::crypto::KeyState;
 use crate::error::StoreError;
 use crate::hash::{chain_hash, Hash};
 use crate::store::EventStore;
 use crate::types::{GlobalPosition, Metadata, RecordedEvent, StreamId, Version};
 
-/// The format named in the header line.
-pub const EXPORT_FORMAT: &str = "casework-export/1";
+/// The format named in the header line. Version 2 adds the key area after the events;
+/// version 1 files (no keys) still import.
+pub const EXPORT_FORMAT: &str = "casework-export/2";
+const EXPORT_FORMAT_V1: &str = "casework-export/1";
 
 #[derive(Serialize, Deserialize)]
 struct Header {
     format: String,
     events: u64,
+    #[serde(default)]
+    keys: u64,
+}
+
+/// One entry of the key area: a stream's data key or the tombstone of a destroyed one
+/// ([`KeyState::to_bytes`] as hex). Erased cases carry only their tombstone, so an
+/// export never holds a way to read their personal data.
+#[derive(Serialize, Deserialize)]
+struct KeyLine {
+    data_key_of: StreamId,
+    state: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -92,9 +111,20 @@ pub fn export_jsonl<S: EventStore + ?Sized>(
 ) -> Result<u64, StoreError> {
     let io = |e: std::io::Error| StoreError::Io(e.to_string());
     let total = store.head_position()?;
+    let streams = store.list_streams()?;
+    let mut keys = Vec::new();
+    for stream in &streams {
+        if let Some(state) = store.data_key(stream)? {
+            keys.push(KeyLine {
+                data_key_of: stream.clone(),
+                state: hex(&state.to_bytes()),
+            });
+        }
+    }
     let header = Header {
         format: EXPORT_FORMAT.to_owned(),
         events: total,
+        keys: keys.len() as u64,
     };
     let ser = |e: serde_json::Error| StoreError::Serialization(e.to_string());
     serde_json::to_writer(&mut *out, &header).map_err(ser)?;
@@ -135,8 +165,24 @@ pub fn export_jsonl<S: EventStore + ?Sized>(
         written += page.len() as u64;
         progress(written);
     }
+    for key in &keys {
+        serde_json::to_writer(&mut *out, key).map_err(ser)?;
+        out.write_all(b"\n").map_err(io)?;
+    }
     out.flush().map_err(io)?;
     Ok(written)
+}
+
+fn parse_key_line(line_no: u64, text: &str) -> Result<(StreamId, KeyState), ImportError> {
+    let bad = |detail: String| ImportError::Line {
+        line: line_no,
+        detail,
+    };
+    let k: KeyLine = serde_json::from_str(text).map_err(|e| bad(format!("not a key entry: {e}")))?;
+    let state = unhex(&k.state)
+        .and_then(|b| KeyState::from_bytes(&b))
+        .ok_or_else(|| bad(format!("the key entry of {} is damaged", k.data_key_of)))?;
+    Ok((k.data_key_of, state))
 }
 
 fn parse_line(line_no: u64, text: &str) -> Result<RecordedEvent, ImportError> {
@@ -187,6 +233,8 @@ pub fn import_jsonl<S: EventStore + ?Sized, R: BufRead>(
     // pass 1: verify everything
     let mut chains: HashMap<StreamId, (Version, Hash)> = HashMap::new();
     let mut expected_events = None;
+    let mut keys = Vec::new();
+    let mut expected_keys = 0;
     let mut position = 0;
     for (i, line) in open().map_err(io)?.lines().enumerate() {
         let line_no = i as u64 + 1;
@@ -196,13 +244,18 @@ pub fn import_jsonl<S: EventStore + ?Sized, R: BufRead>(
                 line: 1,
                 detail: format!("not an export header: {e}"),
             })?;
-            if h.format != EXPORT_FORMAT {
+            if h.format != EXPORT_FORMAT && h.format != EXPORT_FORMAT_V1 {
                 return Err(ImportError::Line {
                     line: 1,
                     detail: format!("unknown format {:?}", h.format),
                 });
             }
             expected_events = Some(h.events);
+            expected_keys = h.keys;
+            continue;
+        }
+        if expected_events.is_some_and(|n| line_no > n + 1) {
+            keys.push(parse_key_line(line_no, &text)?);
             continue;
         }
         let e = parse_line(line_no, &text)?;
@@ -252,10 +305,29 @@ pub fn import_jsonl<S: EventStore + ?Sized, R: BufRead>(
         }
         Some(_) => {}
     }
-    // pass 2: restore in batches
+    if keys.len() as u64 != expected_keys {
+        return Err(ImportError::Line {
+            line: position + keys.len() as u64 + 2,
+            detail: format!(
+                "the header announces {expected_keys} key entries, the file has {} (truncated?)",
+                keys.len()
+            ),
+        });
+    }
+    // pass 2: the key area first (a key must exist before the events that use it), then
+    // the events in batches
+    for (stream, state) in keys {
+        match state {
+            KeyState::Active(key) => {
+                store.create_data_key(&stream, key)?;
+            }
+            KeyState::Destroyed { at } => store.destroy_data_key(&stream, at)?,
+        }
+    }
     let mut batch = Vec::with_capacity(1000);
     let mut imported = 0;
-    for (i, line) in open().map_err(io)?.lines().enumerate().skip(1) {
+    let events = expected_events.unwrap_or(0) as usize;
+    for (i, line) in open().map_err(io)?.lines().enumerate().skip(1).take(events) {
         batch.push(parse_line(i as u64 + 1, &line.map_err(io)?)?);
         if batch.len() == 1000 {
             imported += batch.len() as u64;

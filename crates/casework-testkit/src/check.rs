@@ -2,7 +2,8 @@
 //! the case invariants of every case stream. Used by `casework verify` and by auditors.
 
 use casework_core::{invariants, CaseEvent};
-use casework_store::{case_codec, EventStore, StoreError, StreamId, Version};
+use casework_store::privacy::check_case_privacy;
+use casework_store::{case_codec, ErasureStatus, EventStore, StoreError, StreamId, Version};
 
 /// One problem found in a store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,12 +33,16 @@ pub struct Checked {
     pub streams: usize,
     /// Case events decoded and checked.
     pub case_events: u64,
+    /// Case streams erased (erasure recorded and data key destroyed): their personal data
+    /// is gone by design, their process facts and chains still verify.
+    pub erased: usize,
     /// The problems (empty: everything verified).
     pub findings: Vec<Finding>,
 }
 
 /// Checks a whole store: every hash chain and the global log (`verify_all`), then every
-/// case stream (`case-…`) decoded and checked against the case invariants.
+/// case stream (`case-…`) decoded and checked against the case invariants, its sealed
+/// personal data opened with its key, and its erasure (if any) complete.
 pub fn check_store(store: &(impl EventStore + ?Sized)) -> Result<Checked, StoreError> {
     let mut checked = Checked::default();
     for b in store.verify_all()? {
@@ -79,6 +84,33 @@ pub fn check_store(store: &(impl EventStore + ?Sized)) -> Result<Checked, StoreE
             }
         }
         checked.case_events += events.len() as u64;
+        let finding = |version: Version, detail: String| Finding {
+            stream: stream.clone(),
+            version,
+            detail,
+        };
+        match check_case_privacy(store, stream, &codec) {
+            Ok(ErasureStatus::Live) => {}
+            Ok(ErasureStatus::Erased) => checked.erased += 1,
+            Ok(ErasureStatus::KeyNotDestroyed) => checked.findings.push(finding(
+                0,
+                "erasure recorded but the data key still exists: run the erasure again".into(),
+            )),
+            Ok(ErasureStatus::KeyDestroyedWithoutErasure) => checked.findings.push(finding(
+                0,
+                "the data key was destroyed but no erasure is recorded".into(),
+            )),
+            Err(StoreError::Undecryptable {
+                version,
+                field,
+                detail,
+                ..
+            }) => checked
+                .findings
+                .push(finding(version, format!("personal data field {field}: {detail}"))),
+            Err(StoreError::Corruption { .. } | StoreError::Serialization(_)) => {} // found above
+            Err(e) => return Err(e),
+        }
         for v in invariants::check(&events) {
             checked.findings.push(Finding {
                 stream: stream.clone(),

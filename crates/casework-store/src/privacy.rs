@@ -1,0 +1,276 @@
+//! Data protection on top of a store: access-checked reads with an access log, and
+//! erasure by crypto-shredding.
+//!
+//! - [`read_case`] reads a case for a [`Viewer`]: personal data the consent does not let
+//!   the viewer see is withheld with the reason ([`casework_core::access`]), and every
+//!   read that shows special-category data (health, addiction) is first recorded in the
+//!   case's access-log stream (`access-<case uuid>`), an ordinary hash-chained stream. A
+//!   read whose log entry cannot be written fails: there are no unlogged special reads.
+//! - [`access_log`] returns those records, for one case or all.
+//! - [`erase_case`] appends `CaseErased` (the process decides whether erasure is allowed:
+//!   closed, retention passed) and then destroys the case's data key. Afterwards the
+//!   case's personal data reads as erased everywhere, process facts and reports still
+//!   work, and every hash chain still verifies. Run again after a crash between the two
+//!   steps, it finishes the destruction.
+
+use casework_core::access::{redact_event, Disclosure, Viewer};
+use casework_core::{
+    fold, CaseCommand, CaseError, CaseEvent, CaseProcess, CaseState, Context,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::codec::{case_codec, Codec};
+use crate::crypto::{has_sealed_fields, KeyState};
+use crate::error::StoreError;
+use crate::repository::{RepoError, Repository};
+use crate::store::EventStore;
+use crate::types::{
+    AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, NewEvent, StreamId, Version,
+};
+
+/// The event type of access-log entries.
+pub const ACCESS_EVENT_TYPE: &str = "SpecialCategoryRead";
+
+/// The prefix of access-log streams; the rest is the case stream's id without `case-`.
+pub const ACCESS_STREAM_PREFIX: &str = "access-";
+
+/// The access-log stream of a case stream (`case-<uuid>` → `access-<uuid>`).
+pub fn access_stream(case_stream: &StreamId) -> Result<StreamId, StoreError> {
+    let id = case_stream.as_str();
+    StreamId::new(format!(
+        "{ACCESS_STREAM_PREFIX}{}",
+        id.strip_prefix("case-").unwrap_or(id)
+    ))
+}
+
+/// One read of special-category data: who, what, when, for which purpose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRecord {
+    /// When the data was read (the caller's time, like every effective time).
+    pub at: DateTime<Utc>,
+    /// The case stream read.
+    pub case_stream: StreamId,
+    /// Who read, in which role, for which purpose.
+    pub viewer: Viewer,
+    /// The special-category fields shown.
+    pub disclosed: Vec<Disclosure>,
+}
+
+/// One event of a case as a viewer sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewedEvent {
+    /// Its version in the case stream.
+    pub version: Version,
+    /// Its position in the global log.
+    pub position: GlobalPosition,
+    /// When the store recorded it.
+    pub recorded_at: DateTime<Utc>,
+    /// Who recorded it (`user/role@institution`).
+    pub actor: Option<String>,
+    /// The event, with what the viewer may not see withheld.
+    pub event: CaseEvent,
+}
+
+/// A case as a viewer sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseView {
+    /// The case stream.
+    pub stream: StreamId,
+    /// Its events, redacted for the viewer.
+    pub events: Vec<ViewedEvent>,
+    /// Every personal field shown (special or not).
+    pub disclosed: Vec<Disclosure>,
+    /// How many personal fields were withheld from the viewer.
+    pub withheld: usize,
+    /// Where the access-log entry of this read was written (`None`: no special data shown).
+    pub logged: Option<AppendOutcome>,
+}
+
+impl CaseView {
+    /// The case state folded from what the viewer sees (withheld fields stay withheld).
+    pub fn state(&self) -> CaseState {
+        fold::<CaseProcess, _>(self.events.iter().map(|e| &e.event))
+    }
+}
+
+/// Reads case `stream` for `viewer` at time `at`: opens its personal data with the case's
+/// key, withholds what the consent does not cover for the viewer, and logs every
+/// special-category field shown before returning it.
+pub fn read_case<S: EventStore + ?Sized>(
+    store: &S,
+    stream: &StreamId,
+    viewer: &Viewer,
+    at: DateTime<Utc>,
+) -> Result<CaseView, StoreError> {
+    let codec = case_codec();
+    let recorded = store.read_stream_all(stream)?;
+    let key = if recorded.iter().any(|e| has_sealed_fields(&e.payload)) {
+        store.data_key(stream)?
+    } else {
+        None
+    };
+    let events = recorded
+        .iter()
+        .map(|r| codec.decode_opened(r, key.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let state: CaseState = fold::<CaseProcess, _>(&events);
+    let mut view = CaseView {
+        stream: stream.clone(),
+        events: Vec::with_capacity(events.len()),
+        disclosed: Vec::new(),
+        withheld: 0,
+        logged: None,
+    };
+    for (r, mut event) in recorded.iter().zip(events) {
+        let before = withheld_count(&event);
+        view.disclosed
+            .extend(redact_event(&state, r.version, &mut event, viewer));
+        view.withheld += withheld_count(&event) - before;
+        view.events.push(ViewedEvent {
+            version: r.version,
+            position: r.position,
+            recorded_at: r.recorded_at,
+            actor: r.metadata.actor.clone(),
+            event,
+        });
+    }
+    let special: Vec<Disclosure> = view
+        .disclosed
+        .iter()
+        .filter(|d| d.is_special())
+        .cloned()
+        .collect();
+    if !special.is_empty() {
+        let record = AccessRecord {
+            at,
+            case_stream: stream.clone(),
+            viewer: viewer.clone(),
+            disclosed: special,
+        };
+        let payload =
+            serde_json::to_vec(&record).map_err(|e| StoreError::Serialization(e.to_string()))?;
+        let metadata = Metadata {
+            actor: Some(viewer.to_string()),
+            ..Metadata::default()
+        };
+        let entry = NewEvent::new(ACCESS_EVENT_TYPE, 1, at, payload).with_metadata(metadata);
+        view.logged = Some(store.append(&access_stream(stream)?, ExpectedVersion::Any, vec![entry])?);
+    }
+    Ok(view)
+}
+
+/// How many personal fields of an event are withheld (counted by their JSON markers).
+fn withheld_count(event: &CaseEvent) -> usize {
+    serde_json::to_string(event)
+        .map(|s| s.matches(r#""$personal":"withheld""#).count())
+        .unwrap_or(0)
+}
+
+/// The access log: of one case (`Some(case stream)`) or of all cases, in log order.
+pub fn access_log<S: EventStore + ?Sized>(
+    store: &S,
+    case: Option<&StreamId>,
+) -> Result<Vec<AccessRecord>, StoreError> {
+    let streams = match case {
+        Some(case) => vec![access_stream(case)?],
+        None => store
+            .list_streams()?
+            .into_iter()
+            .filter(|s| s.as_str().starts_with(ACCESS_STREAM_PREFIX))
+            .collect(),
+    };
+    let mut entries = Vec::new();
+    for stream in streams {
+        for r in store.read_stream_all(&stream)? {
+            if r.event_type != ACCESS_EVENT_TYPE {
+                return Err(StoreError::UnknownEventType {
+                    event_type: r.event_type,
+                    stream: r.stream,
+                    version: r.version,
+                });
+            }
+            let record: AccessRecord =
+                serde_json::from_slice(&r.payload).map_err(|e| StoreError::Corruption {
+                    stream: r.stream.clone(),
+                    version: r.version,
+                    detail: format!("access-log entry is not a record: {e}"),
+                })?;
+            entries.push((r.position, record));
+        }
+    }
+    entries.sort_by_key(|(position, _)| *position);
+    Ok(entries.into_iter().map(|(_, record)| record).collect())
+}
+
+/// What an erasure did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Erasure {
+    /// Where `CaseErased` was written (`None`: it was written by an earlier run, which
+    /// did not get to destroy the key; this run did).
+    pub outcome: Option<AppendOutcome>,
+    /// When the key was destroyed.
+    pub key_destroyed_at: DateTime<Utc>,
+}
+
+/// Erases a closed case: records `CaseErased` (rejected by the process unless the case
+/// is closed and its retention period has passed) and destroys its data key, durably.
+pub fn erase_case<S: EventStore + ?Sized>(
+    store: &S,
+    stream: &StreamId,
+    ctx: &Context<'_>,
+    metadata: Metadata,
+) -> Result<Erasure, RepoError<CaseError>> {
+    let repo = Repository::<CaseProcess, S>::new(store, case_codec());
+    let outcome = match repo.execute(stream, &CaseCommand::EraseCase, ctx, metadata) {
+        Ok(done) => done.outcome,
+        Err(RepoError::Rejected(CaseError::AlreadyErased)) => {
+            if matches!(store.data_key(stream)?, Some(KeyState::Destroyed { .. })) {
+                return Err(RepoError::Rejected(CaseError::AlreadyErased));
+            }
+            None // an earlier run recorded the erasure and stopped: finish it
+        }
+        Err(e) => return Err(e),
+    };
+    store.destroy_data_key(stream, ctx.now)?;
+    Ok(Erasure {
+        outcome,
+        key_destroyed_at: ctx.now,
+    })
+}
+
+/// How a case stream stands with respect to erasure, for verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErasureStatus {
+    /// Not erased; its personal data (if any) opens with its key.
+    Live,
+    /// Erased: `CaseErased` recorded and the key destroyed.
+    Erased,
+    /// `CaseErased` recorded but the key still exists: run the erasure again.
+    KeyNotDestroyed,
+    /// The key was destroyed but no `CaseErased` was recorded.
+    KeyDestroyedWithoutErasure,
+}
+
+/// Checks a case stream's erasure status and that every sealed field opens with its key
+/// (a damaged or moved ciphertext is the error [`StoreError::Undecryptable`]).
+pub fn check_case_privacy<S: EventStore + ?Sized>(
+    store: &S,
+    stream: &StreamId,
+    codec: &Codec<CaseEvent>,
+) -> Result<ErasureStatus, StoreError> {
+    let recorded = store.read_stream_all(stream)?;
+    let key = store.data_key(stream)?;
+    let mut erased = false;
+    for r in &recorded {
+        let event = codec.decode_opened(r, key.as_ref())?;
+        erased |= matches!(event, CaseEvent::CaseErased { .. });
+    }
+    let destroyed = matches!(key, Some(KeyState::Destroyed { .. }));
+    Ok(match (erased, destroyed) {
+        (true, true) => ErasureStatus::Erased,
+        (true, false) => ErasureStatus::KeyNotDestroyed,
+        (false, true) => ErasureStatus::KeyDestroyedWithoutErasure,
+        (false, false) => ErasureStatus::Live,
+    })
+}
