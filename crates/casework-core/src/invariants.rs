@@ -5,8 +5,12 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::report_categories;
 use crate::case::{CaseEvent, CaseProcess, CaseState, ClosureReason};
+use crate::consent::{ConsentScope, DataCategory};
+use crate::ids::InstitutionId;
 use crate::process::Process;
+use crate::triage::Profile;
 use crate::voucher::{FeedbackKind, VoucherStatus};
 
 /// The invariants of the case process (`docs/architecture.md`).
@@ -24,6 +28,10 @@ pub enum Invariant {
     FeedbackForLiveVoucher,
     /// 5. Every plan measure has a deadline and a responsible party.
     MeasureComplete,
+    /// 8. Personal data is shared only inside the active consent: team members come from
+    ///    institutions it names, situation reports and review minutes only with the
+    ///    categories they hold, feedback content only where it covers feedback content.
+    SharingWithinConsent,
 }
 
 /// One broken invariant at one event.
@@ -57,7 +65,47 @@ fn needs_consent(e: &CaseEvent) -> bool {
     )
 }
 
-/// Checks invariants 1–5 over the events of one case stream, in order.
+/// The categories an event shares that the scope does not cover, and the institutions it
+/// shares with that the scope does not name.
+fn outside_scope(event: &CaseEvent, scope: &ConsentScope, profile: &Profile) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut institution = |i: &InstitutionId| {
+        if !scope.institutions.contains(i) {
+            out.push(format!("institution {i}"));
+        }
+    };
+    match event {
+        CaseEvent::TeamFormed {
+            coordinator_institution,
+            members,
+            ..
+        } => {
+            institution(coordinator_institution);
+            members.iter().for_each(|m| institution(&m.institution));
+        }
+        CaseEvent::MemberJoined { member, .. } => institution(&member.institution),
+        _ => {}
+    }
+    let shared: Vec<DataCategory> = match event {
+        CaseEvent::SituationAssessed { .. } => report_categories(profile),
+        CaseEvent::ReviewHeld { notes, .. } if notes.expose().map_or(true, |n| !n.is_empty()) => {
+            report_categories(profile)
+        }
+        CaseEvent::FeedbackReceived {
+            content: Some(_), ..
+        } => vec![DataCategory::FeedbackContent],
+        _ => Vec::new(),
+    };
+    out.extend(
+        shared
+            .into_iter()
+            .filter(|c| !scope.data.contains(c))
+            .map(|c| c.to_string()),
+    );
+    out
+}
+
+/// Checks invariants 1–5 and 8 over the events of one case stream, in order.
 pub fn check(events: &[CaseEvent]) -> Vec<Violation> {
     let mut out = Vec::new();
     let mut state = CaseState::default();
@@ -92,6 +140,21 @@ pub fn check(events: &[CaseEvent]) -> Vec<Violation> {
                 Invariant::ConsentRequired,
                 format!("{} without active consent", event.event_type()),
             );
+        }
+        if let CaseState::Open(open) = &state {
+            if let Some(consent) = open.phase.consent() {
+                let outside = outside_scope(event, &consent.scope, &open.registration.profile);
+                if !outside.is_empty() {
+                    violate(
+                        Invariant::SharingWithinConsent,
+                        format!(
+                            "{} shares outside the consent: {}",
+                            event.event_type(),
+                            outside.join(", ")
+                        ),
+                    );
+                }
+            }
         }
         if matches!(event, CaseEvent::ConsentRevoked { .. }) {
             let closes = matches!(

@@ -28,6 +28,13 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use uuid::Uuid;
 
+mod privacy;
+pub use privacy::{
+    access_log_records_every_special_read_once, canary_workload, crypto_shredding, key_area,
+    sealed_fields_are_bound_to_their_event, visible_personal_data, workload_scope, CanaryCase,
+    CanaryWorkload,
+};
+
 use crate::codec::case_codec;
 use crate::error::StoreError;
 use crate::hash::{verify_chain, Hash};
@@ -1074,6 +1081,30 @@ macro_rules! conformance_tests {
             #[allow(unused_imports)]
             use super::*;
             use $crate::conformance as c;
+            #[test]
+            fn key_area() {
+                if $guard() {
+                    c::key_area($factory)
+                }
+            }
+            #[test]
+            fn crypto_shredding() {
+                if $guard() {
+                    c::crypto_shredding($factory)
+                }
+            }
+            #[test]
+            fn sealed_fields_are_bound_to_their_event() {
+                if $guard() {
+                    c::sealed_fields_are_bound_to_their_event($factory)
+                }
+            }
+            #[test]
+            fn access_log_records_every_special_read_once() {
+                if $guard() {
+                    c::access_log_records_every_special_read_once($factory)
+                }
+            }
             #[test]
             fn expected_any() {
                 if $guard() {

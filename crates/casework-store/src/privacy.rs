@@ -14,9 +14,7 @@
 //!   steps, it finishes the destruction.
 
 use casework_core::access::{redact_event, Disclosure, Viewer};
-use casework_core::{
-    fold, CaseCommand, CaseError, CaseEvent, CaseProcess, CaseState, Context,
-};
+use casework_core::{fold, CaseCommand, CaseError, CaseEvent, CaseProcess, CaseState, Context};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -155,7 +153,8 @@ pub fn read_case<S: EventStore + ?Sized>(
             ..Metadata::default()
         };
         let entry = NewEvent::new(ACCESS_EVENT_TYPE, 1, at, payload).with_metadata(metadata);
-        view.logged = Some(store.append(&access_stream(stream)?, ExpectedVersion::Any, vec![entry])?);
+        view.logged =
+            Some(store.append(&access_stream(stream)?, ExpectedVersion::Any, vec![entry])?);
     }
     Ok(view)
 }

@@ -178,7 +178,8 @@ fn parse_key_line(line_no: u64, text: &str) -> Result<(StreamId, KeyState), Impo
         line: line_no,
         detail,
     };
-    let k: KeyLine = serde_json::from_str(text).map_err(|e| bad(format!("not a key entry: {e}")))?;
+    let k: KeyLine =
+        serde_json::from_str(text).map_err(|e| bad(format!("not a key entry: {e}")))?;
     let state = unhex(&k.state)
         .and_then(|b| KeyState::from_bytes(&b))
         .ok_or_else(|| bad(format!("the key entry of {} is damaged", k.data_key_of)))?;

@@ -105,9 +105,10 @@ pub fn check_store(store: &(impl EventStore + ?Sized)) -> Result<Checked, StoreE
                 field,
                 detail,
                 ..
-            }) => checked
-                .findings
-                .push(finding(version, format!("personal data field {field}: {detail}"))),
+            }) => checked.findings.push(finding(
+                version,
+                format!("personal data field {field}: {detail}"),
+            )),
             Err(StoreError::Corruption { .. } | StoreError::Serialization(_)) => {} // found above
             Err(e) => return Err(e),
         }

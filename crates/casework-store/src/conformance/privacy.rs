@@ -1,0 +1,464 @@
+//! Conformance properties of the key area, crypto-shredding and the access log, and the
+//! canary workload the backends' on-disk scans use.
+
+use std::sync::{Arc, Barrier};
+
+use casework_core::access::Viewer;
+use casework_core::{
+    Actor, CaseCommand, CaseId, CaseProcess, ClosureReason, ConsentScope, Context, DataCategory,
+    FeedbackFacts, FeedbackKind, Goal, GoalId, InstitutionId, Measure, MeasureId, Member, Personal,
+    Plan, Policy, ProviderId, Purpose, Redaction, Role, ServiceId, Signatory, SituationReport,
+    TeamFunction, UserId, VoucherId, ADDICTION_COUNSELLING,
+};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use uuid::Uuid;
+
+use crate::codec::case_codec;
+use crate::crypto::{DataKey, KeyState};
+use crate::error::StoreError;
+use crate::privacy::{access_log, check_case_privacy, erase_case, read_case, ErasureStatus};
+use crate::repository::{RepoError, Repository};
+use crate::store::EventStore;
+use crate::types::{ExpectedVersion, Metadata, NewEvent, StreamId};
+
+use super::registration;
+
+fn day(d: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 2, 2, 9, 0, 0)
+        .single()
+        .unwrap_or_default()
+        + Duration::days(d)
+}
+
+/// One case of the canary workload: its stream and the unique strings in its personal
+/// fields.
+#[derive(Debug, Clone)]
+pub struct CanaryCase {
+    /// The case stream.
+    pub stream: StreamId,
+    /// Strings that occur only in this case's personal data.
+    pub canaries: Vec<String>,
+}
+
+/// The outcome of [`canary_workload`].
+#[derive(Debug, Clone, Default)]
+pub struct CanaryWorkload {
+    /// Cases closed and kept.
+    pub kept: Vec<CanaryCase>,
+    /// Cases closed and erased.
+    pub erased: Vec<CanaryCase>,
+}
+
+/// The consent of the workload: the coordinator (iiz), a team member (rav) and the
+/// provider (caritas) for every category, for case management and service delivery.
+pub fn workload_scope(medical: &str) -> ConsentScope {
+    ConsentScope {
+        institutions: ["iiz", "rav", "caritas"]
+            .into_iter()
+            .map(InstitutionId::new)
+            .collect(),
+        data: [
+            DataCategory::ProcessFacts,
+            DataCategory::SituationReport,
+            DataCategory::Health,
+            DataCategory::Debts,
+            DataCategory::FeedbackContent,
+        ]
+        .into(),
+        medical_release: Personal::new(vec![medical.to_owned()]),
+        purposes: [Purpose::CaseManagement, Purpose::ServiceDelivery].into(),
+    }
+}
+
+/// Writes `cases` whole cases (registration to closure, with a situation report, a plan,
+/// a voucher and feedback content) whose every personal field holds a unique canary
+/// string, then erases every second case. Panics if any step is rejected.
+pub fn canary_workload<S: EventStore + ?Sized>(store: &S, cases: u32) -> CanaryWorkload {
+    let policy = Policy::default();
+    let repo = Repository::<CaseProcess, S>::new(store, case_codec());
+    let referrer = Actor::new("s.keller", Role::Referrer, "sozialamt");
+    let client = Actor::new("client", Role::Client, "client");
+    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+    let provider = Actor::new("p.wolf", Role::Provider, "caritas");
+    let mut out = CanaryWorkload::default();
+    for i in 0..cases {
+        let case = CaseId(Uuid::from_u128(0xCA5E_0000_0000 + u128::from(i)));
+        let stream = StreamId::for_case(case);
+        // unique per case and field, and unlikely to occur by chance in any file
+        let canary = |field: &str| {
+            format!(
+                "KANARIE{i:05}x{field}x{:08x}",
+                (u64::from(i) + 7).wrapping_mul(2_654_435_761) % 0xffff_ffff
+            )
+        };
+        let canaries: Vec<String> = ["name", "medical", "report", "goal", "measure", "feedback"]
+            .iter()
+            .map(|f| canary(f))
+            .collect();
+        let voucher = VoucherId::new(format!("V-{i}"));
+        let steps: Vec<(&Actor, i64, CaseCommand)> = vec![
+            (&referrer, 0, registration(case, &canaries[0])),
+            (
+                &client,
+                1,
+                CaseCommand::SignConsent {
+                    signatory: Signatory::Client,
+                    scope: workload_scope(&canaries[1]),
+                },
+            ),
+            (
+                &coordinator,
+                2,
+                CaseCommand::FormTeam {
+                    coordinator: UserId::new("k.meier"),
+                    coordinator_institution: InstitutionId::new("iiz"),
+                    members: vec![Member {
+                        user: UserId::new("r.huber"),
+                        institution: InstitutionId::new("rav"),
+                        function: TeamFunction::Specialist,
+                    }],
+                },
+            ),
+            (
+                &coordinator,
+                3,
+                CaseCommand::AssessSituation {
+                    report: Personal::new(SituationReport {
+                        summary: canaries[2].clone(),
+                        resources: vec![],
+                        obstacles: vec![],
+                        client_view: String::new(),
+                    }),
+                    outcome: casework_core::AssessmentOutcome::RoundTable,
+                },
+            ),
+            (
+                &coordinator,
+                4,
+                CaseCommand::AgreePlan {
+                    plan: Plan {
+                        goals: vec![Goal {
+                            id: GoalId::new("G1"),
+                            text: Personal::new(canaries[3].clone()),
+                        }],
+                        measures: vec![Measure {
+                            id: MeasureId::new("M1"),
+                            goal: GoalId::new("G1"),
+                            text: Personal::new(canaries[4].clone()),
+                            responsible: InstitutionId::new("rav"),
+                            deadline: day(90).date_naive(),
+                        }],
+                        review_every_days: None,
+                        signed_by_client: true,
+                    },
+                },
+            ),
+            (
+                &coordinator,
+                5,
+                CaseCommand::IssueVoucher {
+                    voucher: voucher.clone(),
+                    service: ServiceId::new(ADDICTION_COUNSELLING),
+                    provider: ProviderId::new("caritas"),
+                },
+            ),
+            (
+                &provider,
+                6,
+                CaseCommand::RedeemVoucher {
+                    voucher: voucher.clone(),
+                },
+            ),
+            (
+                &provider,
+                7,
+                CaseCommand::RecordFeedback {
+                    voucher,
+                    kind: FeedbackKind::First,
+                    facts: FeedbackFacts::default(),
+                    content: Some(Personal::new(canaries[5].clone())),
+                },
+            ),
+            (
+                &coordinator,
+                30,
+                CaseCommand::CloseCase {
+                    reason: ClosureReason::Employment,
+                },
+            ),
+        ];
+        for (actor, d, cmd) in steps {
+            let ctx = Context::new(day(d), actor, &policy);
+            if let Err(e) = repo.execute(&stream, &cmd, &ctx, Metadata::default()) {
+                panic!("case {i}: {} rejected: {e}", cmd.name());
+            }
+        }
+        let entry = CanaryCase { stream, canaries };
+        if i % 2 == 0 {
+            let ctx = Context::new(day(31), &coordinator, &policy);
+            erase_case(store, &entry.stream, &ctx, Metadata::default())
+                .unwrap_or_else(|e| panic!("erasing case {i}: {e}"));
+            out.erased.push(entry);
+        } else {
+            out.kept.push(entry);
+        }
+    }
+    out
+}
+
+/// Every personal string a client viewer sees in a case.
+pub fn visible_personal_data<S: EventStore + ?Sized>(store: &S, stream: &StreamId) -> String {
+    let client = Viewer::new("client", Role::Client, Purpose::CaseManagement);
+    let view = read_case(store, stream, &client, day(400)).unwrap();
+    view.events
+        .iter()
+        .map(|e| serde_json::to_string(&e.event).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// After the canary workload: kept cases read their canaries in clear, erased cases read
+/// every personal field as erased (and keep their process facts), every chain verifies
+/// and the erasure status of every case is what was done to it.
+pub fn crypto_shredding<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let work = canary_workload(&store, 6);
+    assert_eq!(
+        store.verify_all().unwrap(),
+        vec![],
+        "chains verify after erasure"
+    );
+    let codec = case_codec();
+    for case in &work.kept {
+        let seen = visible_personal_data(&store, &case.stream);
+        for canary in &case.canaries {
+            assert!(seen.contains(canary), "kept case lost {canary}");
+        }
+        assert_eq!(
+            check_case_privacy(&store, &case.stream, &codec).unwrap(),
+            ErasureStatus::Live
+        );
+    }
+    for case in &work.erased {
+        let seen = visible_personal_data(&store, &case.stream);
+        for canary in &case.canaries {
+            assert!(!seen.contains(canary), "erased case shows {canary}");
+        }
+        assert_eq!(seen.matches(r#""$personal":"erased""#).count(), 6, "{seen}");
+        assert_eq!(
+            check_case_privacy(&store, &case.stream, &codec).unwrap(),
+            ErasureStatus::Erased
+        );
+        // process facts survive: the state folds to a closed, erased case with its voucher
+        let loaded = Repository::<CaseProcess, S>::new(&store, case_codec())
+            .load(&case.stream)
+            .unwrap();
+        let casework_core::CaseState::Closed(closed) = loaded.state else {
+            panic!("an erased case folds to a closed case")
+        };
+        assert!(closed.erased_at.is_some());
+        assert_eq!(closed.vouchers.len(), 1);
+        assert_eq!(
+            closed.registration.client.redaction(),
+            Some(&Redaction::Erased)
+        );
+        // nothing new can be written with personal data
+        assert!(matches!(
+            store.data_key_for_writing(&case.stream),
+            Err(StoreError::KeyDestroyed(_))
+        ));
+        // erasing again is refused: it is done
+        let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+        let policy = Policy::default();
+        let ctx = Context::new(day(40), &coordinator, &policy);
+        assert!(matches!(
+            erase_case(&store, &case.stream, &ctx, Metadata::default()),
+            Err(RepoError::Rejected(casework_core::CaseError::AlreadyErased))
+        ));
+    }
+}
+
+/// The key area: the first key made for a stream wins (also under concurrent creation),
+/// destruction leaves a tombstone that is never replaced, and a destroyed key cannot be
+/// written with.
+pub fn key_area<S: EventStore + 'static>(new_store: impl Fn() -> S) {
+    let store = Arc::new(new_store());
+    let s = StreamId::new("case-keys").unwrap();
+    assert_eq!(store.data_key(&s).unwrap(), None);
+    let barrier = Arc::new(Barrier::new(8));
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            let barrier = Arc::clone(&barrier);
+            let s = s.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                store.create_data_key(&s, DataKey::generate(1)).unwrap()
+            })
+        })
+        .collect();
+    let keys: Vec<KeyState> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(
+        keys.iter().all(|k| k == &keys[0]),
+        "writers agree on one key"
+    );
+    assert_eq!(store.data_key(&s).unwrap().as_ref(), Some(&keys[0]));
+    assert_eq!(
+        store.data_key_for_writing(&s).unwrap(),
+        keys[0].active(&s).unwrap().clone()
+    );
+    let at = day(9);
+    store.destroy_data_key(&s, at).unwrap();
+    let tombstone = KeyState::Destroyed { at };
+    assert_eq!(store.data_key(&s).unwrap(), Some(tombstone.clone()));
+    assert_eq!(
+        store.create_data_key(&s, DataKey::generate(1)).unwrap(),
+        tombstone
+    );
+    assert!(matches!(
+        store.data_key_for_writing(&s),
+        Err(StoreError::KeyDestroyed(_))
+    ));
+    // another stream is untouched
+    let other = StreamId::new("case-other").unwrap();
+    assert!(matches!(
+        store.data_key_for_writing(&other),
+        Ok(k) if k.version() == 1
+    ));
+}
+
+/// A sealed field copied into another event (same stream, next version) or another
+/// stream does not open: a typed error naming the event and field, never a panic and
+/// never the wrong data.
+pub fn sealed_fields_are_bound_to_their_event<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let work = canary_workload(&store, 2);
+    let source = &work.kept[0].stream;
+    let recorded = store.read_stream_all(source).unwrap();
+    let assessed = recorded
+        .iter()
+        .find(|e| e.event_type == "SituationAssessed")
+        .unwrap();
+    let payload: serde_json::Value = serde_json::from_slice(&assessed.payload).unwrap();
+    let forged = serde_json::json!({
+        "type": "ReviewHeld",
+        "at": "2026-03-01T09:00:00Z",
+        "completed_measures": [],
+        "notes": payload["report"],
+    });
+    let forged = serde_json::to_vec(&forged).unwrap();
+    // same stream, a later event: the closed case accepts a raw append (stores do not
+    // interpret payloads), but the ciphertext does not open there
+    let new = NewEvent::new("ReviewHeld", 1, day(50), forged.clone());
+    let out = store
+        .append(source, ExpectedVersion::Any, vec![new])
+        .unwrap();
+    let repo = Repository::<CaseProcess, S>::new(&store, case_codec());
+    match repo.load(source) {
+        Err(StoreError::Undecryptable { version, field, .. }) => {
+            assert_eq!((version, field.as_str()), (out.last_version, "notes"))
+        }
+        other => panic!("expected Undecryptable, got {other:?}"),
+    }
+    // another stream with a key of its own
+    let other = StreamId::new("case-forged").unwrap();
+    store.create_data_key(&other, DataKey::generate(1)).unwrap();
+    let mut events = vec![NewEvent::new("CaseRegistered", 1, day(0), {
+        let first = &store.read_stream_all(source).unwrap()[0];
+        first.payload.clone()
+    })];
+    events.push(NewEvent::new("ReviewHeld", 1, day(1), forged));
+    store
+        .append(&other, ExpectedVersion::NoStream, events)
+        .unwrap();
+    assert!(matches!(
+        repo.load(&other),
+        Err(StoreError::Undecryptable { version: 1, .. })
+    ));
+    // the verifier names it too, and the chain itself is intact
+    assert!(matches!(
+        check_case_privacy(&store, &other, &case_codec()),
+        Err(StoreError::Undecryptable { .. })
+    ));
+    assert_eq!(store.verify_all().unwrap(), vec![]);
+}
+
+/// Every read that shows special-category data is in the access log exactly once, with
+/// who, what, when and why; reads that show none leave no entry; reads outside the
+/// consent are withheld with a reason.
+pub fn access_log_records_every_special_read_once<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let work = canary_workload(&store, 4);
+    let viewers = [
+        Viewer::new("client", Role::Client, Purpose::CaseManagement),
+        Viewer::new("iiz", Role::Coordinator, Purpose::CaseManagement),
+        Viewer::new("rav", Role::Specialist, Purpose::CaseManagement),
+        Viewer::new("caritas", Role::Provider, Purpose::ServiceDelivery),
+        Viewer::new("jobcenter", Role::Caseworker, Purpose::CaseManagement),
+        Viewer::new("iiz", Role::Coordinator, Purpose::BenefitDecision),
+        Viewer::new("sozialamt", Role::Referrer, Purpose::CaseManagement),
+    ];
+    let mut expected = Vec::new();
+    let cases: Vec<&StreamId> = work
+        .kept
+        .iter()
+        .chain(&work.erased)
+        .map(|c| &c.stream)
+        .collect();
+    for (round, viewer) in viewers.iter().cycle().take(viewers.len() * 2).enumerate() {
+        for stream in &cases {
+            let at = day(100 + round as i64);
+            let view = read_case(&store, stream, viewer, at).unwrap();
+            let special: Vec<_> = view
+                .disclosed
+                .iter()
+                .filter(|d| d.is_special())
+                .cloned()
+                .collect();
+            assert_eq!(view.logged.is_some(), !special.is_empty());
+            if !special.is_empty() {
+                expected.push((at, (*stream).clone(), viewer.clone(), special));
+            }
+            let outsider = viewer.institution.as_str() == "jobcenter"
+                || viewer.purpose == Purpose::BenefitDecision;
+            if outsider {
+                assert!(
+                    view.disclosed.is_empty(),
+                    "{viewer} saw {:?}",
+                    view.disclosed
+                );
+                let erased = work.erased.iter().any(|c| &&c.stream == stream);
+                assert!(
+                    erased || view.withheld > 0,
+                    "{viewer}: nothing was withheld"
+                );
+            }
+        }
+    }
+    assert!(!expected.is_empty(), "the workload shows special data");
+    let logged: Vec<_> = access_log(&store, None)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.at, r.case_stream, r.viewer, r.disclosed))
+        .collect();
+    assert_eq!(logged, expected);
+    let one = cases[1];
+    let per_case = access_log(&store, Some(one)).unwrap();
+    assert_eq!(
+        per_case.len(),
+        expected.iter().filter(|e| &e.1 == one).count()
+    );
+    // the log is hash-chained like every stream
+    assert_eq!(store.verify_all().unwrap(), vec![]);
+    // the client's reads of health data are logged as well (GDPR art. 15 reads count)
+    assert!(logged.iter().any(|(_, _, v, _)| v.role == Role::Client));
+    // the provider is named in the consent for service delivery: it sees its feedback
+    // content and the report (and that read of health data is logged)
+    let provider = &viewers[3];
+    let view = read_case(&store, cases[0], provider, day(300)).unwrap();
+    let shown: Vec<&str> = view.disclosed.iter().map(|d| d.field.as_str()).collect();
+    assert!(
+        shown.contains(&"content") && shown.contains(&"report"),
+        "{shown:?}"
+    );
+}
