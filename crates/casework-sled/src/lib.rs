@@ -29,6 +29,11 @@
 //! | `h` + stream id | the stream's last version and hash |
 //! | `m` + `format` / `head` | the store format (`casework-sled/1`) and the global head |
 //!
+//! The key area for crypto-shredding ([`casework_store::crypto`]) is apart from the
+//! events: a tree `casework-keys` indexes a slot file `casework-keys.slots` in the store
+//! directory that holds the key bytes and is overwritten with zeros when a key is
+//! destroyed, because sled's log would keep a destroyed value on disk (ADR 0005).
+//!
 //! The global position is the store's own gapless counter (not sled's `generate_id`).
 //! Every append is **one atomic `sled::Batch`** on that tree that writes the events, the
 //! stream index, the stream head and the global head together, under one writer lock (one
@@ -80,5 +85,6 @@
 
 pub mod record;
 mod store;
+mod vault;
 
 pub use store::{Durability, SledOptions, SledStore, STORE_FORMAT};

@@ -14,12 +14,13 @@ use casework_store::{
 use chrono::{DateTime, Utc};
 
 use crate::record;
+use crate::vault::Vault;
 
 /// The store format written into every sled store; opening another is a typed error.
 pub const STORE_FORMAT: &[u8] = b"casework-sled/1";
 
 const TREE: &str = "casework-events";
-/// The key area, apart from the events: stream id → data key or tombstone.
+/// The key area's index, apart from the events: stream id → key slot or tombstone.
 const KEYS_TREE: &str = "casework-keys";
 const EVENT: u8 = b'e';
 const STREAM: u8 = b's';
@@ -86,8 +87,8 @@ pub struct SledStore {
     path: PathBuf,
     db: sled::Db,
     tree: sled::Tree,
-    /// The key area: stream id → [`KeyState::to_bytes`].
-    keys: sled::Tree,
+    /// The key area (`vault.rs`).
+    vault: Vault,
     data_file: Option<std::fs::File>,
     writer: Mutex<Writer>,
     /// Written to the tree (≥ `visible`).
@@ -138,11 +139,6 @@ fn be_u64(bytes: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(bytes.try_into().ok()?))
 }
 
-fn parse_key(stream: &StreamId, bytes: &[u8]) -> Result<KeyState, StoreError> {
-    KeyState::from_bytes(bytes)
-        .ok_or_else(|| corrupt(stream.clone(), 0, "the key area entry is not a data key"))
-}
-
 fn corrupt(stream: StreamId, version: Version, detail: impl Into<String>) -> StoreError {
     StoreError::Corruption {
         stream,
@@ -169,19 +165,33 @@ impl SledStore {
     /// disagree.
     pub fn open_with(path: impl AsRef<Path>, options: SledOptions) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(&path)
-            .cache_capacity(options.cache_bytes)
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(ref ioe) if ioe.to_string().contains("could not acquire lock") => {
-                    StoreError::Locked(path.display().to_string())
+            .cache_capacity(options.cache_bytes);
+        // sled 0.34 releases its file lock from a background thread shortly after the
+        // last handle is dropped (spacejam/sled#1289): a store closed and reopened at once
+        // in one process can find its own lock still held. Wait up to a second for it;
+        // another process that holds the store is still reported as `Locked`.
+        let deadline = Instant::now() + Duration::from_secs(1);
+        let db = loop {
+            match config.open() {
+                Err(sled::Error::Io(ref e)) if e.to_string().contains("could not acquire lock") => {
+                    if Instant::now() >= deadline {
+                        return Err(StoreError::Locked(path.display().to_string()));
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
                 }
-                sled::Error::Corruption { .. } => {
-                    corrupt(all_stream(), 0, format!("sled cannot open the store: {e}"))
+                Err(e @ sled::Error::Corruption { .. }) => {
+                    return Err(corrupt(
+                        all_stream(),
+                        0,
+                        format!("sled cannot open the store: {e}"),
+                    ))
                 }
-                other => io(other),
-            })?;
+                Err(other) => return Err(io(other)),
+                Ok(db) => break db,
+            }
+        };
         let foreign: Vec<_> = db
             .tree_names()
             .into_iter()
@@ -255,7 +265,11 @@ impl SledStore {
                 head
             }
         };
-        let keys = db.open_tree(KEYS_TREE).map_err(io)?;
+        let vault = Vault::open(
+            &path,
+            db.open_tree(KEYS_TREE).map_err(io)?,
+            options.durability != Durability::None,
+        )?;
         let data_file = match options.durability {
             Durability::FlushAndSync => Some(
                 std::fs::OpenOptions::new()
@@ -269,7 +283,7 @@ impl SledStore {
             path,
             db,
             tree,
-            keys,
+            vault,
             data_file,
             writer: Mutex::new(Writer {
                 head,
@@ -563,46 +577,21 @@ impl EventStore for SledStore {
     }
 
     fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
-        self.keys
-            .get(stream.as_str().as_bytes())
-            .map_err(io)?
-            .map(|bytes| parse_key(stream, &bytes))
-            .transpose()
+        self.vault.get(stream)
     }
 
-    /// The key goes into the key tree before the append that uses it is written; every
-    /// durability policy flushes the whole database (all trees) before it acknowledges
-    /// that append, so an acknowledged event never lacks its key.
+    /// The key's slot is written (and synced, except under `Durability::None`) and its
+    /// index entry inserted before the append that uses it is written; every durability
+    /// policy flushes the whole database before it acknowledges that append, so an
+    /// acknowledged event never lacks its key.
     fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
-        let state = KeyState::Active(key);
-        match self
-            .keys
-            .compare_and_swap(
-                stream.as_str().as_bytes(),
-                None as Option<&[u8]>,
-                Some(state.to_bytes()),
-            )
-            .map_err(io)?
-        {
-            Ok(()) => Ok(state),
-            Err(sled::CompareAndSwapError { current, .. }) => match current {
-                Some(bytes) => parse_key(stream, &bytes),
-                None => Err(StoreError::Io(
-                    "the key area changed during creation".into(),
-                )),
-            },
-        }
+        self.vault.create(stream, key)
     }
 
-    /// Flushed (and synced under `FlushAndSync`) before it returns, whatever the policy.
+    /// The tombstone is flushed (and synced under `FlushAndSync`) whatever the policy, then
+    /// the key's slot is overwritten with zeros and synced, all before it returns.
     fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.keys
-            .insert(
-                stream.as_str().as_bytes(),
-                KeyState::Destroyed { at }.to_bytes(),
-            )
-            .map_err(io)?;
-        self.flush_to_disk()
+        self.vault.destroy(stream, at, || self.flush_to_disk())
     }
 
     /// Stream reads see every applied event, also one whose flush is still running (group

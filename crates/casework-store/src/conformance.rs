@@ -32,7 +32,7 @@ mod privacy;
 pub use privacy::{
     access_log_records_every_special_read_once, canary_workload, crypto_shredding, key_area,
     sealed_fields_are_bound_to_their_event, visible_personal_data, workload_scope, CanaryCase,
-    CanaryWorkload,
+    CanaryWorkload, CANARY_PREFIX,
 };
 
 use crate::codec::case_codec;

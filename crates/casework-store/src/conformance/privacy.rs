@@ -30,6 +30,9 @@ fn day(d: i64) -> DateTime<Utc> {
         + Duration::days(d)
 }
 
+/// Every canary of [`canary_workload`] begins with this: a scan for it finds any canary.
+pub const CANARY_PREFIX: &str = "KANARIE";
+
 /// One case of the canary workload: its stream and the unique strings in its personal
 /// fields.
 #[derive(Debug, Clone)]

@@ -1,0 +1,241 @@
+//! The key area of the sled store: key bytes in a slot file that is overwritten in place
+//! on destruction, an index in a sled tree.
+//!
+//! sled is log-structured: a value removed or overwritten in a tree stays in the log file
+//! until its segment is reclaimed (measured: a destroyed key kept in a tree was still in the
+//! store's files after 2,000 further writes and a flush). A key kept there could be read
+//! back after an erasure, which defeats crypto-shredding. So the key bytes never enter
+//! sled: each lives in a 64-byte slot of `casework-keys.slots` in the store directory, and
+//! destroying it overwrites the slot with zeros and syncs the file. The tree
+//! `casework-keys` maps a stream to its slot (`S` ‖ slot) or to a tombstone
+//! (`D` ‖ destruction time ‖ slot).
+//!
+//! Crash safety: a new key's slot is written and synced before its index entry is
+//! inserted (an entry never points at a missing key; a crash in between leaves an orphan
+//! slot). A destruction makes the tombstone durable first, then zeroes the slot. Opening
+//! the store zeroes every slot that no live index entry points at (orphans and slots of
+//! tombstones whose zeroing a crash interrupted).
+//!
+//! A slot: `CWK1` ‖ key version (u32 BE) ‖ 32 key bytes ‖ CRC-32 of the 40 bytes before ‖
+//! 20 zero bytes. A zeroed slot is free.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use casework_store::{DataKey, KeyState, StoreError, StreamId};
+use chrono::{DateTime, Utc};
+
+/// The slot file's name in the store directory.
+pub const SLOT_FILE: &str = "casework-keys.slots";
+const SLOT: u64 = 64;
+const MAGIC: &[u8; 4] = b"CWK1";
+const NO_SLOT: u64 = u64::MAX;
+
+fn file_err(e: std::io::Error) -> StoreError {
+    StoreError::Io(format!("key slot file: {e}"))
+}
+
+fn sled_err(e: sled::Error) -> StoreError {
+    StoreError::Io(e.to_string())
+}
+
+fn damaged(stream: &StreamId, detail: impl Into<String>) -> StoreError {
+    StoreError::Corruption {
+        stream: stream.clone(),
+        version: 0,
+        detail: detail.into(),
+    }
+}
+
+/// What the index says of a stream.
+enum Entry {
+    Live(u64),
+    Destroyed(DateTime<Utc>),
+}
+
+fn parse_entry(stream: &StreamId, bytes: &[u8]) -> Result<(Entry, u64), StoreError> {
+    let be = |b: &[u8]| b.try_into().ok().map(u64::from_be_bytes);
+    match bytes.split_first() {
+        Some((b'S', rest)) if rest.len() == 8 => {
+            let slot = be(rest).ok_or_else(|| damaged(stream, "key index entry"))?;
+            Ok((Entry::Live(slot), slot))
+        }
+        Some((b'D', rest)) if rest.len() == 16 => {
+            let micros = be(&rest[..8]).ok_or_else(|| damaged(stream, "key tombstone"))?;
+            let slot = be(&rest[8..]).ok_or_else(|| damaged(stream, "key tombstone"))?;
+            let at = DateTime::from_timestamp_micros(micros as i64)
+                .ok_or_else(|| damaged(stream, "key tombstone time"))?;
+            Ok((Entry::Destroyed(at), slot))
+        }
+        _ => Err(damaged(
+            stream,
+            "the key index entry is not a slot or tombstone",
+        )),
+    }
+}
+
+fn encode_slot(key: &DataKey) -> [u8; SLOT as usize] {
+    let mut slot = [0u8; SLOT as usize];
+    slot[..4].copy_from_slice(MAGIC);
+    slot[4..8].copy_from_slice(&key.version().to_be_bytes());
+    slot[8..40].copy_from_slice(key.bytes());
+    let crc = crc32fast::hash(&slot[..40]);
+    slot[40..44].copy_from_slice(&crc.to_be_bytes());
+    slot
+}
+
+fn decode_slot(stream: &StreamId, slot: &[u8; SLOT as usize]) -> Result<DataKey, StoreError> {
+    if &slot[..4] != MAGIC {
+        return Err(damaged(
+            stream,
+            "the data key's slot is empty or overwritten",
+        ));
+    }
+    let crc = u32::from_be_bytes([slot[40], slot[41], slot[42], slot[43]]);
+    if crc32fast::hash(&slot[..40]) != crc {
+        return Err(damaged(stream, "the data key's slot fails its checksum"));
+    }
+    let version = u32::from_be_bytes([slot[4], slot[5], slot[6], slot[7]]);
+    let mut key = [0u8; 32];
+    key.copy_from_slice(&slot[8..40]);
+    Ok(DataKey::from_parts(version, key))
+}
+
+/// The key area: the index tree and the slot file, behind one lock.
+pub(crate) struct Vault {
+    index: sled::Tree,
+    slots: Mutex<File>,
+    /// Sync the slot file on every change (all durability policies but `None`).
+    sync: bool,
+}
+
+impl Vault {
+    /// Opens (or creates) the slot file next to the store and zeroes every slot no live
+    /// index entry points at.
+    pub(crate) fn open(dir: &Path, index: sled::Tree, sync: bool) -> Result<Self, StoreError> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(dir.join(SLOT_FILE))
+            .map_err(file_err)?;
+        let vault = Vault {
+            index,
+            slots: Mutex::new(file),
+            sync,
+        };
+        vault.scrub()?;
+        Ok(vault)
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, File>, StoreError> {
+        self.slots
+            .lock()
+            .map_err(|_| StoreError::Unavailable("a key-area writer panicked".into()))
+    }
+
+    fn scrub(&self) -> Result<(), StoreError> {
+        let mut live = HashSet::new();
+        for item in self.index.iter() {
+            let (k, v) = item.map_err(sled_err)?;
+            let stream = StreamId::new(String::from_utf8_lossy(&k).into_owned())?;
+            if let (Entry::Live(slot), _) = parse_entry(&stream, &v)? {
+                live.insert(slot);
+            }
+        }
+        let mut file = self.lock()?;
+        let len = file.metadata().map_err(file_err)?.len();
+        let mut changed = false;
+        let mut buf = [0u8; SLOT as usize];
+        for slot in 0..len / SLOT {
+            if live.contains(&slot) {
+                continue;
+            }
+            file.seek(SeekFrom::Start(slot * SLOT)).map_err(file_err)?;
+            file.read_exact(&mut buf).map_err(file_err)?;
+            if buf.iter().any(|&b| b != 0) {
+                file.seek(SeekFrom::Start(slot * SLOT)).map_err(file_err)?;
+                file.write_all(&[0u8; SLOT as usize]).map_err(file_err)?;
+                changed = true;
+            }
+        }
+        if changed {
+            file.sync_data().map_err(file_err)?;
+        }
+        Ok(())
+    }
+
+    fn read_slot(file: &mut File, stream: &StreamId, slot: u64) -> Result<DataKey, StoreError> {
+        let mut buf = [0u8; SLOT as usize];
+        file.seek(SeekFrom::Start(slot * SLOT)).map_err(file_err)?;
+        file.read_exact(&mut buf)
+            .map_err(|_| damaged(stream, "the data key's slot is missing"))?;
+        decode_slot(stream, &buf)
+    }
+
+    fn state(&self, file: &mut File, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
+        let Some(bytes) = self.index.get(stream.as_str()).map_err(sled_err)? else {
+            return Ok(None);
+        };
+        Ok(Some(match parse_entry(stream, &bytes)?.0 {
+            Entry::Live(slot) => KeyState::Active(Self::read_slot(file, stream, slot)?),
+            Entry::Destroyed(at) => KeyState::Destroyed { at },
+        }))
+    }
+
+    pub(crate) fn get(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
+        let mut file = self.lock()?;
+        self.state(&mut file, stream)
+    }
+
+    pub(crate) fn create(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
+        let mut file = self.lock()?;
+        if let Some(state) = self.state(&mut file, stream)? {
+            return Ok(state);
+        }
+        let end = file.seek(SeekFrom::End(0)).map_err(file_err)?;
+        let slot = end.div_ceil(SLOT);
+        file.seek(SeekFrom::Start(slot * SLOT)).map_err(file_err)?;
+        file.write_all(&encode_slot(&key)).map_err(file_err)?;
+        if self.sync {
+            file.sync_data().map_err(file_err)?;
+        }
+        let mut entry = vec![b'S'];
+        entry.extend_from_slice(&slot.to_be_bytes());
+        self.index
+            .insert(stream.as_str(), entry)
+            .map_err(sled_err)?;
+        Ok(KeyState::Active(key))
+    }
+
+    /// Records the tombstone, makes it durable with `flush`, then zeroes the slot.
+    pub(crate) fn destroy(
+        &self,
+        stream: &StreamId,
+        at: DateTime<Utc>,
+        flush: impl FnOnce() -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut file = self.lock()?;
+        let slot = match self.index.get(stream.as_str()).map_err(sled_err)? {
+            Some(bytes) => parse_entry(stream, &bytes)?.1,
+            None => NO_SLOT,
+        };
+        let mut tombstone = vec![b'D'];
+        tombstone.extend_from_slice(&(at.timestamp_micros() as u64).to_be_bytes());
+        tombstone.extend_from_slice(&slot.to_be_bytes());
+        self.index
+            .insert(stream.as_str(), tombstone)
+            .map_err(sled_err)?;
+        flush()?;
+        if slot != NO_SLOT {
+            file.seek(SeekFrom::Start(slot * SLOT)).map_err(file_err)?;
+            file.write_all(&[0u8; SLOT as usize]).map_err(file_err)?;
+            file.sync_data().map_err(file_err)?;
+        }
+        Ok(())
+    }
+}
