@@ -19,6 +19,21 @@ fn filled(dir: &std::path::Path) {
     }
 }
 
+/// Opens the store's directory with sled itself, to damage it. A store closed just before
+/// may still hold sled's lock for a moment (spacejam/sled#1289): wait for it.
+fn raw_sled(dir: &std::path::Path) -> sled::Db {
+    for _ in 0..100 {
+        match sled::open(dir) {
+            Ok(db) => return db,
+            Err(e) if e.to_string().contains("could not acquire lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("sled's lock on {} was not released", dir.display())
+}
+
 fn chunk_key(position: u64) -> Vec<u8> {
     let mut key = vec![b'e'];
     key.extend_from_slice(&position.to_be_bytes());
@@ -35,7 +50,7 @@ fn flip_record_byte(dir: &std::path::Path, chunk: u64, index: usize, from_end: u
 }
 
 fn flip_chunk_byte(dir: &std::path::Path, chunk: u64, at: impl Fn(&[u8]) -> usize) {
-    let db = sled::open(dir).unwrap();
+    let db = raw_sled(dir);
     let tree = db.open_tree("casework-events").unwrap();
     let mut value = tree.get(chunk_key(chunk)).unwrap().unwrap().to_vec();
     let i = at(&value);
@@ -45,7 +60,7 @@ fn flip_chunk_byte(dir: &std::path::Path, chunk: u64, at: impl Fn(&[u8]) -> usiz
 }
 
 fn record_len(dir: &std::path::Path, chunk: u64, index: usize) -> usize {
-    let db = sled::open(dir).unwrap();
+    let db = raw_sled(dir);
     let tree = db.open_tree("casework-events").unwrap();
     let value = tree.get(chunk_key(chunk)).unwrap().unwrap();
     record::chunk_ranges(&value).unwrap()[index].len()
@@ -180,7 +195,7 @@ fn a_missing_event_behind_the_index_is_corruption() {
     let dir = tempfile::tempdir().unwrap();
     filled(dir.path());
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = raw_sled(dir.path());
         let tree = db.open_tree("casework-events").unwrap();
         tree.remove(chunk_key(1)).unwrap();
         db.flush().unwrap();
@@ -210,7 +225,7 @@ fn a_deleted_tail_is_found_at_open() {
     let dir = tempfile::tempdir().unwrap();
     filled(dir.path());
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = raw_sled(dir.path());
         let tree = db.open_tree("casework-events").unwrap();
         tree.remove(chunk_key(5)).unwrap();
         db.flush().unwrap();
@@ -227,7 +242,7 @@ fn a_deleted_tail_is_found_at_open() {
 fn foreign_and_newer_formats_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = raw_sled(dir.path());
         db.insert(b"someone else's", b"data").unwrap();
         db.flush().unwrap();
     }
@@ -238,7 +253,7 @@ fn foreign_and_newer_formats_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     filled(dir.path());
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = raw_sled(dir.path());
         let tree = db.open_tree("casework-events").unwrap();
         tree.insert(b"mformat", &b"casework-sled/2"[..]).unwrap();
         db.flush().unwrap();
