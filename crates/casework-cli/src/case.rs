@@ -22,10 +22,27 @@ pub enum CaseCommand {
         #[arg(long, value_name = "DATE|POSITION")]
         as_of: Option<String>,
     },
+    /// The history of one case with its personal data as a viewer may see it: what the
+    /// client's consent does not cover for the viewer is withheld with the reason, and a
+    /// read of health or addiction data is written to the access log.
+    Read {
+        /// The case id (UUID).
+        id: String,
+        #[command(flatten)]
+        viewer: crate::privacy::ViewerArgs,
+        /// The day of the read (YYYY-MM-DD); today by default.
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+    },
 }
 
 pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<ExitCode, Failure> {
-    let CaseCommand::Show { id, as_of: at } = command;
+    let (id, at) = match command {
+        CaseCommand::Show { id, as_of } => (id, as_of),
+        CaseCommand::Read { id, viewer, at } => {
+            return crate::privacy::read(backend, id, viewer, at.as_deref())
+        }
+    };
     let store = backend.store();
     let id = parse_case(id)?;
     let (cut, day) = as_of(store, at.as_deref())?;

@@ -10,6 +10,7 @@ mod backend;
 mod case;
 mod demo;
 mod failure;
+mod privacy;
 mod report;
 mod transfer;
 mod verify;
@@ -73,8 +74,33 @@ pub enum Command {
         /// The case id (UUID).
         id: String,
     },
-    /// Verify every hash chain, the global log and the case invariants.
+    /// Verify every hash chain, the global log, the case invariants, that sealed personal
+    /// data opens with its case's key, and that erasures are complete.
     Verify,
+    /// Erase a closed case: record the erasure and destroy its data key (crypto-shredding).
+    Erase {
+        /// The case id (UUID).
+        id: String,
+        /// The coordinator who erases, as USER@INSTITUTION.
+        #[arg(
+            long,
+            default_value = "coordinator@casework",
+            value_name = "USER@INSTITUTION"
+        )]
+        by: String,
+        /// The day of the erasure (YYYY-MM-DD); today by default.
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+    },
+    /// Every read of special-category data (health, addiction): who, what, when, why.
+    AccessLog {
+        /// Only the reads of this case.
+        #[arg(long, value_name = "ID")]
+        case: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Export the whole store as JSON Lines.
     Export {
         /// The file to write.
@@ -112,6 +138,8 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         Command::Case { command } => case::run(&backend, command, &policy),
         Command::History { id } => case::history(&backend, id),
         Command::Verify => verify::run(&backend),
+        Command::Erase { id, by, at } => privacy::erase(&backend, id, by, at.as_deref(), &policy),
+        Command::AccessLog { case, json } => privacy::log(&backend, case.as_deref(), *json),
         Command::Export { file } => transfer::export(&backend, file),
         Command::Import { file } => transfer::import(&backend, file),
         Command::Stats => transfer::stats(&backend),

@@ -17,9 +17,21 @@ pub fn run(backend: &Backend) -> Result<ExitCode, Failure> {
             checked.case_events,
             store.head_position()?
         );
+        if checked.erased > 0 {
+            println!(
+                "{} case(s) erased: their personal data is destroyed by design, their process facts verify",
+                checked.erased
+            );
+        }
         Ok(ExitCode::SUCCESS)
     } else {
         println!("BROKEN: {} problem(s)", checked.findings.len());
+        if checked.erased > 0 {
+            println!(
+                "({} case(s) erased as intended: not counted as problems)",
+                checked.erased
+            );
+        }
         for f in &checked.findings {
             println!("  {f}");
         }

@@ -334,3 +334,144 @@ fn the_cli_works_on_postgres_too() {
 fn postgres_client(url: &str) -> Result<postgres::Client, postgres::Error> {
     postgres::Client::connect(url, postgres::NoTls)
 }
+
+/// The cases of a store closed for another reason than revocation, and the still open
+/// ones, from its export.
+fn closed_and_open(store: &Path) -> (Vec<String>, Vec<String>) {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let (code, _, stderr) = out(casework(store).arg("export").arg(file.path()));
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(file.path()).unwrap();
+    let mut all = std::collections::BTreeSet::new();
+    let mut closed = std::collections::BTreeSet::new();
+    for line in text.lines().skip(1) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let Some(stream) = v["stream"].as_str() else {
+            continue;
+        };
+        let id = stream.trim_start_matches("case-").to_owned();
+        if v["event_type"] == "CaseClosed" && v["payload"]["reason"] != "consent_revoked" {
+            closed.insert(id.clone());
+        }
+        if v["event_type"] == "CaseClosed" {
+            all.remove(&id); // neither open nor usable here
+            continue;
+        }
+        all.insert(id);
+    }
+    let open = all.difference(&closed).cloned().collect();
+    (closed.into_iter().collect(), open)
+}
+
+#[test]
+fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path();
+    let (code, stdout, stderr) =
+        out(casework(store).args(["demo", "--cases", "60", "--seed", "11"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (closed, open) = closed_and_open(store);
+    let (case, open_case) = (&closed[0], &open[0]);
+    let read = |institution: &str, role: &str, purpose: &str| {
+        out(casework(store).args([
+            "case",
+            "read",
+            case,
+            "--institution",
+            institution,
+            "--role",
+            role,
+            "--purpose",
+            purpose,
+            "--at",
+            "2027-01-05",
+        ]))
+    };
+    // the simulated consent names the job centre and the social welfare office
+    let (code, stdout, _) = read("jobcenter", "caseworker", "case_management");
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("client [process facts]: {\"name\":\"Client"),
+        "{stdout}"
+    );
+    let (_, stdout, _) = read("rav", "specialist", "case_management");
+    assert!(
+        stdout.contains("<withheld: the consent does not name the institution rav>"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("\"name\""), "{stdout}");
+    let (_, stdout, _) = read("jobcenter", "caseworker", "benefit_decision");
+    assert!(
+        stdout.contains("does not cover the purpose benefit decision"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = read("jobcenter", "caseworker", "surveillance");
+    assert_eq!(code, 4, "{stdout}");
+
+    let (code, log, _) = out(casework(store).args(["access-log", "--case", case]));
+    assert_eq!(code, 0);
+    let health_reads = usize::from(log.contains("caseworker@jobcenter for case management"));
+    assert!(
+        log.contains(&format!("{health_reads} special-category read(s)")),
+        "{log}"
+    );
+
+    let erase = |id: &str| {
+        out(casework(store).args([
+            "erase",
+            id,
+            "--by",
+            "k.meier@jobcenter",
+            "--at",
+            "2027-01-10",
+        ]))
+    };
+    let (code, stdout, stderr) = erase(case);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("data key destroyed"), "{stdout}");
+    let (code, _, stderr) = erase(case);
+    assert_eq!(code, 4);
+    assert!(stderr.contains("already erased"), "{stderr}");
+    let (code, _, stderr) = erase(open_case);
+    assert_eq!(code, 4);
+    assert!(stderr.contains("close it first"), "{stderr}");
+
+    let (_, stdout, _) = out(casework(store).args([
+        "case",
+        "read",
+        case,
+        "--institution",
+        "client",
+        "--role",
+        "client",
+    ]));
+    assert!(
+        stdout.contains("client [process facts]: <erased>"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("\"name\""), "{stdout}");
+    let (code, stdout, _) = out(casework(store).arg("verify"));
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("1 case(s) erased"), "{stdout}");
+    // reports still count the erased case's process facts
+    let (code, _, _) = out(casework(store).args(["report", "outcomes"]));
+    assert_eq!(code, 0);
+
+    // the export carries ciphertext: no client name of any case in clear, and for the
+    // erased case only the tombstone of its key
+    let file = tempfile::NamedTempFile::new().unwrap();
+    assert_eq!(out(casework(store).arg("export").arg(file.path())).0, 0);
+    let text = std::fs::read_to_string(file.path()).unwrap();
+    assert!(
+        !text.contains("Client 0"),
+        "a client name is in the export in clear"
+    );
+    let key_line = text
+        .lines()
+        .find(|l| l.contains("data_key_of") && l.contains(case.as_str()))
+        .unwrap();
+    assert!(
+        key_line.contains("\"state\":\"44"),
+        "tombstone (D…), not a key: {key_line}"
+    );
+}

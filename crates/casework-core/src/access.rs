@@ -277,13 +277,20 @@ fn with_field(
 
 /// A personal field of any type, as far as redaction needs it.
 trait Redactable {
+    /// There in clear and not empty: showing it discloses something.
     fn is_clear(&self) -> bool;
     fn withhold(&mut self, reason: &str);
 }
 
-impl<T> Redactable for Personal<T> {
+impl<T: Serialize> Redactable for Personal<T> {
     fn is_clear(&self) -> bool {
-        self.redaction().is_none()
+        use serde_json::Value;
+        match self.expose().map(serde_json::to_value) {
+            None | Some(Ok(Value::Null) | Err(_)) => false,
+            Some(Ok(Value::Array(items))) => !items.is_empty(),
+            Some(Ok(Value::String(text))) => !text.is_empty(),
+            Some(Ok(_)) => true,
+        }
     }
 
     fn withhold(&mut self, reason: &str) {

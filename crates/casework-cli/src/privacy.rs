@@ -1,0 +1,225 @@
+//! `casework case read` (access-checked, logged), `casework erase` and
+//! `casework access-log`.
+
+use std::process::ExitCode;
+
+use casework_core::access::{field_categories, Viewer};
+use casework_core::{Actor, CaseError, Context, Policy, Purpose, Role};
+use casework_store::{access_log, erase_case, read_case, Metadata, RepoError, StreamId};
+use chrono::{DateTime, TimeZone, Utc};
+use clap::Args;
+
+use crate::backend::Backend;
+use crate::failure::Failure;
+use crate::report::{parse_case, parse_date};
+
+/// Who reads: the viewer of an access-checked read.
+#[derive(Debug, Args)]
+pub struct ViewerArgs {
+    /// The reading institution (as named in consents, e.g. jobcenter).
+    #[arg(long)]
+    pub institution: String,
+    /// The reader's role: referrer, coordinator, specialist, caseworker, provider,
+    /// manager, auditor or client.
+    #[arg(long)]
+    pub role: String,
+    /// What the data is used for: case_management, service_delivery, benefit_decision or
+    /// audit.
+    #[arg(long, default_value = "case_management")]
+    pub purpose: String,
+}
+
+fn parse_enum<T: for<'de> serde::Deserialize<'de>>(
+    what: &str,
+    s: &str,
+    hint: &str,
+) -> Result<T, Failure> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| Failure::input(format!("{s:?} is not a {what}"), hint))
+}
+
+impl ViewerArgs {
+    fn viewer(&self) -> Result<Viewer, Failure> {
+        let role: Role = parse_enum(
+            "role",
+            &self.role,
+            "roles: referrer, coordinator, specialist, caseworker, provider, manager, auditor, client",
+        )?;
+        let purpose: Purpose = parse_enum(
+            "purpose",
+            &self.purpose,
+            "purposes: case_management, service_delivery, benefit_decision, audit",
+        )?;
+        Ok(Viewer::new(self.institution.clone(), role, purpose))
+    }
+}
+
+/// The time of an action: the given day at noon, or now.
+fn moment(at: Option<&str>) -> Result<DateTime<Utc>, Failure> {
+    match at {
+        None => Ok(Utc::now()),
+        Some(s) => {
+            let day = parse_date(s)?;
+            Ok(Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0).unwrap_or_default()))
+        }
+    }
+}
+
+fn existing_case(backend: &Backend, id: &str) -> Result<StreamId, Failure> {
+    let stream = StreamId::for_case(parse_case(id)?);
+    if backend.store().stream_version(&stream)?.is_none() {
+        return Err(Failure::input(
+            format!("no case {id} in the store"),
+            "check the id; `casework report worklist` lists open cases",
+        ));
+    }
+    Ok(stream)
+}
+
+/// `casework case read`: the history with personal data as the viewer may see it.
+pub fn read(
+    backend: &Backend,
+    id: &str,
+    viewer: &ViewerArgs,
+    at: Option<&str>,
+) -> Result<ExitCode, Failure> {
+    let viewer = viewer.viewer()?;
+    let stream = existing_case(backend, id)?;
+    let view = read_case(backend.store(), &stream, &viewer, moment(at)?)?;
+    backend.flush()?;
+    let profile = view.state().registration().map(|r| r.profile.clone());
+    println!("case {id} read by {viewer}");
+    for e in &view.events {
+        println!(
+            "v{:<3} {}  {}",
+            e.version,
+            e.event.at().format("%Y-%m-%d"),
+            e.event.event_type()
+        );
+        let Some(profile) = &profile else { continue };
+        let json = serde_json::to_value(&e.event).unwrap_or_default();
+        for (field, categories) in field_categories(&e.event, profile) {
+            let value = field
+                .split('/')
+                .try_fold(&json, |v, part| match part.parse::<usize>() {
+                    Ok(i) => v.get(i),
+                    Err(_) => v.get(part),
+                })
+                .cloned()
+                .unwrap_or_default();
+            let shown = match value.get("$personal").and_then(|m| m.as_str()) {
+                Some("withheld") => format!(
+                    "<withheld: {}>",
+                    value
+                        .get("reason")
+                        .and_then(|r| r.as_str())
+                        .unwrap_or("not covered")
+                ),
+                Some(other) => format!("<{other}>"),
+                None => value.to_string(),
+            };
+            let categories: Vec<String> = categories.iter().map(ToString::to_string).collect();
+            println!("      {field} [{}]: {shown}", categories.join(", "));
+        }
+    }
+    println!(
+        "{} personal field(s) shown, {} withheld{}",
+        view.disclosed.len(),
+        view.withheld,
+        match view.logged {
+            Some(o) => format!(
+                "; special-category read logged at position {}",
+                o.last_position
+            ),
+            None => String::new(),
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `casework erase`: record the erasure and destroy the case's data key.
+pub fn erase(
+    backend: &Backend,
+    id: &str,
+    by: &str,
+    at: Option<&str>,
+    policy: &Policy,
+) -> Result<ExitCode, Failure> {
+    let stream = existing_case(backend, id)?;
+    let (user, institution) = by.split_once('@').ok_or_else(|| {
+        Failure::input(
+            format!("{by:?} is not USER@INSTITUTION"),
+            "name the coordinator who erases, e.g. --by k.meier@iiz",
+        )
+    })?;
+    let coordinator = Actor::new(user, Role::Coordinator, institution);
+    let ctx = Context::new(moment(at)?, &coordinator, policy);
+    match erase_case(backend.store(), &stream, &ctx, Metadata::default()) {
+        Ok(done) => {
+            backend.flush()?;
+            match done.outcome {
+                Some(o) => println!(
+                    "case {id} erased: erasure recorded at position {}, data key destroyed; process facts and the hash chain remain",
+                    o.last_position
+                ),
+                None => println!(
+                    "case {id}: the erasure was recorded earlier; its data key is now destroyed"
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(RepoError::Rejected(e)) => {
+            let hint = match e {
+                CaseError::WrongPhase { .. } => "only a closed case can be erased: close it first",
+                CaseError::RetentionNotElapsed { .. } => {
+                    "the policy's retention period has not passed yet"
+                }
+                CaseError::AlreadyErased => "nothing left to do",
+                _ => "see the rule named above",
+            };
+            Err(Failure::input(
+                format!("case {id} cannot be erased: {e}"),
+                hint,
+            ))
+        }
+        Err(RepoError::Store(e)) => Err(e.into()),
+        Err(e) => Err(Failure::input(e.to_string(), "try again")),
+    }
+}
+
+/// `casework access-log`: every read of special-category data, oldest first.
+pub fn log(backend: &Backend, case: Option<&str>, json: bool) -> Result<ExitCode, Failure> {
+    let stream = case
+        .map(|id| parse_case(id).map(StreamId::for_case))
+        .transpose()?;
+    let records = access_log(backend.store(), stream.as_ref())?;
+    if json {
+        let text = serde_json::to_string_pretty(&records)
+            .map_err(|e| Failure::input(e.to_string(), "report this as a bug"))?;
+        println!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<20}  {:<41}  {:<40}  fields",
+        "when", "case", "who (role@institution for purpose)"
+    );
+    for r in &records {
+        let fields: Vec<String> = r
+            .disclosed
+            .iter()
+            .map(|d| {
+                let cats: Vec<String> = d.categories.iter().map(ToString::to_string).collect();
+                format!("v{} {} [{}]", d.version, d.field, cats.join(", "))
+            })
+            .collect();
+        println!(
+            "{:<20}  {:<41}  {:<40}  {}",
+            r.at.format("%Y-%m-%d %H:%M:%S"),
+            r.case_stream,
+            r.viewer.to_string(),
+            fields.join("; ")
+        );
+    }
+    println!("{} special-category read(s)", records.len());
+    Ok(ExitCode::SUCCESS)
+}
