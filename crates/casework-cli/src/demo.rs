@@ -114,6 +114,15 @@ pub fn run(
     if let Some(id) = book.cases.keys().min() {
         println!("  casework{store_arg} case show {id}");
         println!("  casework{store_arg} history {id}");
+        println!("  casework{store_arg} case read {id} --institution jobcenter --role caseworker");
+        println!("  casework{store_arg} access-log");
+    }
+    let closed = book
+        .cases
+        .iter()
+        .find(|(_, c)| matches!(c.state, casework_core::CaseState::Closed(ref c) if c.erased_at.is_none()));
+    if let Some((id, _)) = closed {
+        println!("  casework{store_arg} erase {id} --by k.meier@jobcenter");
     }
     Ok(ExitCode::SUCCESS)
 }

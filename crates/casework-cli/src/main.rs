@@ -64,7 +64,8 @@ pub enum Command {
     },
     /// Print one of the six reports.
     Report(report::ReportArgs),
-    /// Show the state and due deadlines of one case.
+    /// One case: its state and due deadlines (`show`), or its history with the personal
+    /// data a viewer may see (`read`).
     Case {
         #[command(subcommand)]
         command: case::CaseCommand,
