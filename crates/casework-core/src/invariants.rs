@@ -88,7 +88,7 @@ fn outside_scope(event: &CaseEvent, scope: &ConsentScope, profile: &Profile) -> 
     }
     let shared: Vec<DataCategory> = match event {
         CaseEvent::SituationAssessed { .. } => report_categories(profile),
-        CaseEvent::ReviewHeld { notes, .. } if notes.expose().map_or(true, |n| !n.is_empty()) => {
+        CaseEvent::ReviewHeld { notes, .. } if notes.expose().is_none_or(|n| !n.is_empty()) => {
             report_categories(profile)
         }
         CaseEvent::FeedbackReceived {

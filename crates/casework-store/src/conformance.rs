@@ -30,9 +30,9 @@ use uuid::Uuid;
 
 mod privacy;
 pub use privacy::{
-    access_log_records_every_special_read_once, canary_workload, crypto_shredding, key_area,
-    sealed_fields_are_bound_to_their_event, visible_personal_data, workload_scope, CanaryCase,
-    CanaryWorkload, CANARY_PREFIX,
+    access_log_records_every_special_read_once, canary_workload, crypto_shredding,
+    export_import_carries_the_key_area, key_area, sealed_fields_are_bound_to_their_event,
+    visible_personal_data, workload_scope, CanaryCase, CanaryWorkload, CANARY_PREFIX,
 };
 
 use crate::codec::case_codec;
@@ -1081,6 +1081,12 @@ macro_rules! conformance_tests {
             #[allow(unused_imports)]
             use super::*;
             use $crate::conformance as c;
+            #[test]
+            fn export_import_carries_the_key_area() {
+                if $guard() {
+                    c::export_import_carries_the_key_area($factory)
+                }
+            }
             #[test]
             fn key_area() {
                 if $guard() {

@@ -465,3 +465,66 @@ pub fn access_log_records_every_special_read_once<S: EventStore>(new_store: impl
         "{shown:?}"
     );
 }
+
+/// Export and import carry the key area: the imported store reads the kept cases'
+/// personal data and not the erased cases'; the export holds no personal data in clear;
+/// a file missing a key entry is refused; a version 1 file (no key area) still imports.
+pub fn export_import_carries_the_key_area<S: EventStore>(new_store: impl Fn() -> S) {
+    let source = new_store();
+    let work = canary_workload(&source, 4);
+    let mut file = Vec::new();
+    crate::export_jsonl(&source, &mut file, &mut |_| {}).unwrap();
+    let text = String::from_utf8(file.clone()).unwrap();
+    assert!(
+        !text.contains(CANARY_PREFIX),
+        "personal data in clear in the export"
+    );
+
+    let target = new_store();
+    let mut open = || Ok(std::io::Cursor::new(file.clone()));
+    crate::import_jsonl(&target, &mut open, &mut |_| {}).unwrap();
+    for stream in source.list_streams().unwrap() {
+        assert_eq!(
+            target.data_key(&stream).unwrap(),
+            source.data_key(&stream).unwrap()
+        );
+    }
+    for case in &work.kept {
+        let seen = visible_personal_data(&target, &case.stream);
+        assert!(case.canaries.iter().all(|c| seen.contains(c)));
+    }
+    for case in &work.erased {
+        let seen = visible_personal_data(&target, &case.stream);
+        assert!(case.canaries.iter().all(|c| !seen.contains(c)));
+    }
+
+    // a missing key entry: refused, nothing imported
+    let truncated = text
+        .lines()
+        .take(text.lines().count() - 1)
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    let refused = new_store();
+    let mut open = || Ok(std::io::Cursor::new(truncated.clone().into_bytes()));
+    assert!(matches!(
+        crate::import_jsonl(&refused, &mut open, &mut |_| {}),
+        Err(crate::ImportError::Line { .. })
+    ));
+    assert_eq!(refused.head_position().unwrap(), 0);
+
+    // a version 1 file: events only
+    let events = source.head_position().unwrap() as usize;
+    let v1: String = std::iter::once(format!(
+        "{{\"format\":\"casework-export/1\",\"events\":{events}}}"
+    ))
+    .chain(text.lines().skip(1).take(events).map(str::to_owned))
+    .collect::<Vec<_>>()
+    .join("\n")
+        + "\n";
+    let old = new_store();
+    let mut open = || Ok(std::io::Cursor::new(v1.clone().into_bytes()));
+    crate::import_jsonl(&old, &mut open, &mut |_| {}).unwrap();
+    assert_eq!(old.head_position().unwrap(), events as u64);
+    assert!(old.verify_all().unwrap().is_empty());
+}
