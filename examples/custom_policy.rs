@@ -73,7 +73,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &mut state,
         &CaseCommand::SignConsent {
             signatory: Signatory::Client,
-            scope: ConsentScope::default(),
+            scope: ConsentScope {
+                institutions: [InstitutionId::new("jobcenter-muenster")].into(),
+                data: [DataCategory::ProcessFacts].into(),
+                ..ConsentScope::default()
+            },
         },
         &ctx,
     )?;

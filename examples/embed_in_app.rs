@@ -7,7 +7,8 @@
 use casework::core::*;
 use casework::sled::SledStore;
 use casework::store::{
-    case_codec, EventStore, ExpectedVersion, Metadata, RepoError, Repository, StoreError, StreamId,
+    case_codec, erase_case, read_case, EventStore, ExpectedVersion, Metadata, RepoError,
+    Repository, StoreError, StreamId,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -100,7 +101,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &client,
         CaseCommand::SignConsent {
             signatory: Signatory::Client,
-            scope: ConsentScope::default(),
+            // the job centre and the debt counsellors, for the situation report and the
+            // debts it describes; counselling content stays with the counsellors
+            scope: ConsentScope {
+                institutions: [
+                    InstitutionId::new("jobcenter-aachen"),
+                    InstitutionId::new("schuldnerberatung-aachen"),
+                ]
+                .into(),
+                data: [
+                    DataCategory::ProcessFacts,
+                    DataCategory::SituationReport,
+                    DataCategory::Debts,
+                ]
+                .into(),
+                ..ConsentScope::default()
+            },
         },
     )?;
     app.handle(
@@ -234,6 +250,56 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "case closed: {:?}; {} events; chains verify: {}",
         state.phase_name(),
         store.stream_version(&stream)?.unwrap_or(0),
+        store.verify_all()?.is_empty()
+    );
+
+    // Reading for a screen: personal data only as far as the consent reaches.
+    for viewer in [
+        Viewer::new(
+            "jobcenter-aachen",
+            Role::Caseworker,
+            Purpose::CaseManagement,
+        ),
+        Viewer::new("rav-aachen", Role::Specialist, Purpose::CaseManagement),
+        Viewer::new(
+            "jobcenter-aachen",
+            Role::Caseworker,
+            Purpose::BenefitDecision,
+        ),
+    ] {
+        let view = read_case(&store, &stream, &viewer, day(131))?;
+        let why = view.events.iter().find_map(|e| match &e.event {
+            CaseEvent::SituationAssessed { report, .. } => report.redaction().cloned(),
+            _ => None,
+        });
+        println!(
+            "{viewer}: {} personal field(s) shown, {} withheld{}",
+            view.disclosed.len(),
+            view.withheld,
+            why.map_or(String::new(), |r| format!(" (situation report {r})"))
+        );
+    }
+
+    // Erasure on closure: the key is destroyed, the process facts stay.
+    erase_case(
+        &store,
+        &stream,
+        &Context::new(day(131), &coordinator, &app.policy),
+        Metadata::default(),
+    )?;
+    let client_view = read_case(
+        &store,
+        &stream,
+        &Viewer::new("client", Role::Client, Purpose::CaseManagement),
+        day(132),
+    )?;
+    let name = client_view.events.iter().find_map(|e| match &e.event {
+        CaseEvent::CaseRegistered { client, .. } => client.redaction().cloned(),
+        _ => None,
+    });
+    println!(
+        "after erasure the client's name reads {}; chains verify: {}",
+        name.map_or("in clear?".into(), |r| r.to_string()),
         store.verify_all()?.is_empty()
     );
     Ok(())

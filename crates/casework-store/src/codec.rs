@@ -87,7 +87,9 @@ impl<E: StoredEvent> Codec<E> {
         self
     }
 
-    /// Encodes an event at its current schema version.
+    /// Encodes an event at its current schema version, personal fields **in clear**: for
+    /// events without personal data, or where a caller seals them itself. The
+    /// [`crate::Repository`] uses [`Codec::encode_sealed`] for events with personal fields.
     pub fn encode(&self, event: &E, metadata: Metadata) -> Result<NewEvent, StoreError> {
         let event_type = event.event_type();
         let version = E::current_schema_version(event_type).unwrap_or(1);
