@@ -2,8 +2,9 @@
 //! run (see `docs/performance.md`; `scripts/bench-report` runs it and writes the table):
 //!
 //! - `fold`: `evolve` over already-decoded events of simulated cases;
-//! - `replay`: decode (upcast, open sealed fields with the case key) + evolve, against
-//!   raw `serde_json::from_slice` of the same payloads into the same type;
+//! - `replay`: decode (upcast, open sealed fields with the case key) + evolve, and decode
+//!   + evolve leaving sealed fields sealed (what projections do), against raw
+//!   `serde_json::from_slice` of the same payloads into the same type;
 //! - `round_trip`: load a case, decide, append, on sled without flush;
 //! - `durable_append`: flush per append with one writer against group commit with 1, 2, 4
 //!   and 8 writers;
@@ -108,6 +109,20 @@ fn fold_and_replay(c: &mut Criterion) {
                     let e = codec
                         .decode_opened(r, key.as_ref())
                         .unwrap_or_else(|e| fail(e));
+                    state = CaseProcess::evolve(state, &e);
+                }
+                closed += usize::from(state.phase_name() == PhaseName::Closed);
+            }
+            closed
+        })
+    });
+    group.bench_function("casework_decode_evolve_sealed", |b| {
+        b.iter(|| {
+            let mut closed = 0;
+            for case in &streams {
+                let mut state = CaseState::default();
+                for r in case {
+                    let e = codec.decode(r).unwrap_or_else(|e| fail(e));
                     state = CaseProcess::evolve(state, &e);
                 }
                 closed += usize::from(state.phase_name() == PhaseName::Closed);
