@@ -2,10 +2,10 @@
 //! run (see `docs/performance.md`; `scripts/bench-report` runs it and writes the table):
 //!
 //! - `fold`: `evolve` over already-decoded events of simulated cases;
-//! - `replay`: decode (upcast, open sealed fields with the case key) + evolve, and decode
-//!   + evolve leaving sealed fields sealed (what projections do), against raw
+//! - `replay`: decode (upcast, open sealed fields with the case key) and evolve; decode
+//!   and evolve leaving sealed fields sealed (what projections do); both against raw
 //!   `serde_json::from_slice` of the same payloads into the same type;
-//! - `round_trip`: load a case, decide, append, on sled without flush;
+//! - `round_trip`: load a case (6 to 16 events), decide, append, on sled without flush;
 //! - `durable_append`: flush per append with one writer against group commit with 1, 2, 4
 //!   and 8 writers;
 //! - `load_case`: `Repository::load` of one 20-event case from sled stores of 10 k, 100 k
@@ -77,7 +77,11 @@ fn fold_and_replay(c: &mut Criterion) {
         .zip(&keys)
         .map(|(s, key)| {
             s.iter()
-                .map(|r| codec.decode_opened(r, key.as_ref()).unwrap_or_else(|e| fail(e)))
+                .map(|r| {
+                    codec
+                        .decode_opened(r, key.as_ref())
+                        .unwrap_or_else(|e| fail(e))
+                })
                 .collect()
         })
         .collect();
@@ -146,8 +150,9 @@ fn fold_and_replay(c: &mut Criterion) {
     group.finish();
 }
 
-/// Cases with a running voucher, ready for commands that append without end.
-fn running_cases<S: EventStore>(store: &S, n: u32) -> Vec<StreamId> {
+/// Cases `first..first + n` with a running voucher (6 events each), ready for commands
+/// that append without end.
+fn running_cases<S: EventStore>(store: &S, first: u32, n: u32) -> Vec<StreamId> {
     let repo = Repository::<CaseProcess, S>::new(store, case_codec());
     let policy = Policy::default();
     let client = Actor::new("client", Role::Client, "client");
@@ -157,7 +162,7 @@ fn running_cases<S: EventStore>(store: &S, n: u32) -> Vec<StreamId> {
         .single()
         .unwrap_or_default();
     let ctx = |a| Context::new(now, a, &policy);
-    (0..n)
+    (first..first + n)
         .map(|i| {
             let case = CaseId(uuid::Uuid::from_u128(0xBE4C_0000 + u128::from(i)));
             let stream = StreamId::for_case(case);
@@ -209,38 +214,54 @@ fn sled(dir: &std::path::Path, durability: Durability) -> SledStore {
     .unwrap_or_else(|e| fail(e))
 }
 
-fn round_trip(c: &mut Criterion) {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| fail(e));
-    let store = sled(dir.path(), Durability::None);
-    let cases = running_cases(&store, 5_000);
-    let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
-    let policy = Policy::default();
-    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
-    let now = Utc
-        .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+/// When the measured commands happen.
+fn march() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
         .single()
-        .unwrap_or_default();
-    let ctx = Context::new(now, &coordinator, &policy);
-    let hours = CaseCommand::RecordServiceHours {
+        .unwrap_or_default()
+}
+
+/// A command that a case with a running voucher accepts again and again.
+fn hours() -> CaseCommand {
+    CaseCommand::RecordServiceHours {
         voucher: VoucherId::new("V1"),
         module: 1,
         individual_minutes: 45,
         group_sessions: 0,
-    };
+    }
+}
+
+fn round_trip(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| fail(e));
+    let store = sled(dir.path(), Durability::None);
+    let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
+    let policy = Policy::default();
+    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+    let ctx = Context::new(march(), &coordinator, &policy);
+    let hours = hours();
     let mut group = c.benchmark_group("round_trip");
     timing(&mut group);
     group.throughput(Throughput::Elements(1));
-    let mut next = 0usize;
+    // fresh cases for every measurement, each taking at most 10 of the measured commands,
+    // so the loaded histories stay 6 to 16 events long however long criterion measures
+    let mut first = 0u32;
     group.bench_function("sled_no_flush_load_decide_append", |b| {
-        b.iter(|| {
-            next = (next + 1) % cases.len();
-            repo.execute(&cases[next], &hours, &ctx, Metadata::default())
-                .unwrap_or_else(|e| fail(e))
+        b.iter_custom(|iters| {
+            let n = u32::try_from(iters.div_ceil(10)).unwrap_or(u32::MAX);
+            let cases = running_cases(&store, first, n);
+            first += n;
+            let start = Instant::now();
+            for i in 0..iters {
+                let case = &cases[(i % u64::from(n)) as usize];
+                repo.execute(case, &hours, &ctx, Metadata::default())
+                    .unwrap_or_else(|e| fail(e));
+            }
+            start.elapsed()
         })
     });
     // a registration: a new stream, a new data key, a sealed personal field
     let referrer = Actor::new("s.keller", Role::Referrer, "sozialamt");
-    let rctx = Context::new(now, &referrer, &policy);
+    let rctx = Context::new(march(), &referrer, &policy);
     let fresh = AtomicU64::new(0);
     group.bench_function("sled_no_flush_register_sealed", |b| {
         b.iter(|| {
@@ -259,7 +280,12 @@ fn round_trip(c: &mut Criterion) {
 }
 
 /// `writers` threads, each appending `per_writer` times 10 events to its own streams.
-fn concurrent_appends(store: &Arc<SledStore>, writers: usize, per_writer: u64, round: u64) -> Duration {
+fn concurrent_appends(
+    store: &Arc<SledStore>,
+    writers: usize,
+    per_writer: u64,
+    round: u64,
+) -> Duration {
     let barrier = Arc::new(Barrier::new(writers + 1));
     let handles: Vec<_> = (0..writers)
         .map(|w| {
@@ -330,21 +356,12 @@ fn load_case(c: &mut Criterion) {
         let store = sled(dir.path(), Durability::None);
         // 200 real cases (6 events each, with sealed personal data) spread through filler
         // streams of 100 events each, so the tree is as deep as a store of `total` events
-        let cases = running_cases(&store, 200);
+        let cases = running_cases(&store, 0, 200);
         let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
         let policy = Policy::default();
         let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
-        let now = Utc
-            .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
-            .single()
-            .unwrap_or_default();
-        let ctx = Context::new(now, &coordinator, &policy);
-        let hours = CaseCommand::RecordServiceHours {
-            voucher: VoucherId::new("V1"),
-            module: 1,
-            individual_minutes: 30,
-            group_sessions: 1,
-        };
+        let ctx = Context::new(march(), &coordinator, &policy);
+        let hours = hours();
         // 14 rounds of one event per case spread over the filler: 20 events per case
         let every = (total / 100 / 15).max(1);
         let mut filler = 0u64;
