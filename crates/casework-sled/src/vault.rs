@@ -148,20 +148,17 @@ impl Vault {
             }
         }
         let mut file = self.lock()?;
-        let len = file.metadata().map_err(file_err)?.len();
+        let mut all = Vec::new();
+        file.seek(SeekFrom::Start(0)).map_err(file_err)?;
+        file.read_to_end(&mut all).map_err(file_err)?;
         let mut changed = false;
-        let mut buf = [0u8; SLOT as usize];
-        for slot in 0..len / SLOT {
-            if live.contains(&slot) {
+        for (slot, bytes) in (0u64..).zip(all.chunks(SLOT as usize)) {
+            if live.contains(&slot) || bytes.iter().all(|&b| b == 0) {
                 continue;
             }
             file.seek(SeekFrom::Start(slot * SLOT)).map_err(file_err)?;
-            file.read_exact(&mut buf).map_err(file_err)?;
-            if buf.iter().any(|&b| b != 0) {
-                file.seek(SeekFrom::Start(slot * SLOT)).map_err(file_err)?;
-                file.write_all(&[0u8; SLOT as usize]).map_err(file_err)?;
-                changed = true;
-            }
+            file.write_all(&vec![0u8; bytes.len()]).map_err(file_err)?;
+            changed = true;
         }
         if changed {
             file.sync_data().map_err(file_err)?;
