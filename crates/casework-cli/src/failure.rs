@@ -32,6 +32,8 @@ impl From<StoreError> for Failure {
             StoreError::Locked(_) => Some("another casework process has this store open: stop it, or use --store for another directory".to_owned()),
             StoreError::UnsupportedFormat(_) => Some("this is not a casework store of a version this program reads: check --store, or export it with the version that wrote it".to_owned()),
             StoreError::Corruption { .. } => Some("run `casework verify` for the full list; restore from an export if needed".to_owned()),
+            StoreError::Undecryptable { .. } => Some("the personal data was altered or moved, or its key is missing: run `casework verify`; restore from an export if needed".to_owned()),
+            StoreError::KeyDestroyed(_) => Some("the case is erased: its personal data cannot be written or read any more".to_owned()),
             StoreError::Io(m) if m.contains("connect") => Some("is the PostgreSQL server running and the --pg URL right?".to_owned()),
             _ => None,
         };
