@@ -201,39 +201,51 @@ fn voucher_provider<'s>(state: &'s CaseState, voucher: &crate::VoucherId) -> Opt
     vouchers.get(voucher).map(|v| v.provider.as_str())
 }
 
+/// What [`redact_event`] did to one event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Redacted {
+    /// The personal fields shown (clear and not empty).
+    pub shown: Vec<Disclosure>,
+    /// How many personal fields were withheld from the viewer.
+    pub withheld: usize,
+}
+
 /// Redacts the personal fields of `event` (version `version` of a case whose current state
-/// is `state`) that `viewer` may not see; returns what was shown. Fields that are already
-/// redacted (sealed, erased) stay so and are not counted as shown.
+/// is `state`) that `viewer` may not see; returns what was shown and how many were
+/// withheld. Fields that are already redacted (sealed, erased) stay so and count as
+/// neither.
 pub fn redact_event(
     state: &CaseState,
     version: u64,
     event: &mut CaseEvent,
     viewer: &Viewer,
-) -> Vec<Disclosure> {
+) -> Redacted {
+    let mut out = Redacted::default();
     let profile = match state {
         CaseState::Open(open) => &open.registration.profile,
         CaseState::Closed(closed) => &closed.registration.profile,
-        CaseState::Unregistered => return Vec::new(),
+        CaseState::Unregistered => return out,
     };
-    let mut shown = Vec::new();
     for (field, categories) in field_categories(event, profile) {
         let verdict = may_see(state, event, &categories, viewer);
+        let mut withheld = false;
         let visible = with_field(event, &field, |p| match &verdict {
             Ok(()) => p.is_clear(),
             Err(reason) => {
-                p.withhold(reason);
+                withheld = p.withhold(reason);
                 false
             }
         });
+        out.withheld += usize::from(withheld);
         if visible {
-            shown.push(Disclosure {
+            out.shown.push(Disclosure {
                 version,
                 field,
                 categories,
             });
         }
     }
-    shown
+    out
 }
 
 /// Runs `f` on the personal field at `path` of `event` (type-erased); `false` if there is
@@ -279,7 +291,9 @@ fn with_field(
 trait Redactable {
     /// There in clear and not empty: showing it discloses something.
     fn is_clear(&self) -> bool;
-    fn withhold(&mut self, reason: &str);
+    /// Withholds a value that is there (clear, perhaps empty); `false` if it was already
+    /// redacted (sealed, erased) and stays so.
+    fn withhold(&mut self, reason: &str) -> bool;
 }
 
 impl<T: Serialize> Redactable for Personal<T> {
@@ -293,9 +307,11 @@ impl<T: Serialize> Redactable for Personal<T> {
         }
     }
 
-    fn withhold(&mut self, reason: &str) {
+    fn withhold(&mut self, reason: &str) -> bool {
+        let there = self.redaction().is_none();
         self.redact(Redaction::Withheld {
             reason: reason.to_owned(),
         });
+        there
     }
 }

@@ -121,10 +121,9 @@ pub fn read_case<S: EventStore + ?Sized>(
         logged: None,
     };
     for (r, mut event) in recorded.iter().zip(events) {
-        let before = withheld_count(&event);
-        view.disclosed
-            .extend(redact_event(&state, r.version, &mut event, viewer));
-        view.withheld += withheld_count(&event) - before;
+        let redacted = redact_event(&state, r.version, &mut event, viewer);
+        view.disclosed.extend(redacted.shown);
+        view.withheld += redacted.withheld;
         view.events.push(ViewedEvent {
             version: r.version,
             position: r.position,
@@ -157,13 +156,6 @@ pub fn read_case<S: EventStore + ?Sized>(
             Some(store.append(&access_stream(stream)?, ExpectedVersion::Any, vec![entry])?);
     }
     Ok(view)
-}
-
-/// How many personal fields of an event are withheld (counted by their JSON markers).
-fn withheld_count(event: &CaseEvent) -> usize {
-    serde_json::to_string(event)
-        .map(|s| s.matches(r#""$personal":"withheld""#).count())
-        .unwrap_or(0)
 }
 
 /// The access log: of one case (`Some(case stream)`) or of all cases, in log order.
