@@ -19,9 +19,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{case_codec, Codec};
-use crate::crypto::{has_sealed_fields, KeyState};
+use crate::crypto::KeyState;
 use crate::error::StoreError;
-use crate::repository::{RepoError, Repository};
+use crate::repository::{read_with_key, RepoError, Repository};
 use crate::store::EventStore;
 use crate::types::{
     AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, NewEvent, StreamId, Version,
@@ -102,12 +102,7 @@ pub fn read_case<S: EventStore + ?Sized>(
     at: DateTime<Utc>,
 ) -> Result<CaseView, StoreError> {
     let codec = case_codec();
-    let recorded = store.read_stream_all(stream)?;
-    let key = if recorded.iter().any(|e| has_sealed_fields(&e.payload)) {
-        store.data_key(stream)?
-    } else {
-        None
-    };
+    let (recorded, key) = read_with_key(store, stream)?;
     let events = recorded
         .iter()
         .map(|r| codec.decode_opened(r, key.as_ref()))
@@ -243,6 +238,20 @@ pub enum ErasureStatus {
     KeyDestroyedWithoutErasure,
 }
 
+/// How a case stands with respect to erasure, from its events and its key-area entry.
+pub fn erasure_status(events: &[CaseEvent], key: Option<&KeyState>) -> ErasureStatus {
+    let erased = events
+        .iter()
+        .any(|e| matches!(e, CaseEvent::CaseErased { .. }));
+    let destroyed = matches!(key, Some(KeyState::Destroyed { .. }));
+    match (erased, destroyed) {
+        (true, true) => ErasureStatus::Erased,
+        (true, false) => ErasureStatus::KeyNotDestroyed,
+        (false, true) => ErasureStatus::KeyDestroyedWithoutErasure,
+        (false, false) => ErasureStatus::Live,
+    }
+}
+
 /// Checks a case stream's erasure status and that every sealed field opens with its key
 /// (a damaged or moved ciphertext is the error [`StoreError::Undecryptable`]).
 pub fn check_case_privacy<S: EventStore + ?Sized>(
@@ -252,16 +261,9 @@ pub fn check_case_privacy<S: EventStore + ?Sized>(
 ) -> Result<ErasureStatus, StoreError> {
     let recorded = store.read_stream_all(stream)?;
     let key = store.data_key(stream)?;
-    let mut erased = false;
-    for r in &recorded {
-        let event = codec.decode_opened(r, key.as_ref())?;
-        erased |= matches!(event, CaseEvent::CaseErased { .. });
-    }
-    let destroyed = matches!(key, Some(KeyState::Destroyed { .. }));
-    Ok(match (erased, destroyed) {
-        (true, true) => ErasureStatus::Erased,
-        (true, false) => ErasureStatus::KeyNotDestroyed,
-        (false, true) => ErasureStatus::KeyDestroyedWithoutErasure,
-        (false, false) => ErasureStatus::Live,
-    })
+    let events = recorded
+        .iter()
+        .map(|r| codec.decode_opened(r, key.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(erasure_status(&events, key.as_ref()))
 }

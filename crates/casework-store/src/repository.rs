@@ -7,10 +7,12 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::codec::{Codec, StoredEvent};
-use crate::crypto::has_sealed_fields;
+use crate::crypto::{has_sealed_fields, KeyState};
 use crate::error::StoreError;
 use crate::store::EventStore;
-use crate::types::{AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, StreamId, Version};
+use crate::types::{
+    AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, RecordedEvent, StreamId, Version,
+};
 
 /// Why executing a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +72,21 @@ pub enum AsOf {
     Recorded(DateTime<Utc>),
 }
 
+/// Reads a whole stream and, if any of its events holds sealed personal data, the
+/// stream's entry in the key area that opens it.
+pub(crate) fn read_with_key<S: EventStore + ?Sized>(
+    store: &S,
+    stream: &StreamId,
+) -> Result<(Vec<RecordedEvent>, Option<KeyState>), StoreError> {
+    let events = store.read_stream_all(stream)?;
+    let key = if events.iter().any(|e| has_sealed_fields(&e.payload)) {
+        store.data_key(stream)?
+    } else {
+        None
+    };
+    Ok((events, key))
+}
+
 /// Loads and changes streams of process `P` in a store.
 pub struct Repository<'s, P: Process, S: EventStore + ?Sized> {
     store: &'s S,
@@ -124,16 +141,11 @@ where
     fn load_filtered(
         &self,
         stream: &StreamId,
-        keep: impl Fn(&crate::types::RecordedEvent) -> bool,
+        keep: impl Fn(&RecordedEvent) -> bool,
     ) -> Result<Loaded<P::State>, StoreError> {
         let mut state = P::State::default();
         let mut version = None;
-        let events = self.store.read_stream_all(stream)?;
-        let key = if events.iter().any(|e| has_sealed_fields(&e.payload)) {
-            self.store.data_key(stream)?
-        } else {
-            None
-        };
+        let (events, key) = read_with_key(self.store, stream)?;
         for recorded in events {
             if !keep(&recorded) {
                 continue;

@@ -2,7 +2,7 @@
 //! the case invariants of every case stream. Used by `casework verify` and by auditors.
 
 use casework_core::{invariants, CaseEvent};
-use casework_store::privacy::check_case_privacy;
+use casework_store::privacy::erasure_status;
 use casework_store::{case_codec, ErasureStatus, EventStore, StoreError, StreamId, Version};
 
 /// One problem found in a store.
@@ -72,45 +72,56 @@ pub fn check_store(store: &(impl EventStore + ?Sized)) -> Result<Checked, StoreE
             }
             Err(e) => return Err(e),
         };
-        let mut events: Vec<CaseEvent> = Vec::with_capacity(recorded.len());
-        for r in &recorded {
-            match codec.decode(r) {
-                Ok(e) => events.push(e),
-                Err(e) => checked.findings.push(Finding {
-                    stream: stream.clone(),
-                    version: r.version,
-                    detail: e.to_string(),
-                }),
-            }
-        }
-        checked.case_events += events.len() as u64;
         let finding = |version: Version, detail: String| Finding {
             stream: stream.clone(),
             version,
             detail,
         };
-        match check_case_privacy(store, stream, &codec) {
-            Ok(ErasureStatus::Live) => {}
-            Ok(ErasureStatus::Erased) => checked.erased += 1,
-            Ok(ErasureStatus::KeyNotDestroyed) => checked.findings.push(finding(
-                0,
-                "erasure recorded but the data key still exists: run the erasure again".into(),
-            )),
-            Ok(ErasureStatus::KeyDestroyedWithoutErasure) => checked.findings.push(finding(
-                0,
-                "the data key was destroyed but no erasure is recorded".into(),
-            )),
-            Err(StoreError::Undecryptable {
-                version,
-                field,
-                detail,
-                ..
-            }) => checked.findings.push(finding(
-                version,
-                format!("personal data field {field}: {detail}"),
-            )),
-            Err(StoreError::Corruption { .. } | StoreError::Serialization(_)) => {} // found above
-            Err(e) => return Err(e),
+        // one pass: decode with the key, so sealed personal data is checked to open; an
+        // event whose personal data does not open still counts for the invariants
+        let key = store.data_key(stream)?;
+        let mut events: Vec<CaseEvent> = Vec::with_capacity(recorded.len());
+        let mut failed = false;
+        for r in &recorded {
+            let decoded = match codec.decode_opened(r, key.as_ref()) {
+                Err(StoreError::Undecryptable {
+                    version,
+                    field,
+                    detail,
+                    ..
+                }) => {
+                    failed = true;
+                    checked.findings.push(finding(
+                        version,
+                        format!("personal data field {field}: {detail}"),
+                    ));
+                    codec.decode(r)
+                }
+                other => other,
+            };
+            match decoded {
+                Ok(e) => events.push(e),
+                Err(e) => {
+                    failed = true;
+                    checked.findings.push(finding(r.version, e.to_string()));
+                }
+            }
+        }
+        checked.case_events += events.len() as u64;
+        // the erasure status of a stream that did not decode whole is left unjudged
+        if !failed {
+            match erasure_status(&events, key.as_ref()) {
+                ErasureStatus::Live => {}
+                ErasureStatus::Erased => checked.erased += 1,
+                ErasureStatus::KeyNotDestroyed => checked.findings.push(finding(
+                    0,
+                    "erasure recorded but the data key still exists: run the erasure again".into(),
+                )),
+                ErasureStatus::KeyDestroyedWithoutErasure => checked.findings.push(finding(
+                    0,
+                    "the data key was destroyed but no erasure is recorded".into(),
+                )),
+            }
         }
         for v in invariants::check(&events) {
             checked.findings.push(Finding {

@@ -184,3 +184,46 @@ proptest! {
         prop_assert_eq!(access_log(&store, Some(&stream())).unwrap().len(), special_reads);
     }
 }
+
+/// `check_store` (behind `casework verify`) names a ciphertext moved to another stream by
+/// its field, still judges the invariants on the process facts, and counts erased cases.
+#[test]
+fn the_store_check_names_moved_personal_data_and_counts_erasures() {
+    use casework_store::conformance::canary_workload;
+    use casework_store::{DataKey, ExpectedVersion, NewEvent};
+    let store = MemoryStore::new();
+    let work = canary_workload(&store, 2);
+    let clean = casework_testkit::check_store(&store).unwrap();
+    assert!(clean.findings.is_empty(), "{:?}", clean.findings);
+    assert_eq!(clean.erased, work.erased.len());
+
+    let source = store.read_stream_all(&work.kept[0].stream).unwrap();
+    let forged = StreamId::new("case-forged").unwrap();
+    store
+        .create_data_key(&forged, DataKey::generate(1))
+        .unwrap();
+    let copy = NewEvent::new(
+        "CaseRegistered",
+        1,
+        source[0].effective_at,
+        source[0].payload.clone(),
+    );
+    store
+        .append(&forged, ExpectedVersion::NoStream, vec![copy])
+        .unwrap();
+    let checked = casework_testkit::check_store(&store).unwrap();
+    let about_forged: Vec<_> = checked
+        .findings
+        .iter()
+        .filter(|f| f.stream == forged)
+        .collect();
+    assert_eq!(about_forged.len(), 1, "{about_forged:?}");
+    assert_eq!(about_forged[0].version, 1);
+    assert!(
+        about_forged[0]
+            .detail
+            .contains("personal data field client"),
+        "{}",
+        about_forged[0].detail
+    );
+}
