@@ -498,13 +498,10 @@ impl EventStore for PgStore {
             &[&stream.as_str(), &KeyState::Active(key).to_bytes()],
         )
         .map_err(io)?;
-        let row = conn
-            .query_one(
-                &format!("SELECT state FROM {s}.data_keys WHERE stream_id = $1"),
-                &[&stream.as_str()],
-            )
-            .map_err(io)?;
-        parse_key(stream, row.get(0))
+        drop(conn);
+        // committed: whichever key won is there for every connection to read
+        self.data_key(stream)?
+            .ok_or_else(|| corrupt(stream.clone(), 0, "the data key vanished after its insert"))
     }
 
     /// Commits the tombstone, then vacuums the key table so that the old row version
