@@ -24,7 +24,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::case::{CaseEvent, CaseState, Phase};
+use crate::case::{CaseEvent, CaseState};
 use crate::consent::{ConsentScope, DataCategory, Purpose};
 use crate::ids::InstitutionId;
 use crate::personal::{Personal, Redaction};
@@ -135,13 +135,10 @@ pub fn governing_consent(state: &CaseState) -> Result<&ConsentScope, String> {
     if revoked {
         return Err("the client revoked consent".into());
     }
-    match phase {
-        Phase::Registered => Err("no consent signed yet".into()),
-        other => other
-            .consent()
-            .map(|c| &c.scope)
-            .ok_or_else(|| "no consent signed yet".into()),
-    }
+    phase
+        .consent()
+        .map(|c| &c.scope)
+        .ok_or_else(|| "no consent signed yet".into())
 }
 
 /// Whether `viewer` may see a field of `categories` in `event` of the case now in `state`;
@@ -161,9 +158,9 @@ pub fn may_see(
         return Ok(());
     }
     if let CaseEvent::FeedbackReceived { voucher, .. } = event {
-        let provider = voucher_provider(state, voucher);
+        let provider = state.vouchers().and_then(|v| v.get(voucher));
         if viewer.role == Role::Provider
-            && provider.is_some_and(|p| p == viewer.institution.as_str())
+            && provider.is_some_and(|v| v.provider.as_str() == viewer.institution.as_str())
         {
             return Ok(());
         }
@@ -192,15 +189,6 @@ pub fn may_see(
     }
 }
 
-fn voucher_provider<'s>(state: &'s CaseState, voucher: &crate::VoucherId) -> Option<&'s str> {
-    let vouchers = match state {
-        CaseState::Open(open) => &open.vouchers,
-        CaseState::Closed(closed) => &closed.vouchers,
-        CaseState::Unregistered => return None,
-    };
-    vouchers.get(voucher).map(|v| v.provider.as_str())
-}
-
 /// What [`redact_event`] did to one event.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Redacted {
@@ -221,10 +209,8 @@ pub fn redact_event(
     viewer: &Viewer,
 ) -> Redacted {
     let mut out = Redacted::default();
-    let profile = match state {
-        CaseState::Open(open) => &open.registration.profile,
-        CaseState::Closed(closed) => &closed.registration.profile,
-        CaseState::Unregistered => return out,
+    let Some(profile) = state.registration().map(|r| &r.profile) else {
+        return out;
     };
     for (field, categories) in field_categories(event, profile) {
         let verdict = may_see(state, event, &categories, viewer);
