@@ -111,10 +111,24 @@ impl<E: StoredEvent> Codec<E> {
         version: Version,
         key: &DataKey,
     ) -> Result<NewEvent, StoreError> {
-        let mut new = self.encode(event, metadata)?;
-        let paths = E::personal_paths(&new.event_type, new.schema_version);
-        new.payload = seal_fields(new.payload, paths, stream, version, key)?;
-        Ok(new)
+        let event_type = event.event_type();
+        let schema_version = E::current_schema_version(event_type).unwrap_or(1);
+        let paths = E::personal_paths(event_type, schema_version);
+        if paths.is_empty() {
+            return self.encode(event, metadata);
+        }
+        // one JSON tree, sealed in place and written once
+        let ser = |e: serde_json::Error| StoreError::Serialization(e.to_string());
+        let mut tree = serde_json::to_value(event).map_err(ser)?;
+        if !seal_fields(&mut tree, paths, stream, version, key)? {
+            // nothing personal in it after all: the plain encoding, byte for byte
+            return self.encode(event, metadata);
+        }
+        let payload = serde_json::to_vec(&tree).map_err(ser)?;
+        Ok(
+            NewEvent::new(event_type, schema_version, event.effective_at(), payload)
+                .with_metadata(metadata),
+        )
     }
 
     /// Decodes a stored event whose personal fields may be sealed: with an active key they

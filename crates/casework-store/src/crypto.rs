@@ -188,24 +188,19 @@ fn fields<'v>(root: &'v mut Value, pattern: &str) -> Vec<Field<'v>> {
     out
 }
 
-/// Seals the personal fields at `patterns` of a JSON payload for event `version` of
-/// `stream`. A payload without such fields (or with only `null` there) is returned as is.
+/// Seals, in place, the personal fields at `patterns` of the JSON tree of event `version`
+/// of `stream`; returns whether any was sealed (absent and `null` fields are left alone).
 pub fn seal_fields(
-    payload: Vec<u8>,
+    root: &mut Value,
     patterns: &[&str],
     stream: &StreamId,
     version: Version,
     key: &DataKey,
-) -> Result<Vec<u8>, StoreError> {
-    if patterns.is_empty() {
-        return Ok(payload);
-    }
-    let mut root: Value =
-        serde_json::from_slice(&payload).map_err(|e| StoreError::Serialization(e.to_string()))?;
+) -> Result<bool, StoreError> {
     let cipher = key.cipher();
     let mut sealed_any = false;
     for pattern in patterns {
-        for Field { path, value } in fields(&mut root, pattern) {
+        for Field { path, value } in fields(root, pattern) {
             if value.is_null() {
                 continue;
             }
@@ -231,10 +226,7 @@ pub fn seal_fields(
             sealed_any = true;
         }
     }
-    if !sealed_any {
-        return Ok(payload);
-    }
-    serde_json::to_vec(&root).map_err(|e| StoreError::Serialization(e.to_string()))
+    Ok(sealed_any)
 }
 
 /// Whether a payload holds any sealed field (a cheap byte scan).
@@ -324,10 +316,14 @@ mod tests {
     #[test]
     fn sealed_fields_open_only_in_their_own_place() {
         let key = DataKey::generate(1);
-        let payload =
-            br#"{"type":"X","notes":"Kanarienvogel","plan":{"goals":[{"text":"a"},{"text":"b"}]}}"#;
+        let mut tree = serde_json::json!({
+            "type": "X",
+            "notes": "Kanarienvogel",
+            "plan": {"goals": [{"text": "a"}, {"text": "b"}]}
+        });
         let patterns = ["notes", "plan/goals/*/text"];
-        let sealed = seal_fields(payload.to_vec(), &patterns, &stream(), 3, &key).unwrap();
+        assert!(seal_fields(&mut tree, &patterns, &stream(), 3, &key).unwrap());
+        let sealed = serde_json::to_vec(&tree).unwrap();
         let text = String::from_utf8(sealed.clone()).unwrap();
         assert!(!text.contains("Kanarienvogel"), "{text}");
         assert_eq!(text.matches("$sealed").count(), 3);
@@ -361,8 +357,11 @@ mod tests {
     #[test]
     fn a_destroyed_key_reads_as_erased_and_the_state_round_trips() {
         let key = DataKey::generate(7);
-        let sealed =
-            seal_fields(br#"{"notes":"x"}"#.to_vec(), &["notes"], &stream(), 1, &key).unwrap();
+        let mut tree = serde_json::json!({"notes": "x", "absent": null});
+        assert!(seal_fields(&mut tree, &["notes"], &stream(), 1, &key).unwrap());
+        let mut nothing = serde_json::json!({"notes": null});
+        assert!(!seal_fields(&mut nothing, &["notes", "gone"], &stream(), 1, &key).unwrap());
+        let sealed = serde_json::to_vec(&tree).unwrap();
         let gone = KeyState::Destroyed {
             at: DateTime::from_timestamp_micros(1_700_000_000_000_000).unwrap(),
         };
