@@ -113,7 +113,7 @@ fn fold_and_replay(c: &mut Criterion) {
                     let e = codec
                         .decode_opened(r, key.as_ref())
                         .unwrap_or_else(|e| fail(e));
-                    state = CaseProcess::evolve(state, &e);
+                    CaseProcess::evolve_in_place(&mut state, &e);
                 }
                 closed += usize::from(state.phase_name() == PhaseName::Closed);
             }
@@ -127,7 +127,7 @@ fn fold_and_replay(c: &mut Criterion) {
                 let mut state = CaseState::default();
                 for r in case {
                     let e = codec.decode(r).unwrap_or_else(|e| fail(e));
-                    state = CaseProcess::evolve(state, &e);
+                    CaseProcess::evolve_in_place(&mut state, &e);
                 }
                 closed += usize::from(state.phase_name() == PhaseName::Closed);
             }

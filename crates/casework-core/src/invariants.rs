@@ -204,7 +204,7 @@ pub fn check(events: &[CaseEvent]) -> Vec<Violation> {
                 }
             }
         }
-        state = CaseProcess::evolve(state, event);
+        CaseProcess::evolve_in_place(&mut state, event);
     }
     out
 }

@@ -36,6 +36,15 @@ pub trait Process {
     /// Folds one event into the state. Total: it never fails and never panics, also for
     /// events that `decide` would not have produced (they are recorded facts).
     fn evolve(state: Self::State, event: &Self::Event) -> Self::State;
+
+    /// Folds one event into the state in place; the same result as [`Process::evolve`].
+    ///
+    /// Folds ([`fold`], [`execute`], the repository, projections) call this one. The
+    /// default moves the state through `evolve`; a process whose state is large should
+    /// override it and change only what the event changes.
+    fn evolve_in_place(state: &mut Self::State, event: &Self::Event) {
+        *state = Self::evolve(std::mem::take(state), event);
+    }
 }
 
 /// Folds a sequence of events into the state of process `P`, starting from `P::State::default()`.
@@ -45,7 +54,11 @@ where
     P::Event: 'a,
     I: IntoIterator<Item = &'a P::Event>,
 {
-    events.into_iter().fold(P::State::default(), P::evolve)
+    let mut state = P::State::default();
+    for event in events {
+        P::evolve_in_place(&mut state, event);
+    }
+    state
 }
 
 /// Decides `cmd` and, when it is accepted, folds the resulting events into `state`.
@@ -57,8 +70,9 @@ pub fn execute<P: Process>(
     ctx: &Context<'_>,
 ) -> Result<Vec<P::Event>, P::Error> {
     let events = P::decide(state, cmd, ctx)?;
-    let current = std::mem::take(state);
-    *state = events.iter().fold(current, P::evolve);
+    for event in &events {
+        P::evolve_in_place(state, event);
+    }
     Ok(events)
 }
 

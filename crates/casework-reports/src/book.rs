@@ -105,7 +105,6 @@ impl Projection for CaseBook {
             },
             _ => {}
         }
-        let state = std::mem::take(&mut entry.state);
-        entry.state = CaseProcess::evolve(state, event);
+        CaseProcess::evolve_in_place(&mut entry.state, event);
     }
 }

@@ -151,7 +151,7 @@ where
                 continue;
             }
             let event = self.codec.decode_opened(&recorded, key.as_ref())?;
-            state = P::evolve(state, &event);
+            P::evolve_in_place(&mut state, &event);
             version = Some(recorded.version);
         }
         Ok(Loaded { state, version })
@@ -177,7 +177,7 @@ where
         });
         metadata.correlation_id.get_or_insert_with(Uuid::now_v7);
         for attempt in 1..=self.max_attempts {
-            let Loaded { state, version } = self.load(stream)?;
+            let Loaded { mut state, version } = self.load(stream)?;
             let events = P::decide(&state, cmd, ctx).map_err(RepoError::Rejected)?;
             if events.is_empty() {
                 return Ok(Executed {
@@ -191,7 +191,9 @@ where
             let expected = version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
             match self.store.append(stream, expected, new) {
                 Ok(outcome) => {
-                    let state = events.iter().fold(state, P::evolve);
+                    for event in &events {
+                        P::evolve_in_place(&mut state, event);
+                    }
                     return Ok(Executed {
                         state,
                         events,

@@ -1,6 +1,11 @@
 //! `evolve`: folds one event into the state. Records facts, checks nothing, never fails:
 //! an event that does not fit the state (which `decide` never produces) changes nothing,
 //! and the invariant checker reports it.
+//!
+//! The fold works in place: most events change a field or two of a state of several
+//! hundred bytes, so moving the whole state in and out per event (the by-value
+//! signature) was the largest cost of a fold. Only phase transitions move data, and only
+//! the part that changes hands.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,54 +19,63 @@ use super::state::{
     Review, TeamFormed,
 };
 
-pub(crate) fn evolve(state: CaseState, event: &CaseEvent) -> CaseState {
-    match (state, event) {
-        (
-            CaseState::Unregistered,
-            CaseEvent::CaseRegistered {
+/// Folds `event` into `state` in place.
+pub(crate) fn evolve(state: &mut CaseState, event: &CaseEvent) {
+    match state {
+        CaseState::Unregistered => {
+            if let CaseEvent::CaseRegistered {
                 at,
                 case_id,
                 referrer,
                 client,
                 profile,
                 route,
-            },
-        ) => CaseState::Open(OpenCase {
-            registration: Registration {
-                case_id: *case_id,
-                at: *at,
-                referrer: referrer.clone(),
-                client: client.clone(),
-                profile: profile.clone(),
-                route: route.clone(),
-            },
-            phase: Phase::Registered,
-            vouchers: BTreeMap::new(),
-            consent_revoked_at: None,
-            last_event_at: *at,
-        }),
-        (CaseState::Open(case), event) => evolve_open(case, event),
-        (CaseState::Closed(mut case), CaseEvent::CaseErased { at }) => {
-            case.erased_at.get_or_insert(*at);
-            CaseState::Closed(case)
+            } = event
+            {
+                *state = CaseState::Open(OpenCase {
+                    registration: Registration {
+                        case_id: *case_id,
+                        at: *at,
+                        referrer: referrer.clone(),
+                        client: client.clone(),
+                        profile: profile.clone(),
+                        route: route.clone(),
+                    },
+                    phase: Phase::Registered,
+                    vouchers: BTreeMap::new(),
+                    consent_revoked_at: None,
+                    last_event_at: *at,
+                });
+            }
         }
-        (state, _) => state,
+        CaseState::Open(_) => {
+            if let CaseEvent::CaseClosed { at, reason } = event {
+                // The only transition that moves the whole case: once per case.
+                if let CaseState::Open(case) = std::mem::take(state) {
+                    *state = CaseState::Closed(ClosedCase {
+                        registration: case.registration,
+                        reason: *reason,
+                        closed_at: *at,
+                        last_phase: case.phase,
+                        vouchers: case.vouchers,
+                        erased_at: None,
+                    });
+                }
+            } else if let CaseState::Open(case) = state {
+                evolve_open(case, event);
+            }
+        }
+        CaseState::Closed(case) => {
+            if let CaseEvent::CaseErased { at } = event {
+                case.erased_at.get_or_insert(*at);
+            }
+        }
     }
 }
 
-fn evolve_open(mut case: OpenCase, event: &CaseEvent) -> CaseState {
+fn evolve_open(case: &mut OpenCase, event: &CaseEvent) {
     case.last_event_at = case.last_event_at.max(event.at());
     match event {
-        CaseEvent::CaseClosed { at, reason } => {
-            return CaseState::Closed(ClosedCase {
-                registration: case.registration,
-                reason: *reason,
-                closed_at: *at,
-                last_phase: case.phase,
-                vouchers: case.vouchers,
-                erased_at: None,
-            })
-        }
         CaseEvent::ConsentRevoked { at } => {
             case.consent_revoked_at.get_or_insert(*at);
         }
@@ -92,9 +106,8 @@ fn evolve_open(mut case: OpenCase, event: &CaseEvent) -> CaseState {
                 evolve_voucher(v, e);
             }
         }
-        _ => case.phase = evolve_phase(case.phase, event),
+        _ => evolve_phase(&mut case.phase, event),
     }
-    CaseState::Open(case)
 }
 
 fn evolve_voucher(v: &mut Voucher, event: &CaseEvent) {
@@ -152,140 +165,123 @@ fn evolve_voucher(v: &mut Voucher, event: &CaseEvent) {
     }
 }
 
-fn evolve_phase(phase: Phase, event: &CaseEvent) -> Phase {
-    match (phase, event) {
-        (
-            Phase::Registered,
-            CaseEvent::ConsentSigned {
-                at,
-                signatory,
-                scope,
-            },
-        ) => Phase::Consented(Consented {
-            consent: Consent {
+/// Folds a phase event. Events that only change the current phase's data change it in
+/// place; a transition moves the phase's data into the next phase.
+fn evolve_phase(phase: &mut Phase, event: &CaseEvent) {
+    match event {
+        CaseEvent::ConsentSigned {
+            at,
+            signatory,
+            scope,
+        } => {
+            let consent = Consent {
                 signed_at: *at,
                 signatory: *signatory,
                 scope: scope.clone(),
-            },
-        }),
-        (
-            mut phase,
-            CaseEvent::ConsentSigned {
-                at,
-                signatory,
-                scope,
-            },
-        ) => {
-            if let Some(consent) = phase.consent_mut() {
-                *consent = Consent {
-                    signed_at: *at,
-                    signatory: *signatory,
-                    scope: scope.clone(),
-                };
+            };
+            match phase.consent_mut() {
+                Some(current) => *current = consent,
+                None => *phase = Phase::Consented(Consented { consent }),
             }
-            phase
         }
-        (
-            Phase::Consented(Consented { consent }),
-            CaseEvent::TeamFormed {
-                coordinator,
-                coordinator_institution,
-                members,
-                ..
-            },
-        ) => Phase::TeamFormed(TeamFormed {
-            consent,
-            team: Team {
-                coordinator: coordinator.clone(),
-                coordinator_institution: coordinator_institution.clone(),
-                members: members.clone(),
-            },
+        CaseEvent::TeamFormed {
+            coordinator,
+            coordinator_institution,
+            members,
+            ..
+        } => transition(phase, |old| match old {
+            Phase::Consented(Consented { consent }) => Phase::TeamFormed(TeamFormed {
+                consent,
+                team: Team {
+                    coordinator: coordinator.clone(),
+                    coordinator_institution: coordinator_institution.clone(),
+                    members: members.clone(),
+                },
+            }),
+            other => other,
         }),
-        (mut phase, CaseEvent::MemberJoined { member, .. }) => {
+        CaseEvent::MemberJoined { member, .. } => {
             if let Some(team) = phase.team_mut() {
                 if !team.contains(&member.user) {
                     team.members.push(member.clone());
                 }
             }
-            phase
         }
-        (mut phase, CaseEvent::MemberLeft { user, .. }) => {
+        CaseEvent::MemberLeft { user, .. } => {
             if let Some(team) = phase.team_mut() {
                 team.members.retain(|m: &Member| &m.user != user);
             }
-            phase
         }
-        (
-            phase,
-            CaseEvent::SituationAssessed {
-                at,
-                report,
-                outcome,
-            },
-        ) => {
+        CaseEvent::SituationAssessed {
+            at,
+            report,
+            outcome,
+        } => {
             let assessment = Assessment {
                 at: *at,
                 report: report.clone(),
                 outcome: *outcome,
             };
             match phase {
-                Phase::TeamFormed(TeamFormed { consent, team }) => Phase::Assessed(Assessed {
-                    consent,
-                    team,
-                    assessment,
+                Phase::Assessed(p) => p.assessment = assessment,
+                Phase::Planned(p) => p.assessment = assessment,
+                Phase::TeamFormed(_) => transition(phase, |old| match old {
+                    Phase::TeamFormed(TeamFormed { consent, team }) => Phase::Assessed(Assessed {
+                        consent,
+                        team,
+                        assessment,
+                    }),
+                    other => other,
                 }),
-                Phase::Assessed(mut p) => {
-                    p.assessment = assessment;
-                    Phase::Assessed(p)
-                }
-                Phase::Planned(mut p) => {
-                    p.assessment = assessment;
-                    Phase::Planned(p)
-                }
-                other => other,
+                Phase::Registered | Phase::Consented(_) => {}
             }
         }
-        (
+        CaseEvent::PlanAgreed { at, plan } => transition(phase, |old| match old {
             Phase::Assessed(Assessed {
                 consent,
                 team,
                 assessment,
+            }) => Phase::Planned(Planned {
+                consent,
+                team,
+                assessment,
+                plan: plan.clone(),
+                agreed_at: *at,
+                revisions: 0,
+                reviews: Vec::new(),
+                completed_measures: BTreeSet::new(),
             }),
-            CaseEvent::PlanAgreed { at, plan },
-        ) => Phase::Planned(Planned {
-            consent,
-            team,
-            assessment,
-            plan: plan.clone(),
-            agreed_at: *at,
-            revisions: 0,
-            reviews: Vec::new(),
-            completed_measures: BTreeSet::new(),
+            other => other,
         }),
-        (Phase::Planned(mut p), CaseEvent::PlanRevised { plan, .. }) => {
-            p.plan = plan.clone();
-            p.revisions += 1;
-            Phase::Planned(p)
+        CaseEvent::PlanRevised { plan, .. } => {
+            if let Phase::Planned(p) = phase {
+                p.plan = plan.clone();
+                p.revisions += 1;
+            }
         }
-        (
-            Phase::Planned(mut p),
-            CaseEvent::ReviewHeld {
-                at,
-                completed_measures,
-                notes,
-            },
-        ) => {
-            p.completed_measures
-                .extend(completed_measures.iter().cloned());
-            p.reviews.push(Review {
-                at: *at,
-                completed_measures: completed_measures.clone(),
-                notes: notes.clone(),
-            });
-            Phase::Planned(p)
+        CaseEvent::ReviewHeld {
+            at,
+            completed_measures,
+            notes,
+        } => {
+            if let Phase::Planned(p) = phase {
+                p.completed_measures
+                    .extend(completed_measures.iter().cloned());
+                p.reviews.push(Review {
+                    at: *at,
+                    completed_measures: completed_measures.clone(),
+                    notes: notes.clone(),
+                });
+            }
         }
-        (phase, _) => phase,
+        _ => {}
     }
+}
+
+/// Replaces the phase by `next(old phase)`.
+fn transition(phase: &mut Phase, next: impl FnOnce(Phase) -> Phase) {
+    let old = std::mem::replace(phase, Phase::Registered);
+    *phase = next(old);
 }
 
 impl Phase {

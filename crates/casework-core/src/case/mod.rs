@@ -50,7 +50,12 @@ impl Process for CaseProcess {
         decide::decide(state, cmd, ctx)
     }
 
-    fn evolve(state: CaseState, event: &CaseEvent) -> CaseState {
-        evolve::evolve(state, event)
+    fn evolve(mut state: CaseState, event: &CaseEvent) -> CaseState {
+        evolve::evolve(&mut state, event);
+        state
+    }
+
+    fn evolve_in_place(state: &mut CaseState, event: &CaseEvent) {
+        evolve::evolve(state, event);
     }
 }
