@@ -3,13 +3,13 @@
 use std::process::ExitCode;
 
 use casework_core::{deadlines, CaseEvent, CaseState, Policy, VoucherStatus};
-use casework_reports::CaseBook;
+use casework_reports::CaseFile;
 use casework_store::{case_codec, StreamId};
 use clap::Subcommand;
 
 use crate::backend::Backend;
 use crate::failure::Failure;
-use crate::report::{as_of, book, parse_case};
+use crate::report::{as_of, parse_case};
 
 /// Case commands.
 #[derive(Debug, Subcommand)]
@@ -46,8 +46,7 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
     let store = backend.store();
     let id = parse_case(id)?;
     let (cut, day) = as_of(store, at.as_deref())?;
-    let book: CaseBook = book(store, cut)?;
-    let entry = book.cases.get(&id).ok_or_else(|| {
+    let file = CaseFile::load(store, id, cut)?.ok_or_else(|| {
         Failure::input(
             format!(
                 "no case {id} in the store{}",
@@ -56,7 +55,7 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
             "check the id; `casework report worklist` lists open cases",
         )
     })?;
-    let state = &entry.state;
+    let state = &file.state;
     let Some(reg) = state.registration() else {
         return Err(Failure::input(
             format!("case {id} is not registered"),

@@ -120,7 +120,7 @@ pub fn run(
     let closed = book
         .cases
         .iter()
-        .find(|(_, c)| matches!(c.state, casework_core::CaseState::Closed(ref c) if c.erased_at.is_none()));
+        .find(|(_, c)| c.closed().is_some_and(|c| c.erased_at.is_none()));
     if let Some((id, _)) = closed {
         println!("  casework{store_arg} erase {id} --by k.meier@jobcenter");
     }

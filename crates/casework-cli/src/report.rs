@@ -144,7 +144,11 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
         .parse()
         .map_err(|e: String| Failure::input(e, "use --format table, csv or json"))?;
     let (cut, day) = as_of(store, args.as_of.as_deref())?;
-    let book = book(store, cut)?;
+    let book = match args.name {
+        // the case report reads one case's stream, not the whole book
+        ReportName::Case => CaseBook::default(),
+        _ => book(store, cut)?,
+    };
     let year = args.year.unwrap_or(day.year());
     let text = match args.name {
         ReportName::VoucherMonitoring => {
@@ -214,25 +218,36 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
                 .unwrap_or(day);
             render(&outcomes(&book, from, to), format)
         }
-        ReportName::Case => {
-            let id = parse_case(args.case_id.as_deref().ok_or_else(|| {
-                Failure::input("the case report needs a case", "give --case ID")
-            })?)?;
-            let entry = book.cases.get(&id).ok_or_else(|| {
-                Failure::input(
-                    format!("no case {id} in the store"),
-                    "check the id; `casework report worklist` lists open cases",
-                )
-            })?;
-            let report = case_report(id, entry, policy, day).ok_or_else(|| {
-                Failure::input(format!("case {id} is not registered"), "check the id")
-            })?;
-            render(&report, format)
-        }
+        ReportName::Case => case_text(store, args, cut, day, policy, format)?,
         ReportName::Worklist => {
             render(&deadline_worklist(&book, policy, day, args.horizon), format)
         }
     };
     print!("{text}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The case report: folded from the case's own stream.
+fn case_text(
+    store: &dyn EventStore,
+    args: &ReportArgs,
+    cut: Option<AsOf>,
+    day: NaiveDate,
+    policy: &Policy,
+    format: Format,
+) -> Result<String, Failure> {
+    let id = parse_case(
+        args.case_id
+            .as_deref()
+            .ok_or_else(|| Failure::input("the case report needs a case", "give --case ID"))?,
+    )?;
+    let file = CaseFile::load(store, id, cut)?.ok_or_else(|| {
+        Failure::input(
+            format!("no case {id} in the store"),
+            "check the id; `casework report worklist` lists open cases",
+        )
+    })?;
+    let report = case_report(id, &file, policy, day)
+        .ok_or_else(|| Failure::input(format!("case {id} is not registered"), "check the id"))?;
+    Ok(render(&report, format))
 }

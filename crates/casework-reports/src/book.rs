@@ -1,17 +1,28 @@
-//! The case book: the projection every report reads. Per case it keeps the folded case
-//! state and what the state does not keep but reports need: effort per half-year and
-//! attendance reported in feedback. Memory grows with the number of cases, not events.
+//! The case book: the projection every report reads.
+//!
+//! Per case it keeps what the reports need and what the folded state does not keep:
+//! effort per half-year and attendance reported in feedback. While a case is not closed
+//! the book holds its full folded state (the deadline worklist reads plans and
+//! deadlines); when it closes, the book keeps only a [`ClosedRecord`] — registration,
+//! closure and vouchers — and drops the consent, team, assessment and plan, which no
+//! book report reads. The full state of one case, closed or not, is a [`CaseFile`],
+//! folded from that case's own stream.
+//!
+//! So the book's memory is the full state of each open case plus a small record per
+//! closed case, never a function of the number of events; and a long history does not
+//! make the fold slower per event (`docs/performance.md`, "Reports").
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use casework_core::{
-    CaseEvent, CaseId, CaseProcess, CaseState, DeliveredEffort, Process, VoucherId,
+    CaseEvent, CaseId, CaseProcess, CaseState, ClosedCase, ClosureReason, DeliveredEffort,
+    PhaseName, Process, Registration, Voucher, VoucherId,
 };
-use casework_store::{RecordedEvent, StreamId};
-use chrono::Datelike;
+use casework_store::{case_codec, AsOf, EventStore, RecordedEvent, StreamId};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::projection::Projection;
+use crate::projection::{keeps, Projection, ProjectionError};
 
 /// Effort of one voucher in one module in one half-year.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,15 +48,166 @@ pub struct Attendance {
     pub not_attending: u32,
 }
 
+/// What the book keeps of a closed case: what the reports read, nothing more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosedRecord {
+    /// Registration facts (the client's details as stored: sealed).
+    pub registration: Registration,
+    /// Why it closed.
+    pub reason: ClosureReason,
+    /// When it closed.
+    pub closed_at: DateTime<Utc>,
+    /// The phase it closed in.
+    pub last_phase: PhaseName,
+    /// Its vouchers.
+    pub vouchers: BTreeMap<VoucherId, Voucher>,
+    /// When its personal data was erased, if it was.
+    pub erased_at: Option<DateTime<Utc>>,
+}
+
+impl From<ClosedCase> for ClosedRecord {
+    fn from(c: ClosedCase) -> Self {
+        ClosedRecord {
+            registration: c.registration,
+            reason: c.reason,
+            closed_at: c.closed_at,
+            last_phase: c.last_phase.name(),
+            vouchers: c.vouchers,
+            erased_at: c.erased_at,
+        }
+    }
+}
+
+/// The case itself, as the book keeps it. Both variants are boxed, so the book's hash
+/// table stays small and dense however large a case grows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseRecord {
+    /// Not closed: the full folded state (open, or unregistered if the stream's first
+    /// event was not a registration).
+    Active(Box<CaseState>),
+    /// Closed: the compact record.
+    Closed(Box<ClosedRecord>),
+}
+
+impl Default for CaseRecord {
+    fn default() -> Self {
+        CaseRecord::Active(Box::default())
+    }
+}
+
 /// What the book knows of one case.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CaseEntry {
-    /// The folded state.
-    pub state: CaseState,
+    /// The case: full state while active, a compact record once closed.
+    pub record: CaseRecord,
     /// Effort per voucher, half-year and module.
     pub effort: Vec<EffortBucket>,
     /// Attendance reported in feedback.
     pub attendance: Attendance,
+}
+
+impl CaseEntry {
+    /// Registration facts; `None` for a stream that was never registered.
+    pub fn registration(&self) -> Option<&Registration> {
+        match &self.record {
+            CaseRecord::Active(state) => state.registration(),
+            CaseRecord::Closed(c) => Some(&c.registration),
+        }
+    }
+
+    /// The vouchers; `None` for a stream that was never registered.
+    pub fn vouchers(&self) -> Option<&BTreeMap<VoucherId, Voucher>> {
+        match &self.record {
+            CaseRecord::Active(state) => state.vouchers(),
+            CaseRecord::Closed(c) => Some(&c.vouchers),
+        }
+    }
+
+    /// The full state of a case that is not closed.
+    pub fn active(&self) -> Option<&CaseState> {
+        match &self.record {
+            CaseRecord::Active(state) => Some(state),
+            CaseRecord::Closed(_) => None,
+        }
+    }
+
+    /// The record of a closed case.
+    pub fn closed(&self) -> Option<&ClosedRecord> {
+        match &self.record {
+            CaseRecord::Active(_) => None,
+            CaseRecord::Closed(c) => Some(c),
+        }
+    }
+
+    /// The name of the case's phase (`Closed` once closed).
+    pub fn phase_name(&self) -> PhaseName {
+        match &self.record {
+            CaseRecord::Active(state) => state.phase_name(),
+            CaseRecord::Closed(_) => PhaseName::Closed,
+        }
+    }
+
+    /// Folds one event of this case.
+    fn apply(&mut self, event: &CaseEvent) {
+        tally(&mut self.effort, &mut self.attendance, event);
+        match &mut self.record {
+            CaseRecord::Active(state) => {
+                CaseProcess::evolve_in_place(state, event);
+                if matches!(**state, CaseState::Closed(_)) {
+                    if let CaseState::Closed(closed) = std::mem::take(&mut **state) {
+                        self.record = CaseRecord::Closed(Box::new(closed.into()));
+                    }
+                }
+            }
+            // what `evolve` does to a closed case
+            CaseRecord::Closed(c) => {
+                if let CaseEvent::CaseErased { at } = event {
+                    c.erased_at.get_or_insert(*at);
+                }
+            }
+        }
+    }
+}
+
+/// Counts what the case state does not keep: effort per half-year, attendance.
+fn tally(effort: &mut Vec<EffortBucket>, attendance: &mut Attendance, event: &CaseEvent) {
+    match event {
+        CaseEvent::ServiceHoursRecorded {
+            at,
+            voucher,
+            module,
+            individual_minutes,
+            group_sessions,
+        } => {
+            let (year, half) = (at.year(), if at.month() <= 6 { 1 } else { 2 });
+            let pos = effort.iter().position(|b| {
+                &b.voucher == voucher && b.year == year && b.half == half && b.module == *module
+            });
+            let bucket = match pos {
+                Some(i) => &mut effort[i],
+                None => {
+                    effort.push(EffortBucket {
+                        voucher: voucher.clone(),
+                        year,
+                        half,
+                        module: *module,
+                        effort: DeliveredEffort::default(),
+                    });
+                    let last = effort.len() - 1;
+                    &mut effort[last]
+                }
+            };
+            bucket.effort.individual_minutes += individual_minutes;
+            bucket.effort.group_sessions += group_sessions;
+        }
+        CaseEvent::FeedbackReceived { facts, .. } => match facts.attending {
+            Some(true) => attendance.attending += 1,
+            Some(false) => attendance.not_attending += 1,
+            None => {}
+        },
+        _ => {}
+    }
 }
 
 /// The case book.
@@ -68,43 +230,49 @@ impl Projection for CaseBook {
         let Some(id) = self.streams.get(&recorded.stream) else {
             return;
         };
-        let entry = self.cases.entry(*id).or_default();
-        match event {
-            CaseEvent::ServiceHoursRecorded {
-                at,
-                voucher,
-                module,
-                individual_minutes,
-                group_sessions,
-            } => {
-                let (year, half) = (at.year(), if at.month() <= 6 { 1 } else { 2 });
-                let pos = entry.effort.iter().position(|b| {
-                    &b.voucher == voucher && b.year == year && b.half == half && b.module == *module
-                });
-                let bucket = match pos {
-                    Some(i) => &mut entry.effort[i],
-                    None => {
-                        entry.effort.push(EffortBucket {
-                            voucher: voucher.clone(),
-                            year,
-                            half,
-                            module: *module,
-                            effort: DeliveredEffort::default(),
-                        });
-                        let last = entry.effort.len() - 1;
-                        &mut entry.effort[last]
-                    }
-                };
-                bucket.effort.individual_minutes += individual_minutes;
-                bucket.effort.group_sessions += group_sessions;
-            }
-            CaseEvent::FeedbackReceived { facts, .. } => match facts.attending {
-                Some(true) => entry.attendance.attending += 1,
-                Some(false) => entry.attendance.not_attending += 1,
-                None => {}
-            },
-            _ => {}
+        self.cases.entry(*id).or_default().apply(event);
+    }
+}
+
+/// One case in full, folded from its own stream: what the case report and `case show`
+/// read. Unlike the book's entry it keeps a closed case's consent, team, assessment and
+/// plan. Personal fields stay sealed (no key is read).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CaseFile {
+    /// The folded state.
+    pub state: CaseState,
+    /// Effort per voucher, half-year and module.
+    pub effort: Vec<EffortBucket>,
+    /// Attendance reported in feedback.
+    pub attendance: Attendance,
+}
+
+impl CaseFile {
+    /// Folds events of one case, in order.
+    pub fn fold<'a>(events: impl IntoIterator<Item = &'a CaseEvent>) -> Self {
+        let mut file = CaseFile::default();
+        for event in events {
+            tally(&mut file.effort, &mut file.attendance, event);
+            CaseProcess::evolve_in_place(&mut file.state, event);
         }
-        CaseProcess::evolve_in_place(&mut entry.state, event);
+        file
+    }
+
+    /// Reads and folds the stream of case `id` (`case-<uuid>`), as of `as_of` if given;
+    /// `None` if the case has no registration by then.
+    pub fn load(
+        store: &(impl EventStore + ?Sized),
+        id: CaseId,
+        as_of: Option<AsOf>,
+    ) -> Result<Option<Self>, ProjectionError> {
+        let codec = case_codec();
+        let recorded = store.read_stream_all(&StreamId::for_case(id))?;
+        let events = recorded
+            .iter()
+            .filter(|e| as_of.is_none_or(|cut| keeps(cut, e)))
+            .map(|e| codec.decode(e))
+            .collect::<Result<Vec<_>, _>>()?;
+        let file = Self::fold(&events);
+        Ok(file.state.registration().is_some().then_some(file))
     }
 }

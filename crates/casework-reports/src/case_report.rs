@@ -9,7 +9,7 @@ use casework_core::{
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::book::{Attendance, CaseEntry};
+use crate::book::{Attendance, CaseFile};
 use crate::pct::{opt, Tenths};
 use crate::render::{Report, Table};
 
@@ -90,10 +90,11 @@ pub struct CaseReport {
     pub attendance: Attendance,
 }
 
-/// The report for one case on day `on`; `None` for an unregistered case.
+/// The report for one case on day `on`, from the case in full ([`CaseFile::load`]);
+/// `None` for an unregistered case.
 pub fn case_report(
     id: CaseId,
-    entry: &CaseEntry,
+    entry: &CaseFile,
     policy: &Policy,
     on: NaiveDate,
 ) -> Option<CaseReport> {

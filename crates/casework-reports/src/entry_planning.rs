@@ -137,7 +137,7 @@ pub fn entry_planning(book: &CaseBook, plan: &EntryPlan, through: u32) -> EntryP
     let mut actual: BTreeMap<TeamId, [u32; 12]> = BTreeMap::new();
     let (mut women, mut all) = ([0i64; 12], [0i64; 12]);
     for entry in book.cases.values() {
-        let Some(r) = entry.state.registration() else {
+        let Some(r) = entry.registration() else {
             continue;
         };
         if r.at.year() != plan.year {

@@ -102,12 +102,10 @@ pub fn half_year(
     let mut groups: BTreeMap<Option<u8>, (u64, i64)> = BTreeMap::new();
     let mut modules: BTreeMap<u8, (String, i64, u64)> = BTreeMap::new();
     for entry in book.cases.values() {
-        let case_closed_before = match &entry.state {
-            casework_core::CaseState::Closed(c) => c.closed_at.date_naive() < from,
-            _ => false,
-        };
+        let case_closed_before = entry
+            .closed()
+            .is_some_and(|c| c.closed_at.date_naive() < from);
         for v in entry
-            .state
             .vouchers()
             .into_iter()
             .flat_map(|m| m.values())

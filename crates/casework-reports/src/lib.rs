@@ -9,7 +9,8 @@
 //! 5. [`case_report`] — interim or final report of one case (Hamm form);
 //! 6. [`deadline_worklist`] — due and overdue items per coordinator and provider.
 //!
-//! Every report reads the [`CaseBook`] projection, is computed once into a typed result
+//! Every report but the case report reads the [`CaseBook`] projection (the case report
+//! reads one case's stream, [`CaseFile`]), is computed once into a typed result
 //! and rendered as a terminal table, CSV or JSON ([`render`]). The [`Projector`] folds the
 //! log from a checkpoint, resumes from a saved snapshot, rebuilds from zero and computes
 //! *as of* a position or a time; projections never read the clock — the report date is an
@@ -39,7 +40,7 @@ mod render;
 mod voucher_monitoring;
 mod worklist;
 
-pub use book::{Attendance, CaseBook, CaseEntry, EffortBucket};
+pub use book::{Attendance, CaseBook, CaseEntry, CaseFile, CaseRecord, ClosedRecord, EffortBucket};
 pub use case_report::{
     case_report, describe, who, CaseReport, CaseReportKind, MeasureLine, ServiceLine,
 };

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use casework_core::{CaseId, CaseState, ClosureReason, ServiceId};
+use casework_core::{CaseId, ClosureReason, ServiceId};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -42,7 +42,7 @@ pub fn outcomes(book: &CaseBook, from: NaiveDate, to: NaiveDate) -> Outcomes {
     let (mut all, mut all_integrated) = (BTreeSet::new(), 0u64);
     let mut reasons: BTreeMap<ClosureReason, u64> = BTreeMap::new();
     for (id, entry) in &book.cases {
-        let CaseState::Closed(c) = &entry.state else {
+        let Some(c) = entry.closed() else {
             continue;
         };
         let day = c.closed_at.date_naive();

@@ -48,6 +48,16 @@ fn is_case_stream(e: &RecordedEvent) -> bool {
     e.stream.as_str().starts_with("case-")
 }
 
+/// Whether `e` belongs to the log as of `as_of`: by position, the prefix; by effective or
+/// recorded time, every event that happened (was recorded) by then.
+pub(crate) fn keeps(as_of: AsOf, e: &RecordedEvent) -> bool {
+    match as_of {
+        AsOf::Position(p) => e.position <= p,
+        AsOf::Effective(t) => e.effective_at <= t,
+        AsOf::Recorded(t) => e.recorded_at <= t,
+    }
+}
+
 impl<P: Projection> Default for Projector<P> {
     fn default() -> Self {
         Projector {
@@ -121,12 +131,7 @@ impl<P: Projection> Projector<P> {
             let Some(last) = page.last() else { break };
             from = last.position + 1;
             for e in page.iter().filter(|e| is_case_stream(e)) {
-                let keep = match as_of {
-                    AsOf::Effective(t) => e.effective_at <= t,
-                    AsOf::Recorded(t) => e.recorded_at <= t,
-                    AsOf::Position(_) => true,
-                };
-                if keep {
+                if keeps(as_of, e) {
                     projection.apply(e, &codec.decode(e)?);
                 }
             }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use casework_core::{CaseState, Policy, ProviderId, ServiceId, Voucher, VoucherStatus};
+use casework_core::{Policy, ProviderId, ServiceId, Voucher, VoucherStatus};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
@@ -69,8 +69,8 @@ pub struct VoucherMonitoring {
     pub stages: Vec<StageRow>,
 }
 
-fn running(v: &Voucher, case: &CaseState) -> bool {
-    matches!(v.status, VoucherStatus::Redeemed { .. }) && matches!(case, CaseState::Open(_))
+fn running(v: &Voucher, case: &crate::CaseEntry) -> bool {
+    matches!(v.status, VoucherStatus::Redeemed { .. }) && case.closed().is_none()
 }
 
 /// Computes the report for the vouchers of `provider` (all providers if `None`) from a
@@ -87,9 +87,8 @@ pub fn voucher_monitoring(
         BTreeMap::new();
     let mut stages: BTreeMap<(ProviderId, ServiceId, u8), (u64, u64)> = BTreeMap::new();
     for entry in book.cases.values() {
-        let state = &entry.state;
-        let young = state.registration().is_some_and(|r| r.profile.age < 25);
-        for v in state.vouchers().into_iter().flat_map(|m| m.values()) {
+        let young = entry.registration().is_some_and(|r| r.profile.age < 25);
+        for v in entry.vouchers().into_iter().flat_map(|m| m.values()) {
             if provider.is_some_and(|p| p != &v.provider) {
                 continue;
             }
@@ -134,7 +133,7 @@ pub fn voucher_monitoring(
                     *completed += 1;
                 }
             }
-            if running(v, state) {
+            if running(v, entry) {
                 row.running += 1;
                 if (as_of - v.issued_at.date_naive()).num_days() > i64::from(t.voucher_open_days) {
                     row.open_beyond_threshold += 1;

@@ -46,13 +46,16 @@ pub fn deadline_worklist(
 ) -> Worklist {
     let until = on + Duration::days(i64::from(horizon_days));
     let mut items = Vec::new();
-    for (id, entry) in &book.cases {
-        let coordinator = entry
-            .state
+    for (id, state) in book
+        .cases
+        .iter()
+        .filter_map(|(id, e)| Some((id, e.active()?)))
+    {
+        let coordinator = state
             .phase()
             .and_then(|p| p.team())
             .map(|t| t.coordinator.to_string());
-        for d in deadlines(&entry.state, policy)
+        for d in deadlines(state, policy)
             .into_iter()
             .filter(|d| d.due <= until)
         {

@@ -1,10 +1,12 @@
 //! Properties of the projection runtime: resuming from any checkpoint (also through a
 //! saved snapshot) equals a rebuild from zero; as of a position equals a rebuild on the
-//! prefix of the log.
+//! prefix of the log; the book's entry of every case, at every prefix, agrees with the
+//! case folded in full from its own stream.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
+use casework_core::CaseState;
 use casework_reports::*;
 use casework_store::{AsOf, EventStore, MemoryStore};
 use proptest::prelude::*;
@@ -50,6 +52,31 @@ proptest! {
         let expected = Projector::<CaseBook>::rebuild(&prefix).unwrap().projection;
         prop_assert_eq!(Projector::<CaseBook>::as_of(store, AsOf::Position(cut)).unwrap(), expected);
     }
+
+    #[test]
+    fn the_book_agrees_with_each_case_folded_in_full(cut in 0u64..120) {
+        let (store, all) = fixture();
+        let cut = cut.min(all.len() as u64);
+        let book = Projector::<CaseBook>::as_of(store, AsOf::Position(cut)).unwrap();
+        let mut closed = 0;
+        for (id, entry) in &book.cases {
+            let file = CaseFile::load(store, *id, Some(AsOf::Position(cut))).unwrap().unwrap();
+            prop_assert_eq!(&entry.effort, &file.effort);
+            prop_assert_eq!(entry.attendance, file.attendance);
+            prop_assert_eq!(entry.phase_name(), file.state.phase_name());
+            prop_assert_eq!(entry.registration(), file.state.registration());
+            prop_assert_eq!(entry.vouchers(), file.state.vouchers());
+            match (&entry.record, file.state) {
+                (CaseRecord::Active(state), full) => prop_assert_eq!(&**state, &full),
+                (CaseRecord::Closed(record), CaseState::Closed(full)) => {
+                    closed += 1;
+                    prop_assert_eq!(&**record, &ClosedRecord::from(full));
+                }
+                (record, full) => prop_assert!(false, "{record:?} but the full fold is {full:?}"),
+            }
+        }
+        prop_assert!(cut < all.len() as u64 || closed > 0, "the fixture closes cases");
+    }
 }
 
 #[test]
@@ -62,4 +89,27 @@ fn a_damaged_snapshot_is_a_typed_error_and_a_missing_one_is_none() {
         Projector::<CaseBook>::load(&path),
         Err(ProjectionError::Snapshot { .. })
     ));
+}
+
+#[test]
+fn a_closed_case_keeps_a_compact_record_and_its_file_keeps_everything() {
+    let (store, _) = fixture();
+    let book = Projector::<CaseBook>::rebuild(store).unwrap().projection;
+    let (id, record) = book
+        .cases
+        .iter()
+        .find_map(|(id, e)| Some((*id, e.closed()?)))
+        .expect("the fixture closes a case");
+    let file = CaseFile::load(store, id, None).unwrap().unwrap();
+    let CaseState::Closed(full) = &file.state else {
+        panic!("the file of a closed case is closed")
+    };
+    // the book keeps the phase's name, the file the phase with its plan and team
+    assert_eq!(record.last_phase, full.last_phase.name());
+    assert!(full.last_phase.team().is_some());
+    assert_eq!(record.vouchers, full.vouchers);
+    // an unknown case has no file
+    assert!(CaseFile::load(store, common::case(999), None)
+        .unwrap()
+        .is_none());
 }

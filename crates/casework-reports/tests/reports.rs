@@ -104,13 +104,13 @@ fn outcomes_give_rates_and_reasons() {
 #[test]
 fn case_reports_are_interim_or_final_and_hold_no_personal_data() {
     let d = deployment();
-    let b = book(&d);
-    let c2 = case_report(case(2), &b.cases[&case(2)], &d.policy, date(230)).unwrap();
+    let file = |n| CaseFile::load(&d.store, case(n), None).unwrap().unwrap();
+    let c2 = case_report(case(2), &file(2), &d.policy, date(230)).unwrap();
     assert_eq!(
         (c2.kind, c2.result),
         (CaseReportKind::Final, Some(ClosureReason::Employment))
     );
-    let c1 = case_report(case(1), &b.cases[&case(1)], &d.policy, date(230)).unwrap();
+    let c1 = case_report(case(1), &file(1), &d.policy, date(230)).unwrap();
     assert_eq!(c1.kind, CaseReportKind::Interim);
     for r in [&c1, &c2] {
         for f in [Format::Table, Format::Csv, Format::Json] {
