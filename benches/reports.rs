@@ -5,7 +5,7 @@
 //! Three deployments: 8,000 cases in 2 years (about 100 k events); the same office over
 //! 20 years (80,000 cases, about 1 M events: the history grows, the open cases do not);
 //! and 80,000 cases in the same 2 years (ten times the open cases). The bench measures
-//! the peak resident memory of a rebuild and prints it.
+//! the book's size as JSON per open and per closed case and prints it.
 //!
 //! Run: `cargo bench --bench reports`
 
@@ -19,28 +19,21 @@ use casework::store::{EventStore, MemoryStore};
 use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-/// A field of `/proc/self/status` in bytes (Linux).
-fn proc_status(field: &str) -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    let kb: usize = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
-/// Peak resident memory while `f` ran, above the resident memory before it, and what
-/// stayed resident after (Linux: resets the high-water mark through
-/// `/proc/self/clear_refs`; `None` elsewhere).
-fn memory_of<T>(f: impl FnOnce() -> T) -> (T, Option<(usize, usize)>) {
-    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
-    let before = proc_status("VmRSS:");
-    let out = f();
-    let measured = match (reset, before, proc_status("VmHWM:"), proc_status("VmRSS:")) {
-        (true, Some(b), Some(peak), Some(after)) => {
-            Some((peak.saturating_sub(b), after.saturating_sub(b)))
-        }
-        _ => None,
-    };
-    (out, measured)
+/// The book's size as JSON, split into open cases (full state) and closed ones (compact
+/// record): a proxy for its memory that does not depend on the allocator.
+fn json_sizes(book: &CaseBook) -> ((usize, usize), (usize, usize)) {
+    let (mut open, mut closed) = ((0, 0), (0, 0));
+    for entry in book.cases.values() {
+        let bytes = serde_json::to_vec(entry).map_or(0, |b| b.len());
+        let side = if entry.closed().is_some() {
+            &mut closed
+        } else {
+            &mut open
+        };
+        side.0 += 1;
+        side.1 += bytes;
+    }
+    (open, closed)
 }
 
 /// Builds the book and computes all six reports.
@@ -98,22 +91,17 @@ fn rebuild(c: &mut Criterion) {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let events = store.head_position().unwrap_or(0);
-        let (book, memory) = memory_of(|| {
-            Projector::<CaseBook>::rebuild(&store)
-                .unwrap_or_else(|e| panic!("{e}"))
-                .projection
-        });
-        let open = book.cases.values().filter(|e| e.closed().is_none()).count();
-        let memory = memory.map_or("not measured (needs Linux)".to_owned(), |(peak, kept)| {
-            format!(
-                "rebuild peak {:.1} MB above the store, book {:.1} MB resident",
-                peak as f64 / 1e6,
-                kept as f64 / 1e6
-            )
-        });
+        let book = Projector::<CaseBook>::rebuild(&store)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .projection;
+        let ((open, open_bytes), (closed, closed_bytes)) = json_sizes(&book);
         eprintln!(
-            "{cases} cases in {years} years: {events} events ({} rejected), {open} open at the end; {memory}",
+            "{cases} cases in {years} years: {events} events ({} rejected); book as JSON: \
+             {open} open cases x {} B, {closed} closed x {} B = {:.1} MB",
             summary.rejected,
+            open_bytes / open.max(1),
+            closed_bytes / closed.max(1),
+            (open_bytes + closed_bytes) as f64 / 1e6,
         );
         let label = format!("{events}_events_{cases}_cases_{years}y");
         group.throughput(Throughput::Elements(events));

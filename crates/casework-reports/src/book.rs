@@ -105,6 +105,10 @@ pub struct CaseEntry {
     pub effort: Vec<EffortBucket>,
     /// Attendance reported in feedback.
     pub attendance: Attendance,
+    /// Whether the case was registered in its own stream (`case-<uuid>` of its id), so
+    /// that stream's events find it without [`CaseBook::streams`].
+    #[serde(default)]
+    in_own_stream: bool,
 }
 
 impl CaseEntry {
@@ -216,21 +220,49 @@ pub struct CaseBook {
     /// Cases by id. Hashed: every event looks up a random case, and reports aggregate or
     /// sort explicitly, so no report depends on this map's order.
     pub cases: HashMap<CaseId, CaseEntry>,
-    /// Which case a stream holds, for streams not named `case-<uuid>`.
+    /// Which case a stream holds, for streams other than the case's own `case-<uuid>`
+    /// (which is how the repository names them, so this map is usually empty).
     pub streams: HashMap<StreamId, CaseId>,
+}
+
+/// The case id of a stream named exactly as [`StreamId::for_case`] names it.
+fn own_stream_case(stream: &StreamId) -> Option<CaseId> {
+    let uuid = stream.as_str().strip_prefix("case-")?;
+    let canonical = uuid.len() == 36
+        && uuid
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b'-'));
+    canonical
+        .then(|| uuid::Uuid::try_parse(uuid).ok().map(CaseId))
+        .flatten()
 }
 
 impl Projection for CaseBook {
     fn apply(&mut self, recorded: &RecordedEvent, event: &CaseEvent) {
+        let own = own_stream_case(&recorded.stream);
         if let CaseEvent::CaseRegistered { case_id, .. } = event {
-            self.streams
-                .entry(recorded.stream.clone())
-                .or_insert(*case_id);
+            // the first registration in a stream decides which case the stream holds
+            let held = self.streams.contains_key(&recorded.stream)
+                || own.is_some_and(|id| self.cases.get(&id).is_some_and(|e| e.in_own_stream));
+            if !held {
+                if own == Some(*case_id) {
+                    self.cases.entry(*case_id).or_default().in_own_stream = true;
+                } else {
+                    self.streams.insert(recorded.stream.clone(), *case_id);
+                }
+            }
         }
-        let Some(id) = self.streams.get(&recorded.stream) else {
-            return;
+        // A stream listed in `streams` holds the case it names there; otherwise a case's
+        // own stream holds the case if it was registered there. Other events are not
+        // part of any case.
+        let entry = match self.streams.get(&recorded.stream) {
+            Some(id) => self.cases.entry(*id).or_default(),
+            None => match own.and_then(|id| self.cases.get_mut(&id)) {
+                Some(entry) if entry.in_own_stream => entry,
+                _ => return,
+            },
         };
-        self.cases.entry(*id).or_default().apply(event);
+        entry.apply(event);
     }
 }
 

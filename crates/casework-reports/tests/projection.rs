@@ -113,3 +113,57 @@ fn a_closed_case_keeps_a_compact_record_and_its_file_keeps_everything() {
         .unwrap()
         .is_none());
 }
+
+/// The events of `from` appended as they are to `to` in `store`.
+fn copy_stream(source: &MemoryStore, from: casework_core::CaseId, store: &MemoryStore, to: &str) {
+    use casework_store::{ExpectedVersion, NewEvent, StreamId};
+    let events = source
+        .read_stream_all(&StreamId::for_case(from))
+        .unwrap()
+        .into_iter()
+        .map(|e| NewEvent::new(e.event_type, e.schema_version, e.effective_at, e.payload))
+        .collect();
+    let stream = StreamId::new(to).unwrap();
+    let version = store.read_stream_all(&stream).unwrap().len() as u64;
+    let expected = if version == 0 {
+        ExpectedVersion::NoStream
+    } else {
+        ExpectedVersion::Exact(version)
+    };
+    store.append(&stream, expected, events).unwrap();
+}
+
+#[test]
+fn the_first_registration_in_a_stream_decides_which_case_it_holds() {
+    use common::case;
+    let (source, _) = fixture();
+    let store = MemoryStore::new();
+    let own = |n| {
+        casework_store::StreamId::for_case(case(n))
+            .as_str()
+            .to_owned()
+    };
+    // case 1 in a stream of another name
+    copy_stream(source, case(1), &store, "case-intake-1");
+    // case 3 registered first in case 2's own stream, then case 2's own events there
+    copy_stream(source, case(3), &store, &own(2));
+    copy_stream(source, case(2), &store, &own(2));
+    // case 4's own stream name without a registration of case 4 in it ...
+    copy_stream(source, case(5), &store, "case-intake-5");
+    copy_stream(source, case(4), &store, "case-intake-4");
+    let book = Projector::<CaseBook>::rebuild(&store).unwrap().projection;
+    let mut ids: Vec<_> = book.cases.keys().copied().collect();
+    ids.sort();
+    assert_eq!(ids, vec![case(1), case(3), case(4), case(5)]);
+    assert_eq!(
+        book.streams.len(),
+        4,
+        "no stream here holds the case its name names"
+    );
+    // case 1 and 4 are exactly their own histories
+    for n in [1, 4] {
+        let file = CaseFile::load(source, case(n), None).unwrap().unwrap();
+        assert_eq!(book.cases[&case(n)].phase_name(), file.state.phase_name());
+        assert_eq!(book.cases[&case(n)].vouchers(), file.state.vouchers());
+    }
+}
