@@ -3,8 +3,10 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use casework_core::{ClosureReason, Policy};
-use casework_reports::{deadline_worklist, outcomes, voucher_monitoring, CaseBook, Projector};
+use casework_core::{CaseId, CaseState, ClosureReason, Policy};
+use casework_reports::{
+    deadline_worklist, outcomes, voucher_monitoring, CaseBook, CaseFile, Projector,
+};
 use casework_sim::{simulate, SimConfig};
 use chrono::{Datelike, NaiveDate};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -117,11 +119,20 @@ pub fn run(
         println!("  casework{store_arg} case read {id} --institution jobcenter --role caseworker");
         println!("  casework{store_arg} access-log");
     }
-    let closed = book
-        .cases
+    // a closed case not yet erased: the book keeps no closed cases, so look at a few streams
+    let closed = store
+        .list_streams()?
         .iter()
-        .find(|(_, c)| c.closed().is_some_and(|c| c.erased_at.is_none()));
-    if let Some((id, _)) = closed {
+        .filter_map(|s| s.as_str().strip_prefix("case-")?.parse().ok().map(CaseId))
+        .take(200)
+        .find(|id| {
+            CaseFile::load(store, *id, None).is_ok_and(|f| {
+                f.is_some_and(
+                    |f| matches!(f.state, CaseState::Closed(ref c) if c.erased_at.is_none()),
+                )
+            })
+        });
+    if let Some(id) = closed {
         println!("  casework{store_arg} erase {id} --by k.meier@jobcenter");
     }
     Ok(ExitCode::SUCCESS)

@@ -1,27 +1,29 @@
-//! The case book: the projection every report reads.
+//! The case book: the projection every book report reads.
 //!
-//! Per case it keeps what the reports need and what the folded state does not keep:
-//! effort per half-year and attendance reported in feedback. While a case is not closed
-//! the book holds its full folded state (the deadline worklist reads plans and
-//! deadlines); when it closes, the book keeps only a [`ClosedRecord`] — registration,
-//! closure and vouchers — and drops the consent, team, assessment and plan, which no
-//! book report reads. The full state of one case, closed or not, is a [`CaseFile`],
-//! folded from that case's own stream.
+//! It holds the **open** cases in full — the folded state, effort per half-year and
+//! attendance reported in feedback, which the state does not keep — and, in
+//! [`ClosedTotals`], what the closed cases add to each report. When a case closes, the
+//! book adds its contribution to those totals and drops the case: a closed case receives
+//! no more facts, so what it adds to any period is fixed then. The book's memory is
+//! therefore the open cases plus totals keyed by period, provider, service and team,
+//! never a function of the number of closed cases or events (ADR 0006). The full state
+//! of one case, closed or not, is a [`CaseFile`], folded from that case's own stream.
 //!
-//! So the book's memory is the full state of each open case plus a small record per
-//! closed case, never a function of the number of events; and a long history does not
-//! make the fold slower per event (`docs/performance.md`, "Reports").
+//! A closed case's later events (its erasure; `decide` produces nothing else) change no
+//! report and are not kept. A second registration of a closed case's id starts a new
+//! entry; the repository never writes one (a case's stream is named after its id, and
+//! `decide` rejects a second registration in a stream).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use casework_core::{
-    CaseEvent, CaseId, CaseProcess, CaseState, ClosedCase, ClosureReason, DeliveredEffort,
-    PhaseName, Process, Registration, Voucher, VoucherId,
+    CaseEvent, CaseId, CaseProcess, CaseState, DeliveredEffort, Process, VoucherId,
 };
 use casework_store::{case_codec, AsOf, EventStore, RecordedEvent, StreamId};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
+use crate::closed::ClosedTotals;
 use crate::projection::{keeps, Projection, ProjectionError};
 
 /// Effort of one voucher in one module in one half-year.
@@ -48,59 +50,11 @@ pub struct Attendance {
     pub not_attending: u32,
 }
 
-/// What the book keeps of a closed case: what the reports read, nothing more.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClosedRecord {
-    /// Registration facts (the client's details as stored: sealed).
-    pub registration: Registration,
-    /// Why it closed.
-    pub reason: ClosureReason,
-    /// When it closed.
-    pub closed_at: DateTime<Utc>,
-    /// The phase it closed in.
-    pub last_phase: PhaseName,
-    /// Its vouchers.
-    pub vouchers: BTreeMap<VoucherId, Voucher>,
-    /// When its personal data was erased, if it was.
-    pub erased_at: Option<DateTime<Utc>>,
-}
-
-impl From<ClosedCase> for ClosedRecord {
-    fn from(c: ClosedCase) -> Self {
-        ClosedRecord {
-            registration: c.registration,
-            reason: c.reason,
-            closed_at: c.closed_at,
-            last_phase: c.last_phase.name(),
-            vouchers: c.vouchers,
-            erased_at: c.erased_at,
-        }
-    }
-}
-
-/// The case itself, as the book keeps it. Both variants are boxed, so the book's hash
-/// table stays small and dense however large a case grows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseRecord {
-    /// Not closed: the full folded state (open, or unregistered if the stream's first
-    /// event was not a registration).
-    Active(Box<CaseState>),
-    /// Closed: the compact record.
-    Closed(Box<ClosedRecord>),
-}
-
-impl Default for CaseRecord {
-    fn default() -> Self {
-        CaseRecord::Active(Box::default())
-    }
-}
-
-/// What the book knows of one case.
+/// What the book knows of one open case.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CaseEntry {
-    /// The case: full state while active, a compact record once closed.
-    pub record: CaseRecord,
+    /// The folded state (boxed, so the book's hash table stays small and dense).
+    pub state: Box<CaseState>,
     /// Effort per voucher, half-year and module.
     pub effort: Vec<EffortBucket>,
     /// Attendance reported in feedback.
@@ -112,65 +66,10 @@ pub struct CaseEntry {
 }
 
 impl CaseEntry {
-    /// Registration facts; `None` for a stream that was never registered.
-    pub fn registration(&self) -> Option<&Registration> {
-        match &self.record {
-            CaseRecord::Active(state) => state.registration(),
-            CaseRecord::Closed(c) => Some(&c.registration),
-        }
-    }
-
-    /// The vouchers; `None` for a stream that was never registered.
-    pub fn vouchers(&self) -> Option<&BTreeMap<VoucherId, Voucher>> {
-        match &self.record {
-            CaseRecord::Active(state) => state.vouchers(),
-            CaseRecord::Closed(c) => Some(&c.vouchers),
-        }
-    }
-
-    /// The full state of a case that is not closed.
-    pub fn active(&self) -> Option<&CaseState> {
-        match &self.record {
-            CaseRecord::Active(state) => Some(state),
-            CaseRecord::Closed(_) => None,
-        }
-    }
-
-    /// The record of a closed case.
-    pub fn closed(&self) -> Option<&ClosedRecord> {
-        match &self.record {
-            CaseRecord::Active(_) => None,
-            CaseRecord::Closed(c) => Some(c),
-        }
-    }
-
-    /// The name of the case's phase (`Closed` once closed).
-    pub fn phase_name(&self) -> PhaseName {
-        match &self.record {
-            CaseRecord::Active(state) => state.phase_name(),
-            CaseRecord::Closed(_) => PhaseName::Closed,
-        }
-    }
-
     /// Folds one event of this case.
     fn apply(&mut self, event: &CaseEvent) {
         tally(&mut self.effort, &mut self.attendance, event);
-        match &mut self.record {
-            CaseRecord::Active(state) => {
-                CaseProcess::evolve_in_place(state, event);
-                if matches!(**state, CaseState::Closed(_)) {
-                    if let CaseState::Closed(closed) = std::mem::take(&mut **state) {
-                        self.record = CaseRecord::Closed(Box::new(closed.into()));
-                    }
-                }
-            }
-            // what `evolve` does to a closed case
-            CaseRecord::Closed(c) => {
-                if let CaseEvent::CaseErased { at } = event {
-                    c.erased_at.get_or_insert(*at);
-                }
-            }
-        }
+        CaseProcess::evolve_in_place(&mut self.state, event);
     }
 }
 
@@ -217,12 +116,15 @@ fn tally(effort: &mut Vec<EffortBucket>, attendance: &mut Attendance, event: &Ca
 /// The case book.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CaseBook {
-    /// Cases by id. Hashed: every event looks up a random case, and reports aggregate or
-    /// sort explicitly, so no report depends on this map's order.
+    /// Open cases by id. Hashed: every event looks up a random case, and reports
+    /// aggregate or sort explicitly, so no report depends on this map's order.
     pub cases: HashMap<CaseId, CaseEntry>,
-    /// Which case a stream holds, for streams other than the case's own `case-<uuid>`
-    /// (which is how the repository names them, so this map is usually empty).
+    /// Which case a stream holds, for open cases in streams other than the case's own
+    /// `case-<uuid>` (which is how the repository names them, so this map is usually
+    /// empty).
     pub streams: HashMap<StreamId, CaseId>,
+    /// What the closed cases add to the reports.
+    pub closed: ClosedTotals,
 }
 
 /// The case id of a stream named exactly as [`StreamId::for_case`] names it.
@@ -240,13 +142,17 @@ fn own_stream_case(stream: &StreamId) -> Option<CaseId> {
 impl Projection for CaseBook {
     fn apply(&mut self, recorded: &RecordedEvent, event: &CaseEvent) {
         let own = own_stream_case(&recorded.stream);
+        let in_own = |cases: &HashMap<CaseId, CaseEntry>, id: CaseId| {
+            cases.get(&id).is_some_and(|e| e.in_own_stream)
+        };
         if let CaseEvent::CaseRegistered { case_id, .. } = event {
             // the first registration in a stream decides which case the stream holds
             let held = self.streams.contains_key(&recorded.stream)
-                || own.is_some_and(|id| self.cases.get(&id).is_some_and(|e| e.in_own_stream));
+                || own.is_some_and(|id| in_own(&self.cases, id));
             if !held {
+                let entry = self.cases.entry(*case_id).or_default();
                 if own == Some(*case_id) {
-                    self.cases.entry(*case_id).or_default().in_own_stream = true;
+                    entry.in_own_stream = true;
                 } else {
                     self.streams.insert(recorded.stream.clone(), *case_id);
                 }
@@ -254,15 +160,27 @@ impl Projection for CaseBook {
         }
         // A stream listed in `streams` holds the case it names there; otherwise a case's
         // own stream holds the case if it was registered there. Other events are not
-        // part of any case.
-        let entry = match self.streams.get(&recorded.stream) {
-            Some(id) => self.cases.entry(*id).or_default(),
-            None => match own.and_then(|id| self.cases.get_mut(&id)) {
-                Some(entry) if entry.in_own_stream => entry,
-                _ => return,
-            },
+        // part of any open case.
+        let id = match (self.streams.get(&recorded.stream), own) {
+            (Some(id), _) => *id,
+            (None, Some(id)) if in_own(&self.cases, id) => id,
+            _ => return,
+        };
+        let Some(entry) = self.cases.get_mut(&id) else {
+            return;
         };
         entry.apply(event);
+        if matches!(*entry.state, CaseState::Closed(_)) {
+            // closed: what it adds to every report is fixed now
+            if let Some(entry) = self.cases.remove(&id) {
+                if let CaseState::Closed(case) = *entry.state {
+                    self.closed.add_case(&case, &entry.effort);
+                }
+            }
+            if self.streams.get(&recorded.stream) == Some(&id) {
+                self.streams.remove(&recorded.stream);
+            }
+        }
     }
 }
 

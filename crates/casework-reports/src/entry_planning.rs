@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use casework_core::{Gender, TeamId};
+use casework_core::{Gender, Registration, TeamId};
 use chrono::Datelike;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::book::CaseBook;
 use crate::pct::{opt, Pct};
@@ -130,23 +130,48 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
+/// Entries (registrations) of one team in one month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EntryCount {
+    /// Cases registered.
+    pub cases: u64,
+    /// Of those, women.
+    pub women: u64,
+}
+
+/// Counts one registration by (year, month 1–12, team).
+pub(crate) fn count_entry(
+    entries: &mut BTreeMap<(i32, u32, TeamId), EntryCount>,
+    r: &Registration,
+) {
+    let c = entries
+        .entry((r.at.year(), r.at.month(), r.profile.team.clone()))
+        .or_default();
+    c.cases += 1;
+    c.women += u64::from(r.profile.gender == Gender::Female);
+}
+
 /// Computes plan vs actual for January through month `through` of the plan's year. Teams
 /// with entries but no plan appear with a plan of 0.
 pub fn entry_planning(book: &CaseBook, plan: &EntryPlan, through: u32) -> EntryPlanning {
     let n = through.clamp(1, 12) as usize;
+    // closed cases were counted when they closed; the open ones are counted now
+    let mut entries = book.closed.entries.clone();
+    for r in book.cases.values().filter_map(|e| e.state.registration()) {
+        count_entry(&mut entries, r);
+    }
     let mut actual: BTreeMap<TeamId, [u32; 12]> = BTreeMap::new();
     let (mut women, mut all) = ([0i64; 12], [0i64; 12]);
-    for entry in book.cases.values() {
-        let Some(r) = entry.registration() else {
-            continue;
-        };
-        if r.at.year() != plan.year {
+    for ((year, month, team), count) in entries {
+        if year != plan.year {
             continue;
         }
-        let m = r.at.month0() as usize;
-        actual.entry(r.profile.team.clone()).or_insert([0; 12])[m] += 1;
-        all[m] += 1;
-        women[m] += i64::from(r.profile.gender == Gender::Female);
+        let Some(m) = (month as usize).checked_sub(1).filter(|m| *m < 12) else {
+            continue;
+        };
+        actual.entry(team).or_insert([0; 12])[m] += u32::try_from(count.cases).unwrap_or(u32::MAX);
+        all[m] += count.cases as i64;
+        women[m] += count.women as i64;
     }
     let mut teams: Vec<TeamId> = plan.teams.keys().cloned().collect();
     teams.extend(

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use casework_core::{Policy, ProviderId, VoucherStatus};
+use casework_core::{Policy, ProviderId, ServiceId, Voucher, VoucherStatus};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::book::CaseBook;
+use crate::book::{CaseBook, EffortBucket};
 use crate::pct::{opt, Tenths};
 use crate::render::{Report, Table};
 
@@ -77,15 +77,25 @@ pub fn last_working_day_of_next_month(date: NaiveDate) -> NaiveDate {
     d
 }
 
-/// The report for `provider`, half `half` (1: January–June, 2: July–December) of `year`.
-pub fn half_year(
-    book: &CaseBook,
-    policy: &Policy,
-    provider: &ProviderId,
-    year: i32,
-    half: u8,
-) -> HalfYearReport {
-    let half = half.clamp(1, 2);
+/// What one provider's vouchers add up to in one half-year.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct HalfYearTotals {
+    /// Vouchers worked in the half-year.
+    pub worked: u64,
+    /// Of those, completed by its end.
+    pub closed: u64,
+    /// Individual minutes delivered in the half-year.
+    pub minutes: i64,
+    /// By need group: (vouchers, minutes).
+    #[serde(with = "crate::closed::pairs")]
+    pub need_groups: BTreeMap<Option<u8>, (u64, i64)>,
+    /// By module and service: (individual minutes, group sessions).
+    #[serde(with = "crate::closed::pairs")]
+    pub modules: BTreeMap<(u8, ServiceId), (i64, u64)>,
+}
+
+/// First and last day of half `half` of `year`.
+fn bounds(year: i32, half: u8) -> (NaiveDate, NaiveDate) {
     let (from, to) = if half == 1 {
         (
             NaiveDate::from_ymd_opt(year, 1, 1),
@@ -97,54 +107,132 @@ pub fn half_year(
             NaiveDate::from_ymd_opt(year, 12, 31),
         )
     };
-    let (from, to) = (from.unwrap_or_default(), to.unwrap_or_default());
-    let (mut worked, mut closed, mut minutes_total) = (0u64, 0u64, 0i64);
-    let mut groups: BTreeMap<Option<u8>, (u64, i64)> = BTreeMap::new();
-    let mut modules: BTreeMap<u8, (String, i64, u64)> = BTreeMap::new();
+    (from.unwrap_or_default(), to.unwrap_or_default())
+}
+
+/// The half-year of a day.
+fn half_of(day: NaiveDate) -> (i32, u8) {
+    (day.year(), if day.month() <= 6 { 1 } else { 2 })
+}
+
+/// Whether voucher `v` was worked between `from` and `to`: started by `to` and not ended
+/// before `from`. A redeemed voucher ends with its case (`closed_on`, if closed).
+fn worked_in(v: &Voucher, closed_on: Option<NaiveDate>, from: NaiveDate, to: NaiveDate) -> bool {
+    let started = v.status.redeemed_at().is_some_and(|r| r.date_naive() <= to);
+    let ended_before = match v.status {
+        VoucherStatus::Completed { at, .. } => at.date_naive() < from,
+        VoucherStatus::Returned { .. } | VoucherStatus::Issued => true,
+        VoucherStatus::Redeemed { .. } => closed_on.is_some_and(|c| c < from),
+    };
+    started && !ended_before
+}
+
+/// Adds voucher `v` (of a case closed on `closed_on`, if closed) to the totals of
+/// half-year (`year`, `half`), if it was worked then.
+fn add_voucher(
+    totals: &mut BTreeMap<(ProviderId, i32, u8), HalfYearTotals>,
+    v: &Voucher,
+    closed_on: Option<NaiveDate>,
+    effort: &[EffortBucket],
+    (year, half): (i32, u8),
+) {
+    let (from, to) = bounds(year, half);
+    if !worked_in(v, closed_on, from, to) {
+        return;
+    }
+    let t = totals.entry((v.provider.clone(), year, half)).or_default();
+    t.worked += 1;
+    if matches!(v.status, VoucherStatus::Completed { at, .. } if at.date_naive() <= to) {
+        t.closed += 1;
+    }
+    let mut minutes = 0i64;
+    for b in effort
+        .iter()
+        .filter(|b| b.voucher == v.id && b.year == year && b.half == half)
+    {
+        minutes += i64::from(b.effort.individual_minutes);
+        let m = t.modules.entry((b.module, v.service.clone())).or_default();
+        m.0 += i64::from(b.effort.individual_minutes);
+        m.1 += u64::from(b.effort.group_sessions);
+    }
+    t.minutes += minutes;
+    let g = t.need_groups.entry(v.need_group).or_default();
+    g.0 += 1;
+    g.1 += minutes;
+}
+
+/// Adds voucher `v` of a case closed on `closed_on` to every half-year it was worked in:
+/// from its redemption to its completion, or to the case's closing for a voucher still
+/// running then. Nothing for a voucher of an open case (`closed_on` `None`) that is still
+/// running: its last half-year is not known yet.
+pub(crate) fn count_half_years(
+    totals: &mut BTreeMap<(ProviderId, i32, u8), HalfYearTotals>,
+    v: &Voucher,
+    closed_on: Option<NaiveDate>,
+    effort: &[EffortBucket],
+) {
+    let Some(start) = v.status.redeemed_at() else {
+        return;
+    };
+    let end = match (v.status, closed_on) {
+        (VoucherStatus::Completed { at, .. }, _) => at.date_naive(),
+        (VoucherStatus::Redeemed { .. }, Some(closed)) => closed,
+        _ => return,
+    };
+    let (mut half, last) = (half_of(start.date_naive()), half_of(end));
+    while half <= last {
+        add_voucher(totals, v, closed_on, effort, half);
+        half = if half.1 == 1 {
+            (half.0, 2)
+        } else {
+            (half.0 + 1, 1)
+        };
+    }
+}
+
+/// The report for `provider`, half `half` (1: January–June, 2: July–December) of `year`.
+pub fn half_year(
+    book: &CaseBook,
+    policy: &Policy,
+    provider: &ProviderId,
+    year: i32,
+    half: u8,
+) -> HalfYearReport {
+    let half = half.clamp(1, 2);
+    let (from, to) = bounds(year, half);
+    // closed cases were counted when they closed; the open ones are counted now
+    let key = (provider.clone(), year, half);
+    let mut totals: BTreeMap<(ProviderId, i32, u8), HalfYearTotals> = BTreeMap::new();
+    if let Some(closed) = book.closed.half_years.get(&key) {
+        totals.insert(key.clone(), closed.clone());
+    }
     for entry in book.cases.values() {
-        let case_closed_before = entry
-            .closed()
-            .is_some_and(|c| c.closed_at.date_naive() < from);
         for v in entry
+            .state
             .vouchers()
             .into_iter()
             .flat_map(|m| m.values())
             .filter(|v| &v.provider == provider)
         {
-            let started = v.status.redeemed_at().is_some_and(|r| r.date_naive() <= to);
-            let ended_before = match v.status {
-                VoucherStatus::Completed { at, .. } => at.date_naive() < from,
-                VoucherStatus::Returned { .. } | VoucherStatus::Issued => true,
-                VoucherStatus::Redeemed { .. } => case_closed_before,
-            };
-            if !started || ended_before {
-                continue;
-            }
-            worked += 1;
-            if matches!(v.status, VoucherStatus::Completed { at, .. } if at.date_naive() <= to) {
-                closed += 1;
-            }
-            let catalog = policy.service(&v.service).and_then(|s| s.catalog.as_ref());
-            let mut minutes = 0i64;
-            for b in entry
-                .effort
-                .iter()
-                .filter(|b| b.voucher == v.id && b.year == year && b.half == half)
-            {
-                minutes += i64::from(b.effort.individual_minutes);
-                let name = catalog
-                    .and_then(|c| c.module(b.module))
-                    .map_or_else(String::new, |m| m.name.clone());
-                let m = modules.entry(b.module).or_insert((name, 0, 0));
-                m.1 += i64::from(b.effort.individual_minutes);
-                m.2 += u64::from(b.effort.group_sessions);
-            }
-            minutes_total += minutes;
-            let g = groups.entry(v.need_group).or_default();
-            g.0 += 1;
-            g.1 += minutes;
+            add_voucher(&mut totals, v, None, &entry.effort, (year, half));
         }
     }
+    let t = totals.remove(&key).unwrap_or_default();
+    // a module's name from the first service (in id order) whose catalog names it
+    let mut modules: BTreeMap<u8, (String, i64, u64)> = BTreeMap::new();
+    for ((module, service), (minutes, sessions)) in &t.modules {
+        let m = modules.entry(*module).or_default();
+        if m.0.is_empty() {
+            m.0 = policy
+                .service(service)
+                .and_then(|s| s.catalog.as_ref())
+                .and_then(|c| c.module(*module))
+                .map_or_else(String::new, |m| m.name.clone());
+        }
+        m.1 += minutes;
+        m.2 += sessions;
+    }
+    let (worked, closed, minutes_total, groups) = (t.worked, t.closed, t.minutes, t.need_groups);
     let hours = |minutes: i64| Tenths::ratio(minutes, 60).unwrap_or(Tenths(0));
     HalfYearReport {
         provider: provider.clone(),

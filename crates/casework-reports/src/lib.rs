@@ -31,6 +31,7 @@
 
 mod book;
 mod case_report;
+mod closed;
 mod entry_planning;
 mod half_year;
 mod outcomes;
@@ -40,16 +41,23 @@ mod render;
 mod voucher_monitoring;
 mod worklist;
 
-pub use book::{Attendance, CaseBook, CaseEntry, CaseFile, CaseRecord, ClosedRecord, EffortBucket};
+pub use book::{Attendance, CaseBook, CaseEntry, CaseFile, EffortBucket};
 pub use case_report::{
     case_report, describe, who, CaseReport, CaseReportKind, MeasureLine, ServiceLine,
 };
-pub use entry_planning::{entry_planning, EntryPlan, EntryPlanning, EntryRow, PlanFileError};
-pub use half_year::{
-    half_year, last_working_day_of_next_month, HalfYearReport, ModuleRow, NeedGroupRow,
+pub use closed::ClosedTotals;
+pub use entry_planning::{
+    entry_planning, EntryCount, EntryPlan, EntryPlanning, EntryRow, PlanFileError,
 };
-pub use outcomes::{outcomes, OutcomeRow, Outcomes};
+pub use half_year::{
+    half_year, last_working_day_of_next_month, HalfYearReport, HalfYearTotals, ModuleRow,
+    NeedGroupRow,
+};
+pub use outcomes::{outcomes, ClosureTotals, OutcomeRow, Outcomes};
 pub use projection::{Projection, ProjectionError, Projector};
 pub use render::{render, Format, Report, Table};
-pub use voucher_monitoring::{voucher_monitoring, MonitoringRow, StageRow, VoucherMonitoring};
+pub use voucher_monitoring::{
+    voucher_monitoring, CompletedCounts, IssuedCounts, MonitoringRow, StageRow, VoucherMonitoring,
+    VoucherTotals,
+};
 pub use worklist::{deadline_worklist, WorkItem, Worklist};

@@ -2,9 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use casework_core::{CaseId, ClosureReason, ServiceId};
+use casework_core::{ClosureReason, ServiceId, Voucher, VoucherId};
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::book::CaseBook;
 use crate::pct::{opt, Pct};
@@ -36,34 +36,59 @@ pub struct Outcomes {
     pub reasons: Vec<(ClosureReason, u64)>,
 }
 
+/// What the cases closed on one day add up to.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ClosureTotals {
+    /// Cases by closing reason.
+    pub reasons: BTreeMap<ClosureReason, u64>,
+    /// By service: (cases that used it, of those integrated).
+    pub services: BTreeMap<ServiceId, (u64, u64)>,
+    /// Cases that used any service.
+    pub participants: u64,
+    /// Of those, integrated.
+    pub integrated: u64,
+}
+
+/// Counts one case closed for `reason` with `vouchers`: a case counts once per service
+/// it used (a redeemed voucher), and once among all participants if it used any.
+pub(crate) fn count_closure(
+    t: &mut ClosureTotals,
+    reason: ClosureReason,
+    vouchers: &BTreeMap<VoucherId, Voucher>,
+) {
+    *t.reasons.entry(reason).or_default() += 1;
+    let integrated = u64::from(reason.is_integration());
+    let used: BTreeSet<&ServiceId> = vouchers
+        .values()
+        .filter(|v| v.status.redeemed_at().is_some())
+        .map(|v| &v.service)
+        .collect();
+    for s in &used {
+        let e = t.services.entry((*s).clone()).or_default();
+        e.0 += 1;
+        e.1 += integrated;
+    }
+    if !used.is_empty() {
+        t.participants += 1;
+        t.integrated += integrated;
+    }
+}
+
 /// Computes outcomes for cases closed between `from` and `to` (inclusive).
 pub fn outcomes(book: &CaseBook, from: NaiveDate, to: NaiveDate) -> Outcomes {
-    let mut per_service: BTreeMap<ServiceId, (BTreeSet<CaseId>, u64)> = BTreeMap::new();
-    let (mut all, mut all_integrated) = (BTreeSet::new(), 0u64);
-    let mut reasons: BTreeMap<ClosureReason, u64> = BTreeMap::new();
-    for (id, entry) in &book.cases {
-        let Some(c) = entry.closed() else {
-            continue;
-        };
-        let day = c.closed_at.date_naive();
-        if day < from || day > to {
-            continue;
-        }
-        *reasons.entry(c.reason).or_default() += 1;
-        let integrated = c.reason.is_integration();
-        let used: BTreeSet<&ServiceId> = c
-            .vouchers
-            .values()
-            .filter(|v| v.status.redeemed_at().is_some())
-            .map(|v| &v.service)
-            .collect();
-        for s in &used {
-            let e = per_service.entry((*s).clone()).or_default();
-            e.0.insert(*id);
-            e.1 += u64::from(integrated);
-        }
-        if !used.is_empty() && all.insert(*id) {
-            all_integrated += u64::from(integrated);
+    let mut sum = ClosureTotals::default();
+    if from <= to {
+        for day in book.closed.closures.range(from..=to).map(|(_, t)| t) {
+            for (reason, n) in &day.reasons {
+                *sum.reasons.entry(*reason).or_default() += n;
+            }
+            for (service, (cases, integrated)) in &day.services {
+                let e = sum.services.entry(service.clone()).or_default();
+                e.0 += cases;
+                e.1 += integrated;
+            }
+            sum.participants += day.participants;
+            sum.integrated += day.integrated;
         }
     }
     let row = |service: String, participants: u64, integrated: u64| OutcomeRow {
@@ -72,16 +97,17 @@ pub fn outcomes(book: &CaseBook, from: NaiveDate, to: NaiveDate) -> Outcomes {
         integrated,
         rate: Pct::of(integrated as i64, participants as i64),
     };
-    let mut services: Vec<OutcomeRow> = per_service
+    let mut services: Vec<OutcomeRow> = sum
+        .services
         .into_iter()
-        .map(|(s, (cases, i))| row(s.to_string(), cases.len() as u64, i))
+        .map(|(s, (cases, i))| row(s.to_string(), cases, i))
         .collect();
-    services.push(row("all services".into(), all.len() as u64, all_integrated));
+    services.push(row("all services".into(), sum.participants, sum.integrated));
     Outcomes {
         from,
         to,
         services,
-        reasons: reasons.into_iter().collect(),
+        reasons: sum.reasons.into_iter().collect(),
     }
 }
 

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use casework_core::{Policy, ProviderId, ServiceId, Voucher, VoucherStatus};
+use casework_core::{CaseState, Policy, ProviderId, ServiceId, Voucher, VoucherStatus};
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::book::CaseBook;
 use crate::pct::{opt, Pct, Tenths};
@@ -69,8 +69,57 @@ pub struct VoucherMonitoring {
     pub stages: Vec<StageRow>,
 }
 
-fn running(v: &Voucher, case: &crate::CaseEntry) -> bool {
-    matches!(v.status, VoucherStatus::Redeemed { .. }) && case.closed().is_none()
+/// What the vouchers of one provider and service add up to, by year.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct VoucherTotals {
+    /// By the year the voucher was issued.
+    pub issued: BTreeMap<i32, IssuedCounts>,
+    /// By the year the service was completed.
+    pub completed: BTreeMap<i32, CompletedCounts>,
+}
+
+/// Vouchers issued in one year, by their status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct IssuedCounts {
+    /// Issued.
+    pub issued: u64,
+    /// Of those, for clients under 25.
+    pub under_25: u64,
+    /// Of those, never redeemed.
+    pub not_started: u64,
+    /// Of those, redeemed (running or completed).
+    pub redeemed: u64,
+    /// Of those, returned invalid.
+    pub returned: u64,
+}
+
+/// Services completed in one year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CompletedCounts {
+    /// Completed.
+    pub completed: u64,
+    /// Sum of their lengths in days (redemption to completion).
+    pub days: i64,
+}
+
+/// Counts one voucher of a client who is `young` (under 25).
+pub(crate) fn count_voucher(t: &mut VoucherTotals, v: &Voucher, young: bool) {
+    let issued = t.issued.entry(v.issued_at.year()).or_default();
+    issued.issued += 1;
+    issued.under_25 += u64::from(young);
+    match v.status {
+        VoucherStatus::Issued => issued.not_started += 1,
+        VoucherStatus::Redeemed { .. } | VoucherStatus::Completed { .. } => issued.redeemed += 1,
+        VoucherStatus::Returned { .. } => issued.returned += 1,
+    }
+    if let VoucherStatus::Completed {
+        redeemed_at, at, ..
+    } = v.status
+    {
+        let c = t.completed.entry(at.year()).or_default();
+        c.completed += 1;
+        c.days += (at - redeemed_at).num_days();
+    }
 }
 
 /// Computes the report for the vouchers of `provider` (all providers if `None`) from a
@@ -83,60 +132,32 @@ pub fn voucher_monitoring(
     as_of: NaiveDate,
 ) -> VoucherMonitoring {
     let t = policy.thresholds;
-    let mut rows: BTreeMap<(ProviderId, ServiceId), (MonitoringRow, u64, i64, u64)> =
-        BTreeMap::new();
+    let wanted = |p: &ProviderId| provider.is_none_or(|want| want == p);
+    // closed cases were counted when they closed; the open ones are counted now
+    let mut totals: BTreeMap<(ProviderId, ServiceId), (VoucherTotals, u64, u64)> = book
+        .closed
+        .vouchers
+        .iter()
+        .filter(|((p, _), _)| wanted(p))
+        .map(|(key, totals)| (key.clone(), (totals.clone(), 0, 0)))
+        .collect();
     let mut stages: BTreeMap<(ProviderId, ServiceId, u8), (u64, u64)> = BTreeMap::new();
-    for entry in book.cases.values() {
-        let young = entry.registration().is_some_and(|r| r.profile.age < 25);
-        for v in entry.vouchers().into_iter().flat_map(|m| m.values()) {
-            if provider.is_some_and(|p| p != &v.provider) {
+    for state in book.cases.values().map(|e| &*e.state) {
+        let young = state.registration().is_some_and(|r| r.profile.age < 25);
+        for v in state.vouchers().into_iter().flat_map(|m| m.values()) {
+            if !wanted(&v.provider) {
                 continue;
             }
             let key = (v.provider.clone(), v.service.clone());
-            let (row, under_25, days_sum, completed) =
-                rows.entry(key.clone()).or_insert_with(|| {
-                    (
-                        MonitoringRow {
-                            provider: v.provider.clone(),
-                            service: v.service.clone(),
-                            issued: 0,
-                            redeemed: 0,
-                            not_started: 0,
-                            returned: 0,
-                            running: 0,
-                            open_beyond_threshold: 0,
-                            under_25: None,
-                            avg_counselling_days: None,
-                        },
-                        0,
-                        0,
-                        0,
-                    )
-                });
-            if v.issued_at.year() == year {
-                row.issued += 1;
-                *under_25 += u64::from(young);
-                match v.status {
-                    VoucherStatus::Issued => row.not_started += 1,
-                    VoucherStatus::Redeemed { .. } | VoucherStatus::Completed { .. } => {
-                        row.redeemed += 1
-                    }
-                    VoucherStatus::Returned { .. } => row.returned += 1,
-                }
-            }
-            if let VoucherStatus::Completed {
-                redeemed_at, at, ..
-            } = v.status
+            let (totals, running, open_long) = totals.entry(key.clone()).or_default();
+            count_voucher(totals, v, young);
+            // running: redeemed in a case that is still open
+            if matches!(v.status, VoucherStatus::Redeemed { .. })
+                && matches!(state, CaseState::Open(_))
             {
-                if at.year() == year {
-                    *days_sum += (at - redeemed_at).num_days();
-                    *completed += 1;
-                }
-            }
-            if running(v, entry) {
-                row.running += 1;
+                *running += 1;
                 if (as_of - v.issued_at.date_naive()).num_days() > i64::from(t.voucher_open_days) {
-                    row.open_beyond_threshold += 1;
+                    *open_long += 1;
                 }
                 let (stage, since) = v.stage.unwrap_or((1, v.issued_at));
                 let s = stages.entry((key.0, key.1, stage)).or_default();
@@ -152,12 +173,23 @@ pub fn voucher_monitoring(
         as_of,
         voucher_open_days: t.voucher_open_days,
         stage_open_days: t.stage_open_days,
-        rows: rows
-            .into_values()
-            .map(|(mut row, under_25, days, completed)| {
-                row.under_25 = Pct::of(under_25 as i64, row.issued as i64);
-                row.avg_counselling_days = Tenths::ratio(days, completed as i64);
-                row
+        rows: totals
+            .into_iter()
+            .map(|((provider, service), (totals, running, open_long))| {
+                let issued = totals.issued.get(&year).copied().unwrap_or_default();
+                let completed = totals.completed.get(&year).copied().unwrap_or_default();
+                MonitoringRow {
+                    provider,
+                    service,
+                    issued: issued.issued,
+                    redeemed: issued.redeemed,
+                    not_started: issued.not_started,
+                    returned: issued.returned,
+                    running,
+                    open_beyond_threshold: open_long,
+                    under_25: Pct::of(issued.under_25 as i64, issued.issued as i64),
+                    avg_counselling_days: Tenths::ratio(completed.days, completed.completed as i64),
+                }
             })
             .collect(),
         stages: stages

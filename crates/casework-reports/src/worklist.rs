@@ -46,11 +46,7 @@ pub fn deadline_worklist(
 ) -> Worklist {
     let until = on + Duration::days(i64::from(horizon_days));
     let mut items = Vec::new();
-    for (id, state) in book
-        .cases
-        .iter()
-        .filter_map(|(id, e)| Some((id, e.active()?)))
-    {
+    for (id, state) in book.cases.iter().map(|(id, e)| (id, &*e.state)) {
         let coordinator = state
             .phase()
             .and_then(|p| p.team())

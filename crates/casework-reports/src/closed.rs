@@ -1,0 +1,105 @@
+//! What closed cases contribute to the reports, summed when each case closes.
+//!
+//! A closed case receives no more facts, so what it adds to a report for any period is
+//! fixed when it closes. The book adds it here then and drops the case: the totals are
+//! keyed by period (year, half-year, month, day), provider, service and team, so their
+//! size grows with the calendar and the catalog, never with the number of cases or
+//! events. Each report sums these totals for its period with what the open cases add at
+//! report time, through the same per-case functions (in the report's module).
+
+use std::collections::BTreeMap;
+
+use casework_core::{ClosedCase, ClosureReason, ProviderId, ServiceId, TeamId};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::book::EffortBucket;
+use crate::entry_planning::{count_entry, EntryCount};
+use crate::half_year::{count_half_years, HalfYearTotals};
+use crate::outcomes::{count_closure, ClosureTotals};
+use crate::voucher_monitoring::{count_voucher, VoucherTotals};
+
+/// The sums of all closed cases, by report.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ClosedTotals {
+    /// Closed cases.
+    pub cases: u64,
+    /// Entry planning: registrations by year, month (1–12) and team.
+    #[serde(with = "pairs")]
+    pub entries: BTreeMap<(i32, u32, TeamId), EntryCount>,
+    /// Voucher monitoring: vouchers by provider and service.
+    #[serde(with = "pairs")]
+    pub vouchers: BTreeMap<(ProviderId, ServiceId), VoucherTotals>,
+    /// Half-year report: by provider, year and half (1 or 2).
+    #[serde(with = "pairs")]
+    pub half_years: BTreeMap<(ProviderId, i32, u8), HalfYearTotals>,
+    /// Outcomes: by closing day.
+    pub closures: BTreeMap<NaiveDate, ClosureTotals>,
+}
+
+impl ClosedTotals {
+    /// Adds what the closed case `case`, with the effort recorded for it, contributes
+    /// to every report.
+    pub fn add_case(&mut self, case: &ClosedCase, effort: &[EffortBucket]) {
+        self.cases += 1;
+        count_entry(&mut self.entries, &case.registration);
+        let young = case.registration.profile.age < 25;
+        for v in case.vouchers.values() {
+            count_voucher(
+                self.vouchers
+                    .entry((v.provider.clone(), v.service.clone()))
+                    .or_default(),
+                v,
+                young,
+            );
+            count_half_years(
+                &mut self.half_years,
+                v,
+                Some(case.closed_at.date_naive()),
+                effort,
+            );
+        }
+        count_closure(
+            self.closures
+                .entry(case.closed_at.date_naive())
+                .or_default(),
+            case.reason,
+            &case.vouchers,
+        );
+    }
+
+    /// Closed cases by closing reason, over all days.
+    pub fn reasons(&self) -> BTreeMap<ClosureReason, u64> {
+        let mut out = BTreeMap::new();
+        for day in self.closures.values() {
+            for (reason, n) in &day.reasons {
+                *out.entry(*reason).or_default() += n;
+            }
+        }
+        out
+    }
+}
+
+/// Serializes a map with composite keys as a list of `[key, value]` pairs (JSON object
+/// keys must be strings).
+pub(crate) mod pairs {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, K, V, D>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Vec::<(K, V)>::deserialize(deserializer).map(|pairs| pairs.into_iter().collect())
+    }
+}
