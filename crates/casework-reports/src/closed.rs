@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use casework_core::{ClosedCase, ClosureReason, ProviderId, ServiceId, TeamId};
+use casework_core::{ClosedCase, ProviderId, ServiceId, TeamId};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +17,7 @@ use crate::book::EffortBucket;
 use crate::entry_planning::{count_entry, EntryCount};
 use crate::half_year::{count_half_years, HalfYearTotals};
 use crate::outcomes::{count_closure, ClosureTotals};
-use crate::voucher_monitoring::{count_voucher, VoucherTotals};
+use crate::voucher_monitoring::{count_voucher, is_young, VoucherTotals};
 
 /// The sums of all closed cases, by report.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -43,7 +43,7 @@ impl ClosedTotals {
     pub fn add_case(&mut self, case: &ClosedCase, effort: &[EffortBucket]) {
         self.cases += 1;
         count_entry(&mut self.entries, &case.registration);
-        let young = case.registration.profile.age < 25;
+        let young = is_young(Some(&case.registration));
         for v in case.vouchers.values() {
             count_voucher(
                 self.vouchers
@@ -66,17 +66,6 @@ impl ClosedTotals {
             case.reason,
             &case.vouchers,
         );
-    }
-
-    /// Closed cases by closing reason, over all days.
-    pub fn reasons(&self) -> BTreeMap<ClosureReason, u64> {
-        let mut out = BTreeMap::new();
-        for day in self.closures.values() {
-            for (reason, n) in &day.reasons {
-                *out.entry(*reason).or_default() += n;
-            }
-        }
-        out
     }
 }
 

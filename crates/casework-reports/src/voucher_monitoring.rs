@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use casework_core::{CaseState, Policy, ProviderId, ServiceId, Voucher, VoucherStatus};
+use casework_core::{
+    CaseState, Policy, ProviderId, Registration, ServiceId, Voucher, VoucherStatus,
+};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -102,6 +104,11 @@ pub struct CompletedCounts {
     pub days: i64,
 }
 
+/// Whether the client was under 25 at registration (the report's age split).
+pub(crate) fn is_young(r: Option<&Registration>) -> bool {
+    r.is_some_and(|r| r.profile.age < 25)
+}
+
 /// Counts one voucher of a client who is `young` (under 25).
 pub(crate) fn count_voucher(t: &mut VoucherTotals, v: &Voucher, young: bool) {
     let issued = t.issued.entry(v.issued_at.year()).or_default();
@@ -143,7 +150,7 @@ pub fn voucher_monitoring(
         .collect();
     let mut stages: BTreeMap<(ProviderId, ServiceId, u8), (u64, u64)> = BTreeMap::new();
     for state in book.cases.values().map(|e| &*e.state) {
-        let young = state.registration().is_some_and(|r| r.profile.age < 25);
+        let young = is_young(state.registration());
         for v in state.vouchers().into_iter().flat_map(|m| m.values()) {
             if !wanted(&v.provider) {
                 continue;
