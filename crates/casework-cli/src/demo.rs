@@ -3,11 +3,12 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use casework_core::{CaseId, CaseState, ClosureReason, Policy};
+use casework_core::{CaseState, ClosureReason, Policy};
 use casework_reports::{
     deadline_worklist, outcomes, voucher_monitoring, CaseBook, CaseFile, Projector,
 };
 use casework_sim::{simulate, SimConfig};
+use casework_store::StreamId;
 use chrono::{Datelike, NaiveDate};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -123,7 +124,7 @@ pub fn run(
     let closed = store
         .list_streams()?
         .iter()
-        .filter_map(|s| s.as_str().strip_prefix("case-")?.parse().ok().map(CaseId))
+        .filter_map(StreamId::case_id)
         .take(200)
         .find(|id| {
             CaseFile::load(store, *id, None).is_ok_and(|f| {

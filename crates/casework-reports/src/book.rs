@@ -24,7 +24,7 @@ use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 use crate::closed::ClosedTotals;
-use crate::projection::{keeps, Projection, ProjectionError};
+use crate::projection::{Projection, ProjectionError};
 
 /// Effort of one voucher in one module in one half-year.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,21 +127,9 @@ pub struct CaseBook {
     pub closed: ClosedTotals,
 }
 
-/// The case id of a stream named exactly as [`StreamId::for_case`] names it.
-fn own_stream_case(stream: &StreamId) -> Option<CaseId> {
-    let uuid = stream.as_str().strip_prefix("case-")?;
-    let canonical = uuid.len() == 36
-        && uuid
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b'-'));
-    canonical
-        .then(|| uuid::Uuid::try_parse(uuid).ok().map(CaseId))
-        .flatten()
-}
-
 impl Projection for CaseBook {
     fn apply(&mut self, recorded: &RecordedEvent, event: &CaseEvent) {
-        let own = own_stream_case(&recorded.stream);
+        let own = recorded.stream.case_id();
         let in_own = |cases: &HashMap<CaseId, CaseEntry>, id: CaseId| {
             cases.get(&id).is_some_and(|e| e.in_own_stream)
         };
@@ -219,7 +207,7 @@ impl CaseFile {
         let recorded = store.read_stream_all(&StreamId::for_case(id))?;
         let events = recorded
             .iter()
-            .filter(|e| as_of.is_none_or(|cut| keeps(cut, e)))
+            .filter(|e| as_of.is_none_or(|cut| cut.includes(e)))
             .map(|e| codec.decode(e))
             .collect::<Result<Vec<_>, _>>()?;
         let file = Self::fold(&events);

@@ -48,16 +48,6 @@ fn is_case_stream(e: &RecordedEvent) -> bool {
     e.stream.as_str().starts_with("case-")
 }
 
-/// Whether `e` belongs to the log as of `as_of`: by position, the prefix; by effective or
-/// recorded time, every event that happened (was recorded) by then.
-pub(crate) fn keeps(as_of: AsOf, e: &RecordedEvent) -> bool {
-    match as_of {
-        AsOf::Position(p) => e.position <= p,
-        AsOf::Effective(t) => e.effective_at <= t,
-        AsOf::Recorded(t) => e.recorded_at <= t,
-    }
-}
-
 impl<P: Projection> Default for Projector<P> {
     fn default() -> Self {
         Projector {
@@ -131,7 +121,7 @@ impl<P: Projection> Projector<P> {
             let Some(last) = page.last() else { break };
             from = last.position + 1;
             for e in page.iter().filter(|e| is_case_stream(e)) {
-                if keeps(as_of, e) {
+                if as_of.includes(e) {
                     projection.apply(e, &codec.decode(e)?);
                 }
             }

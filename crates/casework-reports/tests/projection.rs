@@ -78,7 +78,7 @@ fn oracle(
 ) -> (Vec<(casework_core::CaseId, CaseFile)>, ClosedTotals) {
     let (mut open, mut closed) = (Vec::new(), ClosedTotals::default());
     for stream in store.list_streams().unwrap() {
-        let id = casework_core::CaseId(stream.as_str()[5..].parse().unwrap());
+        let id = stream.case_id().unwrap();
         match CaseFile::load(store, id, as_of).unwrap() {
             None => {}
             Some(CaseFile {

@@ -72,6 +72,18 @@ pub enum AsOf {
     Recorded(DateTime<Utc>),
 }
 
+impl AsOf {
+    /// Whether `e` belongs to the log as of this point: by position, the prefix; by
+    /// effective or recorded time, every event that happened (was recorded) by then.
+    pub fn includes(&self, e: &RecordedEvent) -> bool {
+        match *self {
+            AsOf::Position(p) => e.position <= p,
+            AsOf::Effective(t) => e.effective_at <= t,
+            AsOf::Recorded(t) => e.recorded_at <= t,
+        }
+    }
+}
+
 /// Reads a whole stream and, if any of its events holds sealed personal data, the
 /// stream's entry in the key area that opens it.
 pub(crate) fn read_with_key<S: EventStore + ?Sized>(
@@ -131,11 +143,7 @@ where
         stream: &StreamId,
         as_of: AsOf,
     ) -> Result<Loaded<P::State>, StoreError> {
-        self.load_filtered(stream, |e| match as_of {
-            AsOf::Position(p) => e.position <= p,
-            AsOf::Effective(t) => e.effective_at <= t,
-            AsOf::Recorded(t) => e.recorded_at <= t,
-        })
+        self.load_filtered(stream, |e| as_of.includes(e))
     }
 
     fn load_filtered(

@@ -33,6 +33,20 @@ impl StreamId {
         StreamId(format!("case-{}", case.0))
     }
 
+    /// The case whose own stream this is: the inverse of [`StreamId::for_case`]. `None`
+    /// for any other name, also for `case-` followed by a uuid written another way
+    /// (upper case, braces, no hyphens), which `for_case` never writes.
+    pub fn case_id(&self) -> Option<casework_core::CaseId> {
+        let uuid = self.0.strip_prefix("case-")?;
+        let canonical = uuid.len() == 36
+            && uuid
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b'-'));
+        canonical
+            .then(|| Uuid::try_parse(uuid).ok().map(casework_core::CaseId))
+            .flatten()
+    }
+
     /// The id as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0

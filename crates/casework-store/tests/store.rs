@@ -254,3 +254,17 @@ fn every_case_event_survives_the_store() {
     assert_eq!(client.redaction(), Some(&casework_core::Redaction::Sealed));
     assert!(!String::from_utf8_lossy(&stored[0].payload).contains("\"N\""));
 }
+
+#[test]
+fn a_case_stream_names_its_case_only_as_for_case_writes_it() {
+    let id = casework_core::CaseId(uuid::Uuid::from_u128(
+        0x0194_0000_0000_7000_8000_0000_0000_00ab,
+    ));
+    assert_eq!(StreamId::for_case(id).case_id(), Some(id));
+    let other = |s: &str| StreamId::new(s).unwrap().case_id();
+    let upper = format!("case-{}", id.0.to_string().to_uppercase());
+    let simple = format!("case-{}", id.0.simple());
+    for name in ["case-1", "ledger-7", "access-x", &upper, &simple] {
+        assert_eq!(other(name), None, "{name}");
+    }
+}
