@@ -149,12 +149,16 @@ impl Projection for CaseBook {
         // A stream listed in `streams` holds the case it names there; otherwise a case's
         // own stream holds the case if it was registered there. Other events are not
         // part of any open case.
-        let id = match (self.streams.get(&recorded.stream), own) {
-            (Some(id), _) => *id,
-            (None, Some(id)) if in_own(&self.cases, id) => id,
-            _ => return,
+        let (id, listed) = match (self.streams.get(&recorded.stream), own) {
+            (Some(id), _) => (*id, true),
+            (None, Some(id)) => (id, false),
+            (None, None) => return,
         };
-        let Some(entry) = self.cases.get_mut(&id) else {
+        let Some(entry) = self
+            .cases
+            .get_mut(&id)
+            .filter(|e| listed || e.in_own_stream)
+        else {
             return;
         };
         entry.apply(event);
