@@ -106,33 +106,15 @@ fn fold_and_replay(c: &mut Criterion) {
     group.throughput(Throughput::Elements(events));
     group.bench_function("casework_decode_open_evolve", |b| {
         b.iter(|| {
-            let mut closed = 0;
-            for (case, key) in streams.iter().zip(&keys) {
-                let mut state = CaseState::default();
-                for r in case {
-                    let e = codec
-                        .decode_opened(r, key.as_ref())
-                        .unwrap_or_else(|e| fail(e));
-                    CaseProcess::evolve_in_place(&mut state, &e);
-                }
-                closed += usize::from(state.phase_name() == PhaseName::Closed);
-            }
-            closed
+            replay(&streams, |i, r| {
+                codec
+                    .decode_opened(r, keys[i].as_ref())
+                    .unwrap_or_else(|e| fail(e))
+            })
         })
     });
     group.bench_function("casework_decode_evolve_sealed", |b| {
-        b.iter(|| {
-            let mut closed = 0;
-            for case in &streams {
-                let mut state = CaseState::default();
-                for r in case {
-                    let e = codec.decode(r).unwrap_or_else(|e| fail(e));
-                    CaseProcess::evolve_in_place(&mut state, &e);
-                }
-                closed += usize::from(state.phase_name() == PhaseName::Closed);
-            }
-            closed
-        })
+        b.iter(|| replay(&streams, |_, r| codec.decode(r).unwrap_or_else(|e| fail(e))))
     });
     group.bench_function("raw_serde_from_slice", |b| {
         b.iter(|| {
@@ -148,6 +130,23 @@ fn fold_and_replay(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// Decodes (with `decode`, given the case's index) and folds every case; counts the closed
+/// ones so the work cannot be optimized away.
+fn replay(
+    streams: &[Vec<RecordedEvent>],
+    decode: impl Fn(usize, &RecordedEvent) -> CaseEvent,
+) -> usize {
+    let mut closed = 0;
+    for (i, case) in streams.iter().enumerate() {
+        let mut state = CaseState::default();
+        for r in case {
+            CaseProcess::evolve_in_place(&mut state, &decode(i, r));
+        }
+        closed += usize::from(state.phase_name() == PhaseName::Closed);
+    }
+    closed
 }
 
 /// Cases `first..first + n` with a running voucher (6 events each), ready for commands
