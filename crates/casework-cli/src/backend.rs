@@ -2,6 +2,8 @@
 
 use casework_postgres::{PgOptions, PgStore};
 use casework_sled::SledStore;
+use std::path::PathBuf;
+
 use casework_store::EventStore;
 
 use crate::failure::Failure;
@@ -45,21 +47,159 @@ impl Backend {
     }
 }
 
+/// A store opened for an import or restore: a staging store beside the target, moved into
+/// place only when the whole input verified. A run that fails removes it; a run that is
+/// killed leaves it marked incomplete and never touches the target.
+pub struct Staging {
+    backend: Backend,
+    target: Target,
+}
+
+enum Target {
+    Sled {
+        staging: PathBuf,
+        target: PathBuf,
+    },
+    Pg {
+        url: String,
+        staging: String,
+        target: String,
+    },
+}
+
+impl Staging {
+    /// Fills the staging store with `fill`; on success moves it into place, on failure
+    /// removes it.
+    pub fn fill<T>(
+        self,
+        fill: impl FnOnce(&dyn EventStore) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        let result = fill(self.backend.store()).and_then(|t| {
+            self.backend.flush()?;
+            Ok(t)
+        });
+        drop(self.backend);
+        match (&self.target, result) {
+            (Target::Sled { staging, target }, Ok(t)) => {
+                // the target is absent or an empty store (checked when staging began)
+                if target.exists() {
+                    std::fs::remove_dir_all(target).map_err(|e| {
+                        Failure::input(
+                            format!("cannot replace the empty store {}: {e}", target.display()),
+                            "check permissions",
+                        )
+                    })?;
+                }
+                std::fs::rename(staging, target).map_err(|e| {
+                    Failure::input(
+                        format!(
+                            "cannot move {} to {}: {e}",
+                            staging.display(),
+                            target.display()
+                        ),
+                        "the imported store is complete in the first directory: move it by hand",
+                    )
+                })?;
+                Ok(t)
+            }
+            (
+                Target::Pg {
+                    url,
+                    staging,
+                    target,
+                },
+                Ok(t),
+            ) => {
+                casework_postgres::promote_schema(url, staging, target)?;
+                Ok(t)
+            }
+            (Target::Sled { staging, .. }, Err(e)) => {
+                let _ = std::fs::remove_dir_all(staging);
+                Err(e)
+            }
+            (Target::Pg { url, staging, .. }, Err(e)) => {
+                let _ = casework_postgres::drop_schema(url, staging);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Opens a staging store for an import or restore into the store the user named, which
+/// must be absent or empty.
+pub fn open_staging(cli: &Cli) -> Result<Staging, Failure> {
+    let not_empty = |head: u64| {
+        Failure::input(
+            format!("the store already holds {head} events"),
+            "import or restore into a new, empty store (a new --store directory or --pg-schema)",
+        )
+    };
+    if let Some(url) = &cli.pg {
+        let staging = format!("{}_staging", cli.pg_schema);
+        if staging.len() > 63 {
+            return Err(Failure::input(
+                format!(
+                    "schema name {:?} is too long to stage an import beside it",
+                    cli.pg_schema
+                ),
+                "use a schema name of at most 55 characters",
+            ));
+        }
+        let target = open_pg(url, &cli.pg_schema)?;
+        let head = target.head_position()?;
+        if head > 0 {
+            return Err(not_empty(head));
+        }
+        drop(target);
+        casework_postgres::drop_schema(url, &staging)?;
+        return Ok(Staging {
+            backend: Backend::Pg(open_pg(url, &staging)?),
+            target: Target::Pg {
+                url: url.clone(),
+                staging,
+                target: cli.pg_schema.clone(),
+            },
+        });
+    }
+    let target = cli.store.clone();
+    if target.exists() {
+        let store = SledStore::open(&target)?;
+        let head = store.head_position()?;
+        if head > 0 {
+            return Err(not_empty(head));
+        }
+    }
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "casework-data".to_owned());
+    let staging = target.with_file_name(format!(".{name}.staging-{}", std::process::id()));
+    let options = casework_sled::SledOptions {
+        durability: casework_sled::Durability::None,
+        ..casework_sled::SledOptions::default()
+    };
+    Ok(Staging {
+        backend: Backend::Sled(SledStore::open_with(&staging, options)?),
+        target: Target::Sled { staging, target },
+    })
+}
+
+fn open_pg(url: &str, schema: &str) -> Result<PgStore, Failure> {
+    Ok(PgStore::open(
+        url,
+        PgOptions {
+            schema: schema.to_owned(),
+            ..PgOptions::default()
+        },
+    )?)
+}
+
 pub fn open(cli: &Cli) -> Result<Backend, Failure> {
     if let Some(url) = &cli.pg {
-        return Ok(Backend::Pg(PgStore::open(
-            url,
-            PgOptions {
-                schema: cli.pg_schema.clone(),
-                ..PgOptions::default()
-            },
-        )?));
+        return Ok(Backend::Pg(open_pg(url, &cli.pg_schema)?));
     }
     // bulk commands write without a flush per append and flush once at the end
-    let bulk = matches!(
-        cli.command,
-        crate::Command::Demo { .. } | crate::Command::Import { .. }
-    );
+    let bulk = matches!(cli.command, crate::Command::Demo { .. });
     let options = casework_sled::SledOptions {
         durability: if bulk {
             casework_sled::Durability::None

@@ -6,6 +6,7 @@
 //! 4 bad input (unknown case id, malformed plan or policy file, bad date, non-empty store
 //! for `demo`/`import`).
 
+mod audit;
 mod backend;
 mod case;
 mod demo;
@@ -76,8 +77,53 @@ pub enum Command {
         id: String,
     },
     /// Verify every hash chain, the global log, the case invariants, that sealed personal
-    /// data opens with its case's key, and that erasures are complete.
-    Verify,
+    /// data opens with its case's key, and that erasures are complete; with --checkpoint,
+    /// also that the store still holds exactly the checkpointed history.
+    Verify {
+        /// A checkpoint written by `casework checkpoint` (or found in a backup set).
+        #[arg(long, value_name = "FILE", requires = "public_key")]
+        checkpoint: Option<PathBuf>,
+        /// The public key the checkpoint must be signed by (FILE.pub of `casework keygen`).
+        #[arg(long, value_name = "FILE", requires = "checkpoint")]
+        public_key: Option<PathBuf>,
+    },
+    /// Make a signing key for checkpoints: FILE (mode 0600, keep it secret) and FILE.pub
+    /// (for auditors). Never overwrites a file.
+    Keygen {
+        /// Where to write the signing key.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Sign a checkpoint of the store's current head: position, log digest, time.
+    Checkpoint {
+        /// The signing key (from `casework keygen`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// Where to write the checkpoint (a new file).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Write what is new since the last backup into DIR, with a signed checkpoint; the
+    /// newest set holds the whole key area, older sets' key files are zeroed.
+    Backup {
+        /// The backup directory.
+        dir: PathBuf,
+        /// The signing key for the set's checkpoint.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// Write a full set and remove every older set.
+        #[arg(long)]
+        prune: bool,
+    },
+    /// Rebuild a store from a backup directory into the (new or empty) store named by
+    /// --store or --pg, and verify it against the newest checkpoint.
+    Restore {
+        /// The backup directory.
+        dir: PathBuf,
+        /// The public key every set's checkpoint must be signed by.
+        #[arg(long, value_name = "FILE")]
+        public_key: PathBuf,
+    },
     /// Erase a closed case: record the erasure and destroy its data key (crypto-shredding).
     Erase {
         /// The case id (UUID).
@@ -102,15 +148,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export the whole store as JSON Lines.
+    /// Export the whole store as JSON Lines, with its newest checkpoint (a new file, mode
+    /// 0600: it holds the data keys of live cases).
     Export {
         /// The file to write.
         file: PathBuf,
     },
-    /// Import a JSON Lines export into an empty store.
+    /// Import a JSON Lines export into a new or empty store; the input is read once
+    /// (`-`: standard input) and the store appears only when all of it verified.
     Import {
-        /// The file to read.
+        /// The file to read, or `-`.
         file: PathBuf,
+        /// Require the file's checkpoint to be signed by this public key.
+        #[arg(long, value_name = "FILE")]
+        public_key: Option<PathBuf>,
     },
     /// Streams, events, positions and size of the store.
     Stats,
@@ -132,17 +183,42 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     let policy = failure::load_policy(cli.policy.as_deref())?;
+    match &cli.command {
+        Command::Keygen { out } => return audit::keygen(out),
+        Command::Import { file, public_key } => {
+            return transfer::import(backend::open_staging(cli)?, file, public_key.as_deref())
+        }
+        Command::Restore { dir, public_key } => {
+            return audit::run_restore(backend::open_staging(cli)?, dir, public_key)
+        }
+        _ => {}
+    }
     let backend = backend::open(cli)?;
+    let store = backend.store();
+    if !matches!(cli.command, Command::Verify { .. } | Command::Stats) && store.import_pending()? {
+        return Err(casework_store::StoreError::ImportIncomplete(format!(
+            "{}: an import or restore into it did not finish",
+            backend.describe()
+        ))
+        .into());
+    }
     match &cli.command {
         Command::Demo { cases, years, seed } => demo::run(&backend, *cases, *years, *seed, &policy),
         Command::Report(args) => report::run(&backend, args, &policy),
         Command::Case { command } => case::run(&backend, command, &policy),
         Command::History { id } => case::history(&backend, id),
-        Command::Verify => verify::run(&backend),
+        Command::Verify {
+            checkpoint,
+            public_key,
+        } => verify::run(&backend, checkpoint.as_deref().zip(public_key.as_deref())),
+        Command::Checkpoint { key, out } => audit::take(&backend, key, out),
+        Command::Backup { dir, key, prune } => audit::run_backup(&backend, dir, key, *prune),
+        Command::Keygen { .. } | Command::Import { .. } | Command::Restore { .. } => {
+            unreachable!("handled before the store is opened")
+        }
         Command::Erase { id, by, at } => privacy::erase(&backend, id, by, at.as_deref(), &policy),
         Command::AccessLog { case, json } => privacy::log(&backend, case.as_deref(), *json),
         Command::Export { file } => transfer::export(&backend, file),
-        Command::Import { file } => transfer::import(&backend, file),
         Command::Stats => transfer::stats(&backend),
     }
 }

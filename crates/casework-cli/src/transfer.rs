@@ -1,15 +1,15 @@
 //! `casework export`, `import` and `stats`.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufReader, BufWriter};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, BufWriter};
 use std::path::Path;
 use std::process::ExitCode;
 
-use casework_store::{export_jsonl, import_jsonl, ImportError};
+use casework_store::{export_jsonl, import_jsonl, ImportError, ImportOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Staging};
 use crate::failure::{Failure, INPUT};
 
 fn bar(len: u64, what: &str) -> ProgressBar {
@@ -21,54 +21,128 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
+/// `casework export FILE`: written to a new file beside FILE with mode 0600 (it holds the
+/// data keys of live cases) and renamed into place when complete; an existing FILE is
+/// never overwritten.
 pub fn export(backend: &Backend, path: &Path) -> Result<ExitCode, Failure> {
     let store = backend.store();
-    let file = File::create(path).map_err(|e| {
-        Failure::input(
-            format!("cannot create {}: {e}", path.display()),
-            "check the path and permissions",
-        )
-    })?;
-    let mut out = BufWriter::new(file);
-    let progress = bar(store.head_position()?, "exported");
-    let n = export_jsonl(store, &mut out, &mut |n| progress.set_position(n))?;
-    progress.finish_and_clear();
-    println!("exported {n} events to {}", path.display());
+    if path.exists() {
+        return Err(Failure::input(
+            format!("{} exists already", path.display()),
+            "choose a new file name: casework never overwrites a file",
+        ));
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".to_owned());
+    let partial = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    crate::audit::write_new(&partial, b"", 0o600)?;
+    let written = (|| {
+        let file = OpenOptions::new().write(true).open(&partial).map_err(|e| {
+            Failure::input(
+                format!("cannot open {}: {e}", partial.display()),
+                "check permissions",
+            )
+        })?;
+        let mut out = BufWriter::new(file);
+        let progress = bar(store.head_position()?, "exported");
+        let n = export_jsonl(store, &mut out, &mut |n| progress.set_position(n))?;
+        progress.finish_and_clear();
+        let file = out.into_inner().map_err(|e| {
+            Failure::input(
+                format!("writing {}: {}", partial.display(), e.error()),
+                "check the disk",
+            )
+        })?;
+        file.sync_all().map_err(|e| {
+            Failure::input(
+                format!("writing {}: {e}", partial.display()),
+                "check the disk",
+            )
+        })?;
+        // a hard link fails if the name was taken meanwhile: still never an overwrite
+        std::fs::hard_link(&partial, path).map_err(|e| {
+            Failure::input(
+                format!("cannot create {}: {e}", path.display()),
+                "choose a new file name",
+            )
+        })?;
+        Ok::<u64, Failure>(n)
+    })();
+    let _ = std::fs::remove_file(&partial);
+    let n = written?;
+    println!(
+        "exported {n} events to {} (mode 0600: it holds the data keys of live cases)",
+        path.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn import(backend: &Backend, path: &Path) -> Result<ExitCode, Failure> {
-    let store = backend.store();
+/// `casework import FILE` (or `-` for standard input): read once, into a staging store
+/// that is moved into place only when the whole file verified.
+pub fn import(staging: Staging, path: &Path, trusted: Option<&Path>) -> Result<ExitCode, Failure> {
+    let options = ImportOptions {
+        trusted_key: trusted.map(crate::audit::load_public_key).transpose()?,
+    };
+    let name = if path == Path::new("-") {
+        "standard input".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let mut input: Box<dyn BufRead> = if path == Path::new("-") {
+        Box::new(BufReader::new(std::io::stdin().lock()))
+    } else {
+        Box::new(BufReader::new(File::open(path).map_err(|e| {
+            Failure::input(format!("cannot open {name}: {e}"), "check the path")
+        })?))
+    };
     let progress = bar(0, "imported");
-    let mut open = || File::open(path).map(BufReader::new);
-    let result = import_jsonl(store, &mut open, &mut |n| {
-        progress.set_length(n.max(progress.length().unwrap_or(0)));
-        progress.set_position(n)
+    let result = staging.fill(|store| {
+        import_jsonl(store, &mut *input, &options, &mut |n| {
+            progress.set_length(n.max(progress.length().unwrap_or(0)));
+            progress.set_position(n)
+        })
+        .map_err(|e| import_failure(&name, e))
     });
     progress.finish_and_clear();
-    match result {
-        Ok(n) => {
-            backend.flush()?;
-            println!(
-                "imported {n} events from {}; every chain verified",
-                path.display()
-            );
-            Ok(ExitCode::SUCCESS)
+    let imported = result?;
+    println!(
+        "imported {} events and {} key-area entries from {name}; every chain verified{}",
+        imported.events,
+        imported.keys,
+        match &imported.checkpoint {
+            Some(cp) if options.trusted_key.is_some() => format!(
+                ", and the log matches the file's checkpoint of position {} signed by key {}",
+                cp.position, cp.key_id
+            ),
+            Some(cp) => format!(
+                ", and the log matches the file's checkpoint of position {} (give --public-key to check who signed it)",
+                cp.position
+            ),
+            None => String::new(),
         }
-        Err(ImportError::Line { line, detail }) => Err(Failure {
-            message: format!("{} line {line}: {detail}", path.display()),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import_failure(name: &str, e: ImportError) -> Failure {
+    match e {
+        ImportError::Line { line, detail } => Failure {
+            message: format!("{name} line {line}: {detail}"),
             hint: Some("the file is damaged or was altered; nothing was imported".into()),
             code: INPUT,
-        }),
-        Err(ImportError::NotEmpty(head)) => Err(Failure::input(
+        },
+        ImportError::NotEmpty(head) => Failure::input(
             format!("the store already holds {head} events"),
             "import into an empty store (a new --store directory)",
-        )),
-        Err(ImportError::Io(e)) => Err(Failure::input(
-            format!("reading {}: {e}", path.display()),
-            "check the path",
-        )),
-        Err(ImportError::Store(e)) => Err(e.into()),
+        ),
+        ImportError::Io(e) => Failure::input(format!("reading {name}: {e}"), "check the path"),
+        ImportError::Checkpoint(e) => Failure::input(
+            format!("{name}: the checkpoint it carries: {e}"),
+            "the file was not exported from the store whose public key you gave; nothing was imported",
+        ),
+        ImportError::Store(e) => e.into(),
     }
 }
 

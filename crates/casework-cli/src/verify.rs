@@ -1,5 +1,6 @@
 //! `casework verify`: hash chains, the global log and the case invariants.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use casework_testkit::check_store;
@@ -7,8 +8,20 @@ use casework_testkit::check_store;
 use crate::backend::Backend;
 use crate::failure::Failure;
 
-pub fn run(backend: &Backend) -> Result<ExitCode, Failure> {
+pub fn run(backend: &Backend, checkpoint: Option<(&Path, &Path)>) -> Result<ExitCode, Failure> {
     let store = backend.store();
+    if store.import_pending()? {
+        println!(
+            "INCOMPLETE: an import or restore into {} began and did not finish; the store holds only part of its source. Delete it and import or restore again.",
+            backend.describe()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    if let Some((cp, key)) = checkpoint {
+        if !crate::audit::verify_checkpoint(backend, cp, key)? {
+            return Ok(ExitCode::from(1));
+        }
+    }
     let checked = check_store(store)?;
     if checked.findings.is_empty() {
         println!(

@@ -12,6 +12,24 @@ fn casework(store: &Path) -> Command {
     c
 }
 
+/// A path where no file exists yet, in a temporary directory (casework never overwrites).
+struct NewFile {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+}
+
+impl NewFile {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        NewFile { _dir: dir, path }
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 fn out(c: &mut Command) -> (i32, String, String) {
     let o = c.output().unwrap();
     (
@@ -182,7 +200,7 @@ fn verify_passes_on_a_clean_store_and_names_a_tampered_event() {
 #[test]
 fn export_then_import_gives_the_same_store() {
     let (_turn, store) = demo_store();
-    let file = tempfile::NamedTempFile::new().unwrap();
+    let file = NewFile::new();
     let (code, stdout, stderr) = out(casework(store).arg("export").arg(file.path()));
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("exported"));
@@ -338,7 +356,7 @@ fn postgres_client(url: &str) -> Result<postgres::Client, postgres::Error> {
 /// The cases of a store closed for another reason than revocation, and the still open
 /// ones, from its export.
 fn closed_and_open(store: &Path) -> (Vec<String>, Vec<String>) {
-    let file = tempfile::NamedTempFile::new().unwrap();
+    let file = NewFile::new();
     let (code, _, stderr) = out(casework(store).arg("export").arg(file.path()));
     assert_eq!(code, 0, "{stderr}");
     let text = std::fs::read_to_string(file.path()).unwrap();
@@ -459,7 +477,7 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
 
     // the export carries ciphertext: no client name of any case in clear, and for the
     // erased case only the tombstone of its key
-    let file = tempfile::NamedTempFile::new().unwrap();
+    let file = NewFile::new();
     assert_eq!(out(casework(store).arg("export").arg(file.path())).0, 0);
     let text = std::fs::read_to_string(file.path()).unwrap();
     assert!(

@@ -73,4 +73,4 @@ mod schema;
 mod store;
 
 pub use schema::SCHEMA_VERSION;
-pub use store::{PgOptions, PgStore};
+pub use store::{drop_schema, promote_schema, PgOptions, PgStore};

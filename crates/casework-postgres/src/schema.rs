@@ -4,7 +4,7 @@ use casework_store::StoreError;
 use postgres::Client;
 
 /// The schema version this code writes and reads.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// Checks that `name` is a plain lowercase identifier (it is spliced into SQL).
 pub fn valid_schema_name(name: &str) -> bool {
@@ -54,6 +54,20 @@ fn migration(schema: &str, to: i32) -> Option<String> {
                 stream_id text PRIMARY KEY,
                 state bytea NOT NULL
             );
+            "#
+        )),
+        // the running log digest beside the head (computed for existing logs when the
+        // store opens), and the store's own values: its id, the newest checkpoint, the
+        // import marker
+        3 => Some(format!(
+            r#"
+            ALTER TABLE {schema}.log_head ADD COLUMN digest bytea;
+            UPDATE {schema}.log_head SET digest = decode(repeat('00', 32), 'hex') WHERE position = 0;
+            CREATE TABLE {schema}.meta (
+                name text PRIMARY KEY,
+                value bytea NOT NULL
+            );
+            INSERT INTO {schema}.meta VALUES ('store-id', uuid_send(gen_random_uuid()));
             "#
         )),
         _ => None,

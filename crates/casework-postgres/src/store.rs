@@ -1,11 +1,12 @@
 //! `PgStore`: the `EventStore` on PostgreSQL.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use casework_store::{
-    check_restore, hash::seal, AppendOutcome, Clock, DataKey, EventStore, ExpectedVersion,
-    GlobalPosition, Hash, KeyState, Limits, Metadata, NewEvent, RecordedEvent, StoreError,
+    check_restore, hash::seal, meta, AppendOutcome, Clock, DataKey, EventStore, ExpectedVersion,
+    GlobalPosition, Hash, KeyState, Limits, LogHead, Metadata, NewEvent, RecordedEvent, StoreError,
     StreamId, StreamTip, SystemClock, Version,
 };
 use chrono::{DateTime, Utc};
@@ -50,6 +51,9 @@ pub struct PgStore {
     channel: String,
     limits: Limits,
     clock: Box<dyn Clock>,
+    /// Mirrors the [`meta::IMPORTING`] row as this process last saw it: appends are
+    /// refused while it is set.
+    importing: AtomicBool,
 }
 
 fn io(e: postgres::Error) -> StoreError {
@@ -88,6 +92,23 @@ struct Columns {
     causation: Vec<Option<Uuid>>,
     payload: Vec<Vec<u8>>,
     hash: Vec<Vec<u8>>,
+}
+
+/// Reads the log head row's position and digest.
+fn head_row(row: &Row) -> Result<LogHead, StoreError> {
+    let position: i64 = row.get(0);
+    let digest: Option<Vec<u8>> = row.get(1);
+    let digest: [u8; 32] = digest.and_then(|d| d.try_into().ok()).ok_or_else(|| {
+        corrupt(
+            StreamId::all(),
+            position.max(0) as u64,
+            "the log digest is missing or damaged",
+        )
+    })?;
+    Ok(LogHead {
+        position: position.max(0) as u64,
+        digest: Hash(digest),
+    })
 }
 
 fn to_i64(n: u64) -> Result<i64, StoreError> {
@@ -171,13 +192,57 @@ impl PgStore {
         let mut conn = pool.get()?;
         migrate(&mut conn, &options.schema)?;
         drop(conn);
-        Ok(PgStore {
+        let store = PgStore {
             pool,
             channel: format!("casework_{}", options.schema),
             schema: options.schema,
             limits: options.limits,
             clock: options.clock,
-        })
+            importing: AtomicBool::new(false),
+        };
+        store.upgrade_digest()?;
+        let importing = store.meta(meta::IMPORTING)?.is_some();
+        store.importing.store(importing, Ordering::SeqCst);
+        Ok(store)
+    }
+
+    /// Computes the log digest of a log written before it existed (schema version 2), once,
+    /// under the log's lock.
+    fn upgrade_digest(&self) -> Result<(), StoreError> {
+        let s = &self.schema;
+        let mut conn = self.pool.get()?;
+        let mut tx = conn.transaction().map_err(io)?;
+        let row = tx
+            .query_one(
+                &format!("SELECT position, digest FROM {s}.log_head WHERE id = 1 FOR UPDATE"),
+                &[],
+            )
+            .map_err(io)?;
+        let digest: Option<Vec<u8>> = row.get(1);
+        if digest.is_some() {
+            return Ok(());
+        }
+        let mut log = LogHead::EMPTY;
+        loop {
+            let rows = tx
+                .query(
+                    &format!("SELECT {COLUMNS} FROM {s}.events WHERE position > $1 ORDER BY position LIMIT 4096"),
+                    &[&to_i64(log.position)?],
+                )
+                .map_err(io)?;
+            for row in &rows {
+                log.advance(&decode_row(row)?);
+            }
+            if rows.len() < 4096 {
+                break;
+            }
+        }
+        tx.execute(
+            &format!("UPDATE {s}.log_head SET digest = $1 WHERE id = 1"),
+            &[&log.digest.0.to_vec()],
+        )
+        .map_err(io)?;
+        tx.commit().map_err(io)
     }
 
     /// Runs a read with a statement prepared once per pooled connection.
@@ -208,6 +273,12 @@ impl PgStore {
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
         self.limits.check(&events)?;
+        if self.importing.load(Ordering::SeqCst) {
+            return Err(StoreError::ImportIncomplete(format!(
+                "an import into schema {} did not finish",
+                self.schema
+            )));
+        }
         let s = &self.schema;
         let (version, mut prev) = self.tip(tx, stream, true)?;
         let actual = (version > 0).then_some(version);
@@ -220,14 +291,17 @@ impl PgStore {
         }
         let n = events.len() as u64;
         // the global log's counter row: its lock orders commits by position
-        let head: i64 = tx
+        let row = tx
             .query_one(
-                &format!("UPDATE {s}.log_head SET position = position + $1 WHERE id = 1 RETURNING position"),
+                &format!("UPDATE {s}.log_head SET position = position + $1 WHERE id = 1 RETURNING position, digest"),
                 &[&to_i64(n)?],
             )
-            .map_err(io)?
-            .get(0);
+            .map_err(io)?;
+        let mut log = head_row(&row)?;
+        let head = log.position as i64;
         let first_position = head as u64 - n + 1;
+        // the digest in the row is the one at the old head
+        log.position = first_position - 1;
         let recorded_at = self.clock.now();
         let mut sealed = Vec::with_capacity(events.len());
         for (i, e) in events.into_iter().enumerate() {
@@ -240,6 +314,7 @@ impl PgStore {
                 e,
             );
             prev = e.hash;
+            log.advance(&e);
             sealed.push(e);
         }
         match self.insert(tx, &sealed) {
@@ -257,8 +332,8 @@ impl PgStore {
         }
         self.set_tips(tx, &sealed)?;
         tx.execute(
-            "SELECT pg_notify($1, $2)",
-            &[&self.channel, &head.to_string()],
+            &format!("WITH d AS (UPDATE {s}.log_head SET digest = $3 WHERE id = 1) SELECT pg_notify($1, $2)"),
+            &[&self.channel, &head.to_string(), &log.digest.0.to_vec()],
         )
         .map_err(io)?;
         Ok(AppendOutcome {
@@ -401,14 +476,14 @@ impl EventStore for PgStore {
         let s = &self.schema;
         let mut conn = self.pool.get()?;
         let mut tx = conn.transaction().map_err(io)?;
-        let head: i64 = tx
+        let row = tx
             .query_one(
-                &format!("SELECT position FROM {s}.log_head WHERE id = 1 FOR UPDATE"),
+                &format!("SELECT position, digest FROM {s}.log_head WHERE id = 1 FOR UPDATE"),
                 &[],
             )
-            .map_err(io)?
-            .get(0);
-        let mut head = head.max(0) as u64;
+            .map_err(io)?;
+        let mut log = head_row(&row)?;
+        let mut head = log.position;
         let mut seen = HashMap::new();
         {
             let mut last = |stream: &StreamId| self.tip(&mut tx, stream, true);
@@ -416,9 +491,12 @@ impl EventStore for PgStore {
         }
         self.insert(&mut tx, &events).map_err(io)?;
         self.set_tips(&mut tx, &events)?;
+        for e in &events {
+            log.advance(e);
+        }
         tx.execute(
-            &format!("UPDATE {s}.log_head SET position = $1 WHERE id = 1"),
-            &[&to_i64(head)?],
+            &format!("UPDATE {s}.log_head SET position = $1, digest = $2 WHERE id = 1"),
+            &[&to_i64(head)?, &log.digest.0.to_vec()],
         )
         .map_err(io)?;
         tx.execute(
@@ -435,6 +513,9 @@ impl EventStore for PgStore {
         from: Version,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
+        if from > i64::MAX as u64 {
+            return Ok(Vec::new()); // no stream reaches that far
+        }
         let s = &self.schema;
         let rows = self.read(
             &format!("SELECT {COLUMNS} FROM {s}.events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3"),
@@ -461,6 +542,9 @@ impl EventStore for PgStore {
         from: GlobalPosition,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
+        if from > i64::MAX as u64 {
+            return Ok(Vec::new()); // no log reaches that far
+        }
         let s = &self.schema;
         let rows = self.read(
             &format!(
@@ -474,6 +558,51 @@ impl EventStore for PgStore {
     fn stream_version(&self, stream: &StreamId) -> Result<Option<Version>, StoreError> {
         let (v, _) = self.tip(&mut *self.pool.get()?, stream, false)?;
         Ok((v > 0).then_some(v))
+    }
+
+    fn log_head(&self) -> Result<LogHead, StoreError> {
+        let s = &self.schema;
+        let rows = self.read(
+            &format!("SELECT position, digest FROM {s}.log_head WHERE id = 1"),
+            &[],
+        )?;
+        let row = rows
+            .first()
+            .ok_or_else(|| corrupt(StreamId::all(), 0, "the log head row is missing"))?;
+        head_row(row)
+    }
+
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let s = &self.schema;
+        let rows = self.read(
+            &format!("SELECT value FROM {s}.meta WHERE name = $1"),
+            &[&name],
+        )?;
+        Ok(rows.first().map(|row| row.get(0)))
+    }
+
+    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+        let s = &self.schema;
+        let mut conn = self.pool.get()?;
+        match value {
+            Some(v) => conn.execute(
+                &format!(
+                    "INSERT INTO {s}.meta VALUES ($1, $2)
+                     ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value"
+                ),
+                &[&name, &v],
+            ),
+            None => conn.execute(&format!("DELETE FROM {s}.meta WHERE name = $1"), &[&name]),
+        }
+        .map_err(io)?;
+        if name == meta::IMPORTING {
+            self.importing.store(value.is_some(), Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
@@ -583,4 +712,58 @@ impl EventStore for PgStore {
             .map_err(io)?;
         result
     }
+}
+
+/// Moves a store that was filled in schema `staging` (an import or restore) into place as
+/// `target`, in one transaction: readers see either no `target` (or its empty store) or
+/// the whole staged store. A `target` that already holds events is refused
+/// (`UnsupportedFormat` names it) and nothing changes.
+pub fn promote_schema(url: &str, staging: &str, target: &str) -> Result<(), StoreError> {
+    for name in [staging, target] {
+        if !valid_schema_name(name) {
+            return Err(StoreError::Io(format!("invalid schema name {name:?}")));
+        }
+    }
+    let config: postgres::Config = url
+        .parse()
+        .map_err(|e| StoreError::Io(format!("invalid PostgreSQL URL: {e}")))?;
+    let mut client = config.connect(postgres::NoTls).map_err(io)?;
+    let mut tx = client.transaction().map_err(io)?;
+    let exists = tx
+        .query_opt("SELECT 1 FROM pg_namespace WHERE nspname = $1", &[&target])
+        .map_err(io)?
+        .is_some();
+    if exists {
+        let events = tx
+            .query_opt(
+                &format!("SELECT position FROM {target}.log_head WHERE id = 1 FOR UPDATE"),
+                &[],
+            )
+            .map_err(io)?
+            .map_or(0, |row| row.get::<_, i64>(0));
+        if events > 0 {
+            return Err(StoreError::UnsupportedFormat(format!(
+                "schema {target} already holds {events} events"
+            )));
+        }
+        tx.batch_execute(&format!("DROP SCHEMA {target} CASCADE"))
+            .map_err(io)?;
+    }
+    tx.batch_execute(&format!("ALTER SCHEMA {staging} RENAME TO {target}"))
+        .map_err(io)?;
+    tx.commit().map_err(io)
+}
+
+/// Drops schema `name` and everything in it (a failed import's staging schema).
+pub fn drop_schema(url: &str, name: &str) -> Result<(), StoreError> {
+    if !valid_schema_name(name) {
+        return Err(StoreError::Io(format!("invalid schema name {name:?}")));
+    }
+    let config: postgres::Config = url
+        .parse()
+        .map_err(|e| StoreError::Io(format!("invalid PostgreSQL URL: {e}")))?;
+    let mut client = config.connect(postgres::NoTls).map_err(io)?;
+    client
+        .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+        .map_err(io)
 }

@@ -399,8 +399,14 @@ fn a_store_moves_from_sled_to_postgres_by_export_and_import() {
     let mut file = Vec::new();
     export_jsonl(&sled, &mut file, &mut |_| {}).unwrap();
     let pg = common::fresh();
-    let mut open = || Ok(std::io::Cursor::new(file.clone()));
-    assert_eq!(import_jsonl(&pg, &mut open, &mut |_| {}).unwrap(), 12);
+    let imported = import_jsonl(
+        &pg,
+        &mut file.as_slice(),
+        &ImportOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(imported.events, 12);
     assert_eq!(pg.read_all(1, 100).unwrap(), sled.read_all(1, 100).unwrap());
     assert!(pg.verify_all().unwrap().is_empty());
     let mut again = Vec::new();

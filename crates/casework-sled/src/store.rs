@@ -2,14 +2,14 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use casework_store::{
-    check_restore, hash::seal, AppendOutcome, Clock, DataKey, EventStore, ExpectedVersion,
-    GlobalPosition, Hash, KeyState, Limits, NewEvent, RecordedEvent, StoreError, StreamId,
-    StreamTip, SystemClock, Version,
+    check_restore, checkpoint::compute_log_head, hash::seal, meta, AppendOutcome, Clock, DataKey,
+    EventStore, ExpectedVersion, GlobalPosition, Hash, KeyState, Limits, LogHead, NewEvent,
+    RecordedEvent, StoreError, StreamId, StreamTip, SystemClock, Version,
 };
 use chrono::{DateTime, Utc};
 
@@ -71,8 +71,8 @@ impl Default for SledOptions {
 }
 
 struct Writer {
-    /// The last position written to the tree.
-    head: GlobalPosition,
+    /// The last position written to the tree and the log digest at it.
+    log: LogHead,
     /// Recently written stream tips, so appends rarely read the head key.
     tips: HashMap<StreamId, StreamTip>,
 }
@@ -97,6 +97,8 @@ pub struct SledStore {
     visible: AtomicU64,
     waiters: (Mutex<()>, Condvar),
     group: (Mutex<Group>, Condvar),
+    /// Mirrors the [`meta::IMPORTING`] record: appends are refused while it is set.
+    importing: AtomicBool,
     durability: Durability,
     limits: Limits,
     clock: Box<dyn Clock>,
@@ -133,6 +135,44 @@ fn meta_key(name: &str) -> Vec<u8> {
     let mut k = vec![META];
     k.extend_from_slice(name.as_bytes());
     k
+}
+
+/// The key of a value of [`EventStore::meta`], apart from the store's own records.
+fn user_meta_key(name: &str) -> Vec<u8> {
+    meta_key(&format!("x/{name}"))
+}
+
+/// The error for a store sled cannot open because its files are damaged: names the files
+/// and the offset sled reports, and says the way back.
+fn damaged(path: &Path, detail: impl std::fmt::Display) -> StoreError {
+    corrupt(
+        all_stream(),
+        0,
+        format!(
+            "sled cannot open the store: its files in {} are damaged ({detail}); sled keeps its \
+             log in {} and snapshots in snap.* beside it. The store cannot be read in place: \
+             restore it from a backup (`casework restore`) or an export",
+            path.display(),
+            path.join("db").display()
+        ),
+    )
+}
+
+fn sled_corruption_detail(e: &sled::Error) -> String {
+    match e {
+        sled::Error::Corruption { at: Some(ptr), .. } => format!(
+            "sled reports corrupted data in {} at offset {}",
+            match ptr {
+                sled::DiskPtr::Inline(_) => "the log file db",
+                sled::DiskPtr::Blob(..) => "a blob file",
+            },
+            ptr.lid()
+        ),
+        sled::Error::Corruption { at: None, .. } => {
+            "sled reports corrupted data and no offset".to_owned()
+        }
+        other => other.to_string(),
+    }
 }
 
 fn be_u64(bytes: &[u8]) -> Option<u64> {
@@ -174,7 +214,17 @@ impl SledStore {
         // another process that holds the store is still reported as `Locked`.
         let deadline = Instant::now() + Duration::from_secs(1);
         let db = loop {
-            match config.open() {
+            // sled 0.34 can panic on damaged files instead of returning an error
+            let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()))
+                .map_err(|panic| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".to_owned());
+                damaged(&path, format!("sled panicked while reading them: {what}"))
+            })?;
+            match opened {
                 Err(sled::Error::Io(ref e)) if e.to_string().contains("could not acquire lock") => {
                     if Instant::now() >= deadline {
                         return Err(StoreError::Locked(path.display().to_string()));
@@ -182,11 +232,7 @@ impl SledStore {
                     std::thread::sleep(Duration::from_millis(20));
                 }
                 Err(e @ sled::Error::Corruption { .. }) => {
-                    return Err(corrupt(
-                        all_stream(),
-                        0,
-                        format!("sled cannot open the store: {e}"),
-                    ))
+                    return Err(damaged(&path, sled_corruption_detail(&e)))
                 }
                 Err(other) => return Err(io(other)),
                 Ok(db) => break db,
@@ -209,14 +255,21 @@ impl SledStore {
             )));
         }
         let tree = db.open_tree(TREE).map_err(io)?;
+        // the head record holds the position and, since the log digest, the digest at it
+        // (40 bytes); an older store's 8-byte record is upgraded below
+        let mut upgrade_digest = false;
         let head = match tree.get(meta_key("format")).map_err(io)? {
             None if tree.is_empty() => {
                 let mut batch = sled::Batch::default();
                 batch.insert(meta_key("format"), STORE_FORMAT);
-                batch.insert(meta_key("head"), &0u64.to_be_bytes());
+                batch.insert(meta_key("head"), &LogHead::EMPTY.to_bytes()[..]);
+                batch.insert(
+                    user_meta_key(meta::STORE_ID),
+                    uuid::Uuid::now_v7().as_bytes(),
+                );
                 tree.apply_batch(batch).map_err(io)?;
                 db.flush().map_err(io)?;
-                0
+                LogHead::EMPTY
             }
             None => {
                 return Err(StoreError::UnsupportedFormat(format!(
@@ -233,13 +286,19 @@ impl SledStore {
                 )))
             }
             Some(_) => {
-                let head = tree
-                    .get(meta_key("head"))
-                    .map_err(io)?
-                    .and_then(|v| be_u64(&v))
-                    .ok_or_else(|| {
-                        corrupt(all_stream(), 0, "global head record missing or damaged")
-                    })?;
+                let record = tree.get(meta_key("head")).map_err(io)?;
+                let head = match record.as_deref().map(|v| (v.len(), v)) {
+                    Some((40, v)) => LogHead::from_bytes(v),
+                    Some((8, v)) => {
+                        upgrade_digest = true;
+                        be_u64(v).map(|position| LogHead {
+                            position,
+                            digest: Hash::ZERO,
+                        })
+                    }
+                    _ => None,
+                }
+                .ok_or_else(|| corrupt(all_stream(), 0, "global head record missing or damaged"))?;
                 let last = match tree
                     .range(event_key(0)..=event_key(u64::MAX))
                     .next_back()
@@ -252,15 +311,27 @@ impl SledStore {
                         // a damaged chunk frame is left for reads and verify to report,
                         // so that such a store can still be opened and exported
                         record::chunk_ranges(&v)
-                            .map_or(head, |r| first + (r.len() as u64).max(1) - 1)
+                            .map_or(head.position, |r| first + (r.len() as u64).max(1) - 1)
                     }
                 };
-                if last != head {
+                if last != head.position {
                     return Err(corrupt(
                         all_stream(),
-                        head,
-                        format!("global head says {head}, the log ends at {last}"),
+                        head.position,
+                        format!("global head says {}, the log ends at {last}", head.position),
                     ));
+                }
+                if tree
+                    .get(user_meta_key(meta::STORE_ID))
+                    .map_err(io)?
+                    .is_none()
+                {
+                    tree.insert(
+                        user_meta_key(meta::STORE_ID),
+                        uuid::Uuid::now_v7().as_bytes(),
+                    )
+                    .map_err(io)?;
+                    db.flush().map_err(io)?;
                 }
                 head
             }
@@ -279,30 +350,47 @@ impl SledStore {
             ),
             _ => None,
         };
-        Ok(SledStore {
+        let importing = tree
+            .get(user_meta_key(meta::IMPORTING))
+            .map_err(io)?
+            .is_some();
+        let position = head.position;
+        let store = SledStore {
             path,
             db,
             tree,
             vault,
             data_file,
             writer: Mutex::new(Writer {
-                head,
+                log: head,
                 tips: HashMap::new(),
             }),
-            applied: AtomicU64::new(head),
-            visible: AtomicU64::new(head),
+            applied: AtomicU64::new(position),
+            visible: AtomicU64::new(position),
             waiters: (Mutex::new(()), Condvar::new()),
             group: (
                 Mutex::new(Group {
-                    flushed: head,
+                    flushed: position,
                     flushing: false,
                 }),
                 Condvar::new(),
             ),
+            importing: AtomicBool::new(importing),
             durability: options.durability,
             limits: options.limits,
             clock: options.clock,
-        })
+        };
+        if upgrade_digest {
+            // a store written before the log digest: compute it once from the log
+            let log = compute_log_head(&store)?;
+            store
+                .tree
+                .insert(meta_key("head"), &log.to_bytes()[..])
+                .map_err(io)?;
+            store.flush_to_disk()?;
+            store.lock_writer()?.log = log;
+        }
+        Ok(store)
     }
 
     /// The directory of the store.
@@ -391,10 +479,14 @@ impl SledStore {
             v.extend_from_slice(&hash.0);
             batch.insert(head_key(stream), v);
         }
-        let last = events.last().map_or(writer.head, |e| e.position);
-        batch.insert(meta_key("head"), &last.to_be_bytes());
+        let mut log = writer.log;
+        for e in events {
+            log.advance(e);
+        }
+        batch.insert(meta_key("head"), &log.to_bytes()[..]);
         self.tree.apply_batch(batch).map_err(io)?;
-        writer.head = last;
+        let last = log.position;
+        writer.log = log;
         if writer.tips.len() > 100_000 {
             writer.tips.clear();
         }
@@ -519,6 +611,12 @@ impl EventStore for SledStore {
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
         self.limits.check(&events)?;
+        if self.importing.load(Ordering::SeqCst) {
+            return Err(StoreError::ImportIncomplete(format!(
+                "an import into {} did not finish",
+                self.path.display()
+            )));
+        }
         let mut writer = self.lock_writer()?;
         let (version, mut prev) = self.tip(&mut writer, stream)?;
         let actual = (version > 0).then_some(version);
@@ -530,7 +628,7 @@ impl EventStore for SledStore {
             });
         }
         let first_version = version + 1;
-        let first_position = writer.head + 1;
+        let first_position = writer.log.position + 1;
         let recorded_at = self.clock.now();
         let sealed: Vec<RecordedEvent> = events
             .into_iter()
@@ -565,7 +663,7 @@ impl EventStore for SledStore {
             return Ok(());
         }
         let mut writer = self.lock_writer()?;
-        let mut head = writer.head;
+        let mut head = writer.log.position;
         let mut seen = HashMap::new();
         {
             let w = &mut *writer;
@@ -574,6 +672,41 @@ impl EventStore for SledStore {
         }
         self.write_batch(&mut writer, &events)?;
         self.commit(writer, head)
+    }
+
+    fn log_head(&self) -> Result<LogHead, StoreError> {
+        let log = self.lock_writer()?.log;
+        if log.position > self.visible.load(Ordering::SeqCst) {
+            // written but not yet durable (group commit, no flush): make it so first
+            self.flush()?;
+        }
+        Ok(log)
+    }
+
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .tree
+            .get(user_meta_key(name))
+            .map_err(io)?
+            .map(|v| v.to_vec()))
+    }
+
+    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+        let key = user_meta_key(name);
+        match value {
+            Some(v) => self.tree.insert(key, v).map(|_| ()),
+            None => self.tree.remove(key).map(|_| ()),
+        }
+        .map_err(io)?;
+        self.flush_to_disk()?;
+        if name == meta::IMPORTING {
+            self.importing.store(value.is_some(), Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
@@ -634,9 +767,11 @@ impl EventStore for SledStore {
                     )
                 })?;
             // positions of the wanted versions in this chunk
+            // saturating: `from` may be any u64 (a chunk never reaches u64::MAX)
             let skip = from.saturating_sub(version);
             let take = (limit - out.len()) as u64;
-            let wanted = position + skip..=position + skip + take - 1;
+            let start = position.saturating_add(skip);
+            let wanted = start..=start.saturating_add(take - 1);
             Self::chunk_events(position, &bytes, wanted, Some((stream, version)), &mut out)?;
             if out.len() >= limit {
                 break;

@@ -115,6 +115,18 @@ impl<S: EventStore, G: Send + Sync> EventStore for Temporary<S, G> {
     fn head_position(&self) -> Result<crate::GlobalPosition, StoreError> {
         self.store.head_position()
     }
+    fn log_head(&self) -> Result<crate::LogHead, StoreError> {
+        self.store.log_head()
+    }
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.store.meta(name)
+    }
+    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+        self.store.set_meta(name, value)
+    }
+    fn now(&self) -> DateTime<Utc> {
+        self.store.now()
+    }
     fn wait_for_events(
         &self,
         after: crate::GlobalPosition,
@@ -857,9 +869,17 @@ pub fn export_import_round_trips<S: EventStore>(new_store: impl Fn() -> S) {
     filled(&source);
     let file = export_bytes(&source);
     let target = new_store();
-    let mut open = || Ok(std::io::Cursor::new(file.clone()));
-    let n = crate::import_jsonl(&target, &mut open, &mut |_| {}).unwrap();
+    let import = |target: &S| {
+        crate::import_jsonl(
+            target,
+            &mut file.as_slice(),
+            &crate::ImportOptions::default(),
+            &mut |_| {},
+        )
+    };
+    let n = import(&target).unwrap().events;
     assert_eq!(n, 19);
+    assert!(!target.import_pending().unwrap());
     assert_eq!(
         target.read_all(1, 100).unwrap(),
         source.read_all(1, 100).unwrap()
@@ -880,13 +900,28 @@ pub fn export_import_round_trips<S: EventStore>(new_store: impl Fn() -> S) {
         .unwrap();
     assert!(target.verify_all().unwrap().is_empty());
     assert!(matches!(
-        crate::import_jsonl(&target, &mut open, &mut |_| {}),
+        import(&target),
         Err(crate::ImportError::NotEmpty(20))
     ));
 }
 
+/// After a refused import the store is marked incomplete: `import_pending` says so and
+/// appends are refused with [`StoreError::ImportIncomplete`], so a half-filled store is
+/// never used as if it were whole.
+pub fn assert_unusable_after_failed_import<S: EventStore + ?Sized>(store: &S) {
+    assert!(store.import_pending().unwrap(), "the import marker stays");
+    let err = store
+        .append(
+            &sid("after-import"),
+            ExpectedVersion::Any,
+            vec![sample_event("after-import", 1)],
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::ImportIncomplete(_)), "{err}");
+}
+
 /// An import refuses an altered, reordered or truncated file, names the line, and
-/// imports nothing.
+/// leaves the store marked incomplete.
 pub fn import_refuses_tampered_files<S: EventStore>(new_store: impl Fn() -> S) {
     let source = new_store();
     filled(&source);
@@ -895,9 +930,15 @@ pub fn import_refuses_tampered_files<S: EventStore>(new_store: impl Fn() -> S) {
     let try_import = |lines: Vec<String>| {
         let target = new_store();
         let body = lines.join("\n") + "\n";
-        let mut open = || Ok(std::io::Cursor::new(body.clone().into_bytes()));
-        let result = crate::import_jsonl(&target, &mut open, &mut |_| {});
-        assert_eq!(target.head_position().unwrap(), 0, "nothing imported");
+        let result = crate::import_jsonl(
+            &target,
+            &mut body.as_bytes(),
+            &crate::ImportOptions::default(),
+            &mut |_| {},
+        );
+        if !matches!(result, Err(crate::ImportError::Line { line: 1, .. })) {
+            assert_unusable_after_failed_import(&target);
+        }
         match result {
             Err(crate::ImportError::Line { line, .. }) => line,
             other => panic!("expected a refused line, got {other:?}"),

@@ -96,6 +96,10 @@ pub enum StoreError {
     /// written to it any more.
     #[error("the data key of stream {0} is destroyed: the case is erased")]
     KeyDestroyed(StreamId),
+    /// An import or restore into this store began and did not finish: the store holds only
+    /// part of its source and refuses appends. Delete it and import again.
+    #[error("the store is incomplete: {0}")]
+    ImportIncomplete(String),
     /// The store is closed or its background machinery stopped.
     #[error("store unavailable: {0}")]
     Unavailable(String),

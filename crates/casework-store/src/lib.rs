@@ -47,6 +47,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod backup;
+pub mod checkpoint;
 mod codec;
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -61,6 +63,7 @@ mod subscription;
 mod transfer;
 mod types;
 
+pub use checkpoint::{Checkpoint, LogHead};
 pub use codec::{case_codec, voucher_issued_v1_to_v2, Codec, StoredEvent, Upcast};
 pub use crypto::{DataKey, KeyState};
 pub use error::StoreError;
@@ -70,11 +73,15 @@ pub use privacy::{
     access_log, erase_case, read_case, AccessRecord, CaseView, Erasure, ErasureStatus, ViewedEvent,
 };
 pub use repository::{AsOf, ExecuteResult, Executed, Loaded, RepoError, Repository};
-pub use store::{check_restore, Clock, EventStore, Limits, SteppingClock, StreamTip, SystemClock};
+pub use store::{
+    check_restore, meta, Clock, EventStore, Limits, SteppingClock, StreamTip, SystemClock,
+};
 pub use subscription::{
     CatchUp, CheckpointStore, FileCheckpoints, MemoryCheckpoints, SubscriptionError,
 };
-pub use transfer::{export_jsonl, import_jsonl, ImportError, EXPORT_FORMAT};
+pub use transfer::{
+    export_jsonl, import_jsonl, ImportError, ImportOptions, Imported, EXPORT_FORMAT,
+};
 pub use types::{
     AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, NewEvent, RecordedEvent, StreamId,
     Version,

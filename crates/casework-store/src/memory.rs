@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
+use crate::checkpoint::LogHead;
 use crate::crypto::{DataKey, KeyState};
 use crate::error::StoreError;
 use crate::hash::{seal, Hash};
@@ -15,7 +16,6 @@ use crate::types::{
     AppendOutcome, ExpectedVersion, GlobalPosition, NewEvent, RecordedEvent, StreamId, Version,
 };
 
-#[derive(Default)]
 struct Inner {
     /// The global log; the event at index i has position i + 1.
     log: Vec<RecordedEvent>,
@@ -23,6 +23,10 @@ struct Inner {
     streams: BTreeMap<StreamId, Vec<usize>>,
     /// The key area: per stream its data key or the tombstone of one.
     keys: BTreeMap<StreamId, KeyState>,
+    /// The head of the log and its running digest.
+    head: LogHead,
+    /// The store's own values ([`EventStore::meta`]).
+    meta: BTreeMap<String, Vec<u8>>,
 }
 
 /// The in-memory store.
@@ -57,8 +61,19 @@ impl MemoryStore {
 
     /// An empty store on the given clock.
     pub fn with_clock(clock: Box<dyn Clock>) -> Self {
+        let mut meta = BTreeMap::new();
+        meta.insert(
+            crate::store::meta::STORE_ID.to_owned(),
+            uuid::Uuid::now_v7().as_bytes().to_vec(),
+        );
         MemoryStore {
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                log: Vec::new(),
+                streams: BTreeMap::new(),
+                keys: BTreeMap::new(),
+                head: LogHead::EMPTY,
+                meta,
+            }),
             changed: Condvar::new(),
             clock,
             limits: Limits::default(),
@@ -87,6 +102,11 @@ impl EventStore for MemoryStore {
     ) -> Result<AppendOutcome, StoreError> {
         self.limits.check(&events)?;
         let mut inner = self.lock()?;
+        if let Some(what) = inner.meta.get(crate::store::meta::IMPORTING) {
+            return Err(StoreError::ImportIncomplete(
+                String::from_utf8_lossy(what).into_owned(),
+            ));
+        }
         let indices = inner.streams.get(stream);
         let actual = indices.map(|i| i.len() as Version);
         if !expected.admits(actual) {
@@ -115,6 +135,7 @@ impl EventStore for MemoryStore {
                 event,
             );
             prev = e.hash;
+            inner.head.advance(&e);
             new_indices.push(inner.log.len());
             inner.log.push(e);
         }
@@ -152,6 +173,7 @@ impl EventStore for MemoryStore {
             &events,
         )?;
         for e in events {
+            inner.head.advance(&e);
             let index = inner.log.len();
             inner
                 .streams
@@ -163,6 +185,27 @@ impl EventStore for MemoryStore {
         drop(inner);
         self.changed.notify_all();
         Ok(())
+    }
+
+    fn log_head(&self) -> Result<LogHead, StoreError> {
+        Ok(self.lock()?.head)
+    }
+
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.lock()?.meta.get(name).cloned())
+    }
+
+    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        match value {
+            Some(v) => inner.meta.insert(name.to_owned(), v.to_vec()),
+            None => inner.meta.remove(name),
+        };
+        Ok(())
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::checkpoint::LogHead;
 use crate::crypto::{DataKey, KeyState};
 use crate::error::StoreError;
 use crate::hash::{verify_chain, ChainBreak};
@@ -67,6 +68,46 @@ pub trait EventStore: Send + Sync {
         after: GlobalPosition,
         timeout: Duration,
     ) -> Result<GlobalPosition, StoreError>;
+
+    /// The head of the global log that readers see and the running log digest at it
+    /// ([`crate::checkpoint`]), maintained at append time. Durable: a checkpoint of it
+    /// never covers an event a crash can lose.
+    fn log_head(&self) -> Result<LogHead, StoreError>;
+
+    /// A small value the store keeps about itself under `name` ([`meta`] lists the names
+    /// casework uses): its id, the newest checkpoint, the import marker.
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Sets (`Some`) or removes (`None`) a value of [`EventStore::meta`], durably before
+    /// it returns. Setting [`meta::IMPORTING`] makes `append` refuse with
+    /// [`StoreError::ImportIncomplete`] until it is removed.
+    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError>;
+
+    /// The store's clock: what it records as recorded-at. Audit checks compare effective
+    /// times with it.
+    fn now(&self) -> DateTime<Utc>;
+
+    /// The store's id, made when the store was created.
+    fn store_id(&self) -> Result<uuid::Uuid, StoreError> {
+        let bytes = self
+            .meta(meta::STORE_ID)?
+            .ok_or_else(|| StoreError::Corruption {
+                stream: StreamId::all(),
+                version: 0,
+                detail: "the store has no id".into(),
+            })?;
+        uuid::Uuid::from_slice(&bytes).map_err(|_| StoreError::Corruption {
+            stream: StreamId::all(),
+            version: 0,
+            detail: "the store id is damaged".into(),
+        })
+    }
+
+    /// Whether an import into this store began and did not finish: such a store refuses
+    /// appends, and `verify` reports it as incomplete.
+    fn import_pending(&self) -> Result<bool, StoreError> {
+        Ok(self.meta(meta::IMPORTING)?.is_some())
+    }
 
     /// Appends events that were sealed elsewhere (an import), keeping their positions,
     /// versions, timestamps and hashes. Atomic: all or none. Each event must continue the
@@ -181,6 +222,17 @@ pub trait EventStore: Send + Sync {
         }
         Ok(breaks)
     }
+}
+
+/// The names of the values a store keeps about itself ([`EventStore::meta`]).
+pub mod meta {
+    /// The store's id: 16 bytes of a UUID, made when the store is created.
+    pub const STORE_ID: &str = "store-id";
+    /// The newest checkpoint taken of or imported into the store (JSON).
+    pub const CHECKPOINT: &str = "checkpoint";
+    /// Present while an import or restore into the store has not finished (its text says
+    /// which).
+    pub const IMPORTING: &str = "importing";
 }
 
 /// The last version of a stream and its hash (`(0, Hash::ZERO)` for no stream).

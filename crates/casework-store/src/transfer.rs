@@ -1,13 +1,26 @@
-//! Export and import of a whole store as JSON Lines: a header line, then one line per event
-//! in global order with the full envelope, the payload and the hash. A store moves from one
-//! backend to another (sled → PostgreSQL) by export + import; the import reproduces every
-//! stream, version, position, timestamp and hash, and refuses a tampered file, naming the
-//! line.
+//! Export and import of a whole store as JSON Lines. A store moves from one backend to
+//! another (sled → PostgreSQL) by export + import; the import reproduces every stream,
+//! version, position, timestamp and hash, and refuses a tampered file, naming the line.
 //!
-//! After the events come the entries of the key area (data keys of live cases, tombstones of
-//! erased ones), so that a moved store can still read the personal data it could read
-//! before. Payloads travel as stored: personal fields stay sealed. **An export holds the
-//! keys of live cases: protect it like the store itself.**
+//! Format 3, line by line:
+//!
+//! 1. the header: format, number of events and key entries;
+//! 2. the newest checkpoint the store knows of (`{"checkpoint": …}`), if it has one;
+//! 3. one line per event in global order with the full envelope, the payload and the hash;
+//! 4. the entries of the key area (data keys of live cases, tombstones of erased ones),
+//!    each with a check value over its stream and state, so that a moved store can still
+//!    read the personal data it could read before;
+//! 5. the trailer: the number of lines before it and the SHA-256 of their bytes.
+//!
+//! Payloads travel as stored: personal fields stay sealed. **An export holds the keys of
+//! live cases: protect it like the store itself.**
+//!
+//! An import reads its input once (a pipe works), checks each line as it comes — positions,
+//! stream versions, hash chains, the log digest against the carried checkpoint, the key
+//! check values, the trailer — and writes into the target in batches under the store's
+//! import marker ([`crate::meta::IMPORTING`]), which it removes only when everything
+//! verified. A store whose import failed or was killed keeps the marker and refuses
+//! appends. Formats 1 and 2 (no checkpoint, key checks or trailer) still import.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -17,16 +30,21 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
+use sha2::{Digest, Sha256};
+
+use crate::checkpoint::{latest_checkpoint, log_digest, Checkpoint, CheckpointError, PublicKey};
 use crate::crypto::KeyState;
 use crate::error::StoreError;
 use crate::hash::{chain_hash, Hash};
 use crate::store::EventStore;
 use crate::types::{GlobalPosition, Metadata, RecordedEvent, StreamId, Version};
 
-/// The format named in the header line. Version 2 adds the key area after the events;
-/// version 1 files (no keys) still import.
-pub const EXPORT_FORMAT: &str = "casework-export/2";
+/// The format named in the header line. Version 3 adds the checkpoint, key check values
+/// and the trailer; version 2 added the key area; files of versions 1 and 2 still import.
+pub const EXPORT_FORMAT: &str = "casework-export/3";
+const EXPORT_FORMAT_V2: &str = "casework-export/2";
 const EXPORT_FORMAT_V1: &str = "casework-export/1";
+const KEY_CHECK_DOMAIN: &[u8] = b"casework/key-line/v1";
 
 #[derive(Serialize, Deserialize)]
 struct Header {
@@ -43,6 +61,36 @@ struct Header {
 struct KeyLine {
     data_key_of: StreamId,
     state: String,
+    /// SHA-256 over a domain tag, the stream and the state (hex); absent before format 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    check: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CheckpointLine {
+    checkpoint: Checkpoint,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Trailer {
+    end: TrailerBody,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TrailerBody {
+    /// Lines before the trailer.
+    lines: u64,
+    /// SHA-256 (hex) of their bytes, each with its newline.
+    sha256: String,
+}
+
+fn key_check(stream: &StreamId, state: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(KEY_CHECK_DOMAIN);
+    h.update((stream.as_str().len() as u32).to_be_bytes());
+    h.update(stream.as_str().as_bytes());
+    h.update(state);
+    hex(&h.finalize())
 }
 
 #[derive(Serialize, Deserialize)]
@@ -86,6 +134,9 @@ pub enum ImportError {
     /// Reading the file failed.
     #[error("reading the export: {0}")]
     Io(String),
+    /// The checkpoint the file carries is not signed by the trusted key.
+    #[error("the export's checkpoint: {0}")]
+    Checkpoint(CheckpointError),
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -102,91 +153,208 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Writes the whole store to `out`; returns the number of events. `progress` is called
-/// with the number written so far after every page.
+/// Writes lines and keeps the count and SHA-256 of everything written, for the trailer.
+pub(crate) struct LineWriter<'w> {
+    out: &'w mut dyn Write,
+    digest: Sha256,
+    lines: u64,
+}
+
+impl<'w> LineWriter<'w> {
+    pub(crate) fn new(out: &'w mut dyn Write) -> Self {
+        LineWriter {
+            out,
+            digest: Sha256::new(),
+            lines: 0,
+        }
+    }
+
+    /// Writes `value` as one line of JSON.
+    pub(crate) fn line<T: Serialize>(&mut self, value: &T) -> Result<(), StoreError> {
+        let mut line =
+            serde_json::to_vec(value).map_err(|e| StoreError::Serialization(e.to_string()))?;
+        line.push(b'\n');
+        self.digest.update(&line);
+        self.lines += 1;
+        self.out
+            .write_all(&line)
+            .map_err(|e| StoreError::Io(e.to_string()))
+    }
+
+    /// The SHA-256 (hex) of every line written so far.
+    pub(crate) fn sha256(&self) -> String {
+        hex(&self.digest.clone().finalize())
+    }
+
+    /// Writes the trailer over every line so far and flushes.
+    pub(crate) fn finish(self) -> Result<(), StoreError> {
+        let trailer = Trailer {
+            end: TrailerBody {
+                lines: self.lines,
+                sha256: hex(&self.digest.clone().finalize()),
+            },
+        };
+        let mut line =
+            serde_json::to_vec(&trailer).map_err(|e| StoreError::Serialization(e.to_string()))?;
+        line.push(b'\n');
+        self.out
+            .write_all(&line)
+            .and_then(|()| self.out.flush())
+            .map_err(|e| StoreError::Io(e.to_string()))
+    }
+}
+
+/// The line of one event: the payload verbatim where it is JSON (byte for byte, so the
+/// hash still verifies), else as hex.
+fn event_line(e: &RecordedEvent) -> Line<'_> {
+    let raw = serde_json::from_slice::<&RawValue>(&e.payload)
+        .ok()
+        .filter(|r| r.get().as_bytes() == e.payload.as_slice());
+    Line {
+        position: e.position,
+        stream: e.stream.clone(),
+        version: e.version,
+        event_id: e.event_id,
+        event_type: e.event_type.clone(),
+        schema_version: e.schema_version,
+        recorded_at: e.recorded_at,
+        effective_at: e.effective_at,
+        metadata: e.metadata.clone(),
+        payload: raw,
+        payload_hex: raw.is_none().then(|| hex(&e.payload)),
+        hash: e.hash,
+    }
+}
+
+/// Writes the events of positions `from..=to` as event lines (exports and backups);
+/// returns how many. `progress` is called after every page.
+pub(crate) fn write_events<S: EventStore + ?Sized>(
+    store: &S,
+    from: GlobalPosition,
+    to: GlobalPosition,
+    out: &mut LineWriter<'_>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, StoreError> {
+    let mut written = 0;
+    let mut next = from;
+    while next <= to {
+        let want = (to - next + 1).min(4096) as usize;
+        let page = store.read_all(next, want)?;
+        if page.is_empty() {
+            break;
+        }
+        for e in &page {
+            out.line(&event_line(e))?;
+        }
+        written += page.len() as u64;
+        next += page.len() as u64;
+        progress(written);
+    }
+    Ok(written)
+}
+
+/// The key area's entries of `streams` as key lines, each with its check value; returns
+/// how many.
+pub(crate) fn write_keys<S: EventStore + ?Sized>(
+    store: &S,
+    streams: &[StreamId],
+    out: &mut LineWriter<'_>,
+) -> Result<u64, StoreError> {
+    let mut n = 0;
+    for stream in streams {
+        if let Some(state) = store.data_key(stream)? {
+            let bytes = state.to_bytes();
+            out.line(&KeyLine {
+                data_key_of: stream.clone(),
+                state: hex(&bytes),
+                check: Some(key_check(stream, &bytes)),
+            })?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Writes the whole store to `out` in format 3, with the newest checkpoint the store
+/// knows of; returns the number of events. `progress` is called with the number written
+/// so far after every page.
 pub fn export_jsonl<S: EventStore + ?Sized>(
     store: &S,
     out: &mut dyn Write,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, StoreError> {
-    let io = |e: std::io::Error| StoreError::Io(e.to_string());
     let total = store.head_position()?;
+    let checkpoint = latest_checkpoint(store)?.filter(|cp| cp.position <= total);
     let streams = store.list_streams()?;
-    let mut keys = Vec::new();
+    let mut keys = 0;
     for stream in &streams {
-        if let Some(state) = store.data_key(stream)? {
-            keys.push(KeyLine {
-                data_key_of: stream.clone(),
-                state: hex(&state.to_bytes()),
-            });
-        }
+        keys += store.data_key(stream)?.is_some() as u64;
     }
-    let header = Header {
+    let mut out = LineWriter::new(out);
+    out.line(&Header {
         format: EXPORT_FORMAT.to_owned(),
         events: total,
-        keys: keys.len() as u64,
-    };
-    let ser = |e: serde_json::Error| StoreError::Serialization(e.to_string());
-    serde_json::to_writer(&mut *out, &header).map_err(ser)?;
-    out.write_all(b"\n").map_err(io)?;
-    let mut written = 0;
-    while written < total {
-        let page = store.read_all(written + 1, 4096)?;
-        if page.is_empty() {
-            break;
-        }
-        for e in &page {
-            let raw = serde_json::from_slice::<&RawValue>(&e.payload).ok();
-            let line = Line {
-                position: e.position,
-                stream: e.stream.clone(),
-                version: e.version,
-                event_id: e.event_id,
-                event_type: e.event_type.clone(),
-                schema_version: e.schema_version,
-                recorded_at: e.recorded_at,
-                effective_at: e.effective_at,
-                metadata: e.metadata.clone(),
-                payload: raw.filter(|r| r.get().as_bytes() == e.payload.as_slice()),
-                payload_hex: None,
-                hash: e.hash,
-            };
-            let line = if line.payload.is_none() {
-                Line {
-                    payload_hex: Some(hex(&e.payload)),
-                    ..line
-                }
-            } else {
-                line
-            };
-            serde_json::to_writer(&mut *out, &line).map_err(ser)?;
-            out.write_all(b"\n").map_err(io)?;
-        }
-        written += page.len() as u64;
-        progress(written);
+        keys,
+    })?;
+    if let Some(checkpoint) = checkpoint {
+        out.line(&CheckpointLine { checkpoint })?;
     }
-    for key in &keys {
-        serde_json::to_writer(&mut *out, key).map_err(ser)?;
-        out.write_all(b"\n").map_err(io)?;
+    let written = write_events(store, 1, total, &mut out, progress)?;
+    let written_keys = write_keys(store, &streams, &mut out)?;
+    if written != total || written_keys != keys {
+        return Err(StoreError::Io(
+            "the store changed while it was exported; export it again".into(),
+        ));
     }
-    out.flush().map_err(io)?;
+    out.finish()?;
     Ok(written)
 }
 
-fn parse_key_line(line_no: u64, text: &str) -> Result<(StreamId, KeyState), ImportError> {
+/// How an import checks what it reads.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// The key the file's checkpoint must be signed by. With a key, a file without a
+    /// checkpoint is refused; without one, a carried checkpoint is still checked against
+    /// the file's events (which catches every change that did not also replace it).
+    pub trusted_key: Option<PublicKey>,
+}
+
+/// What an import brought in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    /// Events imported.
+    pub events: u64,
+    /// Key-area entries imported.
+    pub keys: u64,
+    /// The checkpoint the file carried and the import verified, if any.
+    pub checkpoint: Option<Checkpoint>,
+}
+
+pub(crate) fn parse_key_entry(
+    line_no: u64,
+    text: &str,
+    checked: bool,
+) -> Result<(StreamId, KeyState), ImportError> {
     let bad = |detail: String| ImportError::Line {
         line: line_no,
         detail,
     };
     let k: KeyLine =
         serde_json::from_str(text).map_err(|e| bad(format!("not a key entry: {e}")))?;
-    let state = unhex(&k.state)
-        .and_then(|b| KeyState::from_bytes(&b))
+    let bytes = unhex(&k.state)
+        .ok_or_else(|| bad(format!("the key entry of {} is not hex", k.data_key_of)))?;
+    if checked && k.check.as_deref() != Some(key_check(&k.data_key_of, &bytes).as_str()) {
+        return Err(bad(format!(
+            "the key entry of {} does not match its check value: it was altered",
+            k.data_key_of
+        )));
+    }
+    let state = KeyState::from_bytes(&bytes)
         .ok_or_else(|| bad(format!("the key entry of {} is damaged", k.data_key_of)))?;
     Ok((k.data_key_of, state))
 }
 
-fn parse_line(line_no: u64, text: &str) -> Result<RecordedEvent, ImportError> {
+pub(crate) fn parse_line(line_no: u64, text: &str) -> Result<RecordedEvent, ImportError> {
     let bad = |detail: String| ImportError::Line {
         line: line_no,
         detail,
@@ -216,108 +384,167 @@ fn parse_line(line_no: u64, text: &str) -> Result<RecordedEvent, ImportError> {
     })
 }
 
-/// Imports an export into an empty store. The file is read twice: first every line is
-/// parsed and every stream's hash chain and the global order are verified (a tampered or
-/// truncated file is refused with its line number and nothing is imported), then the
-/// events are restored in batches. `open` opens the file for each pass; `progress` is
-/// called with the number of events imported so far.
-pub fn import_jsonl<S: EventStore + ?Sized, R: BufRead>(
-    store: &S,
-    open: &mut dyn FnMut() -> std::io::Result<R>,
-    progress: &mut dyn FnMut(u64),
-) -> Result<u64, ImportError> {
-    let head = store.head_position()?;
-    if head != 0 {
-        return Err(ImportError::NotEmpty(head));
+/// Checks events one by one as they are read: positions, stream versions, hash chains and
+/// the running log digest. Shared by import and restore.
+pub(crate) struct LogCheck {
+    pub(crate) head: crate::checkpoint::LogHead,
+    tips: HashMap<StreamId, (Version, Hash)>,
+}
+
+impl LogCheck {
+    /// A check that continues a log whose tips and head are already known.
+    pub(crate) fn new() -> Self {
+        LogCheck {
+            head: crate::checkpoint::LogHead::EMPTY,
+            tips: HashMap::new(),
+        }
     }
-    let io = |e: std::io::Error| ImportError::Io(e.to_string());
-    // pass 1: verify everything
-    let mut chains: HashMap<StreamId, (Version, Hash)> = HashMap::new();
-    let mut expected_events = None;
-    let mut keys = Vec::new();
-    let mut expected_keys = 0;
-    let mut position = 0;
-    for (i, line) in open().map_err(io)?.lines().enumerate() {
-        let line_no = i as u64 + 1;
-        let text = line.map_err(io)?;
-        if line_no == 1 {
-            let h: Header = serde_json::from_str(&text).map_err(|e| ImportError::Line {
-                line: 1,
-                detail: format!("not an export header: {e}"),
-            })?;
-            if h.format != EXPORT_FORMAT && h.format != EXPORT_FORMAT_V1 {
-                return Err(ImportError::Line {
-                    line: 1,
-                    detail: format!("unknown format {:?}", h.format),
-                });
-            }
-            expected_events = Some(h.events);
-            expected_keys = h.keys;
-            continue;
-        }
-        if expected_events.is_some_and(|n| line_no > n + 1) {
-            keys.push(parse_key_line(line_no, &text)?);
-            continue;
-        }
-        let e = parse_line(line_no, &text)?;
-        let bad = |detail: String| ImportError::Line {
-            line: line_no,
-            detail,
-        };
-        if e.position != position + 1 {
-            return Err(bad(format!(
+
+    /// Checks that `e` continues the log; the error says what is wrong.
+    pub(crate) fn push(&mut self, e: &RecordedEvent) -> Result<(), String> {
+        if e.position != self.head.position + 1 {
+            return Err(format!(
                 "position {} where {} belongs",
                 e.position,
-                position + 1
-            )));
+                self.head.position + 1
+            ));
         }
-        let (version, prev) = chains.get(&e.stream).copied().unwrap_or((0, Hash::ZERO));
+        let (version, prev) = self.tips.get(&e.stream).copied().unwrap_or((0, Hash::ZERO));
         if e.version != version + 1 {
-            return Err(bad(format!(
+            return Err(format!(
                 "stream {} version {} where {} belongs",
                 e.stream,
                 e.version,
                 version + 1
-            )));
+            ));
         }
-        if chain_hash(&prev, &e) != e.hash {
-            return Err(bad(format!(
+        if chain_hash(&prev, e) != e.hash {
+            return Err(format!(
                 "hash chain broken in stream {} at version {} (event altered)",
                 e.stream, e.version
-            )));
+            ));
         }
-        chains.insert(e.stream.clone(), (e.version, e.hash));
-        position = e.position;
+        self.tips.insert(e.stream.clone(), (e.version, e.hash));
+        self.head.digest = log_digest(&self.head.digest, e);
+        self.head.position = e.position;
+        Ok(())
     }
-    match expected_events {
-        None => {
-            return Err(ImportError::Line {
-                line: 1,
-                detail: "empty file: no header".into(),
-            })
-        }
-        Some(n) if n != position => {
-            return Err(ImportError::Line {
-                line: position + 2,
-                detail: format!(
-                    "the header announces {n} events, the file has {position} (truncated?)"
-                ),
-            })
-        }
-        Some(_) => {}
+}
+
+fn read_text_line(
+    input: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    line_no: u64,
+) -> Result<bool, ImportError> {
+    buf.clear();
+    let n = input
+        .read_until(b'\n', buf)
+        .map_err(|e| ImportError::Io(e.to_string()))?;
+    if n == 0 {
+        return Ok(false);
     }
-    if keys.len() as u64 != expected_keys {
+    if std::str::from_utf8(buf).is_err() {
         return Err(ImportError::Line {
-            line: position + keys.len() as u64 + 2,
-            detail: format!(
-                "the header announces {expected_keys} key entries, the file has {} (truncated?)",
-                keys.len()
-            ),
+            line: line_no,
+            detail: "not UTF-8 text: this is not a casework export".into(),
         });
     }
-    // pass 2: the key area first (a key must exist before the events that use it), then
-    // the events in batches
-    for (stream, state) in keys {
+    Ok(true)
+}
+
+/// Imports an export into an empty store, reading `input` exactly once (a pipe works).
+///
+/// Every line is checked as it is read (positions, stream versions, hash chains, the log
+/// digest against the carried checkpoint, key check values, the trailer); a tampered,
+/// reordered or truncated file is refused with its line number. Events are written in
+/// batches under the store's import marker, which is removed only when the whole file
+/// verified: a store whose import failed keeps the marker, refuses appends, and should be
+/// deleted (the CLI imports into a staging store and only then moves it into place).
+/// `progress` is called with the number of events imported so far.
+pub fn import_jsonl<S: EventStore + ?Sized>(
+    store: &S,
+    input: &mut dyn BufRead,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Imported, ImportError> {
+    let head = store.head_position()?;
+    if head != 0 {
+        return Err(ImportError::NotEmpty(head));
+    }
+    let mut buf = Vec::new();
+    let mut line_no = 1;
+    let bad = |line: u64, detail: String| ImportError::Line { line, detail };
+    if !read_text_line(input, &mut buf, 1)? {
+        return Err(bad(1, "empty file: no header".into()));
+    }
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let header: Header = serde_json::from_str(&text)
+        .map_err(|e| bad(1, format!("not a casework export header: {e}")))?;
+    let v3 = header.format == EXPORT_FORMAT;
+    if !v3 && header.format != EXPORT_FORMAT_V2 && header.format != EXPORT_FORMAT_V1 {
+        return Err(bad(1, format!("unknown format {:?}", header.format)));
+    }
+    let mut digest = Sha256::new();
+    digest.update(&buf);
+    store.set_meta(
+        crate::store::meta::IMPORTING,
+        Some(format!("import of a {} file began", header.format).as_bytes()),
+    )?;
+    let mut check = LogCheck::new();
+    let mut checkpoint: Option<Checkpoint> = None;
+    let mut batch = Vec::with_capacity(1000);
+    let mut keys = 0;
+    let mut trailer: Option<TrailerBody> = None;
+    loop {
+        line_no += 1;
+        if !read_text_line(input, &mut buf, line_no)? {
+            break;
+        }
+        if trailer.is_some() {
+            return Err(bad(line_no, "a line after the trailer".into()));
+        }
+        let text = std::str::from_utf8(&buf).unwrap_or_default().trim_end();
+        if v3 && text.starts_with(r#"{"end":"#) {
+            let t: Trailer = serde_json::from_str(text)
+                .map_err(|e| bad(line_no, format!("not a trailer: {e}")))?;
+            trailer = Some(t.end);
+            continue;
+        }
+        digest.update(&buf);
+        if v3 && line_no == 2 && text.starts_with(r#"{"checkpoint":"#) {
+            let cp: CheckpointLine = serde_json::from_str(text)
+                .map_err(|e| bad(line_no, format!("not a checkpoint: {e}")))?;
+            if let Some(key) = &options.trusted_key {
+                cp.checkpoint
+                    .verify_signature(key)
+                    .map_err(ImportError::Checkpoint)?;
+            }
+            checkpoint = Some(cp.checkpoint);
+            continue;
+        }
+        if check.head.position < header.events {
+            let e = parse_line(line_no, text)?;
+            check.push(&e).map_err(|d| bad(line_no, d))?;
+            if let Some(cp) = checkpoint.as_ref().filter(|cp| cp.position == e.position) {
+                if cp.digest != check.head.digest {
+                    return Err(bad(
+                        line_no,
+                        format!(
+                            "the log up to position {} does not match the checkpoint the file carries: events at or before this line were removed, inserted or rewritten",
+                            cp.position
+                        ),
+                    ));
+                }
+            }
+            batch.push(e);
+            if batch.len() == 1000 {
+                store.restore(std::mem::take(&mut batch))?;
+                progress(check.head.position);
+            }
+            continue;
+        }
+        let (stream, state) = parse_key_entry(line_no, text, v3)?;
+        keys += 1;
         match state {
             KeyState::Active(key) => {
                 store.create_data_key(&stream, key)?;
@@ -325,21 +552,68 @@ pub fn import_jsonl<S: EventStore + ?Sized, R: BufRead>(
             KeyState::Destroyed { at } => store.destroy_data_key(&stream, at)?,
         }
     }
-    let mut batch = Vec::with_capacity(1000);
-    let mut imported = 0;
-    let events = expected_events.unwrap_or(0) as usize;
-    for (i, line) in open().map_err(io)?.lines().enumerate().skip(1).take(events) {
-        batch.push(parse_line(i as u64 + 1, &line.map_err(io)?)?);
-        if batch.len() == 1000 {
-            imported += batch.len() as u64;
-            store.restore(std::mem::take(&mut batch))?;
-            progress(imported);
+    if !batch.is_empty() {
+        store.restore(std::mem::take(&mut batch))?;
+        progress(check.head.position);
+    }
+    let events = check.head.position;
+    if events != header.events {
+        return Err(bad(
+            line_no,
+            format!(
+                "the header announces {} events, the file has {events} (truncated?)",
+                header.events
+            ),
+        ));
+    }
+    if let Some(cp) = checkpoint.as_ref().filter(|cp| cp.position > events) {
+        return Err(bad(
+            2,
+            format!(
+                "the file ends at position {events}, before the checkpoint it carries (position {}): events were removed",
+                cp.position
+            ),
+        ));
+    }
+    if options.trusted_key.is_some() && checkpoint.is_none() {
+        return Err(bad(
+            2,
+            "the file carries no checkpoint, and a trusted key was given".into(),
+        ));
+    }
+    if keys != header.keys {
+        return Err(bad(
+            line_no,
+            format!(
+                "the header announces {} key entries, the file has {keys} (truncated?)",
+                header.keys
+            ),
+        ));
+    }
+    if v3 {
+        let lines = line_no - 2; // the trailer and the end of the file are not counted
+        match trailer {
+            None => return Err(bad(line_no, "the trailer is missing (truncated?)".into())),
+            Some(t) if t.lines != lines || t.sha256 != hex(&digest.finalize()) => {
+                return Err(bad(
+                    line_no - 1,
+                    "the trailer does not match the file: lines were changed, added or removed"
+                        .into(),
+                ))
+            }
+            Some(_) => {}
         }
     }
-    if !batch.is_empty() {
-        imported += batch.len() as u64;
-        store.restore(batch)?;
-        progress(imported);
+    if let Some(cp) = &checkpoint {
+        store.set_meta(
+            crate::store::meta::CHECKPOINT,
+            Some(cp.to_json().as_bytes()),
+        )?;
     }
-    Ok(imported)
+    store.set_meta(crate::store::meta::IMPORTING, None)?;
+    Ok(Imported {
+        events,
+        keys,
+        checkpoint,
+    })
 }

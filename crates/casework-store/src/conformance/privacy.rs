@@ -481,8 +481,13 @@ pub fn export_import_carries_the_key_area<S: EventStore>(new_store: impl Fn() ->
     );
 
     let target = new_store();
-    let mut open = || Ok(std::io::Cursor::new(file.clone()));
-    crate::import_jsonl(&target, &mut open, &mut |_| {}).unwrap();
+    crate::import_jsonl(
+        &target,
+        &mut file.as_slice(),
+        &crate::ImportOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
     for stream in source.list_streams().unwrap() {
         assert_eq!(
             target.data_key(&stream).unwrap(),
@@ -498,20 +503,43 @@ pub fn export_import_carries_the_key_area<S: EventStore>(new_store: impl Fn() ->
         assert!(case.canaries.iter().all(|c| !seen.contains(c)));
     }
 
-    // a missing key entry: refused, nothing imported
-    let truncated = text
-        .lines()
-        .take(text.lines().count() - 1)
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n";
-    let refused = new_store();
-    let mut open = || Ok(std::io::Cursor::new(truncated.clone().into_bytes()));
-    assert!(matches!(
-        crate::import_jsonl(&refused, &mut open, &mut |_| {}),
-        Err(crate::ImportError::Line { .. })
-    ));
-    assert_eq!(refused.head_position().unwrap(), 0);
+    // a missing key entry, or a changed one: refused with the line, the store unusable
+    let lines: Vec<&str> = text.lines().collect();
+    let key_line = lines
+        .iter()
+        .position(|l| l.starts_with(r#"{"data_key_of""#))
+        .unwrap();
+    let mut missing = lines.clone();
+    missing.remove(key_line);
+    let mut changed: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let state_at = changed[key_line].find(r#""state":""#).unwrap() + 12;
+    let flipped = if &changed[key_line][state_at..state_at + 1] == "0" {
+        "1"
+    } else {
+        "0"
+    };
+    changed[key_line].replace_range(state_at..state_at + 1, flipped);
+    for (body, line) in [
+        (missing.join("\n") + "\n", None),
+        (changed.join("\n") + "\n", Some(key_line as u64 + 1)),
+    ] {
+        let refused = new_store();
+        let result = crate::import_jsonl(
+            &refused,
+            &mut body.as_bytes(),
+            &crate::ImportOptions::default(),
+            &mut |_| {},
+        );
+        match result {
+            Err(crate::ImportError::Line { line: at, .. }) => {
+                if let Some(line) = line {
+                    assert_eq!(at, line, "the changed key line is named");
+                }
+            }
+            other => panic!("expected a refused line, got {other:?}"),
+        }
+        crate::conformance::assert_unusable_after_failed_import(&refused);
+    }
 
     // a version 1 file: events only
     let events = source.head_position().unwrap() as usize;
@@ -523,8 +551,13 @@ pub fn export_import_carries_the_key_area<S: EventStore>(new_store: impl Fn() ->
     .join("\n")
         + "\n";
     let old = new_store();
-    let mut open = || Ok(std::io::Cursor::new(v1.clone().into_bytes()));
-    crate::import_jsonl(&old, &mut open, &mut |_| {}).unwrap();
+    crate::import_jsonl(
+        &old,
+        &mut v1.as_bytes(),
+        &crate::ImportOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(old.head_position().unwrap(), events as u64);
     assert!(old.verify_all().unwrap().is_empty());
 }

@@ -1,0 +1,532 @@
+//! The running digest of the global log and signed checkpoints of it (ADR 0007).
+//!
+//! Stream hash chains ([`crate::hash`]) prove that each stream is intact *up to its last
+//! event*; they cannot see a stream whose last events were removed while the later global
+//! positions were renumbered. The **log digest** closes that hole: every backend keeps, at
+//! append time and without re-reading history, a running digest over the global log in
+//! position order,
+//!
+//! ```text
+//! digest(0) = 0³²
+//! digest(p) = SHA-256("casework/log/v1" ‖ digest(p-1) ‖ p ‖ len(stream) ‖ stream ‖ version ‖ hash)
+//! ```
+//!
+//! where `hash` is the event's stream-chain hash (which covers its envelope and payload).
+//! A **checkpoint** — store id, position, digest, the store's time — is signed with
+//! Ed25519 ([`SigningKey`]) and handed to whoever must later prove the history:
+//! [`verify_against`] re-reads the log up to the checkpoint's position, recomputes every
+//! stream hash and the digest, and passes only if the store still holds exactly the
+//! checkpointed prefix.
+//!
+//! ```
+//! use casework_store::checkpoint::{checkpoint, verify_against, SigningKey};
+//! use casework_store::{EventStore, ExpectedVersion, MemoryStore, NewEvent, StreamId};
+//!
+//! let store = MemoryStore::new();
+//! let stream = StreamId::new("case-1").unwrap();
+//! let e = NewEvent::new("Noted", 1, chrono::Utc::now(), b"{}".to_vec());
+//! store.append(&stream, ExpectedVersion::NoStream, vec![e]).unwrap();
+//!
+//! let key = SigningKey::generate();
+//! let cp = checkpoint(&store, &key).unwrap();
+//! let verified = verify_against(&store, &cp, &key.public_key()).unwrap();
+//! assert!(verified.is_ok());
+//! ```
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use ed25519_dalek::{Signer, Verifier};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::hash::{chain_hash, Hash};
+use crate::store::EventStore;
+use crate::types::{GlobalPosition, RecordedEvent, StreamId, Version};
+
+const LOG_DOMAIN: &[u8] = b"casework/log/v1";
+const CHECKPOINT_DOMAIN: &[u8] = b"casework/checkpoint/v1";
+/// The format named in every checkpoint file.
+pub const CHECKPOINT_FORMAT: &str = "casework-checkpoint/1";
+const SECRET_FORMAT: &str = "casework-signing-key/1";
+const PUBLIC_FORMAT: &str = "casework-public-key/1";
+
+/// The digest of the global log at `prev`'s position followed by `e`.
+pub fn log_digest(prev: &Hash, e: &RecordedEvent) -> Hash {
+    let stream = e.stream.as_str().as_bytes();
+    let mut h = Sha256::new();
+    h.update(LOG_DOMAIN);
+    h.update(prev.0);
+    h.update(e.position.to_be_bytes());
+    h.update((stream.len() as u32).to_be_bytes());
+    h.update(stream);
+    h.update(e.version.to_be_bytes());
+    h.update(e.hash.0);
+    Hash(h.finalize().into())
+}
+
+/// The head of the global log and the running digest at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogHead {
+    /// The last position (0: empty log).
+    pub position: GlobalPosition,
+    /// The digest of positions 1..=position ([`Hash::ZERO`] for the empty log).
+    pub digest: Hash,
+}
+
+impl LogHead {
+    /// The head of an empty log.
+    pub const EMPTY: LogHead = LogHead {
+        position: 0,
+        digest: Hash::ZERO,
+    };
+
+    /// The head after `e`, which must be the next position (backends call this in the
+    /// append that writes `e`).
+    pub fn advance(&mut self, e: &RecordedEvent) {
+        self.digest = log_digest(&self.digest, e);
+        self.position = e.position;
+    }
+
+    /// 40 bytes: the position (u64 big endian), then the digest.
+    pub fn to_bytes(&self) -> [u8; 40] {
+        let mut out = [0u8; 40];
+        out[..8].copy_from_slice(&self.position.to_be_bytes());
+        out[8..].copy_from_slice(&self.digest.0);
+        out
+    }
+
+    /// The inverse of [`LogHead::to_bytes`]; `None` for any other length.
+    pub fn from_bytes(bytes: &[u8]) -> Option<LogHead> {
+        if bytes.len() != 40 {
+            return None;
+        }
+        let position = u64::from_be_bytes(bytes[..8].try_into().ok()?);
+        let digest = Hash(bytes[8..].try_into().ok()?);
+        Some(LogHead { position, digest })
+    }
+}
+
+/// Recomputes the log head by reading the whole log (backends use it once, to upgrade a
+/// store written before the digest existed).
+pub fn compute_log_head<S: EventStore + ?Sized>(store: &S) -> Result<LogHead, StoreError> {
+    let mut head = LogHead::EMPTY;
+    loop {
+        let page = store.read_all(head.position + 1, 4096)?;
+        for e in &page {
+            head.advance(e);
+        }
+        if page.len() < 4096 {
+            return Ok(head);
+        }
+    }
+}
+
+/// Why a key, a checkpoint or its signature cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckpointError {
+    /// A key or checkpoint file is not in the expected format.
+    #[error("{what}: {detail}")]
+    Malformed {
+        /// What was being read.
+        what: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The checkpoint was signed by another key than the one given.
+    #[error("the checkpoint was signed by key {signed_by}, not by the given key {given}")]
+    WrongKey {
+        /// The key id named in the checkpoint.
+        signed_by: String,
+        /// The id of the key given to check it.
+        given: String,
+    },
+    /// The signature does not match the checkpoint's contents: it was forged or altered.
+    #[error("the checkpoint's signature does not verify: the checkpoint was altered or forged")]
+    BadSignature,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn malformed(what: &'static str, detail: impl Into<String>) -> CheckpointError {
+    CheckpointError::Malformed {
+        what,
+        detail: detail.into(),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
+    if s.len() != 2 * N || !s.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Reads `FORMAT HEX` (one line, surrounding white space ignored).
+fn parse_text<const N: usize>(
+    text: &str,
+    format: &str,
+    what: &'static str,
+) -> Result<[u8; N], CheckpointError> {
+    let mut parts = text.split_whitespace();
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(f), Some(h), None) if f == format => {
+            unhex::<N>(h).ok_or_else(|| malformed(what, format!("expected {} hex digits", 2 * N)))
+        }
+        (Some(f), _, _) if f != format => Err(malformed(
+            what,
+            format!("expected a line starting with {format:?}, found {f:?}"),
+        )),
+        _ => Err(malformed(what, format!("expected \"{format} <hex>\""))),
+    }
+}
+
+/// An Ed25519 signing key for checkpoints. Keep it secret: whoever holds it can sign a
+/// checkpoint of a rewritten history. Its file form ([`SigningKey::to_text`]) is written
+/// with mode 0600 by the CLI.
+pub struct SigningKey(ed25519_dalek::SigningKey);
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SigningKey({})", self.public_key().key_id())
+    }
+}
+
+impl SigningKey {
+    /// A new random key from the operating system's generator.
+    pub fn generate() -> Self {
+        use chacha20poly1305::aead::rand_core::RngCore;
+        let mut seed = [0u8; 32];
+        chacha20poly1305::aead::OsRng.fill_bytes(&mut seed);
+        SigningKey(ed25519_dalek::SigningKey::from_bytes(&seed))
+    }
+
+    /// The key as one line of text: `casework-signing-key/1 <64 hex digits>`.
+    pub fn to_text(&self) -> String {
+        format!("{SECRET_FORMAT} {}\n", hex(&self.0.to_bytes()))
+    }
+
+    /// Reads [`SigningKey::to_text`].
+    pub fn from_text(text: &str) -> Result<Self, CheckpointError> {
+        let seed = parse_text::<32>(text, SECRET_FORMAT, "signing key")?;
+        Ok(SigningKey(ed25519_dalek::SigningKey::from_bytes(&seed)))
+    }
+
+    /// The public key that verifies this key's signatures.
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey(self.0.verifying_key())
+    }
+}
+
+/// The public half of a [`SigningKey`]: what an auditor keeps to check checkpoints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PublicKey(ed25519_dalek::VerifyingKey);
+
+impl std::fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PublicKey({})", self.key_id())
+    }
+}
+
+impl PublicKey {
+    /// The key as one line of text: `casework-public-key/1 <64 hex digits>`.
+    pub fn to_text(&self) -> String {
+        format!("{PUBLIC_FORMAT} {}\n", hex(self.0.as_bytes()))
+    }
+
+    /// Reads [`PublicKey::to_text`]; refuses bytes that are not a valid Ed25519 point.
+    pub fn from_text(text: &str) -> Result<Self, CheckpointError> {
+        let bytes = parse_text::<32>(text, PUBLIC_FORMAT, "public key")?;
+        ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+            .map(PublicKey)
+            .map_err(|_| malformed("public key", "not a valid Ed25519 public key"))
+    }
+
+    /// A short name of the key: the first 16 hex digits of SHA-256 over it.
+    pub fn key_id(&self) -> String {
+        hex(&Sha256::digest(self.0.as_bytes())[..8])
+    }
+}
+
+/// A signed statement that store `store_id` held, at `recorded_at`, a global log whose
+/// first `position` events have digest `digest`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Always [`CHECKPOINT_FORMAT`].
+    pub format: String,
+    /// The store it was taken of (an import or restore keeps the log, not the id).
+    pub store_id: Uuid,
+    /// The last position it covers.
+    pub position: GlobalPosition,
+    /// The log digest at `position`.
+    pub digest: Hash,
+    /// The store's clock when it was taken.
+    pub recorded_at: DateTime<Utc>,
+    /// [`PublicKey::key_id`] of the signer.
+    pub key_id: String,
+    /// The Ed25519 signature (128 hex digits) over the fields above.
+    pub signature: String,
+}
+
+impl Checkpoint {
+    /// Signs a checkpoint of `head` of store `store_id` at `recorded_at`.
+    pub fn sign(
+        store_id: Uuid,
+        head: LogHead,
+        recorded_at: DateTime<Utc>,
+        key: &SigningKey,
+    ) -> Self {
+        let mut cp = Checkpoint {
+            format: CHECKPOINT_FORMAT.to_owned(),
+            store_id,
+            position: head.position,
+            digest: head.digest,
+            recorded_at: crate::hash::to_micros(recorded_at),
+            key_id: key.public_key().key_id(),
+            signature: String::new(),
+        };
+        cp.signature = hex(&key.0.sign(&cp.signed_bytes()).to_bytes());
+        cp
+    }
+
+    /// The bytes the signature covers: a domain tag, then store id, position, digest and
+    /// time (microseconds) in fixed binary form.
+    fn signed_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(CHECKPOINT_DOMAIN.len() + 64);
+        out.extend_from_slice(CHECKPOINT_DOMAIN);
+        out.extend_from_slice(self.store_id.as_bytes());
+        out.extend_from_slice(&self.position.to_be_bytes());
+        out.extend_from_slice(&self.digest.0);
+        out.extend_from_slice(&self.recorded_at.timestamp_micros().to_be_bytes());
+        out
+    }
+
+    /// Checks the format, that `key` is the signer and that the signature covers exactly
+    /// these contents.
+    pub fn verify_signature(&self, key: &PublicKey) -> Result<(), CheckpointError> {
+        if self.format != CHECKPOINT_FORMAT {
+            return Err(malformed(
+                "checkpoint",
+                format!("unknown format {:?}", self.format),
+            ));
+        }
+        if self.key_id != key.key_id() {
+            return Err(CheckpointError::WrongKey {
+                signed_by: self.key_id.clone(),
+                given: key.key_id(),
+            });
+        }
+        let bytes = unhex::<64>(&self.signature).ok_or(CheckpointError::BadSignature)?;
+        let signature = ed25519_dalek::Signature::from_bytes(&bytes);
+        key.0
+            .verify(&self.signed_bytes(), &signature)
+            .map_err(|_| CheckpointError::BadSignature)
+    }
+
+    /// The checkpoint as one line of JSON.
+    pub fn to_json(&self) -> String {
+        // a struct of strings and numbers always serializes
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads [`Checkpoint::to_json`] (surrounding white space ignored).
+    pub fn from_json(text: &str) -> Result<Self, CheckpointError> {
+        serde_json::from_str(text.trim()).map_err(|e| malformed("checkpoint", e.to_string()))
+    }
+}
+
+/// Takes a signed checkpoint of the store's current head, records it in the store as the
+/// newest one it knows of (exports carry it) and returns it.
+pub fn checkpoint<S: EventStore + ?Sized>(
+    store: &S,
+    key: &SigningKey,
+) -> Result<Checkpoint, StoreError> {
+    let head = store.log_head()?;
+    let cp = Checkpoint::sign(store.store_id()?, head, store.now(), key);
+    store.set_meta(
+        crate::store::meta::CHECKPOINT,
+        Some(cp.to_json().as_bytes()),
+    )?;
+    Ok(cp)
+}
+
+/// The newest checkpoint recorded in the store ([`checkpoint`], an import or a restore).
+pub fn latest_checkpoint<S: EventStore + ?Sized>(
+    store: &S,
+) -> Result<Option<Checkpoint>, StoreError> {
+    let Some(bytes) = store.meta(crate::store::meta::CHECKPOINT)? else {
+        return Ok(None);
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    Checkpoint::from_json(&text)
+        .map(Some)
+        .map_err(|e| StoreError::Corruption {
+            stream: StreamId::all(),
+            version: 0,
+            detail: format!("the recorded checkpoint is damaged: {e}"),
+        })
+}
+
+/// Where the store stops matching a checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Divergence {
+    /// The first position found to differ; where every event was rewritten consistently
+    /// (hashes and digest recomputed), the checkpoint's position: the change lies at or
+    /// before it.
+    pub position: GlobalPosition,
+    /// The stream of the event the store holds there, if any.
+    pub stream: Option<StreamId>,
+    /// Its version.
+    pub version: Option<Version>,
+    /// Whether `position` is the exact first difference (`false`: at or before it).
+    pub exact: bool,
+    /// What differs.
+    pub detail: String,
+}
+
+impl std::fmt::Display for Divergence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = if self.exact { "at" } else { "at or before" };
+        write!(
+            f,
+            "the store differs from the checkpoint {at} position {}",
+            self.position
+        )?;
+        if let (Some(s), Some(v)) = (&self.stream, self.version) {
+            write!(f, " (stream {s}, version {v})")?;
+        }
+        write!(f, ": {}", self.detail)
+    }
+}
+
+/// What a successful [`verify_against`] checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    /// Events read and checked (the checkpoint's position).
+    pub events: u64,
+    /// The store's head now (events after the checkpoint rest on stream chains alone).
+    pub head: GlobalPosition,
+    /// Whether the checkpoint was taken of this very store (`false` after an import or
+    /// restore, which keep the log but not the store id).
+    pub same_store: bool,
+}
+
+/// Checks that the store still holds exactly the prefix a checkpoint covers: the signature
+/// (by `key`), then every event up to the checkpoint's position — gapless positions,
+/// stream versions and hash chains recomputed from the payload — and the running digest.
+///
+/// `Ok(Ok(_))`: the prefix is intact. `Ok(Err(divergence))`: it is not, and where.
+/// `Err(_)`: the checkpoint itself cannot be trusted (wrong key, forged, malformed) or the
+/// store failed.
+pub fn verify_against<S: EventStore + ?Sized>(
+    store: &S,
+    cp: &Checkpoint,
+    key: &PublicKey,
+) -> Result<Result<Verified, Divergence>, CheckpointError> {
+    cp.verify_signature(key)?;
+    let head = store.head_position()?;
+    let mut digest = Hash::ZERO;
+    let mut tips: HashMap<StreamId, (Version, Hash)> = HashMap::new();
+    let mut next = 1;
+    let diverge = |position, e: Option<&RecordedEvent>, detail: String| Divergence {
+        position,
+        stream: e.map(|e| e.stream.clone()),
+        version: e.map(|e| e.version),
+        exact: true,
+        detail,
+    };
+    while next <= cp.position {
+        let want = (cp.position - next + 1).min(4096) as usize;
+        let page = match store.read_all(next, want) {
+            Ok(page) => page,
+            Err(StoreError::Corruption {
+                stream,
+                version,
+                detail,
+            }) => {
+                return Ok(Err(Divergence {
+                    position: next,
+                    stream: Some(stream),
+                    version: Some(version),
+                    exact: false,
+                    detail: format!("the store cannot read its log here: {detail}"),
+                }))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if page.is_empty() {
+            return Ok(Err(diverge(
+                next,
+                None,
+                format!(
+                    "the store's log ends at position {}, the checkpoint covers {}: events were removed",
+                    next - 1,
+                    cp.position
+                ),
+            )));
+        }
+        for e in &page {
+            if e.position != next {
+                return Ok(Err(diverge(
+                    next,
+                    Some(e),
+                    format!("found position {} where {next} belongs", e.position),
+                )));
+            }
+            let (version, prev) = tips.get(&e.stream).copied().unwrap_or((0, Hash::ZERO));
+            if e.version != version + 1 {
+                return Ok(Err(diverge(
+                    next,
+                    Some(e),
+                    format!(
+                        "stream version {} where {} belongs (an event of the stream was removed or inserted)",
+                        e.version,
+                        version + 1
+                    ),
+                )));
+            }
+            if chain_hash(&prev, e) != e.hash {
+                return Ok(Err(diverge(
+                    next,
+                    Some(e),
+                    "the event was altered (its hash does not chain)".into(),
+                )));
+            }
+            tips.insert(e.stream.clone(), (e.version, e.hash));
+            digest = log_digest(&digest, e);
+            next += 1;
+        }
+    }
+    if digest != cp.digest {
+        let last = if cp.position == 0 {
+            None
+        } else {
+            store.read_all(cp.position, 1)?.into_iter().next()
+        };
+        return Ok(Err(Divergence {
+            position: cp.position,
+            stream: last.as_ref().map(|e| e.stream.clone()),
+            version: last.as_ref().map(|e| e.version),
+            exact: false,
+            detail: "the log digest differs: events were removed, inserted, reordered or \
+                     rewritten with their hashes recomputed"
+                .into(),
+        }));
+    }
+    Ok(Ok(Verified {
+        events: cp.position,
+        head,
+        same_store: store.store_id()? == cp.store_id,
+    }))
+}
