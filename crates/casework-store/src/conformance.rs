@@ -29,10 +29,15 @@ use proptest::test_runner::{Config, TestRunner};
 use uuid::Uuid;
 
 mod privacy;
+mod provable;
 pub use privacy::{
     access_log_records_every_special_read_once, canary_workload, crypto_shredding,
     export_import_carries_the_key_area, key_area, sealed_fields_are_bound_to_their_event,
     visible_personal_data, workload_scope, CanaryCase, CanaryWorkload, CANARY_PREFIX,
+};
+pub use provable::{
+    checkpoint_detects_rewritten_history, checkpoints_verify_and_refuse_forgeries,
+    log_digest_is_kept_at_append_time, meta_and_the_import_marker, reads_from_any_u64, rechain,
 };
 
 use crate::codec::case_codec;
@@ -1122,156 +1127,7 @@ macro_rules! conformance_tests {
             #[allow(unused_imports)]
             use super::*;
             use $crate::conformance as c;
-            #[test]
-            fn export_import_carries_the_key_area() {
-                if $guard() {
-                    c::export_import_carries_the_key_area($factory)
-                }
-            }
-            #[test]
-            fn key_area() {
-                if $guard() {
-                    c::key_area($factory)
-                }
-            }
-            #[test]
-            fn crypto_shredding() {
-                if $guard() {
-                    c::crypto_shredding($factory)
-                }
-            }
-            #[test]
-            fn sealed_fields_are_bound_to_their_event() {
-                if $guard() {
-                    c::sealed_fields_are_bound_to_their_event($factory)
-                }
-            }
-            #[test]
-            fn access_log_records_every_special_read_once() {
-                if $guard() {
-                    c::access_log_records_every_special_read_once($factory)
-                }
-            }
-            #[test]
-            fn expected_any() {
-                if $guard() {
-                    c::expected_any($factory)
-                }
-            }
-            #[test]
-            fn expected_no_stream() {
-                if $guard() {
-                    c::expected_no_stream($factory)
-                }
-            }
-            #[test]
-            fn expected_stream_exists() {
-                if $guard() {
-                    c::expected_stream_exists($factory)
-                }
-            }
-            #[test]
-            fn expected_exact() {
-                if $guard() {
-                    c::expected_exact($factory)
-                }
-            }
-            #[test]
-            fn atomic_multi_event_append() {
-                if $guard() {
-                    c::atomic_multi_event_append($factory)
-                }
-            }
-            #[test]
-            fn empty_append_is_rejected() {
-                if $guard() {
-                    c::empty_append_is_rejected($factory)
-                }
-            }
-            #[test]
-            fn limits_are_enforced() {
-                if $guard() {
-                    c::limits_are_enforced($factory)
-                }
-            }
-            #[test]
-            fn reads_page_and_list() {
-                if $guard() {
-                    c::reads_page_and_list($factory)
-                }
-            }
-            #[test]
-            fn envelope_round_trips() {
-                if $guard() {
-                    c::envelope_round_trips($factory)
-                }
-            }
-            #[test]
-            fn gapless_global_order_under_concurrent_writers() {
-                if $guard() {
-                    c::gapless_global_order_under_concurrent_writers($factory)
-                }
-            }
-            #[test]
-            fn one_winner_per_version() {
-                if $guard() {
-                    c::one_winner_per_version($factory)
-                }
-            }
-            #[test]
-            fn subscription_misses_and_duplicates_nothing() {
-                if $guard() {
-                    c::subscription_misses_and_duplicates_nothing($factory)
-                }
-            }
-            #[test]
-            fn as_of_reads() {
-                if $guard() {
-                    c::as_of_reads($factory)
-                }
-            }
-            #[test]
-            fn repository_retries_conflicts() {
-                if $guard() {
-                    c::repository_retries_conflicts($factory)
-                }
-            }
-            #[test]
-            fn chain_detects_edit_reorder_delete() {
-                if $guard() {
-                    c::chain_detects_edit_reorder_delete($factory)
-                }
-            }
-            #[test]
-            fn upcasting_on_read() {
-                if $guard() {
-                    c::upcasting_on_read($factory)
-                }
-            }
-            #[test]
-            fn bad_input_is_a_typed_error() {
-                if $guard() {
-                    c::bad_input_is_a_typed_error($factory)
-                }
-            }
-            #[test]
-            fn export_import_round_trips() {
-                if $guard() {
-                    c::export_import_round_trips($factory)
-                }
-            }
-            #[test]
-            fn import_refuses_tampered_files() {
-                if $guard() {
-                    c::import_refuses_tampered_files($factory)
-                }
-            }
-            #[test]
-            fn restore_checks_continuity() {
-                if $guard() {
-                    c::restore_checks_continuity($factory)
-                }
-            }
+            $crate::conformance_tests!(@each $factory, $guard; log_digest_is_kept_at_append_time, checkpoints_verify_and_refuse_forgeries, checkpoint_detects_rewritten_history, meta_and_the_import_marker, reads_from_any_u64, export_import_carries_the_key_area, key_area, crypto_shredding, sealed_fields_are_bound_to_their_event, access_log_records_every_special_read_once, expected_any, expected_no_stream, expected_stream_exists, expected_exact, atomic_multi_event_append, empty_append_is_rejected, limits_are_enforced, reads_page_and_list, envelope_round_trips, gapless_global_order_under_concurrent_writers, one_winner_per_version, subscription_misses_and_duplicates_nothing, as_of_reads, repository_retries_conflicts, chain_detects_edit_reorder_delete, upcasting_on_read, bad_input_is_a_typed_error, export_import_round_trips, import_refuses_tampered_files, restore_checks_continuity);
             #[test]
             fn matches_the_model() {
                 if $guard() {
@@ -1279,5 +1135,15 @@ macro_rules! conformance_tests {
                 }
             }
         }
+    };
+    (@each $factory:expr, $guard:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                if $guard() {
+                    c::$name($factory)
+                }
+            }
+        )*
     };
 }
