@@ -17,7 +17,7 @@ fn demo(c: &mut Criterion) {
         ..SimConfig::default()
     };
     // the number of events is fixed by the seed: measure it once for the throughput
-    let probe = casework::store::MemoryStore::new();
+    let probe = casework::store::MemoryStore::with_clock(config.store_clock());
     let events = simulate(&probe, &config, &mut |_| {})
         .map(|s| s.events)
         .unwrap_or(0);
@@ -34,6 +34,7 @@ fn demo(c: &mut Criterion) {
                     dir.path(),
                     SledOptions {
                         durability: Durability::None,
+                        clock: config.store_clock(),
                         ..SledOptions::default()
                     },
                 )

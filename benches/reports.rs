@@ -81,18 +81,14 @@ fn rebuild(c: &mut Criterion) {
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(40));
     for (cases, years) in [(8_000u32, 2u32), (80_000, 20), (80_000, 2)] {
-        let store = MemoryStore::new();
-        let summary = simulate(
-            &store,
-            &SimConfig {
-                cases,
-                years,
-                seed: 1,
-                ..SimConfig::default()
-            },
-            &mut |_| {},
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let config = SimConfig {
+            cases,
+            years,
+            seed: 1,
+            ..SimConfig::default()
+        };
+        let store = MemoryStore::with_clock(config.store_clock());
+        let summary = simulate(&store, &config, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
         let events = store.head_position().unwrap_or(0);
         let book = Projector::<CaseBook>::rebuild(&store)
             .unwrap_or_else(|e| panic!("{e}"))

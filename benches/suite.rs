@@ -50,11 +50,11 @@ fn fail<E: std::fmt::Display>(e: E) -> ! {
 
 /// The recorded events of a simulated deployment, per case stream.
 fn simulated(cases: u32) -> (MemoryStore, Vec<Vec<RecordedEvent>>) {
-    let store = MemoryStore::new();
     let config = SimConfig {
         cases,
         ..SimConfig::default()
     };
+    let store = MemoryStore::with_clock(config.store_clock());
     simulate(&store, &config, &mut |_| {}).unwrap_or_else(|e| fail(e));
     let streams = store
         .list_streams()

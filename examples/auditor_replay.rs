@@ -6,22 +6,26 @@
 
 use casework::core::*;
 use casework::sim::{simulate, SimConfig};
-use casework::sled::SledStore;
+use casework::sled::{SledOptions, SledStore};
 use casework::store::{case_codec, AsOf, EventStore, Repository};
 use chrono::{TimeZone, Utc};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // a store to audit: a small simulated deployment
     let dir = tempfile::tempdir()?;
-    let store = SledStore::open(dir.path())?;
-    simulate(
-        &store,
-        &SimConfig {
-            cases: 150,
-            ..SimConfig::default()
+    let config = SimConfig {
+        cases: 150,
+        ..SimConfig::default()
+    };
+    // the store records at the simulated deployment's time
+    let store = SledStore::open_with(
+        dir.path(),
+        SledOptions {
+            clock: config.store_clock(),
+            ..SledOptions::default()
         },
-        &mut |_| {},
     )?;
+    simulate(&store, &config, &mut |_| {})?;
 
     // pick the first case that had a voucher returned unused
     let codec = case_codec();

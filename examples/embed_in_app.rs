@@ -256,18 +256,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Reading for a screen: personal data only as far as the consent reaches.
     for viewer in [
         Viewer::new(
+            "reader",
             "jobcenter-aachen",
             Role::Caseworker,
             Purpose::CaseManagement,
         ),
-        Viewer::new("rav-aachen", Role::Specialist, Purpose::CaseManagement),
         Viewer::new(
+            "reader",
+            "rav-aachen",
+            Role::Specialist,
+            Purpose::CaseManagement,
+        ),
+        Viewer::new(
+            "reader",
             "jobcenter-aachen",
             Role::Caseworker,
             Purpose::BenefitDecision,
         ),
     ] {
-        let view = read_case(&store, &stream, &viewer, day(131))?;
+        let view = read_case(&store, &stream, &viewer, day(131), &app.policy)?;
         let why = view.events.iter().find_map(|e| match &e.event {
             CaseEvent::SituationAssessed { report, .. } => report.redaction().cloned(),
             _ => None,
@@ -290,8 +297,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client_view = read_case(
         &store,
         &stream,
-        &Viewer::new("client", Role::Client, Purpose::CaseManagement),
+        &Viewer::new("reader", "client", Role::Client, Purpose::CaseManagement),
         day(132),
+        &app.policy,
     )?;
     let name = client_view.events.iter().find_map(|e| match &e.event {
         CaseEvent::CaseRegistered { client, .. } => client.redaction().cloned(),

@@ -4,7 +4,7 @@ use casework_postgres::{PgOptions, PgStore};
 use casework_sled::SledStore;
 use std::path::PathBuf;
 
-use casework_store::EventStore;
+use casework_store::{Clock, EventStore, SystemClock};
 
 use crate::failure::Failure;
 use crate::Cli;
@@ -194,9 +194,19 @@ fn open_pg(url: &str, schema: &str) -> Result<PgStore, Failure> {
     )?)
 }
 
-pub fn open(cli: &Cli) -> Result<Backend, Failure> {
+/// Opens the store the user named, with another clock than the system's where one is
+/// given (the demo's simulated time).
+pub fn open_with_clock(cli: &Cli, clock: Option<Box<dyn Clock>>) -> Result<Backend, Failure> {
+    let clock = clock.unwrap_or_else(|| Box::new(SystemClock));
     if let Some(url) = &cli.pg {
-        return Ok(Backend::Pg(open_pg(url, &cli.pg_schema)?));
+        return Ok(Backend::Pg(PgStore::open(
+            url,
+            PgOptions {
+                schema: cli.pg_schema.clone(),
+                clock,
+                ..PgOptions::default()
+            },
+        )?));
     }
     // bulk commands write without a flush per append and flush once at the end
     let bulk = matches!(cli.command, crate::Command::Demo { .. });
@@ -206,6 +216,7 @@ pub fn open(cli: &Cli) -> Result<Backend, Failure> {
         } else {
             casework_sled::Durability::FlushEveryAppend
         },
+        clock,
         ..casework_sled::SledOptions::default()
     };
     Ok(Backend::Sled(SledStore::open_with(&cli.store, options)?))

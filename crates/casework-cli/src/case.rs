@@ -40,7 +40,7 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
     let (id, at) = match command {
         CaseCommand::Show { id, as_of } => (id, as_of),
         CaseCommand::Read { id, viewer, at } => {
-            return crate::privacy::read(backend, id, viewer, at.as_deref())
+            return crate::privacy::read(backend, id, viewer, at.as_deref(), policy)
         }
     };
     let store = backend.store();

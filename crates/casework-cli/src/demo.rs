@@ -16,13 +16,18 @@ use crate::backend::Backend;
 use crate::failure::Failure;
 use crate::report::last_day;
 
-pub fn run(
-    backend: &Backend,
-    cases: u32,
-    years: u32,
-    seed: u64,
-    policy: &Policy,
-) -> Result<ExitCode, Failure> {
+/// The simulation the demo runs.
+pub fn config(cases: u32, years: u32, seed: u64) -> SimConfig {
+    SimConfig {
+        cases,
+        years,
+        seed,
+        ..SimConfig::default()
+    }
+}
+
+pub fn run(backend: &Backend, config: &SimConfig, policy: &Policy) -> Result<ExitCode, Failure> {
+    let (cases, years, seed) = (config.cases, config.years, config.seed);
     let store = backend.store();
     let head = store.head_position()?;
     if head > 0 {
@@ -31,12 +36,6 @@ pub fn run(
             "demo writes into an empty store: use another --store directory, or delete this one",
         ));
     }
-    let config = SimConfig {
-        cases,
-        years,
-        seed,
-        ..SimConfig::default()
-    };
     println!(
         "Simulating {cases} cases over {years} year(s) from {} (seed {seed}) into the {}…",
         config.start,
@@ -48,7 +47,7 @@ pub fn run(
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     let started = Instant::now();
-    let summary = simulate(store, &config, &mut |n| bar.set_position(n))?;
+    let summary = simulate(store, config, &mut |n| bar.set_position(n))?;
     backend.flush()?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64().max(1e-9);
@@ -117,7 +116,7 @@ pub fn run(
     if let Some(id) = book.cases.keys().min() {
         println!("  casework{store_arg} case show {id}");
         println!("  casework{store_arg} history {id}");
-        println!("  casework{store_arg} case read {id} --institution jobcenter --role caseworker");
+        println!("  casework{store_arg} case read {id} --user l.wolf --institution jobcenter --role caseworker");
         println!("  casework{store_arg} access-log");
     }
     // a closed case not yet erased: the book keeps no closed cases, so look at a few streams

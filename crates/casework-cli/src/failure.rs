@@ -31,7 +31,10 @@ impl From<StoreError> for Failure {
         let hint = match &e {
             StoreError::Locked(_) => Some("another casework process has this store open: stop it, or use --store for another directory".to_owned()),
             StoreError::UnsupportedFormat(_) => Some("this is not a casework store of a version this program reads: check --store, or export it with the version that wrote it".to_owned()),
-            StoreError::Corruption { .. } => Some("run `casework verify` for the full list; restore from an export if needed".to_owned()),
+            StoreError::Corruption { stream, .. } if stream.as_str() == "$all" && e.to_string().contains("sled cannot open") => Some("restore the store from its backups into a new directory: `casework --store NEW restore BACKUP-DIR --public-key KEY.pub`".to_owned()),
+            StoreError::Corruption { .. } => Some("run `casework verify` for the full list; restore from a backup (`casework restore`) or an export if needed".to_owned()),
+            StoreError::ImportIncomplete(_) => Some("an import or restore into this store was interrupted: delete it and import or restore again".to_owned()),
+            StoreError::Audit(_) => Some("audit fields must name a real user (USER@INSTITUTION, no control characters) and a time between the case's registration and now".to_owned()),
             StoreError::Undecryptable { .. } => Some("the personal data was altered or moved, or its key is missing: run `casework verify`; restore from an export if needed".to_owned()),
             StoreError::KeyDestroyed(_) => Some("the case is erased: its personal data cannot be written or read any more".to_owned()),
             StoreError::Io(m) if m.contains("connect") => Some("is the PostgreSQL server running and the --pg URL right?".to_owned()),

@@ -193,7 +193,12 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         }
         _ => {}
     }
-    let backend = backend::open(cli)?;
+    // the demo's store records at the simulated deployment's time
+    let demo = match &cli.command {
+        Command::Demo { cases, years, seed } => Some(demo::config(*cases, *years, *seed)),
+        _ => None,
+    };
+    let backend = backend::open_with_clock(cli, demo.as_ref().map(|c| c.store_clock()))?;
     let store = backend.store();
     if !matches!(cli.command, Command::Verify { .. } | Command::Stats) && store.import_pending()? {
         return Err(casework_store::StoreError::ImportIncomplete(format!(
@@ -203,7 +208,10 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         .into());
     }
     match &cli.command {
-        Command::Demo { cases, years, seed } => demo::run(&backend, *cases, *years, *seed, &policy),
+        Command::Demo { .. } => match &demo {
+            Some(config) => demo::run(&backend, config, &policy),
+            None => Ok(ExitCode::SUCCESS),
+        },
         Command::Report(args) => report::run(&backend, args, &policy),
         Command::Case { command } => case::run(&backend, command, &policy),
         Command::History { id } => case::history(&backend, id),

@@ -16,6 +16,9 @@ use crate::report::{parse_case, parse_date};
 /// Who reads: the viewer of an access-checked read.
 #[derive(Debug, Args)]
 pub struct ViewerArgs {
+    /// The reading user (recorded in the access log).
+    #[arg(long)]
+    pub user: String,
     /// The reading institution (as named in consents, e.g. jobcenter).
     #[arg(long)]
     pub institution: String,
@@ -50,7 +53,12 @@ impl ViewerArgs {
             &self.purpose,
             "purposes: case_management, service_delivery, benefit_decision, audit",
         )?;
-        Ok(Viewer::new(self.institution.clone(), role, purpose))
+        Ok(Viewer::new(
+            self.user.clone(),
+            self.institution.clone(),
+            role,
+            purpose,
+        ))
     }
 }
 
@@ -82,10 +90,11 @@ pub fn read(
     id: &str,
     viewer: &ViewerArgs,
     at: Option<&str>,
+    policy: &Policy,
 ) -> Result<ExitCode, Failure> {
     let viewer = viewer.viewer()?;
     let stream = existing_case(backend, id)?;
-    let view = read_case(backend.store(), &stream, &viewer, moment(at)?)?;
+    let view = read_case(backend.store(), &stream, &viewer, moment(at)?, policy)?;
     backend.flush()?;
     let profile = view.state().registration().map(|r| r.profile.clone());
     println!("case {id} read by {viewer}");

@@ -386,7 +386,7 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path();
     let (code, stdout, stderr) =
-        out(casework(store).args(["demo", "--cases", "60", "--seed", "11"]));
+        out(casework(store).args(["demo", "--cases", "60", "--seed", "11", "--years", "1"]));
     assert_eq!(code, 0, "{stdout}{stderr}");
     let (closed, open) = closed_and_open(store);
     let (case, open_case) = (&closed[0], &open[0]);
@@ -395,6 +395,8 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
             "case",
             "read",
             case,
+            "--user",
+            "a.reader",
             "--institution",
             institution,
             "--role",
@@ -402,7 +404,7 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
             "--purpose",
             purpose,
             "--at",
-            "2027-01-05",
+            "2026-01-05",
         ]))
     };
     // the simulated consent names the job centre and the social welfare office
@@ -428,7 +430,8 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
 
     let (code, log, _) = out(casework(store).args(["access-log", "--case", case]));
     assert_eq!(code, 0);
-    let health_reads = usize::from(log.contains("caseworker@jobcenter for case management"));
+    let health_reads =
+        usize::from(log.contains("a.reader/caseworker@jobcenter for case management"));
     assert!(
         log.contains(&format!("{health_reads} special-category read(s)")),
         "{log}"
@@ -441,7 +444,7 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
             "--by",
             "k.meier@jobcenter",
             "--at",
-            "2027-01-10",
+            "2026-01-10",
         ]))
     };
     let (code, stdout, stderr) = erase(case);
@@ -458,6 +461,8 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
         "case",
         "read",
         case,
+        "--user",
+        "the.client",
         "--institution",
         "client",
         "--role",

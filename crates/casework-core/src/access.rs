@@ -26,14 +26,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::{CaseEvent, CaseState};
 use crate::consent::{ConsentScope, DataCategory, Purpose};
-use crate::ids::InstitutionId;
+use crate::ids::{InstitutionId, UserId};
 use crate::personal::{Personal, Redaction};
 use crate::process::Role;
 use crate::triage::{ProblemArea, Profile};
 
-/// Who reads: an institution, in a role, for a purpose.
+/// Who reads: a user of an institution, in a role, for a purpose. The access rules look
+/// at institution, role and purpose; the user is recorded in the access log.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Viewer {
+    /// The reading user (empty only in access-log records written before users were
+    /// recorded).
+    #[serde(default)]
+    pub user: UserId,
     /// The reading institution.
     pub institution: InstitutionId,
     /// The reader's role.
@@ -43,19 +48,35 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    /// A viewer.
-    pub fn new(institution: impl Into<String>, role: Role, purpose: Purpose) -> Self {
+    /// A viewer: `user` of `institution` reading in `role` for `purpose`.
+    pub fn new(
+        user: impl Into<String>,
+        institution: impl Into<String>,
+        role: Role,
+        purpose: Purpose,
+    ) -> Self {
         Viewer {
+            user: UserId::new(user),
             institution: InstitutionId::new(institution),
             role,
             purpose,
+        }
+    }
+
+    /// The reader as an actor (what the access log records; checked with
+    /// [`crate::Actor::check`]).
+    pub fn actor(&self) -> crate::Actor {
+        crate::Actor {
+            user: self.user.clone(),
+            role: self.role,
+            institution: self.institution.clone(),
         }
     }
 }
 
 impl std::fmt::Display for Viewer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}@{} for {}", self.role, self.institution, self.purpose)
+        write!(f, "{} for {}", self.actor().record(), self.purpose)
     }
 }
 

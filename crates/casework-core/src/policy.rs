@@ -107,6 +107,14 @@ pub struct Thresholds {
     pub review_interval_days: u32,
     /// Days after closure before a case may be erased (default 0: at once).
     pub retention_days: u32,
+    /// How far, in minutes, a command's effective time may lie after the store's clock
+    /// (clock skew between the deployment's machines; default 5). Later times are refused.
+    #[serde(default = "default_clock_skew")]
+    pub clock_skew_minutes: u32,
+}
+
+fn default_clock_skew() -> u32 {
+    5
 }
 
 impl Default for Thresholds {
@@ -116,6 +124,7 @@ impl Default for Thresholds {
             voucher_open_days: 365,
             review_interval_days: 90,
             retention_days: 0,
+            clock_skew_minutes: default_clock_skew(),
         }
     }
 }

@@ -106,7 +106,8 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// An actor with the given user id, role and institution.
+    /// An actor with the given user id, role and institution. Stores check it
+    /// ([`Actor::check`]) before they record it.
     pub fn new(user: impl Into<String>, role: Role, institution: impl Into<String>) -> Self {
         Actor {
             user: UserId::new(user),
@@ -114,6 +115,59 @@ impl Actor {
             institution: InstitutionId::new(institution),
         }
     }
+
+    /// Longest user or institution id, in characters.
+    pub const MAX_PART: usize = 100;
+
+    /// Checks that the actor can be recorded as an audit identity: user and institution
+    /// are non-empty, at most [`Actor::MAX_PART`] characters, without control characters,
+    /// without white space at either end, and without `/` or `@` (which separate the parts
+    /// of [`Actor::record`]).
+    pub fn check(&self) -> Result<(), ActorError> {
+        for (part, value) in [
+            ("user", self.user.as_str()),
+            ("institution", self.institution.as_str()),
+        ] {
+            let reason = if value.is_empty() {
+                Some("is empty")
+            } else if value.chars().count() > Self::MAX_PART {
+                Some("is longer than 100 characters")
+            } else if value.chars().any(char::is_control) {
+                Some("contains a control character")
+            } else if value.trim() != value {
+                Some("begins or ends with white space")
+            } else if value.contains(['/', '@']) {
+                Some("contains '/' or '@'")
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                return Err(ActorError {
+                    part,
+                    value: value.to_owned(),
+                    reason,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The audit form recorded in every event's envelope: `user/role@institution`.
+    pub fn record(&self) -> String {
+        format!("{}/{}@{}", self.user, self.role, self.institution)
+    }
+}
+
+/// Why an actor cannot be recorded ([`Actor::check`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the actor's {part} {value:?} {reason}")]
+pub struct ActorError {
+    /// `user` or `institution`.
+    pub part: &'static str,
+    /// The offending value.
+    pub value: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
 }
 
 /// The roles of `domain.md` ("Who works a case").

@@ -18,8 +18,10 @@
 //! ```
 //! use casework_sim::{simulate, SimConfig};
 //! use casework_store::{EventStore, MemoryStore};
-//! let store = MemoryStore::new();
-//! let summary = simulate(&store, &SimConfig { cases: 20, ..SimConfig::default() }, &mut |_| {}).unwrap();
+//! let config = SimConfig { cases: 20, ..SimConfig::default() };
+//! // the store records at the simulated time
+//! let store = MemoryStore::with_clock(config.store_clock());
+//! let summary = simulate(&store, &config, &mut |_| {}).unwrap();
 //! assert_eq!(summary.rejected, 0);
 //! assert_eq!(summary.events, store.head_position().unwrap());
 //! ```
@@ -30,12 +32,14 @@ mod rng;
 mod script;
 
 use std::collections::BinaryHeap;
+use std::sync::Arc;
 
 use casework_core::{CaseProcess, Policy};
 use casework_store::{
-    case_codec, EventStore, Metadata, RepoError, Repository, StoreError, StreamId,
+    case_codec, Clock, EventStore, ManualClock, Metadata, RepoError, Repository, StoreError,
+    StreamId,
 };
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 pub use rng::Rng;
 pub use script::{case_script, Step, TEAMS};
@@ -51,6 +55,17 @@ pub struct SimConfig {
     pub seed: u64,
     /// First day of the period.
     pub start: NaiveDate,
+    /// The simulated deployment's clock: set to each command's time before it runs. The
+    /// store simulated into must record with it ([`SimConfig::store_clock`]), since a
+    /// store refuses commands dated after its own clock.
+    pub clock: Arc<ManualClock>,
+}
+
+impl SimConfig {
+    /// The store clock for a store this simulation writes into.
+    pub fn store_clock(&self) -> Box<dyn Clock> {
+        Box::new(self.clock.clone())
+    }
 }
 
 impl Default for SimConfig {
@@ -60,6 +75,7 @@ impl Default for SimConfig {
             years: 2,
             seed: 2026,
             start: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default(),
+            clock: Arc::new(ManualClock::new(DateTime::<Utc>::default())),
         }
     }
 }
@@ -115,6 +131,7 @@ pub fn simulate(
             continue;
         }
         let step = &scripts[case][index];
+        config.clock.set(step.at);
         let ctx = casework_core::Context::new(step.at, &step.actor, &policy);
         let stream = StreamId::for_case(step.case);
         summary.commands += 1;

@@ -14,7 +14,7 @@ fn a_simulation_is_consistent_deterministic_and_calibrated() {
         seed: 7,
         ..SimConfig::default()
     };
-    let store = MemoryStore::new();
+    let store = MemoryStore::with_clock(config.store_clock());
     let summary = simulate(&store, &config, &mut |_| {}).unwrap();
     assert_eq!(summary.rejected, 0, "every simulated command is valid");
     assert_eq!(summary.events, store.head_position().unwrap());
@@ -56,7 +56,7 @@ fn a_simulation_is_consistent_deterministic_and_calibrated() {
     // same seed, same log (ids, times, events with their personal data opened; the
     // ciphertext differs by design: every seal draws a fresh nonce; recorded-at is the
     // store's clock)
-    let again = MemoryStore::new();
+    let again = MemoryStore::with_clock(config.store_clock());
     simulate(&again, &config, &mut |_| {}).unwrap();
     let strip = |s: &MemoryStore| -> Vec<(String, u64, CaseEvent)> {
         s.read_all(1, usize::MAX)

@@ -33,6 +33,11 @@ pub trait StoredEvent: Serialize + DeserializeOwned {
         let _ = (event_type, schema_version);
         &[]
     }
+    /// Whether recording this event erases the stream's personal data: the repository then
+    /// destroys the stream's data key durably before it returns. False by default.
+    fn erases_personal_data(&self) -> bool {
+        false
+    }
 }
 
 impl StoredEvent for CaseEvent {
@@ -52,6 +57,10 @@ impl StoredEvent for CaseEvent {
 
     fn personal_paths(event_type: &str, schema_version: u16) -> &'static [&'static str] {
         CaseEvent::personal_paths(event_type, schema_version)
+    }
+
+    fn erases_personal_data(&self) -> bool {
+        matches!(self, CaseEvent::CaseErased { .. })
     }
 }
 

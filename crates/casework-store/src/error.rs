@@ -1,6 +1,70 @@
 //! The store's typed errors. Each variant tells the caller what to do.
 
+use chrono::{DateTime, Utc};
+
 use crate::types::{ExpectedVersion, StreamId, Version};
+
+/// Why an audit field was refused ([`StoreError::Audit`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuditError {
+    /// The acting user, role and institution do not form a valid identity.
+    #[error(transparent)]
+    Actor(#[from] casework_core::ActorError),
+    /// The caller named an actor in the metadata other than the one acting.
+    #[error("the metadata names actor {given:?}, but {acting:?} is acting")]
+    ActorMismatch {
+        /// The actor in the metadata.
+        given: String,
+        /// The actor of the context.
+        acting: String,
+    },
+    /// The effective time lies before the stream's first event.
+    #[error("effective time {effective} lies before stream {stream} began ({began})")]
+    BeforeBeginning {
+        /// The stream.
+        stream: StreamId,
+        /// The refused effective time.
+        effective: DateTime<Utc>,
+        /// The effective time of the stream's first event.
+        began: DateTime<Utc>,
+    },
+    /// The effective time lies after the store's clock by more than the policy allows.
+    #[error("effective time {effective} lies after the store's time {now} by more than the allowed {tolerance_minutes} minute(s)")]
+    InFuture {
+        /// The refused effective time.
+        effective: DateTime<Utc>,
+        /// The store's clock.
+        now: DateTime<Utc>,
+        /// The policy's tolerance.
+        tolerance_minutes: u32,
+    },
+}
+
+/// Checks an effective time against the stream's beginning (`began`, if the stream
+/// exists) and the store's clock plus the tolerance.
+pub fn check_effective_time(
+    stream: &StreamId,
+    effective: DateTime<Utc>,
+    began: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    tolerance_minutes: u32,
+) -> Result<(), AuditError> {
+    if let Some(began) = began.filter(|&b| effective < b) {
+        return Err(AuditError::BeforeBeginning {
+            stream: stream.clone(),
+            effective,
+            began,
+        });
+    }
+    if effective > now + chrono::Duration::minutes(i64::from(tolerance_minutes)) {
+        return Err(AuditError::InFuture {
+            effective,
+            now,
+            tolerance_minutes,
+        });
+    }
+    Ok(())
+}
 
 /// Why a store operation failed. A failed append has written nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -100,6 +164,10 @@ pub enum StoreError {
     /// part of its source and refuses appends. Delete it and import again.
     #[error("the store is incomplete: {0}")]
     ImportIncomplete(String),
+    /// An audit field was refused: an actor that is not a valid identity, or an effective
+    /// time outside what the history allows. Nothing was written.
+    #[error("audit: {0}")]
+    Audit(AuditError),
     /// The store is closed or its background machinery stopped.
     #[error("store unavailable: {0}")]
     Unavailable(String),

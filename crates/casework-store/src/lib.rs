@@ -66,7 +66,7 @@ mod types;
 pub use checkpoint::{Checkpoint, LogHead};
 pub use codec::{case_codec, voucher_issued_v1_to_v2, Codec, StoredEvent, Upcast};
 pub use crypto::{DataKey, KeyState};
-pub use error::StoreError;
+pub use error::{check_effective_time, AuditError, StoreError};
 pub use hash::{verify_chain, ChainBreak, Hash};
 pub use memory::MemoryStore;
 pub use privacy::{
@@ -74,7 +74,8 @@ pub use privacy::{
 };
 pub use repository::{AsOf, ExecuteResult, Executed, Loaded, RepoError, Repository};
 pub use store::{
-    check_restore, meta, Clock, EventStore, Limits, SteppingClock, StreamTip, SystemClock,
+    check_restore, meta, Clock, EventStore, Limits, ManualClock, SteppingClock, StreamTip,
+    SystemClock,
 };
 pub use subscription::{
     CatchUp, CheckpointStore, FileCheckpoints, MemoryCheckpoints, SubscriptionError,

@@ -14,13 +14,15 @@
 //!   steps, it finishes the destruction.
 
 use casework_core::access::{redact_event, Disclosure, Viewer};
-use casework_core::{fold, CaseCommand, CaseError, CaseEvent, CaseProcess, CaseState, Context};
+use casework_core::{
+    fold, CaseCommand, CaseError, CaseEvent, CaseProcess, CaseState, Context, Policy,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{case_codec, Codec};
 use crate::crypto::KeyState;
-use crate::error::StoreError;
+use crate::error::{check_effective_time, AuditError, StoreError};
 use crate::repository::{read_with_key, RepoError, Repository};
 use crate::store::EventStore;
 use crate::types::{
@@ -95,14 +97,31 @@ impl CaseView {
 /// Reads case `stream` for `viewer` at time `at`: opens its personal data with the case's
 /// key, withholds what the consent does not cover for the viewer, and logs every
 /// special-category field shown before returning it.
+///
+/// The viewer must be a valid identity and `at` may not precede the case's first event
+/// nor lie after the store's clock by more than `policy`'s `clock_skew_minutes`
+/// ([`StoreError::Audit`]; nothing is read or logged).
 pub fn read_case<S: EventStore + ?Sized>(
     store: &S,
     stream: &StreamId,
     viewer: &Viewer,
     at: DateTime<Utc>,
+    policy: &Policy,
 ) -> Result<CaseView, StoreError> {
+    let actor = viewer.actor();
+    actor
+        .check()
+        .map_err(|e| StoreError::Audit(AuditError::Actor(e)))?;
     let codec = case_codec();
     let (recorded, key) = read_with_key(store, stream)?;
+    check_effective_time(
+        stream,
+        at,
+        recorded.first().map(|e| e.effective_at),
+        store.now(),
+        policy.thresholds.clock_skew_minutes,
+    )
+    .map_err(StoreError::Audit)?;
     let events = recorded
         .iter()
         .map(|r| codec.decode_opened(r, key.as_ref()))
@@ -143,7 +162,7 @@ pub fn read_case<S: EventStore + ?Sized>(
         let payload =
             serde_json::to_vec(&record).map_err(|e| StoreError::Serialization(e.to_string()))?;
         let metadata = Metadata {
-            actor: Some(viewer.to_string()),
+            actor: Some(actor.record()),
             ..Metadata::default()
         };
         let entry = NewEvent::new(ACCESS_EVENT_TYPE, 1, at, payload).with_metadata(metadata);
@@ -208,17 +227,19 @@ pub fn erase_case<S: EventStore + ?Sized>(
     metadata: Metadata,
 ) -> Result<Erasure, RepoError<CaseError>> {
     let repo = Repository::<CaseProcess, S>::new(store, case_codec());
+    // `execute` destroys the key itself once `CaseErased` is recorded
     let outcome = match repo.execute(stream, &CaseCommand::EraseCase, ctx, metadata) {
         Ok(done) => done.outcome,
         Err(RepoError::Rejected(CaseError::AlreadyErased)) => {
             if matches!(store.data_key(stream)?, Some(KeyState::Destroyed { .. })) {
                 return Err(RepoError::Rejected(CaseError::AlreadyErased));
             }
-            None // an earlier run recorded the erasure and stopped: finish it
+            // an earlier run recorded the erasure and stopped: finish it
+            store.destroy_data_key(stream, ctx.now)?;
+            None
         }
         Err(e) => return Err(e),
     };
-    store.destroy_data_key(stream, ctx.now)?;
     Ok(Erasure {
         outcome,
         key_destroyed_at: ctx.now,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::codec::{Codec, StoredEvent};
 use crate::crypto::{has_sealed_fields, KeyState};
-use crate::error::StoreError;
+use crate::error::{check_effective_time, AuditError, StoreError};
 use crate::store::EventStore;
 use crate::types::{
     AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, RecordedEvent, StreamId, Version,
@@ -40,6 +40,8 @@ pub struct Loaded<S> {
     pub state: S,
     /// The last version folded (`None`: no events).
     pub version: Option<Version>,
+    /// The effective time of the stream's first event (`None`: no events).
+    pub began: Option<DateTime<Utc>>,
 }
 
 /// The result of an accepted command.
@@ -154,6 +156,7 @@ where
         let mut state = P::State::default();
         let mut version = None;
         let (events, key) = read_with_key(self.store, stream)?;
+        let began = events.first().map(|e| e.effective_at);
         for recorded in events {
             if !keep(&recorded) {
                 continue;
@@ -162,13 +165,28 @@ where
             P::evolve_in_place(&mut state, &event);
             version = Some(recorded.version);
         }
-        Ok(Loaded { state, version })
+        Ok(Loaded {
+            state,
+            version,
+            began,
+        })
     }
 
     /// Loads the stream, decides `cmd` and appends the events with the loaded version as
-    /// expectation. On a conflict it reloads and decides again, up to the bound. The
-    /// actor of `ctx` is recorded as `user/role@institution` unless `metadata` names one;
-    /// a correlation id is generated if none is given.
+    /// expectation. On a conflict it reloads and decides again, up to the bound.
+    ///
+    /// Audit fields are checked before anything is decided ([`StoreError::Audit`], nothing
+    /// written): the actor of `ctx` must be a valid identity ([`casework_core::Actor::check`])
+    /// and is recorded as `user/role@institution` (`metadata` may name it, but no other);
+    /// the effective time `ctx.now` may not precede the stream's first event nor lie after
+    /// the store's clock by more than the policy's `clock_skew_minutes`. A correlation id
+    /// is generated if none is given.
+    ///
+    /// An event that erases the stream's personal data
+    /// ([`StoredEvent::erases_personal_data`]) is followed, before `execute` returns, by
+    /// the durable destruction of the stream's data key: no path records an erasure and
+    /// keeps the key. Should the destruction fail, the error is returned and running the
+    /// erasure again ([`crate::erase_case`]) finishes it.
     pub fn execute(
         &self,
         stream: &StreamId,
@@ -176,16 +194,34 @@ where
         ctx: &Context<'_>,
         metadata: Metadata,
     ) -> ExecuteResult<P> {
+        let audit = |e: AuditError| RepoError::Store(StoreError::Audit(e));
+        ctx.actor.check().map_err(|e| audit(e.into()))?;
+        let acting = ctx.actor.record();
         let mut metadata = metadata;
-        metadata.actor.get_or_insert_with(|| {
-            format!(
-                "{}/{}@{}",
-                ctx.actor.user, ctx.actor.role, ctx.actor.institution
-            )
-        });
+        match &metadata.actor {
+            Some(given) if *given != acting => {
+                return Err(audit(AuditError::ActorMismatch {
+                    given: given.clone(),
+                    acting,
+                }))
+            }
+            _ => metadata.actor = Some(acting),
+        }
         metadata.correlation_id.get_or_insert_with(Uuid::now_v7);
         for attempt in 1..=self.max_attempts {
-            let Loaded { mut state, version } = self.load(stream)?;
+            let Loaded {
+                mut state,
+                version,
+                began,
+            } = self.load(stream)?;
+            check_effective_time(
+                stream,
+                ctx.now,
+                began,
+                self.store.now(),
+                ctx.policy.thresholds.clock_skew_minutes,
+            )
+            .map_err(audit)?;
             let events = P::decide(&state, cmd, ctx).map_err(RepoError::Rejected)?;
             if events.is_empty() {
                 return Ok(Executed {
@@ -199,6 +235,17 @@ where
             let expected = version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
             match self.store.append(stream, expected, new) {
                 Ok(outcome) => {
+                    if events.iter().any(StoredEvent::erases_personal_data) {
+                        self.store.destroy_data_key(stream, ctx.now)?;
+                        // the state as a replay now sees it: the sealed fields are gone
+                        state = self.load(stream)?.state;
+                        return Ok(Executed {
+                            state,
+                            events,
+                            outcome: Some(outcome),
+                            attempts: attempt,
+                        });
+                    }
                     for event in &events {
                         P::evolve_in_place(&mut state, event);
                     }

@@ -339,6 +339,40 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock that reads what it was last set to: the store's clock in a simulation, where
+/// the simulated deployment's time, not the machine's, is when events are recorded.
+/// Share it with `Arc` (the store holds one handle, the simulation the other).
+#[derive(Debug)]
+pub struct ManualClock {
+    micros: AtomicI64,
+}
+
+impl ManualClock {
+    /// A clock that reads `start` until it is set.
+    pub fn new(start: DateTime<Utc>) -> Self {
+        ManualClock {
+            micros: AtomicI64::new(start.timestamp_micros()),
+        }
+    }
+
+    /// Sets the time it reads from now on.
+    pub fn set(&self, now: DateTime<Utc>) {
+        self.micros.store(now.timestamp_micros(), Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_micros(self.micros.load(Ordering::SeqCst)).unwrap_or_default()
+    }
+}
+
+impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
+    fn now(&self) -> DateTime<Utc> {
+        (**self).now()
+    }
+}
+
 /// A test clock that starts at a given time and advances one millisecond per reading.
 #[derive(Debug)]
 pub struct SteppingClock {

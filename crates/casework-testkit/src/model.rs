@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 
 use casework_core::*;
 use casework_store::{
-    case_codec, EventStore, MemoryStore, Metadata, RepoError, Repository, StreamId,
+    case_codec, EventStore, ManualClock, MemoryStore, Metadata, RepoError, Repository, StreamId,
 };
 use chrono::Duration;
 use proptest::prelude::*;
@@ -82,6 +82,8 @@ fn case_id() -> CaseId {
 pub struct System {
     /// The store.
     pub store: MemoryStore,
+    /// The store's clock, set to each step's time (a store refuses later effective times).
+    pub clock: std::sync::Arc<ManualClock>,
     /// The state after the last accepted command, as the repository returned it.
     pub live: CaseState,
     /// The effective time of the next command.
@@ -107,8 +109,10 @@ where
     type Reference = CaseReference;
 
     fn init_test(_: &Commands) -> System {
+        let clock = std::sync::Arc::new(ManualClock::new(strategies::start()));
         System {
-            store: MemoryStore::new(),
+            store: MemoryStore::with_clock(Box::new(clock.clone())),
+            clock,
             live: CaseState::default(),
             now: strategies::start(),
             before: 0,
@@ -121,6 +125,7 @@ where
         let policy = Policy::default();
         let actor = step.actor();
         let ctx = Context::new(sys.now, &actor, &policy);
+        sys.clock.set(sys.now);
         sys.before = sys
             .store
             .read_stream_all(&stream())

@@ -35,7 +35,7 @@ fn viewer() -> impl Strategy<Value = Viewer> {
             Purpose::Audit,
         ]),
     )
-        .prop_map(|(i, role, purpose)| Viewer::new(i, role, purpose))
+        .prop_map(|(i, role, purpose)| Viewer::new("reader", i, role, purpose))
 }
 
 /// What the history itself says, read independently of `casework_core::access`.
@@ -131,15 +131,20 @@ proptest! {
         steps in steps(),
         viewers in prop::collection::vec(viewer(), 1..4),
     ) {
-        let store = MemoryStore::new();
+        let clock = std::sync::Arc::new(casework_store::ManualClock::new(Utc::now()));
+        let store = MemoryStore::with_clock(Box::new(clock.clone()));
         let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
         let policy = Policy::default();
         let mut now = Utc.with_ymd_and_hms(2026, 1, 1, 8, 0, 0).unwrap();
         for step in &steps {
             now += Duration::days(step.days);
+            clock.set(now);
             let actor = step.actor();
             let ctx = Context::new(now, &actor, &policy);
-            let _ = repo.execute(&stream(), &step.cmd, &ctx, Metadata::default());
+            match repo.execute(&stream(), &step.cmd, &ctx, Metadata::default()) {
+                Ok(_) | Err(casework_store::RepoError::Rejected(_)) => {}
+                Err(e) => panic!("the store failed: {e}"),
+            }
         }
         let key = store.data_key(&stream()).unwrap();
         let opened: Vec<CaseEvent> = store
@@ -152,7 +157,8 @@ proptest! {
         let mut special_reads = 0;
         for (i, viewer) in viewers.iter().enumerate() {
             let at = now + Duration::hours(i as i64 + 1);
-            let view = read_case(&store, &stream(), viewer, at).unwrap();
+            clock.set(at);
+            let view = read_case(&store, &stream(), viewer, at, &Policy::default()).unwrap();
             for d in &view.disclosed {
                 let event = &opened[d.version as usize - 1];
                 prop_assert!(

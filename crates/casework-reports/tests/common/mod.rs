@@ -3,7 +3,9 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use casework_core::*;
-use casework_store::{case_codec, MemoryStore, Metadata, Repository, SteppingClock, StreamId};
+use std::sync::Arc;
+
+use casework_store::{case_codec, ManualClock, MemoryStore, Metadata, Repository, StreamId};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
 
@@ -24,6 +26,8 @@ pub fn case(n: u128) -> CaseId {
 pub struct Deployment {
     pub store: MemoryStore,
     pub policy: Policy,
+    /// The store's clock: each command is recorded one minute after it happened.
+    pub clock: Arc<ManualClock>,
 }
 
 pub fn actor(role: Role, who: &str, institution: &str) -> Actor {
@@ -32,17 +36,20 @@ pub fn actor(role: Role, who: &str, institution: &str) -> Actor {
 
 impl Deployment {
     pub fn new() -> Self {
+        let clock = Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        ));
         Deployment {
-            store: MemoryStore::with_clock(Box::new(SteppingClock::new(
-                Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-            ))),
+            store: MemoryStore::with_clock(Box::new(clock.clone())),
             policy: Policy::default(),
+            clock,
         }
     }
 
     pub fn run(&self, case_id: CaseId, at: i64, actor: &Actor, cmd: CaseCommand) {
         let repo = Repository::<CaseProcess, _>::new(&self.store, case_codec());
         let ctx = Context::new(day(at), actor, &self.policy);
+        self.clock.set(day(at) + Duration::minutes(1));
         repo.execute(
             &StreamId::for_case(case_id),
             &cmd,

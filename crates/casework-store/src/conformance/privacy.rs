@@ -24,7 +24,7 @@ use crate::types::{ExpectedVersion, Metadata, NewEvent, StreamId};
 use super::registration;
 
 fn day(d: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 2, 2, 9, 0, 0)
+    Utc.with_ymd_and_hms(2024, 2, 2, 9, 0, 0)
         .single()
         .unwrap_or_default()
         + Duration::days(d)
@@ -211,8 +211,8 @@ pub fn canary_workload<S: EventStore + ?Sized>(store: &S, cases: u32) -> CanaryW
 
 /// Every personal string a client viewer sees in a case.
 pub fn visible_personal_data<S: EventStore + ?Sized>(store: &S, stream: &StreamId) -> String {
-    let client = Viewer::new("client", Role::Client, Purpose::CaseManagement);
-    let view = read_case(store, stream, &client, day(400)).unwrap();
+    let client = Viewer::new("reader", "client", Role::Client, Purpose::CaseManagement);
+    let view = read_case(store, stream, &client, day(400), &Policy::default()).unwrap();
     view.events
         .iter()
         .map(|e| serde_json::to_string(&e.event).unwrap())
@@ -393,13 +393,28 @@ pub fn access_log_records_every_special_read_once<S: EventStore>(new_store: impl
     let store = new_store();
     let work = canary_workload(&store, 4);
     let viewers = [
-        Viewer::new("client", Role::Client, Purpose::CaseManagement),
-        Viewer::new("iiz", Role::Coordinator, Purpose::CaseManagement),
-        Viewer::new("rav", Role::Specialist, Purpose::CaseManagement),
-        Viewer::new("caritas", Role::Provider, Purpose::ServiceDelivery),
-        Viewer::new("jobcenter", Role::Caseworker, Purpose::CaseManagement),
-        Viewer::new("iiz", Role::Coordinator, Purpose::BenefitDecision),
-        Viewer::new("sozialamt", Role::Referrer, Purpose::CaseManagement),
+        Viewer::new("reader", "client", Role::Client, Purpose::CaseManagement),
+        Viewer::new("reader", "iiz", Role::Coordinator, Purpose::CaseManagement),
+        Viewer::new("reader", "rav", Role::Specialist, Purpose::CaseManagement),
+        Viewer::new(
+            "reader",
+            "caritas",
+            Role::Provider,
+            Purpose::ServiceDelivery,
+        ),
+        Viewer::new(
+            "reader",
+            "jobcenter",
+            Role::Caseworker,
+            Purpose::CaseManagement,
+        ),
+        Viewer::new("reader", "iiz", Role::Coordinator, Purpose::BenefitDecision),
+        Viewer::new(
+            "reader",
+            "sozialamt",
+            Role::Referrer,
+            Purpose::CaseManagement,
+        ),
     ];
     let mut expected = Vec::new();
     let cases: Vec<&StreamId> = work
@@ -411,7 +426,7 @@ pub fn access_log_records_every_special_read_once<S: EventStore>(new_store: impl
     for (round, viewer) in viewers.iter().cycle().take(viewers.len() * 2).enumerate() {
         for stream in &cases {
             let at = day(100 + round as i64);
-            let view = read_case(&store, stream, viewer, at).unwrap();
+            let view = read_case(&store, stream, viewer, at, &Policy::default()).unwrap();
             let special: Vec<_> = view
                 .disclosed
                 .iter()
@@ -458,7 +473,7 @@ pub fn access_log_records_every_special_read_once<S: EventStore>(new_store: impl
     // the provider is named in the consent for service delivery: it sees its feedback
     // content and the report (and that read of health data is logged)
     let provider = &viewers[3];
-    let view = read_case(&store, cases[0], provider, day(300)).unwrap();
+    let view = read_case(&store, cases[0], provider, day(300), &Policy::default()).unwrap();
     let shown: Vec<&str> = view.disclosed.iter().map(|d| d.field.as_str()).collect();
     assert!(
         shown.contains(&"content") && shown.contains(&"report"),
