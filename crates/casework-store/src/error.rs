@@ -164,6 +164,9 @@ pub enum StoreError {
     /// part of its source and refuses appends. Delete it and import again.
     #[error("the store is incomplete: {0}")]
     ImportIncomplete(String),
+    /// An idempotency key that is empty, longer than 200 bytes or holds control characters.
+    #[error("invalid idempotency key {0:?}: use 1 to 200 bytes without control characters")]
+    InvalidIdempotencyKey(String),
     /// An audit field was refused: an actor that is not a valid identity, or an effective
     /// time outside what the history allows. Nothing was written.
     #[error("audit: {0}")]

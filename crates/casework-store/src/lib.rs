@@ -72,7 +72,9 @@ pub use memory::MemoryStore;
 pub use privacy::{
     access_log, erase_case, read_case, AccessRecord, CaseView, Erasure, ErasureStatus, ViewedEvent,
 };
-pub use repository::{AsOf, ExecuteResult, Executed, Loaded, RepoError, Repository};
+pub use repository::{
+    idempotent_event_id, AsOf, ExecuteResult, Executed, Loaded, RepoError, Repository,
+};
 pub use store::{
     check_restore, meta, Clock, EventStore, Limits, ManualClock, SteppingClock, StreamTip,
     SystemClock,

@@ -53,7 +53,8 @@ pub struct Executed<S, E> {
     pub events: Vec<E>,
     /// Where they were written (`None` if the decision produced no event).
     pub outcome: Option<AppendOutcome>,
-    /// How many decisions it took (1 without conflicts).
+    /// How many decisions it took (1 without conflicts; 0 for the retry of an idempotent
+    /// command, which returns the first outcome without deciding).
     pub attempts: u32,
 }
 
@@ -84,6 +85,23 @@ impl AsOf {
             AsOf::Recorded(t) => e.recorded_at <= t,
         }
     }
+}
+
+/// The id of event `index` of the append made for `idempotency_key` on `stream`: a UUID
+/// (version 8) from SHA-256 over a domain tag, the stream, the key and the index.
+pub fn idempotent_event_id(stream: &StreamId, idempotency_key: &str, index: u32) -> Uuid {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"casework/idempotency/v1");
+    h.update((stream.as_str().len() as u32).to_be_bytes());
+    h.update(stream.as_str().as_bytes());
+    h.update((idempotency_key.len() as u32).to_be_bytes());
+    h.update(idempotency_key.as_bytes());
+    h.update(index.to_be_bytes());
+    let digest = h.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }
 
 /// Reads a whole stream and, if any of its events holds sealed personal data, the
@@ -194,6 +212,46 @@ where
         ctx: &Context<'_>,
         metadata: Metadata,
     ) -> ExecuteResult<P> {
+        self.run(stream, cmd, ctx, metadata, None)
+    }
+
+    /// Like [`Repository::execute`], but at most once per `idempotency_key` and stream:
+    /// the events it appends get ids derived from the stream, the key and their index
+    /// (KurrentDB's event-id idempotence). A retry with the same key — after a timeout,
+    /// from another thread, after a restart — finds those ids in the stream and returns
+    /// the first outcome (its events, positions, and the state right after them) without
+    /// deciding or appending anything. Two concurrent first tries append once: the loser
+    /// of the version race reloads and finds the winner's events.
+    ///
+    /// The key names the *request*, not its contents: a different command sent with a used
+    /// key returns the first command's outcome. A command that appended nothing (rejected,
+    /// or no events) leaves nothing to find, so its retry is decided again. Keys are 1 to
+    /// 200 bytes without control characters ([`StoreError::InvalidIdempotencyKey`]).
+    pub fn execute_idempotent(
+        &self,
+        stream: &StreamId,
+        idempotency_key: &str,
+        cmd: &P::Command,
+        ctx: &Context<'_>,
+        metadata: Metadata,
+    ) -> ExecuteResult<P> {
+        if idempotency_key.is_empty()
+            || idempotency_key.len() > 200
+            || idempotency_key.chars().any(char::is_control)
+        {
+            return Err(StoreError::InvalidIdempotencyKey(idempotency_key.to_owned()).into());
+        }
+        self.run(stream, cmd, ctx, metadata, Some(idempotency_key))
+    }
+
+    fn run(
+        &self,
+        stream: &StreamId,
+        cmd: &P::Command,
+        ctx: &Context<'_>,
+        metadata: Metadata,
+        idempotency_key: Option<&str>,
+    ) -> ExecuteResult<P> {
         let audit = |e: AuditError| RepoError::Store(StoreError::Audit(e));
         ctx.actor.check().map_err(|e| audit(e.into()))?;
         let acting = ctx.actor.record();
@@ -208,16 +266,29 @@ where
             _ => metadata.actor = Some(acting),
         }
         metadata.correlation_id.get_or_insert_with(Uuid::now_v7);
+        let first_id = idempotency_key.map(|k| idempotent_event_id(stream, k, 0));
         for attempt in 1..=self.max_attempts {
-            let Loaded {
-                mut state,
-                version,
-                began,
-            } = self.load(stream)?;
+            let (recorded, key) = read_with_key(self.store, stream)?;
+            if let Some(first_id) = first_id {
+                if let Some(at) = recorded.iter().position(|e| e.event_id == first_id) {
+                    return self.first_outcome(
+                        stream,
+                        &recorded,
+                        key.as_ref(),
+                        at,
+                        idempotency_key,
+                    );
+                }
+            }
+            let mut state = P::State::default();
+            for r in &recorded {
+                P::evolve_in_place(&mut state, &self.codec.decode_opened(r, key.as_ref())?);
+            }
+            let version = recorded.last().map(|e| e.version);
             check_effective_time(
                 stream,
                 ctx.now,
-                began,
+                recorded.first().map(|e| e.effective_at),
                 self.store.now(),
                 ctx.policy.thresholds.clock_skew_minutes,
             )
@@ -231,7 +302,12 @@ where
                     attempts: attempt,
                 });
             }
-            let new = self.encode(stream, version.unwrap_or(0), &events, &metadata)?;
+            let mut new = self.encode(stream, version.unwrap_or(0), &events, &metadata)?;
+            if let Some(k) = idempotency_key {
+                for (i, e) in new.iter_mut().enumerate() {
+                    e.event_id = idempotent_event_id(stream, k, i as u32);
+                }
+            }
             let expected = version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
             match self.store.append(stream, expected, new) {
                 Ok(outcome) => {
@@ -239,15 +315,10 @@ where
                         self.store.destroy_data_key(stream, ctx.now)?;
                         // the state as a replay now sees it: the sealed fields are gone
                         state = self.load(stream)?.state;
-                        return Ok(Executed {
-                            state,
-                            events,
-                            outcome: Some(outcome),
-                            attempts: attempt,
-                        });
-                    }
-                    for event in &events {
-                        P::evolve_in_place(&mut state, event);
+                    } else {
+                        for event in &events {
+                            P::evolve_in_place(&mut state, event);
+                        }
                     }
                     return Ok(Executed {
                         state,
@@ -263,6 +334,46 @@ where
         Err(RepoError::Contended {
             stream: stream.clone(),
             attempts: self.max_attempts,
+        })
+    }
+
+    /// The outcome of an idempotent command whose first event is `recorded[at]`: its
+    /// events (ids derived from the key, in order), where they stand, and the state right
+    /// after them.
+    fn first_outcome(
+        &self,
+        stream: &StreamId,
+        recorded: &[RecordedEvent],
+        key: Option<&KeyState>,
+        at: usize,
+        idempotency_key: Option<&str>,
+    ) -> ExecuteResult<P> {
+        let k = idempotency_key.unwrap_or_default();
+        let count = recorded[at..]
+            .iter()
+            .zip(0u32..)
+            .take_while(|(e, i)| e.event_id == idempotent_event_id(stream, k, *i))
+            .count();
+        let mut state = P::State::default();
+        let mut events = Vec::with_capacity(count);
+        for (i, r) in recorded[..at + count].iter().enumerate() {
+            let event = self.codec.decode_opened(r, key)?;
+            P::evolve_in_place(&mut state, &event);
+            if i >= at {
+                events.push(event);
+            }
+        }
+        let (first, last) = (&recorded[at], &recorded[at + count - 1]);
+        Ok(Executed {
+            state,
+            events,
+            outcome: Some(AppendOutcome {
+                first_version: first.version,
+                last_version: last.version,
+                first_position: first.position,
+                last_position: last.position,
+            }),
+            attempts: 0,
         })
     }
 

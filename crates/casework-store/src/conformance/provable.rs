@@ -3,14 +3,21 @@
 
 use std::collections::HashMap;
 
-use super::{events, filled, sample_event, sid};
+use casework_core::{Actor, CaseCommand, CaseId, CaseProcess, Context, Policy, Role};
+use uuid::Uuid;
+
+use super::{case_commands, events, filled, sample_event, sid, t0};
 use crate::checkpoint::{
     checkpoint, compute_log_head, latest_checkpoint, verify_against, CheckpointError, LogHead,
     SigningKey,
 };
+use crate::codec::case_codec;
+use crate::error::AuditError;
 use crate::error::StoreError;
 use crate::hash::{chain_hash, Hash};
+use crate::repository::{RepoError, Repository};
 use crate::store::{meta, EventStore};
+use crate::types::Metadata;
 use crate::types::{ExpectedVersion, RecordedEvent, StreamId};
 
 /// Renumbers `log` as an attacker without the signing key would after changing it:
@@ -262,4 +269,207 @@ pub fn reads_from_any_u64<S: EventStore>(new_store: impl Fn() -> S) {
         .read_stream(&sid("none"), u64::MAX, 10)
         .unwrap()
         .is_empty());
+}
+
+/// A command with an idempotency key appends once: a retry returns the first outcome and
+/// appends nothing, eight threads retrying one key at once append once, the same key on
+/// another stream is another request, and a bad key is refused.
+pub fn idempotent_commands_append_once<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let policy = Policy::default();
+    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+    let client = Actor::new("c.client", Role::Client, "client");
+    let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
+    let (case, cmds) = case_commands();
+    let stream = StreamId::for_case(case);
+    let ctx = Context::new(t0(), &coordinator, &policy);
+    let first = repo
+        .execute_idempotent(&stream, "register-42", &cmds[0], &ctx, Metadata::default())
+        .unwrap();
+    let again = repo
+        .execute_idempotent(&stream, "register-42", &cmds[0], &ctx, Metadata::default())
+        .unwrap();
+    assert_eq!(again.outcome, first.outcome);
+    assert_eq!(again.events, first.events);
+    assert_eq!(again.state, first.state);
+    assert_eq!(again.attempts, 0, "the retry decided nothing");
+    assert_eq!(store.head_position().unwrap(), 1);
+    // without the key the same command is decided again (and rejected)
+    assert!(repo
+        .execute(&stream, &cmds[0], &ctx, Metadata::default())
+        .is_err());
+
+    let outcomes: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let (store, stream, cmd, policy, client) =
+                    (&store, &stream, &cmds[1], &policy, &client);
+                scope.spawn(move || {
+                    let ctx = Context::new(t0(), client, policy);
+                    Repository::<CaseProcess, _>::new(store, case_codec())
+                        .with_max_attempts(50)
+                        .execute_idempotent(stream, "sign-1", cmd, &ctx, Metadata::default())
+                        .unwrap()
+                        .outcome
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        store.stream_version(&stream).unwrap(),
+        Some(2),
+        "one signature"
+    );
+    assert!(outcomes.iter().all(|o| *o == outcomes[0] && o.is_some()));
+
+    // the same key on another stream is another request
+    let other = StreamId::for_case(CaseId(Uuid::from_u128(43)));
+    let registered = repo
+        .execute_idempotent(
+            &other,
+            "register-42",
+            &super::registration(CaseId(Uuid::from_u128(43)), "Other Client"),
+            &ctx,
+            Metadata::default(),
+        )
+        .unwrap();
+    assert_eq!(registered.outcome.map(|o| o.first_position), Some(3));
+    for bad in ["", "a\nb", &"k".repeat(201)] {
+        assert!(matches!(
+            repo.execute_idempotent(&stream, bad, &cmds[1], &ctx, Metadata::default()),
+            Err(RepoError::Store(StoreError::InvalidIdempotencyKey(_)))
+        ));
+    }
+    assert_eq!(store.head_position().unwrap(), 3);
+}
+
+/// Audit fields are checked before anything is written: an actor with an empty part,
+/// a control character or a separator, an actor in the metadata other than the acting
+/// one, an effective time before the stream began or after the store's clock (plus the
+/// policy's tolerance) are typed errors, and the stream is unchanged.
+pub fn audit_fields_are_checked<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let policy = Policy::default();
+    let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
+    let (case, cmds) = case_commands();
+    let stream = StreamId::for_case(case);
+    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+    repo.execute(
+        &stream,
+        &cmds[0],
+        &Context::new(t0(), &coordinator, &policy),
+        Metadata::default(),
+    )
+    .unwrap();
+    let client = |user: &str, institution: &str| Actor::new(user, Role::Client, institution);
+    let refused = |actor: &Actor, at: chrono::DateTime<chrono::Utc>, metadata: Metadata| {
+        let before = store.head_position().unwrap();
+        let result = repo.execute(
+            &stream,
+            &cmds[1],
+            &Context::new(at, actor, &policy),
+            metadata,
+        );
+        assert_eq!(store.head_position().unwrap(), before, "nothing appended");
+        match result {
+            Err(RepoError::Store(StoreError::Audit(e))) => e,
+            other => panic!("expected an audit error, got {other:?}"),
+        }
+    };
+    for (user, institution) in [
+        ("", "client"),
+        ("c", ""),
+        ("a\nb", "c"),
+        ("@", "x"),
+        ("u", "i/x"),
+        (" u", "i"),
+    ] {
+        let e = refused(&client(user, institution), t0(), Metadata::default());
+        assert!(
+            matches!(e, AuditError::Actor(_)),
+            "{user:?}@{institution:?}: {e}"
+        );
+    }
+    let c = client("c.client", "client");
+    let e = refused(
+        &c,
+        t0(),
+        Metadata {
+            actor: Some("someone/else@x".into()),
+            ..Metadata::default()
+        },
+    );
+    assert!(matches!(e, AuditError::ActorMismatch { .. }), "{e}");
+    let e = refused(&c, t0() - chrono::Duration::days(1), Metadata::default());
+    assert!(matches!(e, AuditError::BeforeBeginning { .. }), "{e}");
+    let far = store.now() + chrono::Duration::days(365 * 70);
+    let e = refused(&c, far, Metadata::default());
+    assert!(matches!(e, AuditError::InFuture { .. }), "{e}");
+    // the metadata may name the acting actor itself
+    repo.execute(
+        &stream,
+        &cmds[1],
+        &Context::new(t0(), &c, &policy),
+        Metadata {
+            actor: Some(c.record()),
+            ..Metadata::default()
+        },
+    )
+    .unwrap();
+}
+
+/// `Repository::execute(EraseCase)` records the erasure *and* destroys the case's data key
+/// before it returns: the client's name never reads back in clear, and `erase_case` after
+/// it finds nothing left to do.
+pub fn execute_erase_destroys_the_key<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let work = super::canary_workload(&store, 2);
+    let case = &work.kept[0];
+    let before = super::visible_personal_data(&store, &case.stream);
+    assert!(
+        case.canaries.iter().any(|c| before.contains(c)),
+        "readable before"
+    );
+    let policy = Policy::default();
+    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+    let at = store
+        .read_stream_all(&case.stream)
+        .unwrap()
+        .last()
+        .unwrap()
+        .effective_at
+        + chrono::Duration::days(1);
+    let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
+    let done = repo
+        .execute(
+            &case.stream,
+            &CaseCommand::EraseCase,
+            &Context::new(at, &coordinator, &policy),
+            Metadata::default(),
+        )
+        .unwrap();
+    assert!(matches!(
+        store.data_key(&case.stream).unwrap(),
+        Some(crate::KeyState::Destroyed { .. })
+    ));
+    let seen = super::visible_personal_data(&store, &case.stream);
+    assert!(
+        case.canaries.iter().all(|c| !seen.contains(c)),
+        "no canary reads back"
+    );
+    assert_eq!(
+        done.state,
+        repo.load(&case.stream).unwrap().state,
+        "replay = live"
+    );
+    assert!(matches!(
+        crate::erase_case(
+            &store,
+            &case.stream,
+            &Context::new(at, &coordinator, &policy),
+            Metadata::default()
+        ),
+        Err(RepoError::Rejected(casework_core::CaseError::AlreadyErased))
+    ));
 }
