@@ -198,13 +198,15 @@ pub fn run_backup(
     let report =
         backup(backend.store(), dir, &key, BackupOptions { prune }).map_err(backup_failure)?;
     let m = &report.manifest;
+    let new = match (m.to + 1).saturating_sub(m.from) {
+        0 => "no new events".to_owned(),
+        n => format!("positions {}–{}, {n} new event(s)", m.from, m.to),
+    };
     println!(
-        "backup set {} written: positions {}–{} ({} new event(s)), {} key-area entr(y/ies), checkpoint signed by key {}",
+        "backup set {} written: {new}; the key area ({} entries); a checkpoint of position {} signed by key {}",
         report.set.display(),
-        m.from,
-        m.to,
-        (m.to + 1).saturating_sub(m.from),
         m.keys,
+        m.to,
         m.checkpoint.key_id
     );
     if report.scrubbed_key_files > 0 {
@@ -225,7 +227,7 @@ pub fn run_restore(staging: Staging, dir: &Path, key: &Path) -> Result<ExitCode,
     let key = load_public_key(key)?;
     let report = staging.fill(|store| restore_backup(store, dir, &key).map_err(backup_failure))?;
     println!(
-        "restored {} event(s) and {} key-area entr(y/ies) from {} set(s) in {}; verified against the newest checkpoint (position {}, signed by key {})",
+        "restored {} event(s) and {} key-area entries from {} backup set(s) in {}; verified against the newest checkpoint (position {}, signed by key {})",
         report.events,
         report.keys,
         report.sets,

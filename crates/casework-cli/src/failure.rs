@@ -40,10 +40,14 @@ impl From<StoreError> for Failure {
             StoreError::Io(m) if m.contains("connect") => Some("is the PostgreSQL server running and the --pg URL right?".to_owned()),
             _ => None,
         };
+        let code = match e {
+            StoreError::Audit(_) | StoreError::InvalidIdempotencyKey(_) => INPUT,
+            _ => STORE,
+        };
         Failure {
             message: e.to_string(),
             hint,
-            code: STORE,
+            code,
         }
     }
 }
