@@ -472,3 +472,84 @@ fn no_canary_is_in_any_table_and_erased_cases_stay_unreadable() {
     }
     assert_eq!(store.verify_all().unwrap(), vec![]);
 }
+
+/// A schema written before the log digest (version 2: no digest, no meta table) migrates
+/// to version 3, gets the digest computed once from its log and an id, and keeps both.
+#[test]
+fn a_schema_from_before_the_log_digest_gets_it_when_opened() {
+    let Some(url) = common::url() else { return };
+    let temp = common::fresh();
+    let schema = temp.store.schema().to_owned();
+    for (i, s) in ["a", "b", "a", "c"].iter().enumerate() {
+        temp.store
+            .append(
+                &sid(s),
+                ExpectedVersion::Any,
+                vec![sample_event(s, i as u64)],
+            )
+            .unwrap();
+    }
+    let expected = temp.store.log_head().unwrap();
+    // back to version 2
+    let mut c = common::client(&url);
+    c.batch_execute(&format!(
+        "ALTER TABLE {schema}.log_head DROP COLUMN digest;
+         DROP TABLE {schema}.meta;
+         UPDATE {schema}.casework_schema SET version = 2;"
+    ))
+    .unwrap();
+    let again = PgStore::open(
+        &url,
+        PgOptions {
+            schema: schema.clone(),
+            ..PgOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(again.log_head().unwrap(), expected);
+    again.store_id().unwrap();
+    again
+        .append(&sid("d"), ExpectedVersion::Any, vec![sample_event("d", 9)])
+        .unwrap();
+    assert_eq!(
+        again.log_head().unwrap(),
+        checkpoint::compute_log_head(&again).unwrap()
+    );
+}
+
+/// An import staged in its own schema moves into place in one transaction; a target that
+/// holds events is refused and left as it was.
+#[test]
+fn a_staged_schema_is_promoted_only_over_an_empty_target() {
+    let Some(url) = common::url() else { return };
+    let staged = common::fresh();
+    staged
+        .store
+        .append(&sid("s"), ExpectedVersion::Any, vec![sample_event("s", 1)])
+        .unwrap();
+    let target = common::fresh();
+    target
+        .store
+        .append(&sid("t"), ExpectedVersion::Any, vec![sample_event("t", 1)])
+        .unwrap();
+    let err = casework_postgres::promote_schema(&url, staged.store.schema(), target.store.schema())
+        .unwrap_err();
+    assert!(err.to_string().contains("already holds 1 events"), "{err}");
+    assert_eq!(target.store.read_all(1, 10).unwrap()[0].stream, sid("t"));
+    // into a name that does not exist yet
+    let name = common::schema_name();
+    casework_postgres::promote_schema(&url, staged.store.schema(), &name).unwrap();
+    let _guard = common::SchemaGuard {
+        url: url.clone(),
+        schema: name.clone(),
+    };
+    let moved = PgStore::open(
+        &url,
+        PgOptions {
+            schema: name,
+            ..PgOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(moved.read_all(1, 10).unwrap()[0].stream, sid("s"));
+}

@@ -378,3 +378,49 @@ fn appends_larger_than_a_chunk_read_back_from_any_version_and_position() {
     let store = SledStore::open(dir.path()).unwrap();
     assert_eq!(store.head_position().unwrap(), 206);
 }
+
+/// A store written before the log digest (an 8-byte head record) opens, computes the
+/// digest once from its log, and keeps it from then on.
+#[test]
+fn a_store_from_before_the_log_digest_gets_it_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    filled(dir.path());
+    let expected = {
+        let store = SledStore::open(dir.path()).unwrap();
+        store.log_head().unwrap()
+    };
+    {
+        let db = raw_sled(dir.path());
+        let tree = db.open_tree("casework-events").unwrap();
+        tree.insert(b"mhead", &expected.position.to_be_bytes())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let store = SledStore::open(dir.path()).unwrap();
+    assert_eq!(store.log_head().unwrap(), expected);
+    assert_eq!(
+        store.log_head().unwrap(),
+        checkpoint::compute_log_head(&store).unwrap()
+    );
+}
+
+/// A damaged sled snapshot makes sled refuse the store: the error is a `Corruption` (not
+/// a retryable `Io`), names the damaged file and says to restore from a backup.
+#[test]
+fn a_store_sled_cannot_open_is_corruption_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    filled(dir.path());
+    let conf = dir.path().join("conf");
+    let mut bytes = std::fs::read(&conf).unwrap();
+    bytes[2] ^= 0x04;
+    std::fs::write(&conf, bytes).unwrap();
+    let err = SledStore::open(dir.path()).err().unwrap();
+    assert!(!err.is_transient(), "{err}");
+    match &err {
+        StoreError::Corruption { detail, .. } => {
+            assert!(detail.contains(&conf.display().to_string()), "{detail}");
+            assert!(detail.contains("restore"), "{detail}");
+        }
+        other => panic!("expected corruption, got {other:?}"),
+    }
+}

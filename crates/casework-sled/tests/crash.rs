@@ -104,6 +104,11 @@ fn kill_minus_nine_loses_no_acknowledged_append() {
             vec![],
             "cycle {cycle}: invariants hold"
         );
+        assert_eq!(
+            store.log_head().unwrap(),
+            casework_store::checkpoint::compute_log_head(&store).unwrap(),
+            "cycle {cycle}: the log digest kept at append time survived the crash"
+        );
     }
     assert!(
         total_acks > 100,
