@@ -183,50 +183,51 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     let policy = failure::load_policy(cli.policy.as_deref())?;
+    let open = || open_usable(cli, None);
     match &cli.command {
-        Command::Keygen { out } => return audit::keygen(out),
+        Command::Keygen { out } => audit::keygen(out),
         Command::Import { file, public_key } => {
-            return transfer::import(backend::open_staging(cli)?, file, public_key.as_deref())
+            transfer::import(backend::open_staging(cli)?, file, public_key.as_deref())
         }
         Command::Restore { dir, public_key } => {
-            return audit::run_restore(backend::open_staging(cli)?, dir, public_key)
+            audit::run_restore(backend::open_staging(cli)?, dir, public_key)
         }
-        _ => {}
+        Command::Demo { cases, years, seed } => {
+            // the demo's store records at the simulated deployment's time
+            let config = demo::config(*cases, *years, *seed);
+            let backend = open_usable(cli, Some(config.store_clock()))?;
+            demo::run(&backend, &config, &policy)
+        }
+        Command::Report(args) => report::run(&open()?, args, &policy),
+        Command::Case { command } => case::run(&open()?, command, &policy),
+        Command::History { id } => case::history(&open()?, id),
+        Command::Verify {
+            checkpoint,
+            public_key,
+        } => verify::run(&open()?, checkpoint.as_deref().zip(public_key.as_deref())),
+        Command::Checkpoint { key, out } => audit::take(&open()?, key, out),
+        Command::Backup { dir, key, prune } => audit::run_backup(&open()?, dir, key, *prune),
+        Command::Erase { id, by, at } => privacy::erase(&open()?, id, by, at.as_deref(), &policy),
+        Command::AccessLog { case, json } => privacy::log(&open()?, case.as_deref(), *json),
+        Command::Export { file } => transfer::export(&open()?, file),
+        Command::Stats => transfer::stats(&open()?),
     }
-    // the demo's store records at the simulated deployment's time
-    let demo = match &cli.command {
-        Command::Demo { cases, years, seed } => Some(demo::config(*cases, *years, *seed)),
-        _ => None,
-    };
-    let backend = backend::open_with_clock(cli, demo.as_ref().map(|c| c.store_clock()))?;
-    let store = backend.store();
-    if !matches!(cli.command, Command::Verify { .. } | Command::Stats) && store.import_pending()? {
+}
+
+/// Opens the store the user named; a store whose import or restore did not finish is
+/// refused for everything but `verify` and `stats`, which say what it holds.
+fn open_usable(
+    cli: &Cli,
+    clock: Option<Box<dyn casework_store::Clock>>,
+) -> Result<backend::Backend, Failure> {
+    let backend = backend::open_with_clock(cli, clock)?;
+    let inspecting = matches!(cli.command, Command::Verify { .. } | Command::Stats);
+    if !inspecting && backend.store().import_pending()? {
         return Err(casework_store::StoreError::ImportIncomplete(format!(
             "{}: an import or restore into it did not finish",
             backend.describe()
         ))
         .into());
     }
-    match &cli.command {
-        Command::Demo { .. } => match &demo {
-            Some(config) => demo::run(&backend, config, &policy),
-            None => Ok(ExitCode::SUCCESS),
-        },
-        Command::Report(args) => report::run(&backend, args, &policy),
-        Command::Case { command } => case::run(&backend, command, &policy),
-        Command::History { id } => case::history(&backend, id),
-        Command::Verify {
-            checkpoint,
-            public_key,
-        } => verify::run(&backend, checkpoint.as_deref().zip(public_key.as_deref())),
-        Command::Checkpoint { key, out } => audit::take(&backend, key, out),
-        Command::Backup { dir, key, prune } => audit::run_backup(&backend, dir, key, *prune),
-        Command::Keygen { .. } | Command::Import { .. } | Command::Restore { .. } => {
-            unreachable!("handled before the store is opened")
-        }
-        Command::Erase { id, by, at } => privacy::erase(&backend, id, by, at.as_deref(), &policy),
-        Command::AccessLog { case, json } => privacy::log(&backend, case.as_deref(), *json),
-        Command::Export { file } => transfer::export(&backend, file),
-        Command::Stats => transfer::stats(&backend),
-    }
+    Ok(backend)
 }
