@@ -616,6 +616,24 @@ impl EventStore for PgStore {
             .transpose()
     }
 
+    fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
+        let s = &self.schema;
+        let rows = self.read(
+            &format!(r#"SELECT stream_id, state FROM {s}.data_keys ORDER BY stream_id COLLATE "C""#),
+            &[],
+        )?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.get(0);
+                let stream = StreamId::new(id.clone()).map_err(|_| {
+                    corrupt(StreamId::all(), 0, format!("invalid stream id {id:?} in the key area"))
+                })?;
+                let state = parse_key(&stream, row.get(1))?;
+                Ok((stream, state))
+            })
+            .collect()
+    }
+
     fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
         let s = &self.schema;
         let mut conn = self.pool.get()?;

@@ -746,6 +746,10 @@ impl EventStore for SledStore {
         self.vault.get(stream)
     }
 
+    fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
+        self.vault.all()
+    }
+
     /// The key's slot is written (and synced, except under `Durability::None`) and its
     /// index entry inserted before the append that uses it is written; every durability
     /// policy flushes the whole database before it acknowledges that append, so an

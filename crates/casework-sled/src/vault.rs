@@ -184,6 +184,33 @@ impl Vault {
         }))
     }
 
+    /// Every entry of the key area, in stream order: one scan of the index and one read
+    /// of the slot file.
+    pub(crate) fn all(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
+        let mut file = self.lock()?;
+        let mut slots = Vec::new();
+        file.seek(SeekFrom::Start(0)).map_err(file_err)?;
+        file.read_to_end(&mut slots).map_err(file_err)?;
+        let mut out = Vec::new();
+        for item in self.index.iter() {
+            let (k, v) = item.map_err(sled_err)?;
+            let stream = StreamId::new(String::from_utf8_lossy(&k).into_owned())?;
+            let state = match parse_entry(&stream, &v)?.0 {
+                Entry::Live(slot) => {
+                    let at = usize::try_from(slot.saturating_mul(SLOT)).unwrap_or(usize::MAX);
+                    let bytes: &[u8; SLOT as usize] = slots
+                        .get(at..at.saturating_add(SLOT as usize))
+                        .and_then(|b| b.try_into().ok())
+                        .ok_or_else(|| damaged(&stream, "the data key's slot is missing"))?;
+                    KeyState::Active(decode_slot(&stream, bytes)?)
+                }
+                Entry::Destroyed(at) => KeyState::Destroyed { at },
+            };
+            out.push((stream, state));
+        }
+        Ok(out)
+    }
+
     pub(crate) fn get(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
         let mut file = self.lock()?;
         self.state(&mut file, stream)

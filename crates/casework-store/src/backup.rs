@@ -64,6 +64,10 @@ pub struct Manifest {
     pub keys: u64,
     /// SHA-256 (hex) of `keys.jsonl` as written.
     pub keys_sha256: String,
+    /// The stream hash of the event at position `to` (`None` for an empty store): the
+    /// next backup checks that the store still holds it.
+    #[serde(default)]
+    pub last_hash: Option<crate::Hash>,
     /// The signed checkpoint of position `to`.
     pub checkpoint: Checkpoint,
     /// When the set was written (the store's clock).
@@ -232,7 +236,7 @@ fn scrub(path: &Path) -> Result<(), BackupError> {
         f.write_all(&zeros[..n]).map_err(|e| file_error(path, e))?;
         left -= n as u64;
     }
-    f.sync_all().map_err(|e| file_error(path, e))?;
+    f.sync_data().map_err(|e| file_error(path, e))?;
     drop(f);
     fs::remove_file(path).map_err(|e| file_error(path, e))
 }
@@ -250,7 +254,7 @@ fn write_file(
         (n, lines.sha256())
     };
     let file = out.into_inner().map_err(|e| file_error(path, e.error()))?;
-    file.sync_all().map_err(|e| file_error(path, e))?;
+    file.sync_data().map_err(|e| file_error(path, e))?;
     Ok((n, sha))
 }
 
@@ -287,8 +291,7 @@ pub fn backup<S: EventStore + ?Sized>(
             // the store must still hold what the last set holds: compare its last event
             if m.to > 0 {
                 let ours = store.read_all(m.to, 1)?;
-                let theirs = last_event_hash(&set.dir)?;
-                if ours.first().map(|e| e.hash) != theirs {
+                if ours.first().map(|e| e.hash) != m.last_hash {
                     return Err(damaged(
                         &set.dir,
                         format!(
@@ -319,11 +322,15 @@ pub fn backup<S: EventStore + ?Sized>(
             format!("wrote {events} events of {}..={}", from, cp.position),
         ));
     }
-    let streams = store.list_streams()?;
-    let (keys, keys_sha256) = write_file(&partial.join("keys.jsonl"), |out| {
-        write_keys(store, &streams, out)
-    })?;
+    let key_area = store.key_area()?;
+    let (keys, keys_sha256) =
+        write_file(&partial.join("keys.jsonl"), |out| write_keys(&key_area, out))?;
+    let last_hash = match cp.position {
+        0 => None,
+        p => store.read_all(p, 1)?.first().map(|e| e.hash),
+    };
     let manifest = Manifest {
+        last_hash,
         format: BACKUP_FORMAT.to_owned(),
         sequence,
         store_id,
@@ -340,7 +347,7 @@ pub fn backup<S: EventStore + ?Sized>(
     let text =
         serde_json::to_string_pretty(&manifest).map_err(|e| file_error(&manifest_path, e))?;
     f.write_all(text.as_bytes())
-        .and_then(|()| f.sync_all())
+        .and_then(|()| f.sync_data())
         .map_err(|e| file_error(&manifest_path, e))?;
     sync_dir(&partial)?;
     let set = dir.join(&name);
@@ -368,18 +375,6 @@ pub fn backup<S: EventStore + ?Sized>(
         pruned,
         scrubbed_key_files: scrubbed,
     })
-}
-
-/// The hash of the last event line of a set's events file (`None` for an empty file).
-fn last_event_hash(set: &Path) -> Result<Option<crate::Hash>, BackupError> {
-    let path = set.join("events.jsonl");
-    let file = File::open(&path).map_err(|e| file_error(&path, e))?;
-    let mut last = None;
-    for (i, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| file_error(&path, e))?;
-        last = Some(parse_line(i as u64 + 1, &line).map_err(|e| damaged(&path, e.to_string()))?);
-    }
-    Ok(last.map(|e| e.hash))
 }
 
 /// What [`restore_backup`] brought back.
@@ -439,6 +434,7 @@ pub fn restore_backup<S: EventStore + ?Sized>(
     store.set_meta(meta::IMPORTING, Some(b"restore from a backup began"))?;
     let mut check = LogCheck::new();
     let mut batch = Vec::with_capacity(1000);
+    let mut last_restored = None;
     for set in &sets {
         let m = &set.manifest;
         let manifest_path = set.dir.join("manifest.json");
@@ -465,6 +461,7 @@ pub fn restore_backup<S: EventStore + ?Sized>(
                 .map_err(|d| damaged(&path, format!("line {line_no}: {d}")))?;
             batch.push(e);
             if batch.len() == 1000 {
+                last_restored = batch.last().map(|e| e.hash);
                 store.restore(std::mem::take(&mut batch))?;
             }
             Ok(())
@@ -475,7 +472,11 @@ pub fn restore_backup<S: EventStore + ?Sized>(
                 "the file does not match its manifest's SHA-256",
             ));
         }
-        if check.head.position != m.to || check.head.digest != m.checkpoint.digest {
+        let last_hash = batch.last().map(|e| e.hash).or(last_restored);
+        if check.head.position != m.to
+            || check.head.digest != m.checkpoint.digest
+            || (m.last_hash.is_some() && last_hash != m.last_hash)
+        {
             return Err(damaged(
                 &path,
                 format!(
@@ -484,6 +485,7 @@ pub fn restore_backup<S: EventStore + ?Sized>(
                 ),
             ));
         }
+        last_restored = last_hash;
         store.restore(std::mem::take(&mut batch))?;
     }
     // the key area of the newest set

@@ -102,6 +102,9 @@ impl<S: EventStore, G: Send + Sync> EventStore for Temporary<S, G> {
     fn data_key(&self, s: &StreamId) -> Result<Option<crate::KeyState>, StoreError> {
         self.store.data_key(s)
     }
+    fn key_area(&self) -> Result<Vec<(StreamId, crate::KeyState)>, StoreError> {
+        self.store.key_area()
+    }
     fn create_data_key(
         &self,
         s: &StreamId,

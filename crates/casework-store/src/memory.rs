@@ -212,6 +212,15 @@ impl EventStore for MemoryStore {
         Ok(self.lock()?.keys.get(stream).cloned())
     }
 
+    fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
+        Ok(self
+            .lock()?
+            .keys
+            .iter()
+            .map(|(s, k)| (s.clone(), k.clone()))
+            .collect())
+    }
+
     fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
         Ok(self
             .lock()?

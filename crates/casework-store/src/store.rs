@@ -131,6 +131,18 @@ pub trait EventStore: Send + Sync {
     /// Destroying a missing or destroyed key records the tombstone all the same.
     fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError>;
 
+    /// Every entry of the key area, sorted by stream (exports and backups). The default
+    /// asks [`EventStore::data_key`] for every stream; backends read it in one pass.
+    fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
+        let mut out = Vec::new();
+        for stream in self.list_streams()? {
+            if let Some(state) = self.data_key(&stream)? {
+                out.push((stream, state));
+            }
+        }
+        Ok(out)
+    }
+
     /// The stream's active data key, made if it has none ([`EventStore::create_data_key`]);
     /// [`StoreError::KeyDestroyed`] once it was destroyed.
     fn data_key_for_writing(&self, stream: &StreamId) -> Result<DataKey, StoreError> {

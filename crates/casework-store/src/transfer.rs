@@ -140,7 +140,13 @@ pub enum ImportError {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
@@ -253,26 +259,20 @@ pub(crate) fn write_events<S: EventStore + ?Sized>(
     Ok(written)
 }
 
-/// The key area's entries of `streams` as key lines, each with its check value; returns
-/// how many.
-pub(crate) fn write_keys<S: EventStore + ?Sized>(
-    store: &S,
-    streams: &[StreamId],
+/// The key area's entries as key lines, each with its check value; returns how many.
+pub(crate) fn write_keys(
+    entries: &[(StreamId, KeyState)],
     out: &mut LineWriter<'_>,
 ) -> Result<u64, StoreError> {
-    let mut n = 0;
-    for stream in streams {
-        if let Some(state) = store.data_key(stream)? {
-            let bytes = state.to_bytes();
-            out.line(&KeyLine {
-                data_key_of: stream.clone(),
-                state: hex(&bytes),
-                check: Some(key_check(stream, &bytes)),
-            })?;
-            n += 1;
-        }
+    for (stream, state) in entries {
+        let bytes = state.to_bytes();
+        out.line(&KeyLine {
+            data_key_of: stream.clone(),
+            state: hex(&bytes),
+            check: Some(key_check(stream, &bytes)),
+        })?;
     }
-    Ok(n)
+    Ok(entries.len() as u64)
 }
 
 /// Writes the whole store to `out` in format 3, with the newest checkpoint the store
@@ -285,11 +285,8 @@ pub fn export_jsonl<S: EventStore + ?Sized>(
 ) -> Result<u64, StoreError> {
     let total = store.head_position()?;
     let checkpoint = latest_checkpoint(store)?.filter(|cp| cp.position <= total);
-    let streams = store.list_streams()?;
-    let mut keys = 0;
-    for stream in &streams {
-        keys += store.data_key(stream)?.is_some() as u64;
-    }
+    let key_area = store.key_area()?;
+    let keys = key_area.len() as u64;
     let mut out = LineWriter::new(out);
     out.line(&Header {
         format: EXPORT_FORMAT.to_owned(),
@@ -300,7 +297,7 @@ pub fn export_jsonl<S: EventStore + ?Sized>(
         out.line(&CheckpointLine { checkpoint })?;
     }
     let written = write_events(store, 1, total, &mut out, progress)?;
-    let written_keys = write_keys(store, &streams, &mut out)?;
+    let written_keys = write_keys(&key_area, &mut out)?;
     if written != total || written_keys != keys {
         return Err(StoreError::Io(
             "the store changed while it was exported; export it again".into(),

@@ -126,7 +126,12 @@ proptest! {
         let mut log = source.log.clone();
         match change.clone() {
             Change::Drop(i) => { log.remove(i); }
-            Change::Duplicate(i) => { let e = log[i].clone(); log.insert(i, e); }
+            Change::Duplicate(i) => {
+                // a copy of the last event lands after the checkpoint: not a change of it
+                prop_assume!(i + 1 < log.len());
+                let e = log[i].clone();
+                log.insert(i, e);
+            }
             Change::Swap(i, j) => {
                 prop_assume!(log[i].stream != log[j].stream);
                 log.swap(i, j);
