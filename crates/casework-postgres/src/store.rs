@@ -619,14 +619,20 @@ impl EventStore for PgStore {
     fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
         let s = &self.schema;
         let rows = self.read(
-            &format!(r#"SELECT stream_id, state FROM {s}.data_keys ORDER BY stream_id COLLATE "C""#),
+            &format!(
+                r#"SELECT stream_id, state FROM {s}.data_keys ORDER BY stream_id COLLATE "C""#
+            ),
             &[],
         )?;
         rows.iter()
             .map(|row| {
                 let id: String = row.get(0);
                 let stream = StreamId::new(id.clone()).map_err(|_| {
-                    corrupt(StreamId::all(), 0, format!("invalid stream id {id:?} in the key area"))
+                    corrupt(
+                        StreamId::all(),
+                        0,
+                        format!("invalid stream id {id:?} in the key area"),
+                    )
                 })?;
                 let state = parse_key(&stream, row.get(1))?;
                 Ok((stream, state))

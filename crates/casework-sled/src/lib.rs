@@ -80,6 +80,15 @@
 //!   PostgreSQL.
 //! - **One process at a time**: sled locks its directory; a second process gets
 //!   [`StoreError::Locked`](casework_store::StoreError::Locked).
+//! - **One damaged byte in sled's own files can make the whole store unopenable**
+//!   (sled checks its `conf` and snapshot files with a CRC and then refuses to start, and it
+//!   can panic on other damage). Opening such a store is a
+//!   [`StoreError::Corruption`](casework_store::StoreError::Corruption) that names the file
+//!   failing its checksum (sled itself reports no offset for these) and says to restore; a
+//!   panic inside sled's open is caught and reported the same way. The way back is
+//!   [`casework_store::backup`]: incremental backup sets with a signed checkpoint each, and
+//!   a restore that verifies every event. What was appended after the newest backup set is
+//!   lost with the store.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 

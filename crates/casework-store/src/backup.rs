@@ -323,8 +323,9 @@ pub fn backup<S: EventStore + ?Sized>(
         ));
     }
     let key_area = store.key_area()?;
-    let (keys, keys_sha256) =
-        write_file(&partial.join("keys.jsonl"), |out| write_keys(&key_area, out))?;
+    let (keys, keys_sha256) = write_file(&partial.join("keys.jsonl"), |out| {
+        write_keys(&key_area, out)
+    })?;
     let last_hash = match cp.position {
         0 => None,
         p => store.read_all(p, 1)?.first().map(|e| e.hash),

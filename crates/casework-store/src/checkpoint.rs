@@ -444,11 +444,14 @@ fn check_pages(
     while next <= cp.position {
         let page = match pages.recv() {
             Ok((_, Ok(page))) => page,
-            Ok((from, Err(StoreError::Corruption {
-                stream,
-                version,
-                detail,
-            }))) => {
+            Ok((
+                from,
+                Err(StoreError::Corruption {
+                    stream,
+                    version,
+                    detail,
+                }),
+            )) => {
                 return Ok(Err(Divergence {
                     position: from,
                     stream: Some(stream),

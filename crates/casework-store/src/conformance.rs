@@ -332,6 +332,17 @@ pub fn limits_are_enforced<S: EventStore>(new_store: impl Fn() -> S) {
             ..
         })
     ));
+    for actor in ["", "a\nb@c", "tab\there", &"x".repeat(513)] {
+        let mut e = events("limits", 1, 1);
+        e[0].metadata.actor = Some(actor.to_owned());
+        assert!(
+            matches!(
+                store.append(&s, ExpectedVersion::Any, e),
+                Err(StoreError::Audit(crate::AuditError::InvalidActorText(_)))
+            ),
+            "actor {actor:?}"
+        );
+    }
     assert_eq!(store.head_position().unwrap(), 0);
     assert_eq!(store.stream_version(&s).unwrap(), None);
 }

@@ -10,6 +10,9 @@ pub enum AuditError {
     /// The acting user, role and institution do not form a valid identity.
     #[error(transparent)]
     Actor(#[from] casework_core::ActorError),
+    /// An event's actor text is empty, longer than 512 bytes or holds control characters.
+    #[error("the actor {0:?} is empty, too long or holds control characters")]
+    InvalidActorText(String),
     /// The caller named an actor in the metadata other than the one acting.
     #[error("the metadata names actor {given:?}, but {acting:?} is acting")]
     ActorMismatch {

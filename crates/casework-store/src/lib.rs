@@ -13,6 +13,8 @@
 //! - [`Repository`]: load (read + fold), decide, append with the loaded version, retry on
 //!   conflict; reads *as of* a position or time.
 //! - [`CatchUp`] subscriptions with [`CheckpointStore`]s.
+//! - Provable history: the log digest and Ed25519 [`checkpoint`]s, incremental
+//!   [`backup`]s with a verified restore, export/import with integrity checks.
 //! - [`MemoryStore`], the reference implementation, and (feature `conformance`) the
 //!   conformance suite every backend runs.
 //!
@@ -27,6 +29,10 @@
 //! | concurrent appends at one expected version | exactly one wins, the others get `Conflict` |
 //! | a catch-up subscription | delivers every event after its checkpoint exactly once, in position order |
 //! | hash chain | any edit of an event's envelope or payload, a reorder, a deletion is found by `verify_stream` at the first broken version |
+//! | log digest and checkpoints | every backend keeps a running digest of the global log at append time; [`checkpoint::verify_against`] proves that a store holds exactly the prefix a signed checkpoint covers (ADR 0007) |
+//! | audit fields | the repository records the checked acting identity and refuses effective times before the stream began or after the store's clock plus the policy's tolerance; nothing is written |
+//! | idempotent commands | [`Repository::execute_idempotent`] appends once per key and stream, also across retries, threads and restarts |
+//! | import | reads its input once; a store whose import did not finish refuses appends ([`StoreError::ImportIncomplete`]) |
 //! | durability | `MemoryStore`: none (process memory). Disk backends state theirs (sled: flushed before `append` returns, by default) |
 //! | decoding | bad bytes give typed errors (`Corruption`, `UnknownEventType`, `UnsupportedSchemaVersion`, `Serialization`), never a panic |
 //!

@@ -309,7 +309,8 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Checks an append against the limits and the empty-append rule.
+    /// Checks an append against the limits, the empty-append rule and the actor's text
+    /// (non-empty, at most 512 bytes, no control characters).
     pub fn check(&self, events: &[NewEvent]) -> Result<(), StoreError> {
         if events.is_empty() {
             return Err(StoreError::EmptyAppend);
@@ -320,6 +321,17 @@ impl Limits {
                 max: self.max_events_per_append as u64,
                 actual: events.len() as u64,
             });
+        }
+        // the actor goes into audit tables line by line: no control characters, no empty
+        // or endless names (the repository records a checked `user/role@institution`)
+        if let Some(actor) = events
+            .iter()
+            .filter_map(|e| e.metadata.actor.as_deref())
+            .find(|a| a.is_empty() || a.len() > 512 || a.chars().any(char::is_control))
+        {
+            return Err(StoreError::Audit(
+                crate::error::AuditError::InvalidActorText(actor.to_owned()),
+            ));
         }
         if let Some(big) = events
             .iter()
