@@ -94,6 +94,16 @@ struct Columns {
     hash: Vec<Vec<u8>>,
 }
 
+/// The log head row (position, digest), locked until the transaction ends: no append
+/// commits meanwhile.
+fn locked_head(tx: &mut Transaction<'_>, schema: &str) -> Result<Row, StoreError> {
+    tx.query_one(
+        &format!("SELECT position, digest FROM {schema}.log_head WHERE id = 1 FOR UPDATE"),
+        &[],
+    )
+    .map_err(io)
+}
+
 /// Reads the log head row's position and digest.
 fn head_row(row: &Row) -> Result<LogHead, StoreError> {
     let position: i64 = row.get(0);
@@ -212,12 +222,7 @@ impl PgStore {
         let s = &self.schema;
         let mut conn = self.pool.get()?;
         let mut tx = conn.transaction().map_err(io)?;
-        let row = tx
-            .query_one(
-                &format!("SELECT position, digest FROM {s}.log_head WHERE id = 1 FOR UPDATE"),
-                &[],
-            )
-            .map_err(io)?;
+        let row = locked_head(&mut tx, s)?;
         let digest: Option<Vec<u8>> = row.get(1);
         if digest.is_some() {
             return Ok(());
@@ -476,13 +481,7 @@ impl EventStore for PgStore {
         let s = &self.schema;
         let mut conn = self.pool.get()?;
         let mut tx = conn.transaction().map_err(io)?;
-        let row = tx
-            .query_one(
-                &format!("SELECT position, digest FROM {s}.log_head WHERE id = 1 FOR UPDATE"),
-                &[],
-            )
-            .map_err(io)?;
-        let mut log = head_row(&row)?;
+        let mut log = head_row(&locked_head(&mut tx, s)?)?;
         let mut head = log.position;
         let mut seen = HashMap::new();
         {
