@@ -13,6 +13,7 @@ use casework_store::checkpoint::{
 
 use crate::backend::{Backend, Staging};
 use crate::failure::{Failure, INPUT};
+use crate::output::say;
 
 /// Creates `path` new (never overwrites) with `mode`, writes `text` and syncs it.
 pub fn write_new(path: &Path, text: &[u8], mode: u32) -> Result<(), Failure> {
@@ -55,7 +56,7 @@ fn read_text(path: &Path, what: &str) -> Result<String, Failure> {
 fn key_failure(path: &Path, e: CheckpointError) -> Failure {
     Failure::input(
         format!("{}: {e}", path.display()),
-        "give the file written by `casework keygen`",
+        "give the file written by `keygen --out FILE` (FILE, or FILE.pub for a public key)",
     )
 }
 
@@ -87,12 +88,12 @@ pub fn keygen(out: &Path) -> Result<ExitCode, Failure> {
     let key = SigningKey::generate();
     write_new(out, key.to_text().as_bytes(), 0o600)?;
     write_new(&public, key.public_key().to_text().as_bytes(), 0o644)?;
-    println!(
+    say!(
         "signing key {} written to {} (mode 0600: keep it secret)",
         key.public_key().key_id(),
         out.display()
     );
-    println!(
+    say!(
         "public key written to {}: give it to the auditors with every checkpoint",
         public.display()
     );
@@ -110,7 +111,7 @@ pub fn take(backend: &Backend, key: &Path, out: &Path) -> Result<ExitCode, Failu
     }
     let cp = checkpoint(backend.store(), &key)?;
     write_new(out, (cp.to_json() + "\n").as_bytes(), 0o644)?;
-    println!(
+    say!(
         "checkpoint of position {} (digest {}) signed by key {}, written to {}",
         cp.position,
         cp.digest,
@@ -131,12 +132,12 @@ pub fn verify_checkpoint(
     let cp = Checkpoint::from_json(&read_text(cp_path, "checkpoint")?).map_err(|e| {
         Failure::input(
             format!("{}: {e}", cp_path.display()),
-            "give a file written by `casework checkpoint`",
+            "give a file written by `checkpoint --out FILE`",
         )
     })?;
     match verify_against(backend.store(), &cp, &key) {
         Ok(Ok(verified)) => {
-            println!(
+            say!(
                 "OK: the store holds exactly the {} event(s) of checkpoint {} (signed by key {} at {}){}",
                 verified.events,
                 cp_path.display(),
@@ -149,7 +150,7 @@ pub fn verify_checkpoint(
                 }
             );
             if verified.head > verified.events {
-                println!(
+                say!(
                     "positions {}–{} came after the checkpoint: they rest on their stream chains alone",
                     verified.events + 1,
                     verified.head
@@ -158,7 +159,7 @@ pub fn verify_checkpoint(
             Ok(true)
         }
         Ok(Err(divergence)) => {
-            println!("BROKEN: {divergence}");
+            say!("BROKEN: {divergence}");
             Ok(false)
         }
         Err(CheckpointError::Store(e)) => Err(e.into()),
@@ -202,7 +203,7 @@ pub fn run_backup(
         0 => "no new events".to_owned(),
         n => format!("positions {}–{}, {n} new event(s)", m.from, m.to),
     };
-    println!(
+    say!(
         "backup set {} written: {new}; the key area ({} entries); a checkpoint of position {} signed by key {}",
         report.set.display(),
         m.keys,
@@ -210,13 +211,13 @@ pub fn run_backup(
         m.checkpoint.key_id
     );
     if report.scrubbed_key_files > 0 {
-        println!(
+        say!(
             "{} older key file(s) zeroed and removed: only the newest set holds keys",
             report.scrubbed_key_files
         );
     }
     if report.pruned > 0 {
-        println!("{} older set(s) removed", report.pruned);
+        say!("{} older set(s) removed", report.pruned);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -226,7 +227,7 @@ pub fn run_backup(
 pub fn run_restore(staging: Staging, dir: &Path, key: &Path) -> Result<ExitCode, Failure> {
     let key = load_public_key(key)?;
     let report = staging.fill(|store| restore_backup(store, dir, &key).map_err(backup_failure))?;
-    println!(
+    say!(
         "restored {} event(s) and {} key-area entries from {} backup set(s) in {}; verified against the newest checkpoint (position {}, signed by key {})",
         report.events,
         report.keys,

@@ -145,12 +145,23 @@ pub fn open_staging(cli: &Cli) -> Result<Staging, Failure> {
                 "use a schema name of at most 55 characters",
             ));
         }
-        let target = open_pg(url, &cli.pg_schema)?;
-        let head = target.head_position()?;
-        if head > 0 {
-            return Err(not_empty(head));
+        match PgStore::open(
+            url,
+            PgOptions {
+                schema: cli.pg_schema.clone(),
+                create: false,
+                ..PgOptions::default()
+            },
+        ) {
+            Ok(target) => {
+                let head = target.head_position()?;
+                if head > 0 {
+                    return Err(not_empty(head));
+                }
+            }
+            Err(casework_store::StoreError::Missing(_)) => {}
+            Err(e) => return Err(e.into()),
         }
-        drop(target);
         casework_postgres::drop_schema(url, &staging)?;
         return Ok(Staging {
             backend: Backend::Pg(open_pg(url, &staging)?),
@@ -163,10 +174,20 @@ pub fn open_staging(cli: &Cli) -> Result<Staging, Failure> {
     }
     let target = cli.store.clone();
     if target.exists() {
-        let store = SledStore::open(&target)?;
-        let head = store.head_position()?;
-        if head > 0 {
-            return Err(not_empty(head));
+        let existing = casework_sled::SledOptions {
+            create: false,
+            ..casework_sled::SledOptions::default()
+        };
+        match SledStore::open_with(&target, existing) {
+            Ok(store) => {
+                let head = store.head_position()?;
+                if head > 0 {
+                    return Err(not_empty(head));
+                }
+            }
+            // an empty directory: the import fills it
+            Err(casework_store::StoreError::Missing(_)) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     let name = target
@@ -198,12 +219,15 @@ fn open_pg(url: &str, schema: &str) -> Result<PgStore, Failure> {
 /// given (the demo's simulated time).
 pub fn open_with_clock(cli: &Cli, clock: Option<Box<dyn Clock>>) -> Result<Backend, Failure> {
     let clock = clock.unwrap_or_else(|| Box::new(SystemClock));
+    // only the demo makes a store; every other command opens one that exists
+    let create = matches!(cli.command, crate::Command::Demo { .. });
     if let Some(url) = &cli.pg {
         return Ok(Backend::Pg(PgStore::open(
             url,
             PgOptions {
                 schema: cli.pg_schema.clone(),
                 clock,
+                create,
                 ..PgOptions::default()
             },
         )?));
@@ -217,6 +241,7 @@ pub fn open_with_clock(cli: &Cli, clock: Option<Box<dyn Clock>>) -> Result<Backe
             casework_sled::Durability::FlushEveryAppend
         },
         clock,
+        create,
         ..casework_sled::SledOptions::default()
     };
     Ok(Backend::Sled(SledStore::open_with(&cli.store, options)?))

@@ -9,6 +9,7 @@ use clap::Subcommand;
 
 use crate::backend::Backend;
 use crate::failure::Failure;
+use crate::output::say;
 use crate::report::{as_of, parse_case};
 
 /// Case commands.
@@ -52,7 +53,10 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
                 "no case {id} in the store{}",
                 at.as_ref().map_or(String::new(), |a| format!(" as of {a}"))
             ),
-            "check the id; `casework report worklist` lists open cases",
+            format!(
+                "check the id; `{} report worklist --horizon 3650` lists open cases",
+                crate::failure::me()
+            ),
         )
     })?;
     let state = &file.state;
@@ -62,9 +66,9 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
             "check the id",
         ));
     };
-    println!("case        {id}");
+    say!("case        {id}");
     match state {
-        CaseState::Closed(c) => println!(
+        CaseState::Closed(c) => say!(
             "phase       closed ({}) on {}{}",
             c.reason,
             c.closed_at.date_naive(),
@@ -74,22 +78,23 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
                 ""
             }
         ),
-        other => println!("phase       {}", other.phase_name()),
+        other => say!("phase       {}", other.phase_name()),
     }
-    println!(
+    say!(
         "registered  {} by {} (team {}, routed to {})",
         reg.at.date_naive(),
         reg.referrer,
         reg.profile.team,
         reg.route
     );
-    println!(
+    say!(
         "client      personal data not shown; age {}, {:?}",
-        reg.profile.age, reg.profile.gender
+        reg.profile.age,
+        reg.profile.gender
     );
     if let Some(phase) = state.phase() {
         if let Some(c) = phase.consent() {
-            println!(
+            say!(
                 "consent     signed {} ({} institutions, {} data categories)",
                 c.signed_at.date_naive(),
                 c.scope.institutions.len(),
@@ -97,14 +102,14 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
             );
         }
         if let Some(t) = phase.team() {
-            println!(
+            say!(
                 "team        coordinator {} + {} member(s)",
                 t.coordinator,
                 t.members.len()
             );
         }
         if let Some(p) = phase.planned() {
-            println!(
+            say!(
                 "plan        agreed {}, {} measure(s), {} revision(s), {} review(s)",
                 p.agreed_at.date_naive(),
                 p.plan.measures.len(),
@@ -124,16 +129,18 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
                 format!("completed {} ({outcome:?})", at.date_naive())
             }
         };
-        println!(
+        say!(
             "voucher     {} {} at {}: {status}",
-            v.id, v.service, v.provider
+            v.id,
+            v.service,
+            v.provider
         );
     }
     let due = deadlines(state, policy);
     if due.is_empty() {
-        println!("deadlines   none pending");
+        say!("deadlines   none pending");
     } else {
-        println!("deadlines on {day}:");
+        say!("deadlines on {day}:");
         for d in due {
             let late = d.days_overdue(day);
             let when = if late > 0 {
@@ -141,7 +148,7 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
             } else {
                 format!("in {} d", -late)
             };
-            println!(
+            say!(
                 "  {}  {:<40} {:<30} {when}",
                 d.due,
                 casework_reports::describe(&d.item),
@@ -183,20 +190,28 @@ pub fn history(backend: &Backend, id: &str) -> Result<ExitCode, Failure> {
     if events.is_empty() {
         return Err(Failure::input(
             format!("no case {id} in the store"),
-            "check the id; `casework report worklist` lists open cases",
+            format!(
+                "check the id; `{} report worklist --horizon 3650` lists open cases",
+                crate::failure::me()
+            ),
         ));
     }
     let codec = case_codec();
-    println!(
+    say!(
         "{:>8} {:>4}  {:<19}  {:<19}  {:<32}  {:<20}  details",
-        "position", "ver", "effective", "recorded", "actor", "event"
+        "position",
+        "ver",
+        "effective",
+        "recorded",
+        "actor",
+        "event"
     );
     for r in &events {
         let details = codec
             .decode(r)
             .map(|e| summary(&e))
             .unwrap_or_else(|e| format!("(cannot decode: {e})"));
-        println!(
+        say!(
             "{:>8} {:>4}  {:<19}  {:<19}  {:<32}  {:<20}  {details}",
             r.position,
             r.version,
@@ -207,8 +222,8 @@ pub fn history(backend: &Backend, id: &str) -> Result<ExitCode, Failure> {
         );
     }
     match store.verify_stream(&stream)? {
-        Ok(()) => println!("hash chain: {} event(s) verified", events.len()),
-        Err(b) => println!("hash chain BROKEN: {b}"),
+        Ok(()) => say!("hash chain: {} event(s) verified", events.len()),
+        Err(b) => say!("hash chain BROKEN: {b}"),
     }
     Ok(ExitCode::SUCCESS)
 }

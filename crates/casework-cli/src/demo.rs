@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::backend::Backend;
 use crate::failure::Failure;
+use crate::output::say;
 use crate::report::last_day;
 
 /// The simulation the demo runs.
@@ -36,7 +37,7 @@ pub fn run(backend: &Backend, config: &SimConfig, policy: &Policy) -> Result<Exi
             "demo writes into an empty store: use another --store directory, or delete this one",
         ));
     }
-    println!(
+    say!(
         "Simulating {cases} cases over {years} year(s) from {} (seed {seed}) into the {}…",
         config.start,
         backend.describe()
@@ -51,20 +52,21 @@ pub fn run(backend: &Backend, config: &SimConfig, policy: &Policy) -> Result<Exi
     backend.flush()?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64().max(1e-9);
-    println!();
-    println!("cases      {}", summary.cases);
-    println!(
+    say!();
+    say!("cases      {}", summary.cases);
+    say!(
         "commands   {} ({} rejected)",
-        summary.commands, summary.rejected
+        summary.commands,
+        summary.rejected
     );
-    println!(
+    say!(
         "events     {} ({:.0} events/s, {:.1} s)",
         summary.events,
         summary.events as f64 / secs,
         secs
     );
     if let Some(size) = backend.size() {
-        println!("store size {:.1} MiB", size as f64 / (1024.0 * 1024.0));
+        say!("store size {:.1} MiB", size as f64 / (1024.0 * 1024.0));
     }
 
     let book = Projector::<CaseBook>::rebuild(store)?.projection;
@@ -90,34 +92,31 @@ pub fn run(backend: &Backend, config: &SimConfig, policy: &Policy) -> Result<Exi
         .iter()
         .filter(|i| i.days_overdue > 0)
         .count();
-    println!();
-    println!("Headline numbers on {day}:");
-    println!("  vouchers issued {issued}: {redeemed} redeemed, {returned} returned unused, {pending} not yet started");
+    say!();
+    say!("Headline numbers on {day}:");
+    say!("  vouchers issued {issued}: {redeemed} redeemed, {returned} returned unused, {pending} not yet started");
     if let Some(all) = out.services.last() {
-        println!(
+        say!(
             "  integration rate (all services): {} of {} participants in work ({})",
             all.integrated,
             all.participants,
             casework_reports::pct::opt(all.rate)
         );
     }
-    println!("  consent revoked in {revoked} cases; {overdue} deadlines overdue");
-    let store_arg = match backend {
-        Backend::Sled(s) => format!(" --store {}", s.path().display()),
-        Backend::Pg(_) => " --pg URL".to_owned(),
-    };
-    println!();
-    println!("Try next:");
-    println!("  casework{store_arg} report voucher-monitoring");
-    println!("  casework{store_arg} report worklist");
-    println!("  casework{store_arg} report outcomes --format csv");
-    println!("  casework{store_arg} stats");
-    println!("  casework{store_arg} verify");
+    say!("  consent revoked in {revoked} cases; {overdue} deadlines overdue");
+    let me = crate::failure::me();
+    say!();
+    say!("Try next:");
+    say!("  {me} report voucher-monitoring");
+    say!("  {me} report worklist");
+    say!("  {me} report outcomes --format csv");
+    say!("  {me} stats");
+    say!("  {me} verify");
     if let Some(id) = book.cases.keys().min() {
-        println!("  casework{store_arg} case show {id}");
-        println!("  casework{store_arg} history {id}");
-        println!("  casework{store_arg} case read {id} --user l.wolf --institution jobcenter --role caseworker");
-        println!("  casework{store_arg} access-log");
+        say!("  {me} case show {id}");
+        say!("  {me} history {id}");
+        say!("  {me} case read {id} --user l.wolf --institution jobcenter --role caseworker");
+        say!("  {me} access-log");
     }
     // a closed case not yet erased: the book keeps no closed cases, so look at a few streams
     let closed = store
@@ -133,7 +132,7 @@ pub fn run(backend: &Backend, config: &SimConfig, policy: &Policy) -> Result<Exi
             })
         });
     if let Some(id) = closed {
-        println!("  casework{store_arg} erase {id} --by k.meier@jobcenter");
+        say!("  {me} erase {id} --by k.meier@jobcenter");
     }
     Ok(ExitCode::SUCCESS)
 }

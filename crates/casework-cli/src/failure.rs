@@ -5,6 +5,53 @@ use std::path::Path;
 use casework_core::Policy;
 use casework_store::StoreError;
 
+static ME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// How the user called this program, with the store flags they gave: the prefix of every
+/// command a hint or the demo suggests, so that it runs as printed (also when the program
+/// was started by `cargo run` and is not on the PATH).
+pub fn me() -> &'static str {
+    ME.get().map_or("casework", String::as_str)
+}
+
+fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@=%+,".contains(&b));
+    if plain {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Records [`me`] from the program's own name and the store flags the user gave.
+pub fn remember_invocation(cli: &crate::Cli) {
+    let program = std::env::args()
+        .next()
+        .unwrap_or_else(|| "casework".to_owned());
+    let program = if std::path::Path::new(&program).file_name() == Some(program.as_ref()) {
+        program // found on the PATH: as typed
+    } else {
+        shell_word(&program)
+    };
+    let mut me = program;
+    match &cli.pg {
+        Some(url) => {
+            me.push_str(&format!(
+                " --pg {} --pg-schema {}",
+                shell_word(url),
+                shell_word(&cli.pg_schema)
+            ));
+        }
+        None => me.push_str(&format!(
+            " --store {}",
+            shell_word(&cli.store.display().to_string())
+        )),
+    }
+    let _ = ME.set(me);
+}
+
 /// A failure as the user sees it.
 #[derive(Debug)]
 pub struct Failure {
@@ -31,11 +78,12 @@ impl From<StoreError> for Failure {
         let hint = match &e {
             StoreError::Locked(_) => Some("another casework process has this store open: stop it, or use --store for another directory".to_owned()),
             StoreError::UnsupportedFormat(_) => Some("this is not a casework store of a version this program reads: check --store, or export it with the version that wrote it".to_owned()),
-            StoreError::Corruption { stream, .. } if stream.as_str() == "$all" && e.to_string().contains("sled cannot open") => Some("restore the store from its backups into a new directory: `casework --store NEW restore BACKUP-DIR --public-key KEY.pub`".to_owned()),
-            StoreError::Corruption { .. } => Some("run `casework verify` for the full list; restore from a backup (`casework restore`) or an export if needed".to_owned()),
+            StoreError::Corruption { stream, .. } if stream.as_str() == "$all" && e.to_string().contains("sled cannot open") => Some("restore the store from its backups into a new directory: `casework --store NEW-DIR restore BACKUP-DIR --public-key KEY.pub`".to_owned()),
+            StoreError::Corruption { .. } => Some(format!("run `{} verify` for the full list; restore from a backup (`restore`) or an export if needed", me())),
+            StoreError::Missing(_) => Some(format!("check the path or schema; a store is made by `{} demo`, `… import FILE` or `… restore DIR`", me())),
             StoreError::ImportIncomplete(_) => Some("an import or restore into this store was interrupted: delete it and import or restore again".to_owned()),
             StoreError::Audit(_) => Some("audit fields must name a real user (USER@INSTITUTION, no control characters) and a time between the case's registration and now".to_owned()),
-            StoreError::Undecryptable { .. } => Some("the personal data was altered or moved, or its key is missing: run `casework verify`; restore from an export if needed".to_owned()),
+            StoreError::Undecryptable { .. } => Some(format!("the personal data was altered or moved, or its key is missing: run `{} verify`; restore from a backup or an export if needed", me())),
             StoreError::KeyDestroyed(_) => Some("the case is erased: its personal data cannot be written or read any more".to_owned()),
             StoreError::Io(m) if m.contains("connect") => Some("is the PostgreSQL server running and the --pg URL right?".to_owned()),
             _ => None,

@@ -11,11 +11,13 @@ mod backend;
 mod case;
 mod demo;
 mod failure;
+mod output;
 mod privacy;
 mod report;
 mod transfer;
 mod verify;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -53,11 +55,11 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a realistic deployment into an empty store, through the real command path.
     Demo {
-        /// Number of cases.
-        #[arg(long, default_value_t = 2000)]
+        /// Number of cases, 1–100000.
+        #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         cases: u32,
-        /// Years simulated (from 1 January 2025).
-        #[arg(long, default_value_t = 2)]
+        /// Years simulated (from 1 January 2025), 1–30.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=30))]
         years: u32,
         /// Random seed: the same seed gives the same deployment.
         #[arg(long, default_value_t = 2026)]
@@ -169,12 +171,16 @@ pub enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    failure::remember_invocation(&cli);
     match run(&cli) {
         Ok(code) => code,
+        Err(failure) if failure.code == output::BROKEN_PIPE => ExitCode::from(failure.code),
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            // a closed standard error is no reason to panic: the exit code still tells
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "error: {}", failure.message);
             if let Some(hint) = &failure.hint {
-                eprintln!("hint: {hint}");
+                let _ = writeln!(err, "hint: {hint}");
             }
             ExitCode::from(failure.code)
         }

@@ -11,6 +11,7 @@ use clap::Args;
 
 use crate::backend::Backend;
 use crate::failure::Failure;
+use crate::output::say;
 use crate::report::{parse_case, parse_date};
 
 /// Who reads: the viewer of an access-checked read.
@@ -78,7 +79,10 @@ fn existing_case(backend: &Backend, id: &str) -> Result<StreamId, Failure> {
     if backend.store().stream_version(&stream)?.is_none() {
         return Err(Failure::input(
             format!("no case {id} in the store"),
-            "check the id; `casework report worklist` lists open cases",
+            format!(
+                "check the id; `{} report worklist --horizon 3650` lists open cases",
+                crate::failure::me()
+            ),
         ));
     }
     Ok(stream)
@@ -97,9 +101,9 @@ pub fn read(
     let view = read_case(backend.store(), &stream, &viewer, moment(at)?, policy)?;
     backend.flush()?;
     let profile = view.state().registration().map(|r| r.profile.clone());
-    println!("case {id} read by {viewer}");
+    say!("case {id} read by {viewer}");
     for e in &view.events {
-        println!(
+        say!(
             "v{:<3} {}  {}",
             e.version,
             e.event.at().format("%Y-%m-%d"),
@@ -128,10 +132,10 @@ pub fn read(
                 None => value.to_string(),
             };
             let categories: Vec<String> = categories.iter().map(ToString::to_string).collect();
-            println!("      {field} [{}]: {shown}", categories.join(", "));
+            say!("      {field} [{}]: {shown}", categories.join(", "));
         }
     }
-    println!(
+    say!(
         "{} personal field(s) shown, {} withheld{}",
         view.disclosed.len(),
         view.withheld,
@@ -167,11 +171,11 @@ pub fn erase(
         Ok(done) => {
             backend.flush()?;
             match done.outcome {
-                Some(o) => println!(
+                Some(o) => say!(
                     "case {id} erased: erasure recorded at position {}, data key destroyed; process facts and the hash chain remain",
                     o.last_position
                 ),
-                None => println!(
+                None => say!(
                     "case {id}: the erasure was recorded earlier; its data key is now destroyed"
                 ),
             }
@@ -205,12 +209,14 @@ pub fn log(backend: &Backend, case: Option<&str>, json: bool) -> Result<ExitCode
     if json {
         let text = serde_json::to_string_pretty(&records)
             .map_err(|e| Failure::input(e.to_string(), "report this as a bug"))?;
-        println!("{text}");
+        say!("{text}");
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    say!(
         "{:<20}  {:<41}  {:<40}  fields",
-        "when", "case", "who (role@institution for purpose)"
+        "when",
+        "case",
+        "who (role@institution for purpose)"
     );
     for r in &records {
         let fields: Vec<String> = r
@@ -221,7 +227,7 @@ pub fn log(backend: &Backend, case: Option<&str>, json: bool) -> Result<ExitCode
                 format!("v{} {} [{}]", d.version, d.field, cats.join(", "))
             })
             .collect();
-        println!(
+        say!(
             "{:<20}  {:<41}  {:<40}  {}",
             r.at.format("%Y-%m-%d %H:%M:%S"),
             r.case_stream,
@@ -229,6 +235,6 @@ pub fn log(backend: &Backend, case: Option<&str>, json: bool) -> Result<ExitCode
             fields.join("; ")
         );
     }
-    println!("{} special-category read(s)", records.len());
+    say!("{} special-category read(s)", records.len());
     Ok(ExitCode::SUCCESS)
 }

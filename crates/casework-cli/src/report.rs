@@ -47,11 +47,11 @@ pub struct ReportArgs {
     /// The provider (voucher-monitoring: one provider; half-year: required).
     #[arg(long)]
     pub provider: Option<String>,
-    /// The year (default: the report date's year).
-    #[arg(long)]
+    /// The year, 1900–2200 (default: the report date's year).
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1900..=2200))]
     pub year: Option<i32>,
     /// The half-year, 1 or 2 (default: the half of the report date).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
     pub half: Option<u8>,
     /// Outcomes: first day of the period (default: 1 January of the year).
     #[arg(long, value_name = "DATE")]
@@ -62,17 +62,103 @@ pub struct ReportArgs {
     /// The case id for the case report.
     #[arg(long = "case", value_name = "ID")]
     pub case_id: Option<String>,
-    /// Worklist: include items due within this many days.
-    #[arg(long, default_value_t = 14)]
+    /// Worklist: include items due within this many days (0–3650).
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(0..=3650))]
     pub horizon: u32,
-    /// Entry planning: report January through this month (default: the report date's month).
-    #[arg(long)]
+    /// Entry planning: report January through this month, 1–12 (default: the report
+    /// date's month).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=12))]
     pub through: Option<u32>,
 }
 
+/// A date written exactly as `YYYY-MM-DD` (`26-1-1` is not the year 26).
 pub fn parse_date(s: &str) -> Result<NaiveDate, Failure> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| Failure::input(format!("{s:?} is not a date"), "write dates as YYYY-MM-DD"))
+    let shaped = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    shaped
+        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| {
+            Failure::input(
+                format!("{s:?} is not a date"),
+                "write dates as YYYY-MM-DD, e.g. 2025-06-30",
+            )
+        })
+}
+
+/// Says on standard error what a report's input means for its result, without failing.
+fn warn(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
+}
+
+/// The first and last effective day of the store's events (`None`: no events).
+fn span(store: &dyn EventStore) -> Result<Option<(NaiveDate, NaiveDate)>, Failure> {
+    let head = store.head_position()?;
+    if head == 0 {
+        return Ok(None);
+    }
+    let first = store
+        .read_all(1, 1)?
+        .first()
+        .map(|e| e.effective_at.date_naive());
+    Ok(first.map(|f| (f, last_day(store).unwrap_or(f))))
+}
+
+/// Everything the store's events name under `field` of `event_type`'s payload (providers
+/// of vouchers, teams of registrations): what `--provider` and a plan's teams may name.
+fn named_in_store(
+    store: &dyn EventStore,
+    event_type: &str,
+    field: &[&str],
+) -> Result<std::collections::BTreeSet<String>, Failure> {
+    let mut out = std::collections::BTreeSet::new();
+    let head = store.head_position()?;
+    let mut from = 1;
+    while from <= head {
+        let page = store.read_all(from, 4096)?;
+        let Some(last) = page.last() else { break };
+        from = last.position + 1;
+        for e in page.iter().filter(|e| e.event_type == event_type) {
+            let value: serde_json::Value = serde_json::from_slice(&e.payload).unwrap_or_default();
+            if let Some(name) = field
+                .iter()
+                .try_fold(&value, |v, part| v.get(part))
+                .and_then(|v| v.as_str())
+            {
+                out.insert(name.to_owned());
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn known(
+    store: &dyn EventStore,
+    what: &str,
+    name: &str,
+    event_type: &str,
+    field: &[&str],
+) -> Result<(), Failure> {
+    let names = named_in_store(store, event_type, field)?;
+    if names.contains(name) {
+        return Ok(());
+    }
+    let list = names.iter().cloned().collect::<Vec<_>>().join(", ");
+    Err(Failure::input(
+        format!("no {what} {name:?} in the store"),
+        if list.is_empty() {
+            format!("the store names no {what} yet")
+        } else {
+            format!("the store knows: {list}")
+        },
+    ))
 }
 
 /// The day of the last event's effective time (the store's "today"), or 1 January 2025
@@ -98,12 +184,17 @@ pub fn as_of(
     match arg {
         None => Ok((None, last_day(store)?)),
         Some(s) if s.chars().all(|c| c.is_ascii_digit()) => {
-            let p: u64 = s.parse().map_err(|_| {
-                Failure::input(
-                    format!("{s:?} is not a position"),
-                    "give a date YYYY-MM-DD or a global position",
-                )
-            })?;
+            let head = store.head_position()?;
+            let p: u64 = s
+                .parse()
+                .ok()
+                .filter(|p| (1..=head).contains(p))
+                .ok_or_else(|| {
+                    Failure::input(
+                        format!("position {s} is not in the store (positions 1–{head})"),
+                        "give a date YYYY-MM-DD or a global position the store has",
+                    )
+                })?;
             let day = store
                 .read_all(p.max(1), 1)?
                 .first()
@@ -132,7 +223,10 @@ pub fn parse_case(id: &str) -> Result<CaseId, Failure> {
     uuid::Uuid::parse_str(id).map(CaseId).map_err(|_| {
         Failure::input(
             format!("{id:?} is not a case id"),
-            "case ids are UUIDs, as `casework stats` and the reports print them",
+            format!(
+                "case ids are UUIDs like 0194a1b2-…, as `{} report worklist` prints them",
+                crate::failure::me()
+            ),
         )
     })
 }
@@ -144,6 +238,19 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
         .parse()
         .map_err(|e: String| Failure::input(e, "use --format table, csv or json"))?;
     let (cut, day) = as_of(store, args.as_of.as_deref())?;
+    match (span(store)?, cut) {
+        (None, _) => warn("the store holds no events: the report is empty"),
+        (Some((first, _)), Some(AsOf::Effective(_))) if day < first => warn(&format!(
+            "{day} is before the first event ({first}): the report is empty"
+        )),
+        (Some((_, last)), Some(AsOf::Effective(_))) if day > last => warn(&format!(
+            "{day} is after the last event ({last}): the report shows the store as it is now"
+        )),
+        _ => {}
+    }
+    if let Some(provider) = &args.provider {
+        known(store, "provider", provider, "VoucherIssued", &["provider"])?;
+    }
     let book = match args.name {
         // the case report reads one case's stream, not the whole book
         ReportName::Case => CaseBook::default(),
@@ -177,6 +284,16 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
                     "the header is team,month,planned and months are YYYY-MM",
                 )
             })?;
+            let teams = named_in_store(store, "CaseRegistered", &["profile", "team"])?;
+            for team in plan.teams.keys() {
+                if !teams.contains(team.as_str()) {
+                    warn(&format!(
+                        "{}: the store has no registration of team {team:?} (it knows: {})",
+                        path.display(),
+                        teams.iter().cloned().collect::<Vec<_>>().join(", ")
+                    ));
+                }
+            }
             let through = args.through.unwrap_or(if plan.year == day.year() {
                 day.month()
             } else {
@@ -216,6 +333,12 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
                 .map(parse_date)
                 .transpose()?
                 .unwrap_or(day);
+            if from > to {
+                return Err(Failure::input(
+                    format!("--from {from} is after --to {to}"),
+                    "give a period whose first day comes before its last",
+                ));
+            }
             render(&outcomes(&book, from, to), format)
         }
         ReportName::Case => case_text(store, args, cut, day, policy, format)?,
@@ -223,7 +346,7 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
             render(&deadline_worklist(&book, policy, day, args.horizon), format)
         }
     };
-    print!("{text}");
+    crate::output::text(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -244,7 +367,10 @@ fn case_text(
     let file = CaseFile::load(store, id, cut)?.ok_or_else(|| {
         Failure::input(
             format!("no case {id} in the store"),
-            "check the id; `casework report worklist` lists open cases",
+            format!(
+                "check the id; `{} report worklist --horizon 3650` lists open cases",
+                crate::failure::me()
+            ),
         )
     })?;
     let report = case_report(id, &file, policy, day)

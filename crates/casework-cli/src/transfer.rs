@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::backend::{Backend, Staging};
 use crate::failure::{Failure, INPUT};
+use crate::output::say;
 
 fn bar(len: u64, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(len);
@@ -72,7 +73,7 @@ pub fn export(backend: &Backend, path: &Path) -> Result<ExitCode, Failure> {
     })();
     let _ = std::fs::remove_file(&partial);
     let n = written?;
-    println!(
+    say!(
         "exported {n} events to {} (mode 0600: it holds the data keys of live cases)",
         path.display()
     );
@@ -107,7 +108,7 @@ pub fn import(staging: Staging, path: &Path, trusted: Option<&Path>) -> Result<E
     });
     progress.finish_and_clear();
     let imported = result?;
-    println!(
+    say!(
         "imported {} events and {} key-area entries from {name}; every chain verified{}",
         imported.events,
         imported.keys,
@@ -163,21 +164,21 @@ pub fn stats(backend: &Backend) -> Result<ExitCode, Failure> {
             last = last.max(Some(e.effective_at));
         }
     }
-    println!("store       {}", backend.describe());
-    println!("streams     {}", streams.len());
-    println!("events      {head} (positions 1–{head})");
+    say!("store       {}", backend.describe());
+    say!("streams     {}", streams.len());
+    say!("events      {head} (positions 1–{head})");
     if let (Some(f), Some(l)) = (first, last) {
-        println!("effective   {} – {}", f.date_naive(), l.date_naive());
+        say!("effective   {} – {}", f.date_naive(), l.date_naive());
     }
     if let Some(size) = backend.size() {
-        println!(
+        say!(
             "size        {:.1} MiB on disk",
             size as f64 / (1024.0 * 1024.0)
         );
     }
-    println!("by type:");
+    say!("by type:");
     for (t, n) in by_type {
-        println!("  {t:<22} {n:>9}");
+        say!("  {t:<22} {n:>9}");
     }
     Ok(ExitCode::SUCCESS)
 }

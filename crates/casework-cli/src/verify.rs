@@ -7,11 +7,12 @@ use casework_testkit::check_store;
 
 use crate::backend::Backend;
 use crate::failure::Failure;
+use crate::output::say;
 
 pub fn run(backend: &Backend, checkpoint: Option<(&Path, &Path)>) -> Result<ExitCode, Failure> {
     let store = backend.store();
     if store.import_pending()? {
-        println!(
+        say!(
             "INCOMPLETE: an import or restore into {} began and did not finish; the store holds only part of its source. Delete it and import or restore again.",
             backend.describe()
         );
@@ -24,29 +25,29 @@ pub fn run(backend: &Backend, checkpoint: Option<(&Path, &Path)>) -> Result<Exit
     }
     let checked = check_store(store)?;
     if checked.findings.is_empty() {
-        println!(
+        say!(
             "OK: {} stream(s), {} event(s), head position {}: every hash chain verifies, the global log is gapless, no case invariant is broken",
             checked.streams,
             checked.case_events,
             store.head_position()?
         );
         if checked.erased > 0 {
-            println!(
+            say!(
                 "{} case(s) erased: their personal data is destroyed by design, their process facts verify",
                 checked.erased
             );
         }
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("BROKEN: {} problem(s)", checked.findings.len());
+        say!("BROKEN: {} problem(s)", checked.findings.len());
         if checked.erased > 0 {
-            println!(
+            say!(
                 "({} case(s) erased as intended: not counted as problems)",
                 checked.erased
             );
         }
         for f in &checked.findings {
-            println!("  {f}");
+            say!("  {f}");
         }
         Ok(ExitCode::from(1))
     }

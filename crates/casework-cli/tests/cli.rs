@@ -227,9 +227,14 @@ fn export_then_import_gives_the_same_store() {
     let (code, _, stderr) = out(casework(fresh.path()).arg("import").arg(file.path()));
     assert_eq!(code, 4, "{stderr}");
     assert!(stderr.contains("line 8"), "{stderr}");
-    assert!(out(casework(fresh.path()).arg("stats"))
-        .1
-        .contains("events      0"));
+    let (code, _, stderr) = out(casework(fresh.path()).arg("stats"));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("no casework store"), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(fresh.path()).unwrap().count(),
+        0,
+        "nothing created"
+    );
 }
 
 #[test]

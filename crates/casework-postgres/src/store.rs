@@ -30,6 +30,10 @@ pub struct PgOptions {
     pub limits: Limits,
     /// The clock for recorded-at.
     pub clock: Box<dyn Clock>,
+    /// Create the schema and its tables where there are none (default). With `false`, a
+    /// schema without a casework store is [`StoreError::Missing`] and nothing is created
+    /// (commands that only read); an existing store is still migrated.
+    pub create: bool,
 }
 
 impl Default for PgOptions {
@@ -40,6 +44,7 @@ impl Default for PgOptions {
             connection_wait: Duration::from_secs(30),
             limits: Limits::default(),
             clock: Box::new(SystemClock),
+            create: true,
         }
     }
 }
@@ -200,6 +205,21 @@ impl PgStore {
             .map_err(|e| StoreError::Io(format!("invalid PostgreSQL URL: {e}")))?;
         let pool = Pool::new(config, options.max_connections, options.connection_wait);
         let mut conn = pool.get()?;
+        if !options.create {
+            let exists: bool = conn
+                .query_one(
+                    "SELECT to_regclass($1) IS NOT NULL",
+                    &[&format!("{}.casework_schema", options.schema)],
+                )
+                .map_err(io)?
+                .get(0);
+            if !exists {
+                return Err(StoreError::Missing(format!(
+                    "schema {} of the PostgreSQL database",
+                    options.schema
+                )));
+            }
+        }
         migrate(&mut conn, &options.schema)?;
         drop(conn);
         let store = PgStore {

@@ -57,6 +57,10 @@ pub struct SledOptions {
     pub clock: Box<dyn Clock>,
     /// sled's page cache in bytes (default 1 GiB, as sled's own default).
     pub cache_bytes: u64,
+    /// Make a new store where there is none (default). With `false`, a missing directory
+    /// or an empty one is [`StoreError::Missing`] and a directory of other files is
+    /// [`StoreError::UnsupportedFormat`]: nothing is created (commands that only read).
+    pub create: bool,
 }
 
 impl Default for SledOptions {
@@ -66,6 +70,7 @@ impl Default for SledOptions {
             limits: Limits::default(),
             clock: Box::new(SystemClock),
             cache_bytes: 1 << 30,
+            create: true,
         }
     }
 }
@@ -238,6 +243,9 @@ impl SledStore {
     /// disagree.
     pub fn open_with(path: impl AsRef<Path>, options: SledOptions) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
+        if !options.create {
+            Self::check_exists(&path)?;
+        }
         let config = sled::Config::new()
             .path(&path)
             .cache_capacity(options.cache_bytes);
@@ -424,6 +432,32 @@ impl SledStore {
             store.lock_writer()?.log = log;
         }
         Ok(store)
+    }
+
+    /// Refuses a path that holds no sled store, before sled would create one there.
+    fn check_exists(path: &Path) -> Result<(), StoreError> {
+        let shown = path.display().to_string();
+        let entries: Vec<_> = match std::fs::read_dir(path) {
+            Ok(entries) => entries.filter_map(|e| e.ok()).collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::Missing(shown))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+                return Err(StoreError::UnsupportedFormat(format!(
+                    "{shown} is a file, not a store directory"
+                )))
+            }
+            Err(e) => return Err(StoreError::Io(format!("{shown}: {e}"))),
+        };
+        if entries.is_empty() {
+            return Err(StoreError::Missing(format!("{shown} (an empty directory)")));
+        }
+        if !path.join("conf").is_file() || !path.join("db").is_file() {
+            return Err(StoreError::UnsupportedFormat(format!(
+                "{shown} holds other files, not a casework store"
+            )));
+        }
+        Ok(())
     }
 
     /// The directory of the store.

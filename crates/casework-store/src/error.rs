@@ -140,6 +140,10 @@ pub enum StoreError {
     /// A stream id that is empty, too long or contains control characters.
     #[error("invalid stream id {0:?}")]
     InvalidStreamId(String),
+    /// There is no store where one was to be opened (and the caller asked not to create
+    /// one): a mistyped path or schema.
+    #[error("no casework store at {0}")]
+    Missing(String),
     /// The store's on-disk or schema format is unknown or newer than this code.
     #[error("unsupported store format: {0}")]
     UnsupportedFormat(String),

@@ -1,0 +1,54 @@
+//! Standard output. A closed pipe (`casework report worklist | head`) ends the command
+//! quietly with status 141 (128 + SIGPIPE, what a shell shows for a tool killed by it),
+//! instead of a panic; any other write failure is an error that says so.
+
+use std::io::Write;
+
+use crate::failure::Failure;
+
+/// The exit status of a command whose reader went away.
+pub const BROKEN_PIPE: u8 = 141;
+
+fn failed(e: std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Failure {
+            message: String::new(),
+            hint: None,
+            code: BROKEN_PIPE,
+        }
+    } else {
+        Failure {
+            message: format!("writing to standard output: {e}"),
+            hint: Some("check where the output goes (a full disk?)".into()),
+            code: crate::failure::STORE,
+        }
+    }
+}
+
+/// Writes `text` and a newline.
+pub fn line(text: std::fmt::Arguments<'_>) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(text)
+        .and_then(|()| out.write_all(b"\n"))
+        .map_err(failed)
+}
+
+/// Writes `text` as it is and flushes.
+pub fn text(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(failed)
+}
+
+/// `println!` for commands: returns from the calling function with the failure when the
+/// line cannot be written.
+macro_rules! say {
+    () => {
+        $crate::output::line(format_args!(""))?
+    };
+    ($($arg:tt)*) => {
+        $crate::output::line(format_args!($($arg)*))?
+    };
+}
+pub(crate) use say;
