@@ -127,7 +127,19 @@ impl Staging {
 
 /// Opens a staging store for an import or restore into the store the user named, which
 /// must be absent or empty.
+/// A schema name PostgreSQL cannot take is bad input, said before connecting.
+fn check_schema_name(cli: &Cli) -> Result<(), Failure> {
+    match (&cli.pg, casework_postgres::schema_name_problem(&cli.pg_schema)) {
+        (Some(_), Some(problem)) => Err(Failure::input(
+            problem,
+            "give --pg-schema a name of lowercase letters, digits and _ (at most 63; 55 for import and restore)",
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub fn open_staging(cli: &Cli) -> Result<Staging, Failure> {
+    check_schema_name(cli)?;
     let not_empty = |head: u64| {
         Failure::input(
             format!("the store already holds {head} events"),
@@ -221,6 +233,7 @@ pub fn open_with_clock(cli: &Cli, clock: Option<Box<dyn Clock>>) -> Result<Backe
     let clock = clock.unwrap_or_else(|| Box::new(SystemClock));
     // only the demo makes a store; every other command opens one that exists
     let create = matches!(cli.command, crate::Command::Demo { .. });
+    check_schema_name(cli)?;
     if let Some(url) = &cli.pg {
         return Ok(Backend::Pg(PgStore::open(
             url,

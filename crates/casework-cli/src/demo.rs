@@ -10,7 +10,6 @@ use casework_reports::{
 use casework_sim::{simulate, SimConfig};
 use casework_store::StreamId;
 use chrono::{Datelike, NaiveDate};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::backend::Backend;
 use crate::failure::Failure;
@@ -42,10 +41,9 @@ pub fn run(backend: &Backend, config: &SimConfig, policy: &Policy) -> Result<Exi
         config.start,
         backend.describe()
     );
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {pos} commands decided and appended ({per_sec})")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    let bar = crate::output::bar(
+        casework_sim::planned_commands(config),
+        "commands decided and appended",
     );
     let started = Instant::now();
     let summary = simulate(store, config, &mut |n| bar.set_position(n))?;

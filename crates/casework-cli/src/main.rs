@@ -153,8 +153,12 @@ pub enum Command {
     /// Export the whole store as JSON Lines, with its newest checkpoint (a new file, mode
     /// 0600: it holds the data keys of live cases).
     Export {
-        /// The file to write.
+        /// The file to write (never inside the store's directory).
         file: PathBuf,
+        /// Replace FILE if it exists (atomically: the old file stays whole until the new
+        /// one is complete).
+        #[arg(long)]
+        force: bool,
     },
     /// Import a JSON Lines export into a new or empty store; the input is read once
     /// (`-`: standard input) and the store appears only when all of it verified.
@@ -215,7 +219,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         Command::Backup { dir, key, prune } => audit::run_backup(&open()?, dir, key, *prune),
         Command::Erase { id, by, at } => privacy::erase(&open()?, id, by, at.as_deref(), &policy),
         Command::AccessLog { case, json } => privacy::log(&open()?, case.as_deref(), *json),
-        Command::Export { file } => transfer::export(&open()?, file),
+        Command::Export { file, force } => transfer::export(&open()?, file, *force),
         Command::Stats => transfer::stats(&open()?),
     }
 }

@@ -7,30 +7,49 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use casework_store::{export_jsonl, import_jsonl, ImportError, ImportOptions};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::backend::{Backend, Staging};
 use crate::failure::{Failure, INPUT};
 use crate::output::say;
 
-fn bar(len: u64, what: &str) -> ProgressBar {
-    let bar = ProgressBar::new(len);
-    let template = format!("{{bar:40}} {{pos}}/{{len}} events {what} ({{per_sec}})");
-    bar.set_style(
-        ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
-}
-
 /// `casework export FILE`: written to a new file beside FILE with mode 0600 (it holds the
-/// data keys of live cases) and renamed into place when complete; an existing FILE is
-/// never overwritten.
-pub fn export(backend: &Backend, path: &Path) -> Result<ExitCode, Failure> {
+/// data keys of live cases) and moved into place when complete: nothing is left behind on
+/// failure. An existing FILE is replaced only with `--force`, and never a file inside the
+/// store's own directory.
+pub fn export(backend: &Backend, path: &Path, force: bool) -> Result<ExitCode, Failure> {
     let store = backend.store();
-    if path.exists() {
+    if let Backend::Sled(sled) = backend {
+        let inside = |p: &Path| {
+            let dir = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            match (dir.canonicalize(), sled.path().canonicalize()) {
+                (Ok(dir), Ok(store)) => dir.starts_with(store),
+                _ => false,
+            }
+        };
+        if inside(path) {
+            return Err(Failure::input(
+                format!(
+                    "{} is inside the store's directory {}",
+                    path.display(),
+                    sled.path().display()
+                ),
+                "write the export somewhere else: a file there could destroy the store or its keys",
+            ));
+        }
+    }
+    if path.exists() && !force {
         return Err(Failure::input(
             format!("{} exists already", path.display()),
-            "choose a new file name: casework never overwrites a file",
+            "choose a new file name, or give --force to replace it",
+        ));
+    }
+    if path.is_dir() {
+        return Err(Failure::input(
+            format!("{} is a directory", path.display()),
+            "give the path of a file to write",
         ));
     }
     let name = path
@@ -47,7 +66,7 @@ pub fn export(backend: &Backend, path: &Path) -> Result<ExitCode, Failure> {
             )
         })?;
         let mut out = BufWriter::new(file);
-        let progress = bar(store.head_position()?, "exported");
+        let progress = crate::output::bar(store.head_position()?, "events exported");
         let n = export_jsonl(store, &mut out, &mut |n| progress.set_position(n))?;
         progress.finish_and_clear();
         let file = out.into_inner().map_err(|e| {
@@ -62,8 +81,13 @@ pub fn export(backend: &Backend, path: &Path) -> Result<ExitCode, Failure> {
                 "check the disk",
             )
         })?;
-        // a hard link fails if the name was taken meanwhile: still never an overwrite
-        std::fs::hard_link(&partial, path).map_err(|e| {
+        if force {
+            std::fs::rename(&partial, path)
+        } else {
+            // a hard link fails if the name was taken meanwhile: still never an overwrite
+            std::fs::hard_link(&partial, path)
+        }
+        .map_err(|e| {
             Failure::input(
                 format!("cannot create {}: {e}", path.display()),
                 "choose a new file name",
@@ -98,10 +122,17 @@ pub fn import(staging: Staging, path: &Path, trusted: Option<&Path>) -> Result<E
             Failure::input(format!("cannot open {name}: {e}"), "check the path")
         })?))
     };
-    let progress = bar(0, "imported");
+    // the header names the number of events: peek at it without consuming the input
+    let total = input
+        .fill_buf()
+        .ok()
+        .and_then(|buf| buf.split(|&b| b == b'\n').next())
+        .and_then(|line| serde_json::from_slice::<serde_json::Value>(line).ok())
+        .and_then(|header| header.get("events").and_then(|n| n.as_u64()))
+        .unwrap_or(0);
+    let progress = crate::output::bar(total, "events imported");
     let result = staging.fill(|store| {
         import_jsonl(store, &mut *input, &options, &mut |n| {
-            progress.set_length(n.max(progress.length().unwrap_or(0)));
             progress.set_position(n)
         })
         .map_err(|e| import_failure(&name, e))

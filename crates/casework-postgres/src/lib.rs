@@ -72,5 +72,5 @@ mod pool;
 mod schema;
 mod store;
 
-pub use schema::SCHEMA_VERSION;
+pub use schema::{schema_name_problem, SCHEMA_VERSION};
 pub use store::{drop_schema, promote_schema, PgOptions, PgStore};

@@ -133,7 +133,10 @@ impl Pool {
                         let mut state = self.state.lock().map_err(poisoned)?;
                         state.open -= 1;
                         self.freed.notify_one();
-                        Err(StoreError::Io(format!("connecting to PostgreSQL: {e}")))
+                        Err(StoreError::Io(format!(
+                            "connecting to PostgreSQL: {}",
+                            crate::schema::describe(&e)
+                        )))
                     }
                 };
             }

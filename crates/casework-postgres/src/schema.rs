@@ -6,6 +6,22 @@ use postgres::Client;
 /// The schema version this code writes and reads.
 pub const SCHEMA_VERSION: i32 = 3;
 
+/// Why `name` cannot be a schema name, if it cannot: it must be a plain lowercase
+/// identifier (it is spliced into SQL) of at most 63 bytes (PostgreSQL's limit).
+pub fn schema_name_problem(name: &str) -> Option<String> {
+    if name.len() > 63 {
+        return Some(format!(
+            "schema name {name:?} is {} characters long; PostgreSQL allows 63",
+            name.len()
+        ));
+    }
+    (!valid_schema_name(name)).then(|| {
+        format!(
+            "schema name {name:?}: use lowercase letters, digits and _, not starting with a digit"
+        )
+    })
+}
+
 /// Checks that `name` is a plain lowercase identifier (it is spliced into SQL).
 pub fn valid_schema_name(name: &str) -> bool {
     let mut chars = name.chars();
@@ -74,8 +90,20 @@ fn migration(schema: &str, to: i32) -> Option<String> {
     }
 }
 
+/// The error with the server's own reason: `postgres::Error` displays only "db error"
+/// for what the server said (a wrong user, a missing database), so its source is added.
+pub(crate) fn describe(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({}: {})", e, db.code().code(), db.message()),
+        None => match std::error::Error::source(e) {
+            Some(source) => format!("{e}: {source}"),
+            None => e.to_string(),
+        },
+    }
+}
+
 fn io(e: postgres::Error) -> StoreError {
-    StoreError::Io(e.to_string())
+    StoreError::Io(describe(&e))
 }
 
 /// Creates the schema or migrates it to [`SCHEMA_VERSION`]. Idempotent and safe to run

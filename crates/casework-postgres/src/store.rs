@@ -62,7 +62,7 @@ pub struct PgStore {
 }
 
 fn io(e: postgres::Error) -> StoreError {
-    StoreError::Io(e.to_string())
+    StoreError::Io(crate::schema::describe(&e))
 }
 
 fn parse_key(stream: &StreamId, bytes: &[u8]) -> Result<KeyState, StoreError> {
@@ -194,11 +194,8 @@ impl PgStore {
     /// Connects to `url` (e.g. `postgres://postgres@127.0.0.1:5432/test`), creates or
     /// migrates the schema, and returns the store.
     pub fn open(url: &str, options: PgOptions) -> Result<Self, StoreError> {
-        if !valid_schema_name(&options.schema) {
-            return Err(StoreError::Io(format!(
-                "schema name {:?}: use lowercase letters, digits and _",
-                options.schema
-            )));
+        if let Some(problem) = crate::schema::schema_name_problem(&options.schema) {
+            return Err(StoreError::Io(problem));
         }
         let config: postgres::Config = url
             .parse()

@@ -93,6 +93,31 @@ pub struct SimSummary {
     pub events: u64,
 }
 
+/// The number of commands [`simulate`] will decide for `config` (for a progress bar).
+pub fn planned_commands(config: &SimConfig) -> u64 {
+    let (start, days, end) = period(config);
+    (0..config.cases)
+        .map(|i| {
+            case_script(config.seed, i, start, days)
+                .iter()
+                .take_while(|s| s.at < end)
+                .count() as u64
+        })
+        .sum()
+}
+
+/// The period's first instant, its length in days, and the midnight after its last day.
+fn period(config: &SimConfig) -> (DateTime<Utc>, i64, DateTime<Utc>) {
+    let start = Utc.from_utc_datetime(&config.start.and_hms_opt(8, 0, 0).unwrap_or_default());
+    let days = i64::from(config.years.max(1)) * 365;
+    let end = Utc.from_utc_datetime(
+        &(config.start + chrono::Duration::days(days))
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default(),
+    );
+    (start, days, end)
+}
+
 /// Runs the simulation into `store`; `progress` gets the number of commands done so far
 /// every 1,000 commands. Commands are executed in the order of their effective time
 /// across all cases, so the global log reads like a real deployment's. Steps after the
@@ -104,14 +129,8 @@ pub fn simulate(
 ) -> Result<SimSummary, StoreError> {
     let policy = Policy::default();
     let repo = Repository::<CaseProcess, _>::new(store, case_codec());
-    let start = Utc.from_utc_datetime(&config.start.and_hms_opt(8, 0, 0).unwrap_or_default());
-    let days = i64::from(config.years.max(1)) * 365;
     // the period ends at midnight after its last day
-    let end = Utc.from_utc_datetime(
-        &(config.start + chrono::Duration::days(days))
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default(),
-    );
+    let (start, days, end) = period(config);
     let scripts: Vec<Vec<Step>> = (0..config.cases)
         .map(|i| case_script(config.seed, i, start, days))
         .collect();

@@ -16,6 +16,7 @@ fn a_simulation_is_consistent_deterministic_and_calibrated() {
     };
     let store = MemoryStore::with_clock(config.store_clock());
     let summary = simulate(&store, &config, &mut |_| {}).unwrap();
+    assert_eq!(summary.commands, casework_sim::planned_commands(&config));
     assert_eq!(summary.rejected, 0, "every simulated command is valid");
     assert_eq!(summary.events, store.head_position().unwrap());
     assert!(summary.events > 400 * 10, "{} events", summary.events);

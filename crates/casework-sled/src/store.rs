@@ -275,7 +275,7 @@ impl SledStore {
                 Err(e @ sled::Error::Corruption { .. }) => {
                     return Err(damaged(&path, sled_corruption_detail(&path, &e)))
                 }
-                Err(other) => return Err(io(other)),
+                Err(other) => return Err(StoreError::Io(format!("{}: {other}", path.display()))),
                 Ok(db) => break db,
             }
         };

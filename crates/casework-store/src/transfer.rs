@@ -520,6 +520,15 @@ pub fn import_jsonl<S: EventStore + ?Sized>(
             continue;
         }
         if check.head.position < header.events {
+            if text.starts_with(r#"{"data_key_of""#) || text.starts_with(r#"{"end""#) {
+                return Err(bad(
+                    line_no,
+                    format!(
+                        "the header announces {} events, but the events end before this line after {} (truncated or edited?)",
+                        header.events, check.head.position
+                    ),
+                ));
+            }
             let e = parse_line(line_no, text)?;
             check.push(&e).map_err(|d| bad(line_no, d))?;
             if let Some(cp) = checkpoint.as_ref().filter(|cp| cp.position == e.position) {
