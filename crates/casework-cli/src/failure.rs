@@ -77,7 +77,7 @@ impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
         let hint = match &e {
             StoreError::Locked(_) => Some("another casework process has this store open: stop it, or use --store for another directory".to_owned()),
-            StoreError::UnsupportedFormat(_) => Some("this is not a casework store of a version this program reads: check --store, or export it with the version that wrote it".to_owned()),
+            StoreError::UnsupportedFormat(_) => Some(format!("this is not a casework store of a version this program reads: check the store in `{}`, or export it with the version that wrote it", me())),
             StoreError::Corruption { stream, .. } if stream.as_str() == "$all" && e.to_string().contains("sled cannot open") => Some("restore the store from its backups into a new directory: `casework --store NEW-DIR restore BACKUP-DIR --public-key KEY.pub`".to_owned()),
             StoreError::Corruption { .. } => Some(format!("run `{} verify` for the full list; restore from a backup (`restore`) or an export if needed", me())),
             StoreError::Missing(_) => Some(format!("check the path or schema; a store is made by `{} demo`, `… import FILE` or `… restore DIR`", me())),

@@ -27,7 +27,13 @@ use crate::failure::Failure;
 
 /// casework — interinstitutional case management on an event-sourced store.
 #[derive(Parser, Debug)]
-#[command(name = "casework", version, about, long_about = None)]
+#[command(
+    name = "casework",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit codes: 0 success; 1 verify found problems; 2 usage (an unknown option, a number out of bounds); 3 store (missing, locked, damaged, unknown format, I/O, server down); 4 bad input (a file, date, id or name the command cannot use); 141 the output pipe was closed."
+)]
 pub struct Cli {
     /// Directory of the embedded sled store.
     #[arg(
