@@ -121,13 +121,13 @@ pub fn take(backend: &Backend, key: &Path, out: &Path) -> Result<ExitCode, Failu
     Ok(ExitCode::SUCCESS)
 }
 
-/// `casework verify --checkpoint CP --public-key FILE`: prints the verdict; 1 when the
-/// store does not hold the checkpointed prefix.
+/// `casework verify --checkpoint CP --public-key FILE`: whether the store holds exactly
+/// the checkpointed prefix, and what to say about it.
 pub fn verify_checkpoint(
     backend: &Backend,
     cp_path: &Path,
     key_path: &Path,
-) -> Result<bool, Failure> {
+) -> Result<(bool, Vec<String>), Failure> {
     let key = load_public_key(key_path)?;
     let cp = Checkpoint::from_json(&read_text(cp_path, "checkpoint")?).map_err(|e| {
         Failure::input(
@@ -137,7 +137,7 @@ pub fn verify_checkpoint(
     })?;
     match verify_against(backend.store(), &cp, &key) {
         Ok(Ok(verified)) => {
-            say!(
+            let mut lines = vec![format!(
                 "OK: the store holds exactly the {} event(s) of checkpoint {} (signed by key {} at {}){}",
                 verified.events,
                 cp_path.display(),
@@ -148,20 +148,17 @@ pub fn verify_checkpoint(
                 } else {
                     format!("; it was taken of store {}, before an import or restore", cp.store_id)
                 }
-            );
+            )];
             if verified.head > verified.events {
-                say!(
+                lines.push(format!(
                     "positions {}–{} came after the checkpoint: they rest on their stream chains alone",
                     verified.events + 1,
                     verified.head
-                );
+                ));
             }
-            Ok(true)
+            Ok((true, lines))
         }
-        Ok(Err(divergence)) => {
-            say!("BROKEN: {divergence}");
-            Ok(false)
-        }
+        Ok(Err(divergence)) => Ok((false, vec![format!("BROKEN: {divergence}")])),
         Err(CheckpointError::Store(e)) => Err(e.into()),
         Err(e) => Err(Failure {
             message: format!("checkpoint {}: {e}", cp_path.display()),

@@ -182,7 +182,11 @@ fn summary(e: &CaseEvent) -> String {
     }
 }
 
-pub fn history(backend: &Backend, id: &str) -> Result<ExitCode, Failure> {
+pub fn history(
+    backend: &Backend,
+    id: &str,
+    format: crate::output::Format,
+) -> Result<ExitCode, Failure> {
     let store = backend.store();
     let id = parse_case(id)?;
     let stream = StreamId::for_case(id);
@@ -197,6 +201,39 @@ pub fn history(backend: &Backend, id: &str) -> Result<ExitCode, Failure> {
         ));
     }
     let codec = case_codec();
+    let details = |r: &casework_store::RecordedEvent| {
+        codec
+            .decode(r)
+            .map(|e| summary(&e))
+            .unwrap_or_else(|e| format!("(cannot decode: {e})"))
+    };
+    if format == crate::output::Format::Json {
+        let chain = store.verify_stream(&stream)?;
+        let rows: Vec<_> = events
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "position": r.position,
+                    "version": r.version,
+                    "effective_at": r.effective_at,
+                    "recorded_at": r.recorded_at,
+                    "actor": r.metadata.actor,
+                    "event": r.event_type,
+                    "details": details(r),
+                    "hash": r.hash,
+                })
+            })
+            .collect();
+        crate::output::json(&serde_json::json!({
+            "case": id,
+            "events": rows,
+            "chain": match chain {
+                Ok(()) => "verified".to_owned(),
+                Err(b) => format!("broken: {b}"),
+            },
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     say!(
         "{:>8} {:>4}  {:<19}  {:<19}  {:<32}  {:<20}  details",
         "position",
@@ -207,10 +244,7 @@ pub fn history(backend: &Backend, id: &str) -> Result<ExitCode, Failure> {
         "event"
     );
     for r in &events {
-        let details = codec
-            .decode(r)
-            .map(|e| summary(&e))
-            .unwrap_or_else(|e| format!("(cannot decode: {e})"));
+        let details = details(r);
         say!(
             "{:>8} {:>4}  {:<19}  {:<19}  {:<32}  {:<20}  {details}",
             r.position,

@@ -83,6 +83,9 @@ pub enum Command {
     History {
         /// The case id (UUID).
         id: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: output::Format,
     },
     /// Verify every hash chain, the global log, the case invariants, that sealed personal
     /// data opens with its case's key, and that erasures are complete; with --checkpoint,
@@ -94,6 +97,9 @@ pub enum Command {
         /// The public key the checkpoint must be signed by (FILE.pub of `casework keygen`).
         #[arg(long, value_name = "FILE", requires = "checkpoint")]
         public_key: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: output::Format,
     },
     /// Make a signing key for checkpoints: FILE (mode 0600, keep it secret) and FILE.pub
     /// (for auditors). Never overwrites a file.
@@ -152,8 +158,11 @@ pub enum Command {
         /// Only the reads of this case.
         #[arg(long, value_name = "ID")]
         case: Option<String>,
-        /// Print JSON instead of a table.
-        #[arg(long)]
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: output::Format,
+        /// The same as `--format json`.
+        #[arg(long, hide = true)]
         json: bool,
     },
     /// Export the whole store as JSON Lines, with its newest checkpoint (a new file, mode
@@ -176,7 +185,11 @@ pub enum Command {
         public_key: Option<PathBuf>,
     },
     /// Streams, events, positions and size of the store.
-    Stats,
+    Stats {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: output::Format,
+    },
 }
 
 fn main() -> ExitCode {
@@ -216,17 +229,25 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         }
         Command::Report(args) => report::run(&open()?, args, &policy),
         Command::Case { command } => case::run(&open()?, command, &policy),
-        Command::History { id } => case::history(&open()?, id),
+        Command::History { id, format } => case::history(&open()?, id, *format),
         Command::Verify {
             checkpoint,
             public_key,
-        } => verify::run(&open()?, checkpoint.as_deref().zip(public_key.as_deref())),
+            format,
+        } => verify::run(
+            &open()?,
+            checkpoint.as_deref().zip(public_key.as_deref()),
+            *format,
+        ),
         Command::Checkpoint { key, out } => audit::take(&open()?, key, out),
         Command::Backup { dir, key, prune } => audit::run_backup(&open()?, dir, key, *prune),
         Command::Erase { id, by, at } => privacy::erase(&open()?, id, by, at.as_deref(), &policy),
-        Command::AccessLog { case, json } => privacy::log(&open()?, case.as_deref(), *json),
+        Command::AccessLog { case, format, json } => {
+            let format = if *json { output::Format::Json } else { *format };
+            privacy::log(&open()?, case.as_deref(), format)
+        }
         Command::Export { file, force } => transfer::export(&open()?, file, *force),
-        Command::Stats => transfer::stats(&open()?),
+        Command::Stats { format } => transfer::stats(&open()?, *format),
     }
 }
 
@@ -237,7 +258,7 @@ fn open_usable(
     clock: Option<Box<dyn casework_store::Clock>>,
 ) -> Result<backend::Backend, Failure> {
     let backend = backend::open_with_clock(cli, clock)?;
-    let inspecting = matches!(cli.command, Command::Verify { .. } | Command::Stats);
+    let inspecting = matches!(cli.command, Command::Verify { .. } | Command::Stats { .. });
     if !inspecting && backend.store().import_pending()? {
         return Err(casework_store::StoreError::ImportIncomplete(format!(
             "{}: an import or restore into it did not finish",

@@ -71,3 +71,23 @@ pub fn bar(total: u64, what: &str) -> indicatif::ProgressBar {
     );
     bar
 }
+
+/// How a command prints what it found: a table for people, JSON for programs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text.
+    #[default]
+    Table,
+    /// One JSON document.
+    Json,
+}
+
+/// Writes `value` as pretty JSON.
+pub fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Failure {
+        message: format!("cannot write JSON: {e}"),
+        hint: None,
+        code: crate::failure::STORE,
+    })?;
+    line(format_args!("{text}"))
+}

@@ -201,15 +201,17 @@ pub fn erase(
 }
 
 /// `casework access-log`: every read of special-category data, oldest first.
-pub fn log(backend: &Backend, case: Option<&str>, json: bool) -> Result<ExitCode, Failure> {
+pub fn log(
+    backend: &Backend,
+    case: Option<&str>,
+    format: crate::output::Format,
+) -> Result<ExitCode, Failure> {
     let stream = case
         .map(|id| parse_case(id).map(StreamId::for_case))
         .transpose()?;
     let records = access_log(backend.store(), stream.as_ref())?;
-    if json {
-        let text = serde_json::to_string_pretty(&records)
-            .map_err(|e| Failure::input(e.to_string(), "report this as a bug"))?;
-        say!("{text}");
+    if format == crate::output::Format::Json {
+        crate::output::json(&records)?;
         return Ok(ExitCode::SUCCESS);
     }
     say!(

@@ -178,7 +178,7 @@ fn import_failure(name: &str, e: ImportError) -> Failure {
     }
 }
 
-pub fn stats(backend: &Backend) -> Result<ExitCode, Failure> {
+pub fn stats(backend: &Backend, format: crate::output::Format) -> Result<ExitCode, Failure> {
     let store = backend.store();
     let streams = store.list_streams()?;
     let head = store.head_position()?;
@@ -194,6 +194,18 @@ pub fn stats(backend: &Backend) -> Result<ExitCode, Failure> {
             first = first.min(Some(e.effective_at)).or(Some(e.effective_at));
             last = last.max(Some(e.effective_at));
         }
+    }
+    if format == crate::output::Format::Json {
+        crate::output::json(&serde_json::json!({
+            "store": backend.describe(),
+            "streams": streams.len(),
+            "events": head,
+            "first_effective": first,
+            "last_effective": last,
+            "size_bytes": backend.size(),
+            "by_type": by_type,
+        }))?;
+        return Ok(ExitCode::SUCCESS);
     }
     say!("store       {}", backend.describe());
     say!("streams     {}", streams.len());

@@ -488,3 +488,38 @@ fn the_exit_code_table_is_what_the_binary_does() {
         assert_eq!(got, want);
     }
 }
+
+/// Every command that prints data takes `--format json` and prints one JSON document; a
+/// case id works as the UUID and as its stream's name (`case-<uuid>`), as printed.
+#[test]
+fn one_case_id_form_and_json_everywhere() {
+    let s = store_path();
+    let (_, out, _) = run(&[
+        "--store",
+        &s,
+        "report",
+        "worklist",
+        "--horizon",
+        "3650",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let id = v["items"][0]["case"].as_str().unwrap().to_owned();
+    let stream = format!("case-{id}");
+    for args in [
+        vec!["stats", "--format", "json"],
+        vec!["verify", "--format", "json"],
+        vec!["access-log", "--format", "json"],
+        vec!["history", &id, "--format", "json"],
+        vec!["history", &stream, "--format", "json"],
+        vec!["report", "case", "--case", &stream, "--format", "json"],
+    ] {
+        let mut all = vec!["--store", s.as_str()];
+        all.extend(args.iter().copied());
+        let (code, out, err) = run(&all);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        serde_json::from_str::<serde_json::Value>(&out)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"));
+    }
+}

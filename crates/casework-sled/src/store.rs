@@ -442,7 +442,7 @@ impl SledStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(StoreError::Missing(shown))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+            Err(_) if path.is_file() => {
                 return Err(StoreError::UnsupportedFormat(format!(
                     "{shown} is a file, not a store directory"
                 )))

@@ -44,6 +44,15 @@ pub struct Checked {
 /// case stream (`case-…`) decoded and checked against the case invariants, its sealed
 /// personal data opened with its key, and its erasure (if any) complete.
 pub fn check_store(store: &(impl EventStore + ?Sized)) -> Result<Checked, StoreError> {
+    check_store_with_progress(store, &mut |_, _| {})
+}
+
+/// [`check_store`], calling `progress(done, total)` as it goes through the streams (for a
+/// progress bar).
+pub fn check_store_with_progress(
+    store: &(impl EventStore + ?Sized),
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Checked, StoreError> {
     let mut checked = Checked::default();
     for b in store.verify_all()? {
         checked.findings.push(Finding {
@@ -55,7 +64,14 @@ pub fn check_store(store: &(impl EventStore + ?Sized)) -> Result<Checked, StoreE
     let streams = store.list_streams()?;
     checked.streams = streams.len();
     let codec = case_codec();
-    for stream in streams.iter().filter(|s| s.as_str().starts_with("case-")) {
+    let total = streams.len() as u64;
+    for (done, stream) in streams.iter().enumerate() {
+        if done % 64 == 0 {
+            progress(done as u64, total);
+        }
+        if !stream.as_str().starts_with("case-") {
+            continue;
+        }
         let recorded = match store.read_stream_all(stream) {
             Ok(r) => r,
             Err(StoreError::Corruption {

@@ -34,4 +34,4 @@ pub mod strategies;
 pub use casework_core::scenario::{given, Given, Then};
 pub use casework_store::conformance;
 pub use casework_store::conformance_tests;
-pub use check::{check_store, Checked, Finding};
+pub use check::{check_store, check_store_with_progress, Checked, Finding};
