@@ -299,8 +299,9 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
             for team in plan.teams.keys() {
                 if !teams.contains(team.as_str()) {
                     warn(&format!(
-                        "{}: the store has no registration of team {team:?} (it knows: {})",
+                        "{}: the store has no registration of team {:?} (it knows: {})",
                         path.display(),
+                        team.as_str(),
                         teams.iter().cloned().collect::<Vec<_>>().join(", ")
                     ));
                 }

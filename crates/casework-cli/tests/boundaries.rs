@@ -226,6 +226,19 @@ fn bad_input_on_the_sled_store_is_refused_and_changes_nothing() {
 #[test]
 fn reports_warn_about_periods_outside_the_store() {
     let s = store_path();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.csv");
+    std::fs::write(&plan, "team,month,planned\nnowhere,2025-01,3\n").unwrap();
+    let (code, _, err) = run(&[
+        "--store",
+        &s,
+        "report",
+        "entry-planning",
+        "--plan",
+        plan.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("no registration of team \"nowhere\""), "{err}");
     for (as_of, warning) in [
         ("2099-01-01", "after the last event"),
         ("2020-01-01", "before the first event"),
@@ -410,6 +423,25 @@ fn postgres_inputs() {
         assert_eq!(code, 3, "{err}");
         assert!(err.contains("nobody_here"), "the server's reason: {err}");
     }
+    // the demo on PostgreSQL suggests commands with the user's own URL and schema
+    let schema = format!("cw_boundary_demo_{}", std::process::id());
+    let (code, out, err) = run(&[
+        "--pg",
+        &url,
+        "--pg-schema",
+        &schema,
+        "demo",
+        "--cases",
+        "5",
+        "--years",
+        "1",
+    ]);
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .unwrap();
+    assert_eq!(code, 0, "{err}");
+    let expected = format!("--pg {url} --pg-schema {schema} verify");
+    assert!(out.lines().any(|l| l.trim().ends_with(&expected)), "{out}");
     let wrong_db = format!("{}_no_such_db", url.trim_end_matches('/'));
     let (code, _, err) = run(&["--pg", &wrong_db, "stats"]);
     assert_eq!(code, 3, "{err}");
