@@ -280,6 +280,10 @@ fn commands_that_read_never_create_a_store() {
             );
         }
     }
+    // not even the demo takes over a directory of other files
+    let (code, _, err) = run(&["--store", foreign.to_str().unwrap(), "demo", "--cases", "5"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("not a casework store"), "{err}");
     assert_eq!(snapshot(dir.path()), before, "nothing was created");
     assert!(!missing.exists());
 }

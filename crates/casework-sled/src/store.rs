@@ -57,9 +57,9 @@ pub struct SledOptions {
     pub clock: Box<dyn Clock>,
     /// sled's page cache in bytes (default 1 GiB, as sled's own default).
     pub cache_bytes: u64,
-    /// Make a new store where there is none (default). With `false`, a missing directory
-    /// or an empty one is [`StoreError::Missing`] and a directory of other files is
-    /// [`StoreError::UnsupportedFormat`]: nothing is created (commands that only read).
+    /// Make a new store where there is none: a missing or empty directory (default). With
+    /// `false`, that is [`StoreError::Missing`] and nothing is created (commands that only
+    /// read). A directory of other files is [`StoreError::UnsupportedFormat`] either way.
     pub create: bool,
 }
 
@@ -243,8 +243,10 @@ impl SledStore {
     /// disagree.
     pub fn open_with(path: impl AsRef<Path>, options: SledOptions) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
-        if !options.create {
-            Self::check_exists(&path)?;
+        // a directory of other files is never taken over, not even to create a store
+        match Self::check_exists(&path) {
+            Err(StoreError::Missing(_)) if options.create => {}
+            other => other?,
         }
         let config = sled::Config::new()
             .path(&path)
