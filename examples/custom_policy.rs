@@ -28,19 +28,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // triage under the deployment's routing table
-    let profile = Profile {
-        age: 58,
-        gender: Gender::Female,
-        team: TeamId::new("muenster-mitte"),
-        problem_areas: [ProblemArea::Health, ProblemArea::LabourMarket].into(),
-        market: MarketProximity::Near,
-        employment_months: 0,
-        single_parent: false,
-        self_employed: false,
-        graduate: false,
-        motivated: true,
-        integration_realistic: true,
-    };
+    let profile = Profile::new(58, Gender::Female, "muenster-mitte")
+        .problems([ProblemArea::Health, ProblemArea::LabourMarket]);
     println!(
         "\na client of 58 is routed to: {} (default policy: {})",
         policy.triage.route(&profile),

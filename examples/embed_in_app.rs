@@ -64,19 +64,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 name: "Max Beispiel".into(),
                 contact: None,
             }),
-            profile: Profile {
-                age: 38,
-                gender: Gender::Male,
-                team: TeamId::new("aachen"),
-                problem_areas: [ProblemArea::Finances, ProblemArea::LabourMarket].into(),
-                market: MarketProximity::Near,
-                employment_months: 5,
-                single_parent: false,
-                self_employed: false,
-                graduate: false,
-                motivated: true,
-                integration_realistic: true,
-            },
+            profile: Profile::new(38, Gender::Male, "aachen")
+                .problems([ProblemArea::Finances, ProblemArea::LabourMarket])
+                .employment_months(5),
         },
     )?;
     // a rule in action: no voucher before consent, and nothing is written

@@ -122,24 +122,11 @@ fn main() {
                 name: "Anna Muster".into(),
                 contact: Some("8004 Zürich".into()),
             }),
-            profile: Profile {
-                age: 41,
-                gender: Gender::Female,
-                team: TeamId::new("zuerich-west"),
-                problem_areas: [
-                    ProblemArea::Health,
-                    ProblemArea::Finances,
-                    ProblemArea::LabourMarket,
-                ]
-                .into(),
-                market: MarketProximity::Near,
-                employment_months: 0,
-                single_parent: false,
-                self_employed: false,
-                graduate: false,
-                motivated: true,
-                integration_realistic: true,
-            },
+            profile: Profile::new(41, Gender::Female, "zuerich-west").problems([
+                ProblemArea::Health,
+                ProblemArea::Finances,
+                ProblemArea::LabourMarket,
+            ]),
         },
     );
     // A team before consent is refused: nothing is shared without it.

@@ -23,13 +23,8 @@
 //!     case_id: CaseId(Uuid::nil()),
 //!     referrer: InstitutionId::new("sozialamt-zurich"),
 //!     client: Personal::new(ClientDetails { name: "Anna Muster".into(), contact: None }),
-//!     profile: Profile {
-//!         age: 34, gender: Gender::Female, team: TeamId::new("zurich-west"),
-//!         problem_areas: [ProblemArea::Health, ProblemArea::Finances].into(),
-//!         market: MarketProximity::Near, employment_months: 0,
-//!         single_parent: false, self_employed: false, graduate: false,
-//!         motivated: true, integration_realistic: true,
-//!     },
+//!     profile: Profile::new(34, Gender::Female, "zurich-west")
+//!         .problems([ProblemArea::Health, ProblemArea::Finances]),
 //! };
 //! let events = CaseProcess::decide(&CaseState::default(), &register, &ctx).unwrap();
 //! let state = fold::<CaseProcess, _>(&events);

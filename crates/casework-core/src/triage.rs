@@ -35,6 +35,86 @@ pub struct Profile {
     pub integration_realistic: bool,
 }
 
+impl Profile {
+    /// A profile with the facts every registration needs: age, gender and the team the
+    /// entry counts for. The rest starts at the common case — no problem area yet, near
+    /// the labour market, no recent employment, not a single parent, not self-employed,
+    /// no degree, motivated, integration realistic — and is set with the methods below.
+    ///
+    /// ```
+    /// use casework_core::{Gender, MarketProximity, ProblemArea, Profile};
+    /// let p = Profile::new(34, Gender::Female, "aachen")
+    ///     .problems([ProblemArea::Health, ProblemArea::Finances])
+    ///     .market(MarketProximity::Far)
+    ///     .single_parent(true);
+    /// assert_eq!(p.team.as_str(), "aachen");
+    /// assert!(p.motivated && p.single_parent);
+    /// ```
+    pub fn new(age: u8, gender: Gender, team: impl Into<String>) -> Self {
+        Profile {
+            age,
+            gender,
+            team: TeamId::new(team),
+            problem_areas: BTreeSet::new(),
+            market: MarketProximity::Near,
+            employment_months: 0,
+            single_parent: false,
+            self_employed: false,
+            graduate: false,
+            motivated: true,
+            integration_realistic: true,
+        }
+    }
+
+    /// The areas with problems.
+    pub fn problems(mut self, areas: impl IntoIterator<Item = ProblemArea>) -> Self {
+        self.problem_areas = areas.into_iter().collect();
+        self
+    }
+
+    /// The distance to the first labour market.
+    pub fn market(mut self, market: MarketProximity) -> Self {
+        self.market = market;
+        self
+    }
+
+    /// Months of employment in the recent past.
+    pub fn employment_months(mut self, months: u32) -> Self {
+        self.employment_months = months;
+        self
+    }
+
+    /// Single parent or not.
+    pub fn single_parent(mut self, yes: bool) -> Self {
+        self.single_parent = yes;
+        self
+    }
+
+    /// Self-employed or not.
+    pub fn self_employed(mut self, yes: bool) -> Self {
+        self.self_employed = yes;
+        self
+    }
+
+    /// University graduate or not.
+    pub fn graduate(mut self, yes: bool) -> Self {
+        self.graduate = yes;
+        self
+    }
+
+    /// Whether the client wants to take part.
+    pub fn motivated(mut self, yes: bool) -> Self {
+        self.motivated = yes;
+        self
+    }
+
+    /// Whether integration into the first labour market is realistic.
+    pub fn integration_realistic(mut self, yes: bool) -> Self {
+        self.integration_realistic = yes;
+        self
+    }
+}
+
 /// Gender as recorded for statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -214,19 +214,9 @@ fn broken_policies_are_refused_with_the_reason() {
 #[test]
 fn routing_follows_the_aachen_table_in_order() {
     let p = Policy::default();
-    let base = Profile {
-        age: 40,
-        gender: Gender::Male,
-        team: TeamId::new("t"),
-        problem_areas: [ProblemArea::Health, ProblemArea::Social].into(),
-        market: MarketProximity::Near,
-        employment_months: 3,
-        single_parent: false,
-        self_employed: false,
-        graduate: false,
-        motivated: true,
-        integration_realistic: true,
-    };
+    let base = Profile::new(40, Gender::Male, "t")
+        .problems([ProblemArea::Health, ProblemArea::Social])
+        .employment_months(3);
     let route = |f: &dyn Fn(&mut Profile)| {
         let mut x = base.clone();
         f(&mut x);

@@ -157,19 +157,12 @@ fn store_with_entries() -> MemoryStore {
                         name: format!("E{n}"),
                         contact: None,
                     }),
-                    profile: Profile {
-                        age: 30,
-                        gender: if female { Gender::Female } else { Gender::Male },
-                        team: TeamId::new(team),
-                        problem_areas: [ProblemArea::Finances, ProblemArea::LabourMarket].into(),
-                        market: MarketProximity::Near,
-                        employment_months: 0,
-                        single_parent: false,
-                        self_employed: false,
-                        graduate: false,
-                        motivated: true,
-                        integration_realistic: true,
-                    },
+                    profile: Profile::new(
+                        30,
+                        if female { Gender::Female } else { Gender::Male },
+                        team,
+                    )
+                    .problems([ProblemArea::Finances, ProblemArea::LabourMarket]),
                 };
                 repo.execute(
                     &StreamId::for_case(case),

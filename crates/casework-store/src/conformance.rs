@@ -20,8 +20,7 @@ use std::time::Duration;
 
 use casework_core::{
     Actor, CaseCommand, CaseEvent, CaseId, CaseProcess, ClientDetails, Context, Gender,
-    InstitutionId, MarketProximity, Personal, Policy, ProblemArea, Profile, Role, Signatory,
-    TeamId,
+    InstitutionId, Personal, Policy, ProblemArea, Profile, Role, Signatory,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
@@ -590,19 +589,8 @@ pub fn registration(case: CaseId, name: &str) -> CaseCommand {
             name: name.to_owned(),
             contact: None,
         }),
-        profile: Profile {
-            age: 30,
-            gender: Gender::Female,
-            team: TeamId::new("t1"),
-            problem_areas: [ProblemArea::Health, ProblemArea::Finances].into(),
-            market: MarketProximity::Near,
-            employment_months: 0,
-            single_parent: false,
-            self_employed: false,
-            graduate: false,
-            motivated: true,
-            integration_realistic: true,
-        },
+        profile: Profile::new(30, Gender::Female, "t1")
+            .problems([ProblemArea::Health, ProblemArea::Finances]),
     }
 }
 

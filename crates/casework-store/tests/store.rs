@@ -217,23 +217,12 @@ fn every_case_event_survives_the_store() {
             name: "N".into(),
             contact: None,
         }),
-        profile: casework_core::Profile {
-            age: 30,
-            gender: casework_core::Gender::Male,
-            team: casework_core::TeamId::new("t"),
-            problem_areas: [
+        profile: casework_core::Profile::new(30, casework_core::Gender::Male, "t")
+            .problems([
                 casework_core::ProblemArea::Health,
                 casework_core::ProblemArea::Social,
-            ]
-            .into(),
-            market: casework_core::MarketProximity::Far,
-            employment_months: 0,
-            single_parent: false,
-            self_employed: false,
-            graduate: false,
-            motivated: true,
-            integration_realistic: true,
-        },
+            ])
+            .market(casework_core::MarketProximity::Far),
     };
     let done = repo
         .execute(&stream, &cmd, &ctx, Metadata::default())

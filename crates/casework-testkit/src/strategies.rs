@@ -273,19 +273,9 @@ fn step(cmd: CaseCommand) -> Step {
 
 /// The happy path's first four commands: register, consent, team, round table.
 pub fn happy_path() -> [CaseCommand; 4] {
-    let profile = Profile {
-        age: 30,
-        gender: Gender::Male,
-        team: TeamId::new("t1"),
-        problem_areas: [ProblemArea::Health, ProblemArea::Finances].into(),
-        market: MarketProximity::Far,
-        employment_months: 0,
-        single_parent: false,
-        self_employed: false,
-        graduate: false,
-        motivated: true,
-        integration_realistic: true,
-    };
+    let profile = Profile::new(30, Gender::Male, "t1")
+        .problems([ProblemArea::Health, ProblemArea::Finances])
+        .market(MarketProximity::Far);
     [
         CaseCommand::RegisterCase {
             case_id: CaseId(Uuid::from_u128(7)),

@@ -151,19 +151,8 @@ pub fn case_id() -> CaseId {
 }
 
 pub fn profile() -> Profile {
-    Profile {
-        age: 34,
-        gender: Gender::Female,
-        team: TeamId::new("zurich-west"),
-        problem_areas: [ProblemArea::Health, ProblemArea::Finances].into(),
-        market: MarketProximity::Near,
-        employment_months: 0,
-        single_parent: false,
-        self_employed: false,
-        graduate: false,
-        motivated: true,
-        integration_realistic: true,
-    }
+    Profile::new(34, Gender::Female, "zurich-west")
+        .problems([ProblemArea::Health, ProblemArea::Finances])
 }
 
 pub fn client() -> Personal<ClientDetails> {

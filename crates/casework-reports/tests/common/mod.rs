@@ -73,19 +73,8 @@ impl Deployment {
                     name: format!("Client {}", id.0),
                     contact: None,
                 }),
-                profile: Profile {
-                    age,
-                    gender,
-                    team: TeamId::new(team),
-                    problem_areas: [ProblemArea::Health, ProblemArea::Finances].into(),
-                    market: MarketProximity::Near,
-                    employment_months: 0,
-                    single_parent: false,
-                    self_employed: false,
-                    graduate: false,
-                    motivated: true,
-                    integration_realistic: true,
-                },
+                profile: Profile::new(age, gender, team)
+                    .problems([ProblemArea::Health, ProblemArea::Finances]),
             },
         );
     }
