@@ -37,6 +37,36 @@ pub use casework_sim as sim;
 #[cfg(feature = "postgres")]
 pub use casework_postgres as postgres;
 
+/// Dates and times as casework takes them (`DateTime<Utc>`): no direct dependency needed.
+pub use chrono;
+
+/// UUIDs (case ids are UUIDs): no direct dependency needed.
+pub use uuid;
+
+/// What an application that stores cases needs, in one import:
+/// `use casework::prelude::*;`.
+///
+/// ```
+/// use casework::prelude::*;
+///
+/// let cases = Cases::new(casework::store::MemoryStore::new(), Policy::default());
+/// let referrer = Actor::new("s.keller", Role::Referrer, "sozialamt");
+/// let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+/// let profile = Profile::new(34, Gender::Female, "west")
+///     .problems([ProblemArea::Health, ProblemArea::Finances]);
+/// let (case, _) = cases.register(&referrer, at, ClientDetails::named("Maria Muster"), profile).unwrap();
+/// assert_eq!(cases.load(case).unwrap().phase_name(), PhaseName::Registered);
+/// ```
+pub mod prelude {
+    pub use casework_core::access::Viewer;
+    pub use casework_core::{
+        Actor, CaseCommand, CaseError, CaseId, CaseState, ClientDetails, Gender, MarketProximity,
+        PhaseName, Policy, ProblemArea, Profile, Purpose, Role,
+    };
+    pub use casework_store::{AsOf, Cases, EventStore, RepoError, StoreError};
+    pub use chrono::{DateTime, Duration, TimeZone, Utc};
+}
+
 /// The README's code blocks, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -116,6 +116,37 @@ impl Actor {
         }
     }
 
+    /// A referrer (registers clients) of `institution`.
+    pub fn referrer(user: impl Into<String>, institution: impl Into<String>) -> Self {
+        Self::new(user, Role::Referrer, institution)
+    }
+
+    /// A coordinator (owns cases end to end) of `institution`.
+    pub fn coordinator(user: impl Into<String>, institution: impl Into<String>) -> Self {
+        Self::new(user, Role::Coordinator, institution)
+    }
+
+    /// A specialist of a partner institution in a case team.
+    pub fn specialist(user: impl Into<String>, institution: impl Into<String>) -> Self {
+        Self::new(user, Role::Specialist, institution)
+    }
+
+    /// A job-centre caseworker (issues vouchers).
+    pub fn caseworker(user: impl Into<String>, institution: impl Into<String>) -> Self {
+        Self::new(user, Role::Caseworker, institution)
+    }
+
+    /// A service provider (delivers services after a voucher, reports back).
+    pub fn provider(user: impl Into<String>, institution: impl Into<String>) -> Self {
+        Self::new(user, Role::Provider, institution)
+    }
+
+    /// The client (signs and revokes consent), recorded as user `user` of institution
+    /// `client`.
+    pub fn client(user: impl Into<String>) -> Self {
+        Self::new(user, Role::Client, "client")
+    }
+
     /// Longest user or institution id, in characters.
     pub const MAX_PART: usize = 100;
 

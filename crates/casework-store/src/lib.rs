@@ -54,6 +54,7 @@
 #![forbid(unsafe_code)]
 
 pub mod backup;
+mod cases;
 pub mod checkpoint;
 mod codec;
 #[cfg(feature = "conformance")]
@@ -69,6 +70,7 @@ mod subscription;
 mod transfer;
 mod types;
 
+pub use cases::Cases;
 pub use checkpoint::{Checkpoint, LogHead};
 pub use codec::{case_codec, voucher_issued_v1_to_v2, Codec, StoredEvent, Upcast};
 pub use crypto::{DataKey, KeyState};

@@ -52,6 +52,16 @@ pub struct ClientDetails {
     pub contact: Option<String>,
 }
 
+impl ClientDetails {
+    /// The client's details with a name and no contact.
+    pub fn named(name: impl Into<String>) -> Self {
+        ClientDetails {
+            name: name.into(),
+            contact: None,
+        }
+    }
+}
+
 /// An open case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenCase {

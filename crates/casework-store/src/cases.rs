@@ -1,0 +1,187 @@
+//! [`Cases`]: the case service an application embeds — one value that owns the store and
+//! the policy, is cheap to clone and safe to share between threads, and offers one method
+//! per use case.
+
+use std::sync::Arc;
+
+use casework_core::access::Viewer;
+use casework_core::{
+    Actor, CaseCommand, CaseError, CaseId, CaseProcess, CaseState, ClientDetails, Context,
+    InstitutionId, Personal, Policy, Profile,
+};
+use chrono::{DateTime, Utc};
+
+use crate::codec::case_codec;
+use crate::error::StoreError;
+use crate::privacy::{erase_case, read_case, CaseView, Erasure};
+use crate::repository::{AsOf, ExecuteResult, RepoError, Repository};
+use crate::store::EventStore;
+use crate::types::{Metadata, RecordedEvent, StreamId};
+
+/// The case service: the store, the deployment's policy and the case codec behind one
+/// handle. Clones share them (`Arc`), so a web handler or a worker thread takes its own.
+///
+/// ```
+/// use casework_core::{Actor, ClientDetails, Gender, Policy, ProblemArea, Profile, Role};
+/// use casework_store::{Cases, EventStore, MemoryStore};
+///
+/// let cases = Cases::new(MemoryStore::new(), Policy::default());
+/// let referrer = Actor::new("s.keller", Role::Referrer, "sozialamt");
+/// let at = chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").unwrap().to_utc();
+/// let profile = Profile::new(34, Gender::Female, "west")
+///     .problems([ProblemArea::Health, ProblemArea::Finances]);
+/// let (case, state) = cases
+///     .register(&referrer, at, ClientDetails::named("Maria Muster"), profile)
+///     .unwrap();
+/// assert_eq!(cases.load(case).unwrap(), state);
+/// assert!(cases.store().verify_all().unwrap().is_empty());
+/// ```
+pub struct Cases<S> {
+    inner: Arc<Inner<S>>,
+}
+
+struct Inner<S> {
+    store: S,
+    policy: Policy,
+}
+
+impl<S> Clone for Cases<S> {
+    fn clone(&self) -> Self {
+        Cases {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<S: EventStore> Cases<S> {
+    /// A service over `store` deciding under `policy`.
+    pub fn new(store: S, policy: Policy) -> Self {
+        Cases {
+            inner: Arc::new(Inner { store, policy }),
+        }
+    }
+
+    /// The store (to verify, export, subscribe, report).
+    pub fn store(&self) -> &S {
+        &self.inner.store
+    }
+
+    /// The policy commands are decided under.
+    pub fn policy(&self) -> &Policy {
+        &self.inner.policy
+    }
+
+    fn repo(&self) -> Repository<'_, CaseProcess, S> {
+        Repository::new(&self.inner.store, case_codec())
+    }
+
+    /// Registers a new client for `by`'s institution at `at`; makes the case id (UUID v7)
+    /// and returns it with the new state.
+    pub fn register(
+        &self,
+        by: &Actor,
+        at: DateTime<Utc>,
+        client: ClientDetails,
+        profile: Profile,
+    ) -> Result<(CaseId, CaseState), RepoError<CaseError>> {
+        let case = CaseId(uuid::Uuid::now_v7());
+        let command = CaseCommand::RegisterCase {
+            case_id: case,
+            referrer: InstitutionId::new(by.institution.as_str()),
+            client: Personal::new(client),
+            profile,
+        };
+        let done = self.execute(case, by, at, &command)?;
+        Ok((case, done.state))
+    }
+
+    /// Decides `command` for `case` as `by` at `at` and appends its events (load → decide
+    /// → append with the loaded version, retried on conflicts); the audit fields are
+    /// checked first.
+    pub fn execute(
+        &self,
+        case: CaseId,
+        by: &Actor,
+        at: DateTime<Utc>,
+        command: &CaseCommand,
+    ) -> ExecuteResult<CaseProcess> {
+        let ctx = Context::new(at, by, &self.inner.policy);
+        self.repo().execute(
+            &StreamId::for_case(case),
+            command,
+            &ctx,
+            Metadata::default(),
+        )
+    }
+
+    /// Like [`Cases::execute`], at most once per `idempotency_key`: a retry returns the
+    /// first outcome and appends nothing ([`Repository::execute_idempotent`]).
+    pub fn execute_once(
+        &self,
+        case: CaseId,
+        idempotency_key: &str,
+        by: &Actor,
+        at: DateTime<Utc>,
+        command: &CaseCommand,
+    ) -> ExecuteResult<CaseProcess> {
+        let ctx = Context::new(at, by, &self.inner.policy);
+        self.repo().execute_idempotent(
+            &StreamId::for_case(case),
+            idempotency_key,
+            command,
+            &ctx,
+            Metadata::default(),
+        )
+    }
+
+    /// The case as it is now (personal fields opened).
+    pub fn load(&self, case: CaseId) -> Result<CaseState, StoreError> {
+        Ok(self.repo().load(&StreamId::for_case(case))?.state)
+    }
+
+    /// The case as it was at a position, or as of an effective or recorded time.
+    pub fn load_as_of(&self, case: CaseId, as_of: AsOf) -> Result<CaseState, StoreError> {
+        Ok(self
+            .repo()
+            .load_as_of(&StreamId::for_case(case), as_of)?
+            .state)
+    }
+
+    /// The case's history with the personal data `viewer` may see at `at`; reads of
+    /// special-category data are logged first ([`read_case`]).
+    pub fn read(
+        &self,
+        case: CaseId,
+        viewer: &Viewer,
+        at: DateTime<Utc>,
+    ) -> Result<CaseView, StoreError> {
+        read_case(
+            &self.inner.store,
+            &StreamId::for_case(case),
+            viewer,
+            at,
+            &self.inner.policy,
+        )
+    }
+
+    /// The case's stored events: who did what when (payloads as stored).
+    pub fn history(&self, case: CaseId) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.inner.store.read_stream_all(&StreamId::for_case(case))
+    }
+
+    /// Erases a closed case: records the erasure and destroys its data key.
+    pub fn erase(
+        &self,
+        case: CaseId,
+        by: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<Erasure, RepoError<CaseError>> {
+        let ctx = Context::new(at, by, &self.inner.policy);
+        erase_case(
+            &self.inner.store,
+            &StreamId::for_case(case),
+            &ctx,
+            Metadata::default(),
+        )
+    }
+}
