@@ -7,41 +7,29 @@
 use casework::core::*;
 use casework::sled::SledStore;
 use casework::store::{
-    case_codec, erase_case, read_case, EventStore, ExpectedVersion, Metadata, RepoError,
-    Repository, StoreError, StreamId,
+    case_codec, Cases, EventStore, ExpectedVersion, Metadata, RepoError, Repository, StoreError,
+    StreamId,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-/// The application's service layer: one method per use case, each a command through the
-/// repository (load → decide → append with the loaded version, retry on conflict).
-struct CaseService<'s> {
-    repo: Repository<'s, CaseProcess, SledStore>,
-    policy: Policy,
-}
-
-impl CaseService<'_> {
-    fn handle(
-        &self,
-        case: CaseId,
-        at: DateTime<Utc>,
-        actor: &Actor,
-        cmd: CaseCommand,
-    ) -> Result<CaseState, RepoError<CaseError>> {
-        let ctx = Context::new(at, actor, &self.policy);
-        let done = self
-            .repo
-            .execute(&StreamId::for_case(case), &cmd, &ctx, Metadata::default())?;
-        Ok(done.state)
-    }
+/// One use case of the application: a command through the case service (load → decide →
+/// append with the loaded version, retry on conflict), answering with the new state.
+fn handle(
+    app: &Cases<SledStore>,
+    case: CaseId,
+    at: DateTime<Utc>,
+    actor: &Actor,
+    cmd: CaseCommand,
+) -> Result<CaseState, RepoError<CaseError>> {
+    Ok(app.execute(case, actor, at, &cmd)?.state)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
-    let store = SledStore::open(dir.path())?;
-    let app = CaseService {
-        repo: Repository::new(&store, case_codec()),
-        policy: Policy::default(),
-    };
+    // the case service: store and policy behind one handle (clone it into each request
+    // handler or thread)
+    let app = Cases::new(SledStore::open(dir.path())?, Policy::default());
+    let store = app.store();
     let t0 = Utc
         .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
         .single()
@@ -51,26 +39,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Actor::new("client", Role::Client, "client");
     let coordinator = Actor::new("k.meier", Role::Coordinator, "jobcenter-aachen");
     let provider = Actor::new("b.vogt", Role::Provider, "schuldnerberatung-aachen");
-    let case = CaseId(uuid::Uuid::now_v7());
-
-    app.handle(
-        case,
-        day(0),
+    let (case, _) = app.register(
         &caseworker,
-        CaseCommand::RegisterCase {
-            case_id: case,
-            referrer: InstitutionId::new("jobcenter-aachen"),
-            client: Personal::new(ClientDetails {
-                name: "Max Beispiel".into(),
-                contact: None,
-            }),
-            profile: Profile::new(38, Gender::Male, "aachen")
-                .problems([ProblemArea::Finances, ProblemArea::LabourMarket])
-                .employment_months(5),
-        },
+        day(0),
+        ClientDetails::named("Max Beispiel"),
+        Profile::new(38, Gender::Male, "aachen")
+            .problems([ProblemArea::Finances, ProblemArea::LabourMarket])
+            .employment_months(5),
     )?;
     // a rule in action: no voucher before consent, and nothing is written
-    let refused = app.handle(
+    let refused = handle(
+        &app,
         case,
         day(0),
         &caseworker,
@@ -85,7 +64,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         refused.err().map_or("accepted?".into(), |e| e.to_string())
     );
 
-    app.handle(
+    handle(
+        &app,
         case,
         day(1),
         &client,
@@ -109,7 +89,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
         },
     )?;
-    app.handle(
+    handle(
+        &app,
         case,
         day(2),
         &coordinator,
@@ -119,7 +100,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             members: vec![],
         },
     )?;
-    app.handle(
+    handle(
+        &app,
         case,
         day(9),
         &coordinator,
@@ -133,7 +115,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             outcome: AssessmentOutcome::RoundTable,
         },
     )?;
-    app.handle(
+    handle(
+        &app,
         case,
         day(14),
         &coordinator,
@@ -155,7 +138,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
         },
     )?;
-    app.handle(
+    handle(
+        &app,
         case,
         day(15),
         &caseworker,
@@ -169,16 +153,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Two clerks record the redemption at the same moment, by hand (load, decide, append
     // with the loaded version): the store lets exactly one win.
     let stream = StreamId::for_case(case);
-    let loaded = app.repo.load(&stream)?;
+    let repo = Repository::<CaseProcess, _>::new(store, case_codec());
+    let loaded = repo.load(&stream)?;
     let version = loaded.version.ok_or("no stream")?;
-    let ctx = Context::new(day(20), &provider, &app.policy);
+    let ctx = Context::new(day(20), &provider, app.policy());
     let redeem = CaseCommand::RedeemVoucher {
         voucher: VoucherId::new("GS-1"),
     };
     let encode = |events: Vec<CaseEvent>| -> Result<Vec<_>, StoreError> {
         events
             .iter()
-            .map(|e| app.repo.codec().encode(e, Metadata::default()))
+            .map(|e| {
+                let metadata = Metadata {
+                    actor: Some(provider.record()),
+                    ..Metadata::default()
+                };
+                repo.codec().encode(e, metadata)
+            })
             .collect()
     };
     let first = encode(CaseProcess::decide(&loaded.state, &redeem, &ctx)?)?;
@@ -190,7 +181,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }) => {
             println!("second clerk: conflict (expected {expected}, store at {actual:?}) — reloading and deciding again");
             // the repository does exactly this: reload, decide again; now the rule answers
-            match app.handle(case, day(20), &provider, redeem.clone()) {
+            match handle(&app, case, day(20), &provider, redeem.clone()) {
                 Err(RepoError::Rejected(e)) => println!("second clerk, after reload: {e}"),
                 other => println!("second clerk, after reload: {other:?}"),
             }
@@ -198,7 +189,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         other => println!("second clerk: {other:?}"),
     }
 
-    app.handle(
+    handle(
+        &app,
         case,
         day(25),
         &provider,
@@ -213,7 +205,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             content: None,
         },
     )?;
-    app.handle(
+    handle(
+        &app,
         case,
         day(110),
         &provider,
@@ -228,7 +221,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             content: None,
         },
     )?;
-    let state = app.handle(
+    let state = handle(
+        &app,
         case,
         day(130),
         &coordinator,
@@ -246,25 +240,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Reading for a screen: personal data only as far as the consent reaches.
     for viewer in [
         Viewer::new(
-            "reader",
+            "j.schmidt",
             "jobcenter-aachen",
             Role::Caseworker,
             Purpose::CaseManagement,
         ),
         Viewer::new(
-            "reader",
+            "p.weber",
             "rav-aachen",
             Role::Specialist,
             Purpose::CaseManagement,
         ),
         Viewer::new(
-            "reader",
+            "j.schmidt",
             "jobcenter-aachen",
             Role::Caseworker,
             Purpose::BenefitDecision,
         ),
     ] {
-        let view = read_case(&store, &stream, &viewer, day(131), &app.policy)?;
+        let view = app.read(case, &viewer, day(131))?;
         let why = view.events.iter().find_map(|e| match &e.event {
             CaseEvent::SituationAssessed { report, .. } => report.redaction().cloned(),
             _ => None,
@@ -278,18 +272,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // Erasure on closure: the key is destroyed, the process facts stay.
-    erase_case(
-        &store,
-        &stream,
-        &Context::new(day(131), &coordinator, &app.policy),
-        Metadata::default(),
-    )?;
-    let client_view = read_case(
-        &store,
-        &stream,
-        &Viewer::new("reader", "client", Role::Client, Purpose::CaseManagement),
+    app.erase(case, &coordinator, day(131))?;
+    let client_view = app.read(
+        case,
+        &Viewer::new("max", "client", Role::Client, Purpose::CaseManagement),
         day(132),
-        &app.policy,
     )?;
     let name = client_view.events.iter().find_map(|e| match &e.event {
         CaseEvent::CaseRegistered { client, .. } => client.redaction().cloned(),
