@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use casework_core::access::{field_categories, Viewer};
+use casework_core::access::{field_categories, personal_values, Viewer};
 use casework_core::{Actor, CaseError, Context, Policy, Purpose, Role};
 use casework_store::{access_log, erase_case, read_case, Metadata, RepoError, StreamId};
 use chrono::{DateTime, TimeZone, Utc};
@@ -110,27 +110,13 @@ pub fn read(
             e.event.event_type()
         );
         let Some(profile) = &profile else { continue };
-        let json = serde_json::to_value(&e.event).unwrap_or_default();
-        for (field, categories) in field_categories(&e.event, profile) {
-            let value = field
-                .split('/')
-                .try_fold(&json, |v, part| match part.parse::<usize>() {
-                    Ok(i) => v.get(i),
-                    Err(_) => v.get(part),
-                })
-                .cloned()
-                .unwrap_or_default();
-            let shown = match value.get("$personal").and_then(|m| m.as_str()) {
-                Some("withheld") => format!(
-                    "<withheld: {}>",
-                    value
-                        .get("reason")
-                        .and_then(|r| r.as_str())
-                        .unwrap_or("not covered")
-                ),
-                Some(other) => format!("<{other}>"),
-                None => value.to_string(),
-            };
+        // the typed fields, as declared once in `access::PERSONAL_FIELDS`
+        let mut event = e.event.clone();
+        let categories = field_categories(&event, profile);
+        for ((field, shown), (_, categories)) in personal_values(&mut event, profile)
+            .into_iter()
+            .zip(categories)
+        {
             let categories: Vec<String> = categories.iter().map(ToString::to_string).collect();
             say!("      {field} [{}]: {shown}", categories.join(", "));
         }

@@ -111,30 +111,146 @@ pub fn report_categories(profile: &Profile) -> Vec<DataCategory> {
     out
 }
 
-/// The personal fields of an event with their paths and categories (client details are
-/// process facts: every covered institution needs to know whom the case is about).
-pub fn field_categories(event: &CaseEvent, profile: &Profile) -> Vec<(String, Vec<DataCategory>)> {
-    use DataCategory as D;
-    match event {
-        CaseEvent::CaseRegistered { .. } => vec![("client".into(), vec![D::ProcessFacts])],
-        CaseEvent::ConsentSigned { .. } => {
-            vec![("scope/medical_release".into(), vec![D::Health])]
-        }
-        CaseEvent::SituationAssessed { .. } => vec![("report".into(), report_categories(profile))],
-        CaseEvent::ReviewHeld { .. } => vec![("notes".into(), report_categories(profile))],
-        CaseEvent::PlanAgreed { plan, .. } | CaseEvent::PlanRevised { plan, .. } => {
-            let goals = (0..plan.goals.len()).map(|i| format!("plan/goals/{i}/text"));
-            let measures = (0..plan.measures.len()).map(|i| format!("plan/measures/{i}/text"));
-            goals
-                .chain(measures)
-                .map(|path| (path, vec![D::ProcessFacts]))
-                .collect()
-        }
-        CaseEvent::FeedbackReceived {
-            content: Some(_), ..
-        } => vec![("content".into(), vec![D::FeedbackContent])],
-        _ => Vec::new(),
+/// The data categories of a personal field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldCategories {
+    /// Always these.
+    Fixed(&'static [DataCategory]),
+    /// Those of a report about this client ([`report_categories`]): a situation report
+    /// about a client with health problems is health data.
+    Report,
+}
+
+/// One personal field of an event type: where it is and what data it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PersonalField {
+    /// The event type.
+    pub event_type: &'static str,
+    /// The field's path in the event's JSON, `*` for every index of a list.
+    pub path: &'static str,
+    /// The data categories it holds.
+    pub categories: FieldCategories,
+}
+
+const fn field(
+    event_type: &'static str,
+    path: &'static str,
+    categories: FieldCategories,
+) -> PersonalField {
+    PersonalField {
+        event_type,
+        path,
+        categories,
     }
+}
+
+/// **The one declaration of personal data.** Sealing in the store
+/// ([`CaseEvent::personal_paths`]), consent-scoped redaction and the access log's
+/// categories ([`field_categories`], [`redact_event`]) and the CLI's display
+/// ([`personal_values`]) are all derived from it. Tests prove it complete: every
+/// `Personal` field of every event type is declared here, every declaration finds its
+/// field, and none is declared without categories. Client details are process facts:
+/// every covered institution needs to know whom the case is about.
+pub const PERSONAL_FIELDS: &[PersonalField] = {
+    use DataCategory as D;
+    use FieldCategories::{Fixed, Report};
+    &[
+        field("CaseRegistered", "client", Fixed(&[D::ProcessFacts])),
+        field(
+            "ConsentSigned",
+            "scope/medical_release",
+            Fixed(&[D::Health]),
+        ),
+        field("SituationAssessed", "report", Report),
+        field("ReviewHeld", "notes", Report),
+        field("PlanAgreed", "plan/goals/*/text", Fixed(&[D::ProcessFacts])),
+        field(
+            "PlanAgreed",
+            "plan/measures/*/text",
+            Fixed(&[D::ProcessFacts]),
+        ),
+        field(
+            "PlanRevised",
+            "plan/goals/*/text",
+            Fixed(&[D::ProcessFacts]),
+        ),
+        field(
+            "PlanRevised",
+            "plan/measures/*/text",
+            Fixed(&[D::ProcessFacts]),
+        ),
+        field("FeedbackReceived", "content", Fixed(&[D::FeedbackContent])),
+    ]
+};
+
+/// The concrete paths of `pattern` in `json` (every index where the pattern says `*`).
+fn expand(json: &serde_json::Value, pattern: &str) -> Vec<String> {
+    fn walk(v: &serde_json::Value, parts: &[&str], at: String, out: &mut Vec<String>) {
+        let Some((first, rest)) = parts.split_first() else {
+            out.push(at);
+            return;
+        };
+        let join = |p: &str| {
+            if at.is_empty() {
+                p.to_owned()
+            } else {
+                format!("{at}/{p}")
+            }
+        };
+        if *first == "*" {
+            for (i, item) in v.as_array().into_iter().flatten().enumerate() {
+                walk(item, rest, join(&i.to_string()), out);
+            }
+        } else if let Some(next) = v.get(first).filter(|n| !n.is_null()) {
+            walk(next, rest, join(first), out);
+        }
+    }
+    let parts: Vec<&str> = pattern.split('/').collect();
+    let mut out = Vec::new();
+    walk(json, &parts, String::new(), &mut out);
+    out
+}
+
+/// The personal fields of an event with their concrete paths and categories, from
+/// [`PERSONAL_FIELDS`].
+pub fn field_categories(event: &CaseEvent, profile: &Profile) -> Vec<(String, Vec<DataCategory>)> {
+    let declared: Vec<&PersonalField> = PERSONAL_FIELDS
+        .iter()
+        .filter(|f| f.event_type == event.event_type())
+        .collect();
+    if declared.is_empty() {
+        return Vec::new();
+    }
+    let json = serde_json::to_value(event).unwrap_or_default();
+    declared
+        .into_iter()
+        .flat_map(|f| {
+            let categories = match f.categories {
+                FieldCategories::Fixed(c) => c.to_vec(),
+                FieldCategories::Report => report_categories(profile),
+            };
+            expand(&json, f.path)
+                .into_iter()
+                .map(move |path| (path, categories.clone()))
+        })
+        .collect()
+}
+
+/// Each personal field of an event with its concrete path and how it reads now: the
+/// value as JSON where it is in clear, the redaction (`<withheld: …>`, `<sealed>`,
+/// `<erased>`) otherwise. What the CLI prints, from the typed fields.
+pub fn personal_values(event: &mut CaseEvent, profile: &Profile) -> Vec<(String, String)> {
+    field_categories(event, profile)
+        .into_iter()
+        .map(|(path, _)| {
+            let mut shown = String::new();
+            with_field(event, &path, |p| {
+                shown = p.display();
+                true
+            });
+            (path, shown)
+        })
+        .collect()
 }
 
 /// The consent that governs reads of a case now: the active one of an open case, the one
@@ -301,6 +417,8 @@ trait Redactable {
     /// Withholds a value that is there (clear, perhaps empty); `false` if it was already
     /// redacted (sealed, erased) and stays so.
     fn withhold(&mut self, reason: &str) -> bool;
+    /// The value as JSON where it is in clear, else its redaction (`<withheld: …>`).
+    fn display(&self) -> String;
 }
 
 impl<T: Serialize> Redactable for Personal<T> {
@@ -311,6 +429,14 @@ impl<T: Serialize> Redactable for Personal<T> {
             Some(Ok(Value::Array(items))) => !items.is_empty(),
             Some(Ok(Value::String(text))) => !text.is_empty(),
             Some(Ok(_)) => true,
+        }
+    }
+
+    fn display(&self) -> String {
+        match (self.expose(), self.redaction()) {
+            (Some(value), _) => serde_json::to_string(value).unwrap_or_default(),
+            (None, Some(redaction)) => redaction.to_string(),
+            (None, None) => String::new(),
         }
     }
 

@@ -237,15 +237,20 @@ impl CaseEvent {
     /// these fields with the case's data key (and shred them with it).
     pub fn personal_paths(event_type: &str, schema_version: u16) -> &'static [&'static str] {
         let _ = schema_version; // no personal field has moved in any schema version yet
-        match event_type {
-            "CaseRegistered" => &["client"],
-            "ConsentSigned" => &["scope/medical_release"],
-            "SituationAssessed" => &["report"],
-            "ReviewHeld" => &["notes"],
-            "PlanAgreed" | "PlanRevised" => &["plan/goals/*/text", "plan/measures/*/text"],
-            "FeedbackReceived" => &["content"],
-            _ => &[],
-        }
+        static PATHS: std::sync::OnceLock<
+            std::collections::BTreeMap<&'static str, Vec<&'static str>>,
+        > = std::sync::OnceLock::new();
+        let paths = PATHS.get_or_init(|| {
+            let mut by_type: std::collections::BTreeMap<_, Vec<_>> = Default::default();
+            for field in crate::access::PERSONAL_FIELDS {
+                by_type
+                    .entry(field.event_type)
+                    .or_default()
+                    .push(field.path);
+            }
+            by_type
+        });
+        paths.get(event_type).map_or(&[], Vec::as_slice)
     }
 
     /// Every event type name, for registries and docs.
