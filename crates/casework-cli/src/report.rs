@@ -119,21 +119,18 @@ fn named_in_store(
     field: &[&str],
 ) -> Result<std::collections::BTreeSet<String>, Failure> {
     let mut out = std::collections::BTreeSet::new();
-    let head = store.head_position()?;
-    let mut from = 1;
-    while from <= head {
-        let page = store.read_all(from, 4096)?;
-        let Some(last) = page.last() else { break };
-        from = last.position + 1;
-        for e in page.iter().filter(|e| e.event_type == event_type) {
-            let value: serde_json::Value = serde_json::from_slice(&e.payload).unwrap_or_default();
-            if let Some(name) = field
-                .iter()
-                .try_fold(&value, |v, part| v.get(part))
-                .and_then(|v| v.as_str())
-            {
-                out.insert(name.to_owned());
-            }
+    for e in casework_store::log_events(store, 1) {
+        let e = e?;
+        if e.event_type != event_type {
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_slice(&e.payload).unwrap_or_default();
+        if let Some(name) = field
+            .iter()
+            .try_fold(&value, |v, part| v.get(part))
+            .and_then(|v| v.as_str())
+        {
+            out.insert(name.to_owned());
         }
     }
     Ok(out)

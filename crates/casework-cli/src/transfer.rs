@@ -184,16 +184,11 @@ pub fn stats(backend: &Backend, format: crate::output::Format) -> Result<ExitCod
     let head = store.head_position()?;
     let mut by_type: BTreeMap<String, u64> = BTreeMap::new();
     let (mut first, mut last) = (None, None);
-    let mut from = 1;
-    while from <= head {
-        let page = store.read_all(from, 10_000)?;
-        let Some(end) = page.last() else { break };
-        from = end.position + 1;
-        for e in &page {
-            *by_type.entry(e.event_type.clone()).or_default() += 1;
-            first = first.min(Some(e.effective_at)).or(Some(e.effective_at));
-            last = last.max(Some(e.effective_at));
-        }
+    for e in casework_store::log_events(store, 1) {
+        let e = e?;
+        *by_type.entry(e.event_type).or_default() += 1;
+        first = first.min(Some(e.effective_at)).or(Some(e.effective_at));
+        last = last.max(Some(e.effective_at));
     }
     if format == crate::output::Format::Json {
         crate::output::json(&serde_json::json!({

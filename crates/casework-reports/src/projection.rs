@@ -72,15 +72,13 @@ impl<P: Projection> Projector<P> {
     ) -> Result<u64, ProjectionError> {
         let codec = case_codec();
         let mut folded = 0;
-        while self.checkpoint < until {
-            let page = store.read_all(self.checkpoint + 1, 4096)?;
-            if page.is_empty() {
+        for e in casework_store::log_events(store, self.checkpoint + 1) {
+            let e = e?;
+            if e.position > until {
                 break;
             }
-            for e in page.iter().take_while(|e| e.position <= until) {
-                self.fold_one(&codec, e)?;
-                folded += 1;
-            }
+            self.fold_one(&codec, &e)?;
+            folded += 1;
         }
         Ok(folded)
     }
@@ -115,15 +113,10 @@ impl<P: Projection> Projector<P> {
         }
         let codec = case_codec();
         let mut projection = P::default();
-        let mut from = 1;
-        loop {
-            let page = store.read_all(from, 4096)?;
-            let Some(last) = page.last() else { break };
-            from = last.position + 1;
-            for e in page.iter().filter(|e| is_case_stream(e)) {
-                if as_of.includes(e) {
-                    projection.apply(e, &codec.decode(e)?);
-                }
+        for e in casework_store::log_events(store, 1) {
+            let e = e?;
+            if is_case_stream(&e) && as_of.includes(&e) {
+                projection.apply(&e, &codec.decode(&e)?);
             }
         }
         Ok(projection)

@@ -113,15 +113,10 @@ impl LogHead {
 /// store written before the digest existed).
 pub fn compute_log_head<S: EventStore + ?Sized>(store: &S) -> Result<LogHead, StoreError> {
     let mut head = LogHead::EMPTY;
-    loop {
-        let page = store.read_all(head.position + 1, 4096)?;
-        for e in &page {
-            head.advance(e);
-        }
-        if page.len() < 4096 {
-            return Ok(head);
-        }
+    for e in crate::store::log_events(store, 1) {
+        head.advance(&e?);
     }
+    Ok(head)
 }
 
 /// Why a key, a checkpoint or its signature cannot be used.

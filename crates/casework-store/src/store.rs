@@ -196,10 +196,9 @@ pub trait EventStore: Send + Sync {
                 breaks.push(b);
             }
         }
-        let mut expected = 1;
-        loop {
-            let page = match self.read_all(expected, 4096) {
-                Ok(page) => page,
+        for (expected, e) in (1..).zip(log_events(self, 1)) {
+            let e = match e {
+                Ok(e) => e,
                 Err(StoreError::Corruption {
                     stream,
                     version,
@@ -214,25 +213,80 @@ pub trait EventStore: Send + Sync {
                 }
                 Err(e) => return Err(e),
             };
-            for e in &page {
-                if e.position != expected {
-                    breaks.push(ChainBreak {
-                        stream: StreamId::all(),
-                        version: expected,
-                        detail: format!(
-                            "global log has position {} where {expected} belongs",
-                            e.position
-                        ),
-                    });
-                    return Ok(breaks);
-                }
-                expected += 1;
-            }
-            if page.len() < 4096 {
-                break;
+            if e.position != expected {
+                breaks.push(ChainBreak {
+                    stream: StreamId::all(),
+                    version: expected,
+                    detail: format!(
+                        "global log has position {} where {expected} belongs",
+                        e.position
+                    ),
+                });
+                return Ok(breaks);
             }
         }
         Ok(breaks)
+    }
+}
+
+/// The events of the global log from position `from` to the head, read in pages of
+/// [`LogEvents::PAGE`] as it goes: the one way to walk the log (replays, exports,
+/// statistics, verification). A read error is yielded once, then the iteration ends.
+///
+/// ```
+/// use casework_store::{conformance::sample_event, log_events, EventStore, ExpectedVersion, MemoryStore, StreamId};
+/// let store = MemoryStore::new();
+/// let s = StreamId::new("s").unwrap();
+/// for n in 0..3 {
+///     store.append(&s, ExpectedVersion::Any, vec![sample_event("s", n)]).unwrap();
+/// }
+/// let positions: Vec<u64> = log_events(&store, 2).map(|e| e.unwrap().position).collect();
+/// assert_eq!(positions, vec![2, 3]);
+/// ```
+pub fn log_events<S: EventStore + ?Sized>(store: &S, from: GlobalPosition) -> LogEvents<'_, S> {
+    LogEvents {
+        store,
+        next: from.max(1),
+        page: Vec::new().into_iter(),
+        done: false,
+    }
+}
+
+/// The iterator of [`log_events`].
+pub struct LogEvents<'s, S: ?Sized> {
+    store: &'s S,
+    next: GlobalPosition,
+    page: std::vec::IntoIter<RecordedEvent>,
+    done: bool,
+}
+
+impl<S: ?Sized> LogEvents<'_, S> {
+    /// Events read per page.
+    pub const PAGE: usize = 4096;
+}
+
+impl<S: EventStore + ?Sized> Iterator for LogEvents<'_, S> {
+    type Item = Result<RecordedEvent, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.page.next() {
+            return Some(Ok(e));
+        }
+        if self.done {
+            return None;
+        }
+        match self.store.read_all(self.next, Self::PAGE) {
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+            Ok(page) => {
+                self.done = page.len() < Self::PAGE;
+                self.next = page.last().map_or(self.next, |e| e.position + 1);
+                self.page = page.into_iter();
+                self.page.next().map(Ok)
+            }
+        }
     }
 }
 
