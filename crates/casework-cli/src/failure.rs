@@ -6,6 +6,12 @@ use casework_core::Policy;
 use casework_store::StoreError;
 
 static ME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+static PROGRAM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// The program as the user called it (without store flags).
+pub fn program() -> &'static str {
+    PROGRAM.get().map_or("casework", String::as_str)
+}
 
 /// How the user called this program, with the store flags they gave: the prefix of every
 /// command a hint or the demo suggests, so that it runs as printed (also when the program
@@ -35,6 +41,7 @@ pub fn remember_invocation(cli: &crate::Cli) {
     } else {
         shell_word(&program)
     };
+    let _ = PROGRAM.set(program.clone());
     let mut me = program;
     match &cli.pg {
         Some(url) => {
@@ -78,9 +85,9 @@ impl From<StoreError> for Failure {
         let hint = match &e {
             StoreError::Locked(_) => Some("another casework process has this store open: stop it, or use --store for another directory".to_owned()),
             StoreError::UnsupportedFormat(_) => Some(format!("this is not a casework store of a version this program reads: check the store in `{}`, or export it with the version that wrote it", me())),
-            StoreError::Corruption { stream, .. } if stream.as_str() == "$all" && e.to_string().contains("sled cannot open") => Some("restore the store from its backups into a new directory: `casework --store NEW-DIR restore BACKUP-DIR --public-key KEY.pub`".to_owned()),
+            StoreError::Corruption { stream, .. } if stream.as_str() == "$all" && e.to_string().contains("sled cannot open") => Some(format!("restore the store from its backups into a new directory: `{} --store NEW-DIR restore BACKUP-DIR --public-key KEY.pub`", program())),
             StoreError::Corruption { .. } => Some(format!("run `{} verify` for the full list; restore from a backup (`restore`) or an export if needed", me())),
-            StoreError::Missing(_) => Some(format!("check the path or schema; a store is made by `{} demo`, `… import FILE` or `… restore DIR`", me())),
+            StoreError::Missing(_) => Some(format!("check the path or schema; `{me} demo` makes a demo store there, `{me} import EXPORT-FILE` or `{me} restore BACKUP-DIR --public-key KEY.pub` bring one back", me = me())),
             StoreError::ImportIncomplete(_) => Some("an import or restore into this store was interrupted: delete it and import or restore again".to_owned()),
             StoreError::Audit(_) => Some("audit fields must name a real user (USER@INSTITUTION, no control characters) and a time between the case's registration and now".to_owned()),
             StoreError::Undecryptable { .. } => Some(format!("the personal data was altered or moved, or its key is missing: run `{} verify`; restore from a backup or an export if needed", me())),
