@@ -134,6 +134,36 @@ impl<S: EventStore> Cases<S> {
         )
     }
 
+    /// Like [`Cases::execute`], but only if the case's stream is exactly at version
+    /// `expected` (`None`: no case yet): a conflict is [`StoreError::Conflict`] and nothing
+    /// is written ([`Repository::execute_expecting`]).
+    pub fn execute_expecting(
+        &self,
+        case: CaseId,
+        expected: Option<crate::types::Version>,
+        by: &Actor,
+        at: DateTime<Utc>,
+        command: &CaseCommand,
+    ) -> ExecuteResult<CaseProcess> {
+        let ctx = Context::new(at, by, &self.inner.policy);
+        self.repo().execute_expecting(
+            &StreamId::for_case(case),
+            expected,
+            command,
+            &ctx,
+            Metadata::default(),
+        )
+    }
+
+    /// The case's state and the version it was folded to (`None`: no such case).
+    pub fn load_versioned(
+        &self,
+        case: CaseId,
+    ) -> Result<(CaseState, Option<crate::types::Version>), StoreError> {
+        let loaded = self.repo().load(&StreamId::for_case(case))?;
+        Ok((loaded.state, loaded.version))
+    }
+
     /// The case as it is now (personal fields opened).
     pub fn load(&self, case: CaseId) -> Result<CaseState, StoreError> {
         Ok(self.repo().load(&StreamId::for_case(case))?.state)

@@ -37,8 +37,8 @@ pub use privacy::{
 pub use provable::{
     audit_fields_are_checked, checkpoint_detects_rewritten_history,
     checkpoints_verify_and_refuse_forgeries, execute_erase_destroys_the_key,
-    idempotent_commands_append_once, log_digest_is_kept_at_append_time, meta_and_the_import_marker,
-    reads_from_any_u64, rechain,
+    execute_expecting_decides_on_the_given_version, idempotent_commands_append_once,
+    log_digest_is_kept_at_append_time, meta_and_the_import_marker, reads_from_any_u64, rechain,
 };
 
 use crate::codec::case_codec;
@@ -1131,7 +1131,7 @@ macro_rules! conformance_tests {
             #[allow(unused_imports)]
             use super::*;
             use $crate::conformance as c;
-            $crate::conformance_tests!(@each $factory, $guard; idempotent_commands_append_once, audit_fields_are_checked, execute_erase_destroys_the_key, log_digest_is_kept_at_append_time, checkpoints_verify_and_refuse_forgeries, checkpoint_detects_rewritten_history, meta_and_the_import_marker, reads_from_any_u64, export_import_carries_the_key_area, key_area, crypto_shredding, sealed_fields_are_bound_to_their_event, access_log_records_every_special_read_once, expected_any, expected_no_stream, expected_stream_exists, expected_exact, atomic_multi_event_append, empty_append_is_rejected, limits_are_enforced, reads_page_and_list, envelope_round_trips, gapless_global_order_under_concurrent_writers, one_winner_per_version, subscription_misses_and_duplicates_nothing, as_of_reads, repository_retries_conflicts, chain_detects_edit_reorder_delete, upcasting_on_read, bad_input_is_a_typed_error, export_import_round_trips, import_refuses_tampered_files, restore_checks_continuity);
+            $crate::conformance_tests!(@each $factory, $guard; execute_expecting_decides_on_the_given_version, idempotent_commands_append_once, audit_fields_are_checked, execute_erase_destroys_the_key, log_digest_is_kept_at_append_time, checkpoints_verify_and_refuse_forgeries, checkpoint_detects_rewritten_history, meta_and_the_import_marker, reads_from_any_u64, export_import_carries_the_key_area, key_area, crypto_shredding, sealed_fields_are_bound_to_their_event, access_log_records_every_special_read_once, expected_any, expected_no_stream, expected_stream_exists, expected_exact, atomic_multi_event_append, empty_append_is_rejected, limits_are_enforced, reads_page_and_list, envelope_round_trips, gapless_global_order_under_concurrent_writers, one_winner_per_version, subscription_misses_and_duplicates_nothing, as_of_reads, repository_retries_conflicts, chain_detects_edit_reorder_delete, upcasting_on_read, bad_input_is_a_typed_error, export_import_round_trips, import_refuses_tampered_files, restore_checks_continuity);
             #[test]
             fn matches_the_model() {
                 if $guard() {

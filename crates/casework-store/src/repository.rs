@@ -212,7 +212,22 @@ where
         ctx: &Context<'_>,
         metadata: Metadata,
     ) -> ExecuteResult<P> {
-        self.run(stream, cmd, ctx, metadata, None)
+        self.run(stream, cmd, ctx, metadata, None, None)
+    }
+
+    /// Like [`Repository::execute`], but only if the stream is exactly at `expected`
+    /// (`None`: it does not exist yet) — optimistic concurrency for a client that decided
+    /// on a version it read (an HTTP `If-Match`). No retry: a stream at another version is
+    /// [`StoreError::Conflict`], and nothing is written.
+    pub fn execute_expecting(
+        &self,
+        stream: &StreamId,
+        expected: Option<Version>,
+        cmd: &P::Command,
+        ctx: &Context<'_>,
+        metadata: Metadata,
+    ) -> ExecuteResult<P> {
+        self.run(stream, cmd, ctx, metadata, None, Some(expected))
     }
 
     /// Like [`Repository::execute`], but at most once per `idempotency_key` and stream:
@@ -241,7 +256,7 @@ where
         {
             return Err(StoreError::InvalidIdempotencyKey(idempotency_key.to_owned()).into());
         }
-        self.run(stream, cmd, ctx, metadata, Some(idempotency_key))
+        self.run(stream, cmd, ctx, metadata, Some(idempotency_key), None)
     }
 
     fn run(
@@ -251,6 +266,7 @@ where
         ctx: &Context<'_>,
         metadata: Metadata,
         idempotency_key: Option<&str>,
+        expect: Option<Option<Version>>,
     ) -> ExecuteResult<P> {
         let audit = |e: AuditError| RepoError::Store(StoreError::Audit(e));
         ctx.actor.check().map_err(|e| audit(e.into()))?;
@@ -285,6 +301,15 @@ where
                 P::evolve_in_place(&mut state, &self.codec.decode_opened(r, key.as_ref())?);
             }
             let version = recorded.last().map(|e| e.version);
+            let expectation = version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
+            if let Some(expected) = expect.filter(|&e| e != version) {
+                return Err(StoreError::Conflict {
+                    stream: stream.clone(),
+                    expected: expected.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact),
+                    actual: version,
+                }
+                .into());
+            }
             check_effective_time(
                 stream,
                 ctx.now,
@@ -308,8 +333,7 @@ where
                     e.event_id = idempotent_event_id(stream, k, i as u32);
                 }
             }
-            let expected = version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
-            match self.store.append(stream, expected, new) {
+            match self.store.append(stream, expectation, new) {
                 Ok(outcome) => {
                     if events.iter().any(StoredEvent::erases_personal_data) {
                         self.store.destroy_data_key(stream, ctx.now)?;
@@ -327,7 +351,7 @@ where
                         attempts: attempt,
                     });
                 }
-                Err(StoreError::Conflict { .. }) => continue,
+                Err(StoreError::Conflict { .. }) if expect.is_none() => continue,
                 Err(e) => return Err(e.into()),
             }
         }

@@ -301,6 +301,77 @@ pub mod meta {
     pub const IMPORTING: &str = "importing";
 }
 
+/// A boxed store is a store: `Box<dyn EventStore>` chooses the backend at run time and
+/// still fits everything generic over `S: EventStore` (e.g. [`crate::Cases`]).
+impl<S: EventStore + ?Sized> EventStore for Box<S> {
+    fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        (**self).append(stream, expected, events)
+    }
+    fn read_stream(
+        &self,
+        stream: &StreamId,
+        from: Version,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        (**self).read_stream(stream, from, limit)
+    }
+    fn read_all(
+        &self,
+        from: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        (**self).read_all(from, limit)
+    }
+    fn stream_version(&self, stream: &StreamId) -> Result<Option<Version>, StoreError> {
+        (**self).stream_version(stream)
+    }
+    fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
+        (**self).list_streams()
+    }
+    fn head_position(&self) -> Result<GlobalPosition, StoreError> {
+        (**self).head_position()
+    }
+    fn wait_for_events(
+        &self,
+        after: GlobalPosition,
+        timeout: Duration,
+    ) -> Result<GlobalPosition, StoreError> {
+        (**self).wait_for_events(after, timeout)
+    }
+    fn log_head(&self) -> Result<LogHead, StoreError> {
+        (**self).log_head()
+    }
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).meta(name)
+    }
+    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+        (**self).set_meta(name, value)
+    }
+    fn now(&self) -> DateTime<Utc> {
+        (**self).now()
+    }
+    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        (**self).restore(events)
+    }
+    fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
+        (**self).data_key(stream)
+    }
+    fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
+        (**self).create_data_key(stream, key)
+    }
+    fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        (**self).destroy_data_key(stream, at)
+    }
+    fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
+        (**self).key_area()
+    }
+}
+
 /// The last version of a stream and its hash (`(0, Hash::ZERO)` for no stream).
 pub type StreamTip = (Version, crate::hash::Hash);
 

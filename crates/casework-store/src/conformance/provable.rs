@@ -473,3 +473,37 @@ pub fn execute_erase_destroys_the_key<S: EventStore>(new_store: impl Fn() -> S) 
         Err(RepoError::Rejected(casework_core::CaseError::AlreadyErased))
     ));
 }
+
+/// `execute_expecting` decides only on the version the caller read: another version is a
+/// conflict that writes nothing; the expected one appends.
+pub fn execute_expecting_decides_on_the_given_version<S: EventStore>(new_store: impl Fn() -> S) {
+    let store = new_store();
+    let policy = Policy::default();
+    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+    let client = Actor::new("c.client", Role::Client, "client");
+    let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
+    let (case, cmds) = case_commands();
+    let stream = StreamId::for_case(case);
+    let ctx = Context::new(t0(), &coordinator, &policy);
+    assert!(matches!(
+        repo.execute_expecting(&stream, Some(1), &cmds[0], &ctx, Metadata::default()),
+        Err(RepoError::Store(StoreError::Conflict { actual: None, .. }))
+    ));
+    repo.execute_expecting(&stream, None, &cmds[0], &ctx, Metadata::default())
+        .unwrap();
+    let signing = Context::new(t0(), &client, &policy);
+    for stale in [None, Some(0), Some(2)] {
+        assert!(matches!(
+            repo.execute_expecting(&stream, stale, &cmds[1], &signing, Metadata::default()),
+            Err(RepoError::Store(StoreError::Conflict {
+                actual: Some(1),
+                ..
+            }))
+        ));
+    }
+    assert_eq!(store.stream_version(&stream).unwrap(), Some(1));
+    let done = repo
+        .execute_expecting(&stream, Some(1), &cmds[1], &signing, Metadata::default())
+        .unwrap();
+    assert_eq!(done.outcome.map(|o| o.last_version), Some(2));
+}
