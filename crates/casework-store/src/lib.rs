@@ -55,6 +55,7 @@
 
 pub mod backup;
 mod cases;
+pub mod check;
 pub mod checkpoint;
 mod codec;
 #[cfg(feature = "conformance")]

@@ -27,11 +27,10 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-mod check;
 pub mod model;
 pub mod strategies;
 
 pub use casework_core::scenario::{given, Given, Then};
+pub use casework_store::check::{check_store, check_store_with_progress, Checked, Finding};
 pub use casework_store::conformance;
 pub use casework_store::conformance_tests;
-pub use check::{check_store, check_store_with_progress, Checked, Finding};

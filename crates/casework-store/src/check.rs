@@ -1,9 +1,14 @@
-//! Invariant checkers over any stored history: hash chains, the global log, decoding, and
-//! the case invariants of every case stream. Used by `casework verify` and by auditors.
+//! The store checker behind `casework verify`: hash chains, the global log, decoding, and
+//! the case invariants of every case stream, sealed personal data and erasures. Used by
+//! the CLI and by auditors (and re-exported by the testkit).
 
 use casework_core::{invariants, CaseEvent};
-use casework_store::privacy::erasure_status;
-use casework_store::{case_codec, ErasureStatus, EventStore, StoreError, StreamId, Version};
+
+use crate::codec::case_codec;
+use crate::error::StoreError;
+use crate::privacy::{erasure_status, ErasureStatus};
+use crate::store::EventStore;
+use crate::types::{StreamId, Version};
 
 /// One problem found in a store.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,109 @@
+//! The crates depend on each other only in the documented direction
+//! (docs/architecture.md, "Crates and the direction of dependencies"): a dependency added
+//! against it fails here, naming the manifest and the line.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// What each manifest may depend on (normal dependencies, not dev-dependencies).
+fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
+    let set = |names: &[&'static str]| names.iter().copied().collect::<BTreeSet<_>>();
+    BTreeMap::from([
+        ("crates/casework-core", set(&[])),
+        ("crates/casework-store", set(&["casework-core"])),
+        (
+            "crates/casework-sled",
+            set(&["casework-core", "casework-store"]),
+        ),
+        (
+            "crates/casework-postgres",
+            set(&["casework-core", "casework-store"]),
+        ),
+        (
+            "crates/casework-reports",
+            set(&["casework-core", "casework-store"]),
+        ),
+        (
+            "crates/casework-sim",
+            set(&["casework-core", "casework-store"]),
+        ),
+        (
+            "crates/casework-testkit",
+            set(&["casework-core", "casework-store"]),
+        ),
+        (
+            "crates/casework-cli",
+            set(&[
+                "casework-core",
+                "casework-store",
+                "casework-sled",
+                "casework-postgres",
+                "casework-reports",
+                "casework-sim",
+                "anyhow",
+            ]),
+        ),
+        (
+            ".",
+            set(&[
+                "casework-core",
+                "casework-store",
+                "casework-sled",
+                "casework-postgres",
+                "casework-reports",
+                "casework-sim",
+            ]),
+        ),
+    ])
+}
+
+/// The names of the `[dependencies]` of a manifest (what is built into the crate), with
+/// their line numbers.
+fn dependencies(manifest: &str) -> Vec<(String, usize)> {
+    let mut section = "";
+    let mut out = Vec::new();
+    for (i, line) in manifest.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            section = line;
+            continue;
+        }
+        if section != "[dependencies]" || line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some((name, _)) = line.split_once(['=', '.']) {
+            out.push((name.trim().to_owned(), i + 1));
+        }
+    }
+    out
+}
+
+#[test]
+fn dependencies_point_the_documented_way() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for (dir, allowed) in allowed() {
+        let path = root.join(dir).join("Cargo.toml");
+        let manifest = std::fs::read_to_string(&path).unwrap();
+        for (name, line) in dependencies(&manifest) {
+            let ours = name.starts_with("casework") || name == "anyhow";
+            assert!(
+                !ours || allowed.contains(name.as_str()),
+                "{}:{line}: {name} points against the documented direction of dependencies",
+                path.display()
+            );
+        }
+        checked += 1;
+    }
+    // every crate of the workspace is in the table
+    let crates = std::fs::read_dir(root.join("crates")).unwrap().count();
+    assert_eq!(checked, crates + 1, "a crate is missing from the table");
+}
+
+#[test]
+fn the_parser_sees_dependencies_and_nothing_else() {
+    let manifest = "[package]\nname = \"x\"\n[dependencies]\ncasework-core.workspace = true\nanyhow = \"1\"\n# comment\n[dev-dependencies]\ncasework-testkit.workspace = true\n";
+    let names: Vec<String> = dependencies(manifest).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, vec!["casework-core", "anyhow"]);
+}
