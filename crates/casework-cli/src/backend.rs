@@ -40,10 +40,7 @@ impl Backend {
 
     /// Makes everything written so far durable (bulk writes use no per-append flush).
     pub fn flush(&self) -> Result<(), Failure> {
-        if let Backend::Sled(s) = self {
-            s.flush()?;
-        }
-        Ok(())
+        Ok(self.store().flush()?)
     }
 }
 

@@ -472,7 +472,7 @@ impl SledStore {
         self.db.size_on_disk().map_err(io)
     }
 
-    /// Flushes everything written so far to disk.
+    /// Flushes everything written so far to disk (also [`EventStore::flush`]).
     pub fn flush(&self) -> Result<(), StoreError> {
         self.flush_to_disk()?;
         self.publish(self.applied.load(Ordering::SeqCst));
@@ -776,6 +776,10 @@ impl EventStore for SledStore {
 
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        SledStore::flush(self)
     }
 
     fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {

@@ -136,6 +136,9 @@ impl<S: EventStore, G: Send + Sync> EventStore for Temporary<S, G> {
     fn now(&self) -> DateTime<Utc> {
         self.store.now()
     }
+    fn flush(&self) -> Result<(), StoreError> {
+        self.store.flush()
+    }
     fn wait_for_events(
         &self,
         after: crate::GlobalPosition,

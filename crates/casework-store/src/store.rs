@@ -87,6 +87,12 @@ pub trait EventStore: Send + Sync {
     /// times with it.
     fn now(&self) -> DateTime<Utc>;
 
+    /// Makes everything written so far durable (after bulk writes under a policy that does
+    /// not flush every append). Stores that are durable at every append do nothing.
+    fn flush(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// The store's id, made when the store was created.
     fn store_id(&self) -> Result<uuid::Uuid, StoreError> {
         let bytes = self
@@ -354,6 +360,9 @@ impl<S: EventStore + ?Sized> EventStore for Box<S> {
     }
     fn now(&self) -> DateTime<Utc> {
         (**self).now()
+    }
+    fn flush(&self) -> Result<(), StoreError> {
+        (**self).flush()
     }
     fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
         (**self).restore(events)
