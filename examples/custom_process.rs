@@ -4,7 +4,7 @@
 //! Run: `cargo run --example custom_process`
 
 use casework::core::scenario::given;
-use casework::core::{Actor, Context, Policy, Process, Role};
+use casework::core::{DecisionContext, Identity, Process};
 use casework::store::{
     Codec, EventStore, MemoryStore, Metadata, Repository, StoredEvent, StreamId,
 };
@@ -67,22 +67,58 @@ enum ComplaintError {
 
 struct ComplaintProcess;
 
+/// Who may act on a complaint: the office's own roles, not the case process's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Desk {
+    /// Whoever files a complaint.
+    Complainant,
+    /// A complaints officer.
+    Officer,
+}
+
+/// What a decision of the complaints process depends on: when, and who at which desk. No
+/// case policy, no case roles.
+struct Office<'a> {
+    now: DateTime<Utc>,
+    user: &'a str,
+    desk: Desk,
+}
+
+impl DecisionContext for Office<'_> {
+    fn effective_at(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    fn acting(&self) -> Identity {
+        let (role, institution) = match self.desk {
+            Desk::Complainant => ("complainant", "public"),
+            Desk::Officer => ("officer", "complaints-office"),
+        };
+        Identity {
+            user: self.user.to_owned(),
+            role: role.to_owned(),
+            institution: institution.to_owned(),
+        }
+    }
+}
+
 impl Process for ComplaintProcess {
     type State = Complaint;
     type Command = Command;
     type Event = Event;
     type Error = ComplaintError;
+    type Context<'c> = Office<'c>;
 
     fn decide(
         state: &Complaint,
         cmd: &Command,
-        ctx: &Context<'_>,
+        ctx: &Office<'_>,
     ) -> Result<Vec<Event>, ComplaintError> {
-        let office = ctx.actor.institution.as_str() == "complaints-office";
+        let office = ctx.desk == Desk::Officer;
         match (state, cmd) {
             (Complaint::None, Command::File { about }) => Ok(vec![Event::Filed {
                 at: ctx.now,
-                by: ctx.actor.user.to_string(),
+                by: ctx.user.to_owned(),
                 about: about.clone(),
             }]),
             (_, Command::File { .. }) => Err(ComplaintError::AlreadyFiled),
@@ -146,9 +182,16 @@ impl StoredEvent for Event {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let policy = Policy::default();
-    let client = Actor::new("client-4711", Role::Client, "client");
-    let office = Actor::new("b.kraus", Role::Manager, "complaints-office");
+    let client = |now| Office {
+        now,
+        user: "client-4711",
+        desk: Desk::Complainant,
+    };
+    let office = |now| Office {
+        now,
+        user: "b.kraus",
+        desk: Desk::Officer,
+    };
     let t0 = Utc
         .with_ymd_and_hms(2026, 5, 4, 10, 0, 0)
         .single()
@@ -160,10 +203,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         by: "client-4711".into(),
         about: "late appointment".into(),
     }])
-    .when(
-        &Command::Resolve { upheld: true },
-        &Context::new(t0, &office, &policy),
-    )
+    .when(&Command::Resolve { upheld: true }, &office(t0))
     .then_err(ComplaintError::NotAcknowledged);
 
     // on the same store and repository as cases
@@ -175,13 +215,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &Command::File {
             about: "appointment three weeks late".into(),
         },
-        &Context::new(t0, &client, &policy),
+        &client(t0),
         Metadata::default(),
     )?;
     let refused = repo.execute(
         &stream,
         &Command::Acknowledge,
-        &Context::new(t0, &client, &policy),
+        &client(t0),
         Metadata::default(),
     );
     println!(
@@ -191,13 +231,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     repo.execute(
         &stream,
         &Command::Acknowledge,
-        &Context::new(t0 + Duration::days(2), &office, &policy),
+        &office(t0 + Duration::days(2)),
         Metadata::default(),
     )?;
     let done = repo.execute(
         &stream,
         &Command::Resolve { upheld: true },
-        &Context::new(t0 + Duration::days(12), &office, &policy),
+        &office(t0 + Duration::days(12)),
         Metadata::default(),
     )?;
     println!("state: {:?}", done.state);

@@ -70,6 +70,7 @@ impl Process for LedgerProcess {
     type Command = Record;
     type Event = Entry;
     type Error = Full;
+    type Context<'c> = Context<'c>;
 
     fn decide(state: &Ledger, cmd: &Record, _: &Context<'_>) -> Result<Vec<Entry>, Full> {
         if state.entries > 1_000_000 {

@@ -70,7 +70,9 @@ pub use invariants::{Invariant, Violation};
 pub use personal::{Personal, Redaction};
 pub use plan::{Goal, Measure, Plan, PlanError};
 pub use policy::{DeadlineRules, Due, Policy, PolicyError, ServicePolicy, Thresholds};
-pub use process::{execute, fold, Actor, ActorError, Context, Process, Role};
+pub use process::{
+    execute, fold, Actor, ActorError, Context, DecisionContext, Identity, Process, Role,
+};
 pub use team::{Member, Team, TeamFunction};
 pub use triage::{Gender, MarketProximity, ProblemArea, Profile};
 pub use voucher::{

@@ -24,13 +24,18 @@ pub trait Process {
     type Event;
     /// Why a command was rejected.
     type Error: std::error::Error;
+    /// What a decision may depend on besides the state and the command: when it happens,
+    /// who acts, the deployment's rules. The case process uses [`Context`]; another
+    /// workflow brings its own type (its own roles, its own rules) and says through
+    /// [`DecisionContext`] what the store records of it.
+    type Context<'c>: DecisionContext;
 
     /// Decides a command against the current state. Pure: no IO, no clock, no randomness;
     /// everything a decision depends on comes in through `state`, `cmd` and `ctx`.
     fn decide(
         state: &Self::State,
         cmd: &Self::Command,
-        ctx: &Context<'_>,
+        ctx: &Self::Context<'_>,
     ) -> Result<Vec<Self::Event>, Self::Error>;
 
     /// Folds one event into the state. Total: it never fails and never panics, also for
@@ -67,7 +72,7 @@ where
 pub fn execute<P: Process>(
     state: &mut P::State,
     cmd: &P::Command,
-    ctx: &Context<'_>,
+    ctx: &P::Context<'_>,
 ) -> Result<Vec<P::Event>, P::Error> {
     let events = P::decide(state, cmd, ctx)?;
     for event in &events {
@@ -76,7 +81,34 @@ pub fn execute<P: Process>(
     Ok(events)
 }
 
-/// What a decision may depend on and must not fetch itself.
+/// What the store needs to know of a decision's context to record it: the effective time,
+/// the acting identity, and how far the time may lie ahead of the store's clock.
+pub trait DecisionContext {
+    /// When the command happens in the world (the events' effective time).
+    fn effective_at(&self) -> DateTime<Utc>;
+    /// Who acts: checked ([`Identity::check`]) and recorded as `user/role@institution`.
+    fn acting(&self) -> Identity;
+    /// How many minutes the effective time may lie after the store's clock (default 5).
+    fn clock_skew_minutes(&self) -> u32 {
+        5
+    }
+}
+
+impl DecisionContext for Context<'_> {
+    fn effective_at(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    fn acting(&self) -> Identity {
+        Identity::from(self.actor)
+    }
+
+    fn clock_skew_minutes(&self) -> u32 {
+        self.policy.thresholds.clock_skew_minutes
+    }
+}
+
+/// What a decision of the case process may depend on and must not fetch itself.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'p> {
     /// The effective time of the command: when it happened in the world.
@@ -150,18 +182,53 @@ impl Actor {
     /// Longest user or institution id, in characters.
     pub const MAX_PART: usize = 100;
 
-    /// Checks that the actor can be recorded as an audit identity: user and institution
-    /// are non-empty, at most [`Actor::MAX_PART`] characters, without control characters,
-    /// without white space at either end, and without `/` or `@` (which separate the parts
-    /// of [`Actor::record`]).
+    /// Checks that the actor can be recorded as an audit identity ([`Identity::check`]).
+    pub fn check(&self) -> Result<(), ActorError> {
+        Identity::from(self).check()
+    }
+
+    /// The audit form recorded in every event's envelope: `user/role@institution`.
+    pub fn record(&self) -> String {
+        Identity::from(self).record()
+    }
+}
+
+/// Who acts, as the store records it: user, role and institution as text, for any
+/// process (the case process's [`Actor`] is one; another workflow names its own roles).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Identity {
+    /// The user's id.
+    pub user: String,
+    /// The role, as the process names it.
+    pub role: String,
+    /// The institution.
+    pub institution: String,
+}
+
+impl From<&Actor> for Identity {
+    fn from(actor: &Actor) -> Self {
+        Identity {
+            user: actor.user.to_string(),
+            role: actor.role.to_string(),
+            institution: actor.institution.to_string(),
+        }
+    }
+}
+
+impl Identity {
+    /// Checks that the identity can be recorded: every part is non-empty, at most
+    /// [`Actor::MAX_PART`] characters, without control characters, without white space at
+    /// either end, and without `/` or `@` (which separate the parts of
+    /// [`Identity::record`]).
     pub fn check(&self) -> Result<(), ActorError> {
         for (part, value) in [
             ("user", self.user.as_str()),
+            ("role", self.role.as_str()),
             ("institution", self.institution.as_str()),
         ] {
             let reason = if value.is_empty() {
                 Some("is empty")
-            } else if value.chars().count() > Self::MAX_PART {
+            } else if value.chars().count() > Actor::MAX_PART {
                 Some("is longer than 100 characters")
             } else if value.chars().any(char::is_control) {
                 Some("contains a control character")
@@ -189,11 +256,11 @@ impl Actor {
     }
 }
 
-/// Why an actor cannot be recorded ([`Actor::check`]).
+/// Why an actor cannot be recorded ([`Identity::check`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the actor's {part} {value:?} {reason}")]
 pub struct ActorError {
-    /// `user` or `institution`.
+    /// `user`, `role` or `institution`.
     pub part: &'static str,
     /// The offending value.
     pub value: String,

@@ -4,7 +4,7 @@
 
 use std::fmt::Debug;
 
-use crate::process::{fold, Context, Process};
+use crate::process::{fold, Process};
 
 /// The history a scenario starts from.
 pub struct Given<P: Process> {
@@ -39,7 +39,7 @@ pub fn given<P: Process>(events: impl IntoIterator<Item = P::Event>) -> Given<P>
 
 impl<P: Process> Given<P> {
     /// Decides `command` on the history.
-    pub fn when(self, command: &P::Command, ctx: &Context<'_>) -> Then<P> {
+    pub fn when(self, command: &P::Command, ctx: &P::Context<'_>) -> Then<P> {
         Then {
             outcome: P::decide(&self.state, command, ctx),
         }

@@ -2,7 +2,7 @@
 //! with the loaded version; on a conflict reload and decide again, a bounded number of
 //! times. Reads *as of* a global position, an effective time or a recorded time.
 
-use casework_core::{Context, Process};
+use casework_core::{DecisionContext, Process};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -209,7 +209,7 @@ where
         &self,
         stream: &StreamId,
         cmd: &P::Command,
-        ctx: &Context<'_>,
+        ctx: &P::Context<'_>,
         metadata: Metadata,
     ) -> ExecuteResult<P> {
         self.run(stream, cmd, ctx, metadata, None, None)
@@ -224,7 +224,7 @@ where
         stream: &StreamId,
         expected: Option<Version>,
         cmd: &P::Command,
-        ctx: &Context<'_>,
+        ctx: &P::Context<'_>,
         metadata: Metadata,
     ) -> ExecuteResult<P> {
         self.run(stream, cmd, ctx, metadata, None, Some(expected))
@@ -247,7 +247,7 @@ where
         stream: &StreamId,
         idempotency_key: &str,
         cmd: &P::Command,
-        ctx: &Context<'_>,
+        ctx: &P::Context<'_>,
         metadata: Metadata,
     ) -> ExecuteResult<P> {
         if idempotency_key.is_empty()
@@ -263,14 +263,15 @@ where
         &self,
         stream: &StreamId,
         cmd: &P::Command,
-        ctx: &Context<'_>,
+        ctx: &P::Context<'_>,
         metadata: Metadata,
         idempotency_key: Option<&str>,
         expect: Option<Option<Version>>,
     ) -> ExecuteResult<P> {
         let audit = |e: AuditError| RepoError::Store(StoreError::Audit(e));
-        ctx.actor.check().map_err(|e| audit(e.into()))?;
-        let acting = ctx.actor.record();
+        let identity = ctx.acting();
+        identity.check().map_err(|e| audit(e.into()))?;
+        let acting = identity.record();
         let mut metadata = metadata;
         match &metadata.actor {
             Some(given) if *given != acting => {
@@ -312,10 +313,10 @@ where
             }
             check_effective_time(
                 stream,
-                ctx.now,
+                ctx.effective_at(),
                 recorded.first().map(|e| e.effective_at),
                 self.store.now(),
-                ctx.policy.thresholds.clock_skew_minutes,
+                ctx.clock_skew_minutes(),
             )
             .map_err(audit)?;
             let events = P::decide(&state, cmd, ctx).map_err(RepoError::Rejected)?;
@@ -336,7 +337,7 @@ where
             match self.store.append(stream, expectation, new) {
                 Ok(outcome) => {
                     if events.iter().any(StoredEvent::erases_personal_data) {
-                        self.store.destroy_data_key(stream, ctx.now)?;
+                        self.store.destroy_data_key(stream, ctx.effective_at())?;
                         // the state as a replay now sees it: the sealed fields are gone
                         state = self.load(stream)?.state;
                     } else {

@@ -103,7 +103,12 @@ fn stream() -> StreamId {
 
 impl<P> StateMachineTest for CaseModel<P>
 where
-    P: Process<State = CaseState, Command = CaseCommand, Event = CaseEvent>,
+    P: for<'c> Process<
+        State = CaseState,
+        Command = CaseCommand,
+        Event = CaseEvent,
+        Context<'c> = Context<'c>,
+    >,
 {
     type SystemUnderTest = System;
     type Reference = CaseReference;

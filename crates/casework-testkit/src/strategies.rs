@@ -365,7 +365,12 @@ pub struct Run {
 /// Runs steps through process `P` (decide, evolve) from an empty case.
 pub fn run<P>(steps: &[Step]) -> Run
 where
-    P: Process<State = CaseState, Command = CaseCommand, Event = CaseEvent>,
+    P: for<'c> Process<
+        State = CaseState,
+        Command = CaseCommand,
+        Event = CaseEvent,
+        Context<'c> = Context<'c>,
+    >,
 {
     let policy = Policy::default();
     let mut state = CaseState::default();

@@ -23,6 +23,7 @@ impl Process for ForgetsConsent {
     type Command = CaseCommand;
     type Event = CaseEvent;
     type Error = CaseError;
+    type Context<'c> = Context<'c>;
 
     fn decide(
         state: &CaseState,

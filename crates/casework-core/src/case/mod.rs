@@ -41,6 +41,7 @@ impl Process for CaseProcess {
     type Command = CaseCommand;
     type Event = CaseEvent;
     type Error = CaseError;
+    type Context<'c> = Context<'c>;
 
     fn decide(
         state: &CaseState,
