@@ -10,43 +10,8 @@
 
 mod service;
 
-use std::io::{Read, Write};
-use std::net::SocketAddr;
-
 use casework::prelude::*;
-
-/// One HTTP/1.1 request over a fresh connection; the status and the body.
-fn call(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> std::io::Result<(u16, String)> {
-    let mut stream = std::net::TcpStream::connect(addr)?;
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    stream.write_all(request.as_bytes())?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_owned();
-    Ok((status, body))
-}
+use service::call;
 
 fn open(
     args: &[String],
@@ -124,16 +89,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })
     .to_string();
     let path = format!("/cases/{case}/commands");
-    let (status, body) = call(addr, "POST", &path, &[("If-Match", "0")], &consent)?;
+    let (status, body) = call(
+        addr,
+        "POST",
+        &path,
+        &[("If-Match", "0".to_owned())],
+        &consent,
+    )?;
     println!("POST {path} If-Match: 0 → {status} {body}");
-    let (status, body) = call(addr, "POST", &path, &[("If-Match", "1")], &consent)?;
+    let (status, body) = call(
+        addr,
+        "POST",
+        &path,
+        &[("If-Match", "1".to_owned())],
+        &consent,
+    )?;
     println!("POST {path} If-Match: 1 → {status} {body}");
     for attempt in 1..=2 {
         let (status, body) = call(
             addr,
             "POST",
             &path,
-            &[("Idempotency-Key", "consent-renewal-7")],
+            &[("Idempotency-Key", "consent-renewal-7".to_owned())],
             &consent,
         )?;
         println!("POST {path} Idempotency-Key (attempt {attempt}) → {status} {body}");

@@ -754,12 +754,10 @@ impl EventStore for PgStore {
     }
 }
 
-/// Moves a store that was filled in schema `staging` (an import or restore) into place as
-/// `target`, in one transaction: readers see either no `target` (or its empty store) or
-/// the whole staged store. A `target` that already holds events is refused
-/// (`UnsupportedFormat` names it) and nothing changes.
-pub fn promote_schema(url: &str, staging: &str, target: &str) -> Result<(), StoreError> {
-    for name in [staging, target] {
+/// A connection for schema administration, after checking the names it will splice into
+/// SQL.
+fn admin_client(url: &str, schemas: &[&str]) -> Result<postgres::Client, StoreError> {
+    for name in schemas {
         if !valid_schema_name(name) {
             return Err(StoreError::Io(format!("invalid schema name {name:?}")));
         }
@@ -767,7 +765,15 @@ pub fn promote_schema(url: &str, staging: &str, target: &str) -> Result<(), Stor
     let config: postgres::Config = url
         .parse()
         .map_err(|e| StoreError::Io(format!("invalid PostgreSQL URL: {e}")))?;
-    let mut client = config.connect(postgres::NoTls).map_err(io)?;
+    config.connect(postgres::NoTls).map_err(io)
+}
+
+/// Moves a store that was filled in schema `staging` (an import or restore) into place as
+/// `target`, in one transaction: readers see either no `target` (or its empty store) or
+/// the whole staged store. A `target` that already holds events is refused
+/// (`UnsupportedFormat` names it) and nothing changes.
+pub fn promote_schema(url: &str, staging: &str, target: &str) -> Result<(), StoreError> {
+    let mut client = admin_client(url, &[staging, target])?;
     let mut tx = client.transaction().map_err(io)?;
     let exists = tx
         .query_opt("SELECT 1 FROM pg_namespace WHERE nspname = $1", &[&target])
@@ -796,14 +802,7 @@ pub fn promote_schema(url: &str, staging: &str, target: &str) -> Result<(), Stor
 
 /// Drops schema `name` and everything in it (a failed import's staging schema).
 pub fn drop_schema(url: &str, name: &str) -> Result<(), StoreError> {
-    if !valid_schema_name(name) {
-        return Err(StoreError::Io(format!("invalid schema name {name:?}")));
-    }
-    let config: postgres::Config = url
-        .parse()
-        .map_err(|e| StoreError::Io(format!("invalid PostgreSQL URL: {e}")))?;
-    let mut client = config.connect(postgres::NoTls).map_err(io)?;
-    client
+    admin_client(url, &[name])?
         .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
         .map_err(io)
 }
