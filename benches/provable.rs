@@ -18,8 +18,8 @@ use casework::sled::{Durability, SledOptions, SledStore};
 use casework::store::backup::{backup, BackupOptions};
 use casework::store::checkpoint::{checkpoint, verify_against, LogHead, SigningKey};
 use casework::store::{
-    conformance::sample_event, export_jsonl, DataKey, EventStore, ExpectedVersion, MemoryStore,
-    NewEvent, StreamId,
+    conformance::sample_event, export_jsonl, DataKey, EventStore, ExpectedVersion, KeyArea,
+    MemoryStore, NewEvent, StoreAdmin, StreamId,
 };
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 

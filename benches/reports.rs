@@ -15,7 +15,7 @@ use casework::core::{Policy, ProviderId};
 use casework::reports::*;
 use casework::sim::{simulate, SimConfig};
 use casework::sled::{Durability, SledOptions, SledStore};
-use casework::store::{EventStore, MemoryStore};
+use casework::store::{EventStore, MemoryStore, StoreAdmin};
 use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 

@@ -23,8 +23,8 @@ use casework::sim::{simulate, SimConfig};
 use casework::sled::{Durability, SledOptions, SledStore};
 use casework::store::conformance::{registration, sample_event, workload_scope};
 use casework::store::{
-    case_codec, EventStore, ExpectedVersion, MemoryStore, Metadata, RecordedEvent, Repository,
-    StreamId,
+    case_codec, EventStore, ExpectedVersion, KeyArea, MemoryStore, Metadata, RecordedEvent,
+    Repository, StreamId,
 };
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
@@ -151,7 +151,7 @@ fn replay(
 
 /// Cases `first..first + n` with a running voucher (6 events each), ready for commands
 /// that append without end.
-fn running_cases<S: EventStore>(store: &S, first: u32, n: u32) -> Vec<StreamId> {
+fn running_cases<S: KeyArea>(store: &S, first: u32, n: u32) -> Vec<StreamId> {
     let repo = Repository::<CaseProcess, S>::new(store, case_codec());
     let policy = Policy::default();
     let client = Actor::new("client", Role::Client, "client");

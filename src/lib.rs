@@ -63,7 +63,7 @@ pub mod prelude {
         Actor, CaseCommand, CaseError, CaseId, CaseState, ClientDetails, Gender, MarketProximity,
         PhaseName, Policy, ProblemArea, Profile, Purpose, Role,
     };
-    pub use casework_store::{AsOf, Cases, EventStore, RepoError, StoreError};
+    pub use casework_store::{AsOf, Cases, EventStore, RepoError, Store, StoreError};
     pub use chrono::{DateTime, Duration, TimeZone, Utc};
 }
 

@@ -16,13 +16,13 @@ use service::call;
 fn open(
     args: &[String],
     scratch: &std::path::Path,
-) -> Result<Cases<Box<dyn EventStore>>, Box<dyn std::error::Error>> {
+) -> Result<Cases<Box<dyn Store>>, Box<dyn std::error::Error>> {
     let flag = |name: &str| {
         args.iter()
             .position(|a| a == name)
             .and_then(|i| args.get(i + 1))
     };
-    let store: Box<dyn EventStore> = match flag("--pg") {
+    let store: Box<dyn Store> = match flag("--pg") {
         #[cfg(feature = "postgres")]
         Some(url) => Box::new(casework::postgres::PgStore::open(
             url,

@@ -50,7 +50,7 @@ pub struct Command {
 }
 
 /// The routes over `cases`.
-pub fn router<S: EventStore + 'static>(cases: Cases<S>) -> Router {
+pub fn router<S: Store + 'static>(cases: Cases<S>) -> Router {
     Router::new()
         .route("/cases", post(register::<S>))
         .route("/cases/{id}", get(state::<S>))
@@ -113,7 +113,7 @@ async fn blocking<T: Send + 'static>(
     })
 }
 
-async fn register<S: EventStore + 'static>(
+async fn register<S: Store + 'static>(
     State(cases): State<Cases<S>>,
     Json(req): Json<Register>,
 ) -> Response {
@@ -133,7 +133,7 @@ async fn register<S: EventStore + 'static>(
     }
 }
 
-async fn command<S: EventStore + 'static>(
+async fn command<S: Store + 'static>(
     State(cases): State<Cases<S>>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -182,7 +182,7 @@ async fn command<S: EventStore + 'static>(
     }
 }
 
-async fn state<S: EventStore + 'static>(
+async fn state<S: Store + 'static>(
     State(cases): State<Cases<S>>,
     Path(id): Path<String>,
 ) -> Response {
@@ -201,7 +201,7 @@ async fn state<S: EventStore + 'static>(
     }
 }
 
-async fn history<S: EventStore + 'static>(
+async fn history<S: Store + 'static>(
     State(cases): State<Cases<S>>,
     Path(id): Path<String>,
 ) -> Response {

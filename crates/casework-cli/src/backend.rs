@@ -4,7 +4,7 @@ use casework_postgres::{PgOptions, PgStore};
 use casework_sled::SledStore;
 use std::path::PathBuf;
 
-use casework_store::{Clock, EventStore, SystemClock};
+use casework_store::{Clock, EventStore, Store, SystemClock};
 
 use crate::failure::Failure;
 use crate::Cli;
@@ -16,7 +16,7 @@ pub enum Backend {
 }
 
 impl Backend {
-    pub fn store(&self) -> &dyn EventStore {
+    pub fn store(&self) -> &dyn Store {
         match self {
             Backend::Sled(s) => s,
             Backend::Pg(p) => p,
@@ -69,7 +69,7 @@ impl Staging {
     /// removes it.
     pub fn fill<T>(
         self,
-        fill: impl FnOnce(&dyn EventStore) -> Result<T, Failure>,
+        fill: impl FnOnce(&dyn Store) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
         let result = fill(self.backend.store()).and_then(|t| {
             self.backend.flush()?;

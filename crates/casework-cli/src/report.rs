@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use casework_core::{CaseId, Policy, ProviderId};
 use casework_reports::*;
-use casework_store::{AsOf, EventStore};
+use casework_store::{AsOf, Store};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use clap::{Args, ValueEnum};
 
@@ -99,7 +99,7 @@ fn warn(text: &str) {
 }
 
 /// The first and last effective day of the store's events (`None`: no events).
-fn span(store: &dyn EventStore) -> Result<Option<(NaiveDate, NaiveDate)>, Failure> {
+fn span(store: &dyn Store) -> Result<Option<(NaiveDate, NaiveDate)>, Failure> {
     let head = store.head_position()?;
     if head == 0 {
         return Ok(None);
@@ -114,7 +114,7 @@ fn span(store: &dyn EventStore) -> Result<Option<(NaiveDate, NaiveDate)>, Failur
 /// Everything the store's events name under `field` of `event_type`'s payload (providers
 /// of vouchers, teams of registrations): what `--provider` and a plan's teams may name.
 fn named_in_store(
-    store: &dyn EventStore,
+    store: &dyn Store,
     event_type: &str,
     field: &[&str],
 ) -> Result<std::collections::BTreeSet<String>, Failure> {
@@ -137,7 +137,7 @@ fn named_in_store(
 }
 
 fn known(
-    store: &dyn EventStore,
+    store: &dyn Store,
     what: &str,
     name: &str,
     event_type: &str,
@@ -160,7 +160,7 @@ fn known(
 
 /// The day of the last event's effective time (the store's "today"), or 1 January 2025
 /// for an empty store.
-pub fn last_day(store: &dyn EventStore) -> Result<NaiveDate, Failure> {
+pub fn last_day(store: &dyn Store) -> Result<NaiveDate, Failure> {
     let head = store.head_position()?;
     let mut latest = None;
     // effective times are not ordered by position; the last page is a good bound
@@ -174,10 +174,7 @@ pub fn last_day(store: &dyn EventStore) -> Result<NaiveDate, Failure> {
 }
 
 /// Parses `--as-of` into the projection's cut and the report date.
-pub fn as_of(
-    store: &dyn EventStore,
-    arg: Option<&str>,
-) -> Result<(Option<AsOf>, NaiveDate), Failure> {
+pub fn as_of(store: &dyn Store, arg: Option<&str>) -> Result<(Option<AsOf>, NaiveDate), Failure> {
     match arg {
         None => Ok((None, last_day(store)?)),
         Some(s) if s.chars().all(|c| c.is_ascii_digit()) => {
@@ -209,7 +206,7 @@ pub fn as_of(
     }
 }
 
-pub fn book(store: &dyn EventStore, cut: Option<AsOf>) -> Result<CaseBook, Failure> {
+pub fn book(store: &dyn Store, cut: Option<AsOf>) -> Result<CaseBook, Failure> {
     Ok(match cut {
         None => Projector::<CaseBook>::rebuild(store)?.projection,
         Some(cut) => Projector::<CaseBook>::as_of(store, cut)?,
@@ -361,7 +358,7 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
 
 /// The case report: folded from the case's own stream.
 fn case_text(
-    store: &dyn EventStore,
+    store: &dyn Store,
     args: &ReportArgs,
     cut: Option<AsOf>,
     day: NaiveDate,

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use casework_store::{
     check_restore, hash::seal, meta, AppendOutcome, Clock, DataKey, EventStore, ExpectedVersion,
-    GlobalPosition, Hash, KeyState, Limits, LogHead, Metadata, NewEvent, RecordedEvent, StoreError,
-    StreamId, StreamTip, SystemClock, Version,
+    GlobalPosition, Hash, KeyArea, KeyState, Limits, LogHead, Metadata, NewEvent, RecordedEvent,
+    StoreAdmin, StoreError, StreamId, StreamTip, SystemClock, Version,
 };
 use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
@@ -491,38 +491,6 @@ impl EventStore for PgStore {
         Ok(outcome)
     }
 
-    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        let s = &self.schema;
-        let mut conn = self.pool.get()?;
-        let mut tx = conn.transaction().map_err(io)?;
-        let mut log = head_row(&locked_head(&mut tx, s)?)?;
-        let mut head = log.position;
-        let mut seen = HashMap::new();
-        {
-            let mut last = |stream: &StreamId| self.tip(&mut tx, stream, true);
-            check_restore(&mut head, &mut last, &mut seen, &events)?;
-        }
-        self.insert(&mut tx, &events).map_err(io)?;
-        self.set_tips(&mut tx, &events)?;
-        for e in &events {
-            log.advance(e);
-        }
-        tx.execute(
-            &format!("UPDATE {s}.log_head SET position = $1, digest = $2 WHERE id = 1"),
-            &[&to_i64(head)?, &log.digest.0.to_vec()],
-        )
-        .map_err(io)?;
-        tx.execute(
-            "SELECT pg_notify($1, $2)",
-            &[&self.channel, &head.to_string()],
-        )
-        .map_err(io)?;
-        tx.commit().map_err(io)
-    }
-
     fn read_stream(
         &self,
         stream: &StreamId,
@@ -576,119 +544,8 @@ impl EventStore for PgStore {
         Ok((v > 0).then_some(v))
     }
 
-    fn log_head(&self) -> Result<LogHead, StoreError> {
-        let s = &self.schema;
-        let rows = self.read(
-            &format!("SELECT position, digest FROM {s}.log_head WHERE id = 1"),
-            &[],
-        )?;
-        let row = rows
-            .first()
-            .ok_or_else(|| corrupt(StreamId::all(), 0, "the log head row is missing"))?;
-        head_row(row)
-    }
-
-    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let s = &self.schema;
-        let rows = self.read(
-            &format!("SELECT value FROM {s}.meta WHERE name = $1"),
-            &[&name],
-        )?;
-        Ok(rows.first().map(|row| row.get(0)))
-    }
-
-    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
-        let s = &self.schema;
-        let mut conn = self.pool.get()?;
-        match value {
-            Some(v) => conn.execute(
-                &format!(
-                    "INSERT INTO {s}.meta VALUES ($1, $2)
-                     ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value"
-                ),
-                &[&name, &v],
-            ),
-            None => conn.execute(&format!("DELETE FROM {s}.meta WHERE name = $1"), &[&name]),
-        }
-        .map_err(io)?;
-        if name == meta::IMPORTING {
-            self.importing.store(value.is_some(), Ordering::SeqCst);
-        }
-        Ok(())
-    }
-
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
-    }
-
-    fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
-        let s = &self.schema;
-        let rows = self.read(
-            &format!("SELECT state FROM {s}.data_keys WHERE stream_id = $1"),
-            &[&stream.as_str()],
-        )?;
-        rows.first()
-            .map(|row| parse_key(stream, row.get(0)))
-            .transpose()
-    }
-
-    fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
-        let s = &self.schema;
-        let rows = self.read(
-            &format!(
-                r#"SELECT stream_id, state FROM {s}.data_keys ORDER BY stream_id COLLATE "C""#
-            ),
-            &[],
-        )?;
-        rows.iter()
-            .map(|row| {
-                let id: String = row.get(0);
-                let stream = StreamId::new(id.clone()).map_err(|_| {
-                    corrupt(
-                        StreamId::all(),
-                        0,
-                        format!("invalid stream id {id:?} in the key area"),
-                    )
-                })?;
-                let state = parse_key(&stream, row.get(1))?;
-                Ok((stream, state))
-            })
-            .collect()
-    }
-
-    fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
-        let s = &self.schema;
-        let mut conn = self.pool.get()?;
-        conn.execute(
-            &format!(
-                "INSERT INTO {s}.data_keys (stream_id, state) VALUES ($1, $2)
-                 ON CONFLICT (stream_id) DO NOTHING"
-            ),
-            &[&stream.as_str(), &KeyState::Active(key).to_bytes()],
-        )
-        .map_err(io)?;
-        drop(conn);
-        // committed: whichever key won is there for every connection to read
-        self.data_key(stream)?
-            .ok_or_else(|| corrupt(stream.clone(), 0, "the data key vanished after its insert"))
-    }
-
-    /// Commits the tombstone, then vacuums the key table so that the old row version
-    /// (holding the key) leaves the table's pages as soon as no older snapshot needs it.
-    /// The write-ahead log and base backups keep it until they are recycled: see ADR 0005.
-    fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError> {
-        let s = &self.schema;
-        let mut conn = self.pool.get()?;
-        conn.execute(
-            &format!(
-                "INSERT INTO {s}.data_keys (stream_id, state) VALUES ($1, $2)
-                 ON CONFLICT (stream_id) DO UPDATE SET state = EXCLUDED.state"
-            ),
-            &[&stream.as_str(), &KeyState::Destroyed { at }.to_bytes()],
-        )
-        .map_err(io)?;
-        conn.batch_execute(&format!("VACUUM {s}.data_keys"))
-            .map_err(io)
     }
 
     fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
@@ -751,6 +608,147 @@ impl EventStore for PgStore {
         conn.batch_execute(&format!("UNLISTEN {}", self.channel))
             .map_err(io)?;
         result
+    }
+}
+
+impl KeyArea for PgStore {
+    fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
+        let s = &self.schema;
+        let rows = self.read(
+            &format!("SELECT state FROM {s}.data_keys WHERE stream_id = $1"),
+            &[&stream.as_str()],
+        )?;
+        rows.first()
+            .map(|row| parse_key(stream, row.get(0)))
+            .transpose()
+    }
+    fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
+        let s = &self.schema;
+        let rows = self.read(
+            &format!(
+                r#"SELECT stream_id, state FROM {s}.data_keys ORDER BY stream_id COLLATE "C""#
+            ),
+            &[],
+        )?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.get(0);
+                let stream = StreamId::new(id.clone()).map_err(|_| {
+                    corrupt(
+                        StreamId::all(),
+                        0,
+                        format!("invalid stream id {id:?} in the key area"),
+                    )
+                })?;
+                let state = parse_key(&stream, row.get(1))?;
+                Ok((stream, state))
+            })
+            .collect()
+    }
+    fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
+        let s = &self.schema;
+        let mut conn = self.pool.get()?;
+        conn.execute(
+            &format!(
+                "INSERT INTO {s}.data_keys (stream_id, state) VALUES ($1, $2)
+                 ON CONFLICT (stream_id) DO NOTHING"
+            ),
+            &[&stream.as_str(), &KeyState::Active(key).to_bytes()],
+        )
+        .map_err(io)?;
+        drop(conn);
+        // committed: whichever key won is there for every connection to read
+        self.data_key(stream)?
+            .ok_or_else(|| corrupt(stream.clone(), 0, "the data key vanished after its insert"))
+    }
+    /// Commits the tombstone, then vacuums the key table so that the old row version
+    /// (holding the key) leaves the table's pages as soon as no older snapshot needs it.
+    /// The write-ahead log and base backups keep it until they are recycled: see ADR 0005.
+    fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let s = &self.schema;
+        let mut conn = self.pool.get()?;
+        conn.execute(
+            &format!(
+                "INSERT INTO {s}.data_keys (stream_id, state) VALUES ($1, $2)
+                 ON CONFLICT (stream_id) DO UPDATE SET state = EXCLUDED.state"
+            ),
+            &[&stream.as_str(), &KeyState::Destroyed { at }.to_bytes()],
+        )
+        .map_err(io)?;
+        conn.batch_execute(&format!("VACUUM {s}.data_keys"))
+            .map_err(io)
+    }
+}
+
+impl StoreAdmin for PgStore {
+    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let s = &self.schema;
+        let mut conn = self.pool.get()?;
+        let mut tx = conn.transaction().map_err(io)?;
+        let mut log = head_row(&locked_head(&mut tx, s)?)?;
+        let mut head = log.position;
+        let mut seen = HashMap::new();
+        {
+            let mut last = |stream: &StreamId| self.tip(&mut tx, stream, true);
+            check_restore(&mut head, &mut last, &mut seen, &events)?;
+        }
+        self.insert(&mut tx, &events).map_err(io)?;
+        self.set_tips(&mut tx, &events)?;
+        for e in &events {
+            log.advance(e);
+        }
+        tx.execute(
+            &format!("UPDATE {s}.log_head SET position = $1, digest = $2 WHERE id = 1"),
+            &[&to_i64(head)?, &log.digest.0.to_vec()],
+        )
+        .map_err(io)?;
+        tx.execute(
+            "SELECT pg_notify($1, $2)",
+            &[&self.channel, &head.to_string()],
+        )
+        .map_err(io)?;
+        tx.commit().map_err(io)
+    }
+    fn log_head(&self) -> Result<LogHead, StoreError> {
+        let s = &self.schema;
+        let rows = self.read(
+            &format!("SELECT position, digest FROM {s}.log_head WHERE id = 1"),
+            &[],
+        )?;
+        let row = rows
+            .first()
+            .ok_or_else(|| corrupt(StreamId::all(), 0, "the log head row is missing"))?;
+        head_row(row)
+    }
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let s = &self.schema;
+        let rows = self.read(
+            &format!("SELECT value FROM {s}.meta WHERE name = $1"),
+            &[&name],
+        )?;
+        Ok(rows.first().map(|row| row.get(0)))
+    }
+    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+        let s = &self.schema;
+        let mut conn = self.pool.get()?;
+        match value {
+            Some(v) => conn.execute(
+                &format!(
+                    "INSERT INTO {s}.meta VALUES ($1, $2)
+                     ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value"
+                ),
+                &[&name, &v],
+            ),
+            None => conn.execute(&format!("DELETE FROM {s}.meta WHERE name = $1"), &[&name]),
+        }
+        .map_err(io)?;
+        if name == meta::IMPORTING {
+            self.importing.store(value.is_some(), Ordering::SeqCst);
+        }
+        Ok(())
     }
 }
 

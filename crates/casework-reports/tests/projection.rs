@@ -8,7 +8,7 @@ mod common;
 
 use casework_core::CaseState;
 use casework_reports::*;
-use casework_store::{AsOf, EventStore, MemoryStore};
+use casework_store::{AsOf, EventStore, MemoryStore, StoreAdmin};
 use proptest::prelude::*;
 
 fn fixture() -> &'static (MemoryStore, Vec<casework_store::RecordedEvent>) {

@@ -36,8 +36,7 @@ use std::sync::Arc;
 
 use casework_core::{CaseProcess, Policy};
 use casework_store::{
-    case_codec, Clock, EventStore, ManualClock, Metadata, RepoError, Repository, StoreError,
-    StreamId,
+    case_codec, Clock, ManualClock, Metadata, RepoError, Repository, StoreError, StreamId,
 };
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
@@ -123,7 +122,7 @@ fn period(config: &SimConfig) -> (DateTime<Utc>, i64, DateTime<Utc>) {
 /// across all cases, so the global log reads like a real deployment's. Steps after the
 /// end of the period are not executed (their cases stay open).
 pub fn simulate(
-    store: &(impl EventStore + ?Sized),
+    store: &(impl casework_store::Store + ?Sized),
     config: &SimConfig,
     progress: &mut dyn FnMut(u64),
 ) -> Result<SimSummary, StoreError> {

@@ -4,7 +4,7 @@
 
 use casework_core::{invariants, CaseEvent, VoucherStatus};
 use casework_sim::{simulate, SimConfig};
-use casework_store::{case_codec, EventStore, MemoryStore};
+use casework_store::{case_codec, EventStore, KeyArea, MemoryStore};
 
 #[test]
 fn a_simulation_is_consistent_deterministic_and_calibrated() {

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use casework_store::{
     check_restore, checkpoint::compute_log_head, hash::seal, meta, AppendOutcome, Clock, DataKey,
-    EventStore, ExpectedVersion, GlobalPosition, Hash, KeyState, Limits, LogHead, NewEvent,
-    RecordedEvent, StoreError, StreamId, StreamTip, SystemClock, Version,
+    EventStore, ExpectedVersion, GlobalPosition, Hash, KeyArea, KeyState, Limits, LogHead,
+    NewEvent, RecordedEvent, StoreAdmin, StoreError, StreamId, StreamTip, SystemClock, Version,
 };
 use chrono::{DateTime, Utc};
 
@@ -142,7 +142,7 @@ fn meta_key(name: &str) -> Vec<u8> {
     k
 }
 
-/// The key of a value of [`EventStore::meta`], apart from the store's own records.
+/// The key of a value of [`StoreAdmin::meta`], apart from the store's own records.
 fn user_meta_key(name: &str) -> Vec<u8> {
     meta_key(&format!("x/{name}"))
 }
@@ -727,81 +727,12 @@ impl EventStore for SledStore {
         })
     }
 
-    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        let mut writer = self.lock_writer()?;
-        let mut head = writer.log.position;
-        let mut seen = HashMap::new();
-        {
-            let w = &mut *writer;
-            let mut last = |s: &StreamId| self.tip(w, s);
-            check_restore(&mut head, &mut last, &mut seen, &events)?;
-        }
-        self.write_batch(&mut writer, &events)?;
-        self.commit(writer, head)
-    }
-
-    fn log_head(&self) -> Result<LogHead, StoreError> {
-        let log = self.lock_writer()?.log;
-        if log.position > self.visible.load(Ordering::SeqCst) {
-            // written but not yet durable (group commit, no flush): make it so first
-            self.flush()?;
-        }
-        Ok(log)
-    }
-
-    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .tree
-            .get(user_meta_key(name))
-            .map_err(io)?
-            .map(|v| v.to_vec()))
-    }
-
-    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
-        let key = user_meta_key(name);
-        match value {
-            Some(v) => self.tree.insert(key, v).map(|_| ()),
-            None => self.tree.remove(key).map(|_| ()),
-        }
-        .map_err(io)?;
-        self.flush_to_disk()?;
-        if name == meta::IMPORTING {
-            self.importing.store(value.is_some(), Ordering::SeqCst);
-        }
-        Ok(())
-    }
-
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
 
     fn flush(&self) -> Result<(), StoreError> {
         SledStore::flush(self)
-    }
-
-    fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
-        self.vault.get(stream)
-    }
-
-    fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
-        self.vault.all()
-    }
-
-    /// The key's slot is written (and synced, except under `Durability::None`) and its
-    /// index entry inserted before the append that uses it is written; every durability
-    /// policy flushes the whole database before it acknowledges that append, so an
-    /// acknowledged event never lacks its key.
-    fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
-        self.vault.create(stream, key)
-    }
-
-    /// The tombstone is flushed (and synced under `FlushAndSync`) whatever the policy, then
-    /// the key's slot is overwritten with zeros and synced, all before it returns.
-    fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.vault.destroy(stream, at, || self.flush_to_disk())
     }
 
     /// Stream reads see every applied event, also one whose flush is still running (group
@@ -939,5 +870,72 @@ impl EventStore for SledStore {
                 .map_err(|_| StoreError::Unavailable("waiters lock poisoned".into()))?
                 .0;
         }
+    }
+}
+
+impl KeyArea for SledStore {
+    fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
+        self.vault.get(stream)
+    }
+    fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
+        self.vault.all()
+    }
+    /// The key's slot is written (and synced, except under `Durability::None`) and its
+    /// index entry inserted before the append that uses it is written; every durability
+    /// policy flushes the whole database before it acknowledges that append, so an
+    /// acknowledged event never lacks its key.
+    fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
+        self.vault.create(stream, key)
+    }
+    /// The tombstone is flushed (and synced under `FlushAndSync`) whatever the policy, then
+    /// the key's slot is overwritten with zeros and synced, all before it returns.
+    fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.vault.destroy(stream, at, || self.flush_to_disk())
+    }
+}
+
+impl StoreAdmin for SledStore {
+    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut writer = self.lock_writer()?;
+        let mut head = writer.log.position;
+        let mut seen = HashMap::new();
+        {
+            let w = &mut *writer;
+            let mut last = |s: &StreamId| self.tip(w, s);
+            check_restore(&mut head, &mut last, &mut seen, &events)?;
+        }
+        self.write_batch(&mut writer, &events)?;
+        self.commit(writer, head)
+    }
+    fn log_head(&self) -> Result<LogHead, StoreError> {
+        let log = self.lock_writer()?.log;
+        if log.position > self.visible.load(Ordering::SeqCst) {
+            // written but not yet durable (group commit, no flush): make it so first
+            self.flush()?;
+        }
+        Ok(log)
+    }
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .tree
+            .get(user_meta_key(name))
+            .map_err(io)?
+            .map(|v| v.to_vec()))
+    }
+    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+        let key = user_meta_key(name);
+        match value {
+            Some(v) => self.tree.insert(key, v).map(|_| ()),
+            None => self.tree.remove(key).map(|_| ()),
+        }
+        .map_err(io)?;
+        self.flush_to_disk()?;
+        if name == meta::IMPORTING {
+            self.importing.store(value.is_some(), Ordering::SeqCst);
+        }
+        Ok(())
     }
 }

@@ -9,7 +9,7 @@ use casework_sled::SledStore;
 use casework_store::backup::{backup, list_sets, restore_backup, BackupOptions};
 use casework_store::checkpoint::{verify_against, SigningKey};
 use casework_store::conformance::canary_workload;
-use casework_store::{case_codec, EventStore, KeyState, Metadata, Repository};
+use casework_store::{case_codec, EventStore, KeyArea, KeyState, Metadata, Repository, StoreAdmin};
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use casework_sled::SledStore;
-use casework_store::{EventStore, StreamId};
+use casework_store::{EventStore, StoreAdmin, StreamId};
 
 const CYCLES: u64 = 20;
 

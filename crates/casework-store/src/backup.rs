@@ -36,7 +36,7 @@ use crate::checkpoint::{
 };
 use crate::crypto::KeyState;
 use crate::error::StoreError;
-use crate::store::{meta, EventStore};
+use crate::store::{meta, Store};
 use crate::transfer::{
     parse_key_entry, parse_line, write_events, write_keys, LineWriter, LogCheck,
 };
@@ -261,7 +261,7 @@ fn write_file(
 /// Writes a new backup set of what is new since the last set in `dir` (everything, for
 /// the first set or with `prune`), with a checkpoint signed by `key`; then zeroes and
 /// removes the key files of older sets, and with `prune` the older sets themselves.
-pub fn backup<S: EventStore + ?Sized>(
+pub fn backup<S: Store + ?Sized>(
     store: &S,
     dir: &Path,
     key: &SigningKey,
@@ -419,7 +419,7 @@ fn for_each_line(
 
 /// Restores the backup in `dir` into the empty `store` and verifies it against the newest
 /// set's checkpoint, which (like every set's) must be signed by `trusted`.
-pub fn restore_backup<S: EventStore + ?Sized>(
+pub fn restore_backup<S: Store + ?Sized>(
     store: &S,
     dir: &Path,
     trusted: &PublicKey,

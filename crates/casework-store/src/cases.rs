@@ -15,7 +15,7 @@ use crate::codec::case_codec;
 use crate::error::StoreError;
 use crate::privacy::{erase_case, read_case, CaseView, Erasure};
 use crate::repository::{AsOf, ExecuteResult, RepoError, Repository};
-use crate::store::EventStore;
+use crate::store::Store;
 use crate::types::{Metadata, RecordedEvent, StreamId};
 
 /// The case service: the store, the deployment's policy and the case codec behind one
@@ -53,7 +53,7 @@ impl<S> Clone for Cases<S> {
     }
 }
 
-impl<S: EventStore> Cases<S> {
+impl<S: Store> Cases<S> {
     /// A service over `store` deciding under `policy`.
     pub fn new(store: S, policy: Policy) -> Self {
         Cases {

@@ -7,7 +7,7 @@ use casework_core::{invariants, CaseEvent};
 use crate::codec::case_codec;
 use crate::error::StoreError;
 use crate::privacy::{erasure_status, ErasureStatus};
-use crate::store::EventStore;
+use crate::store::Store;
 use crate::types::{StreamId, Version};
 
 /// One problem found in a store.
@@ -48,14 +48,14 @@ pub struct Checked {
 /// Checks a whole store: every hash chain and the global log (`verify_all`), then every
 /// case stream (`case-…`) decoded and checked against the case invariants, its sealed
 /// personal data opened with its key, and its erasure (if any) complete.
-pub fn check_store(store: &(impl EventStore + ?Sized)) -> Result<Checked, StoreError> {
+pub fn check_store(store: &(impl Store + ?Sized)) -> Result<Checked, StoreError> {
     check_store_with_progress(store, &mut |_, _| {})
 }
 
 /// [`check_store`], calling `progress(done, total)` as it goes through the streams (for a
 /// progress bar).
 pub fn check_store_with_progress(
-    store: &(impl EventStore + ?Sized),
+    store: &(impl Store + ?Sized),
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Checked, StoreError> {
     let mut checked = Checked::default();

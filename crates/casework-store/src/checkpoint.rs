@@ -43,7 +43,7 @@ use uuid::Uuid;
 
 use crate::error::StoreError;
 use crate::hash::{chain_hash, Hash};
-use crate::store::EventStore;
+use crate::store::Store;
 use crate::types::{GlobalPosition, RecordedEvent, StreamId, Version};
 
 const LOG_DOMAIN: &[u8] = b"casework/log/v1";
@@ -111,7 +111,7 @@ impl LogHead {
 
 /// Recomputes the log head by reading the whole log (backends use it once, to upgrade a
 /// store written before the digest existed).
-pub fn compute_log_head<S: EventStore + ?Sized>(store: &S) -> Result<LogHead, StoreError> {
+pub fn compute_log_head<S: Store + ?Sized>(store: &S) -> Result<LogHead, StoreError> {
     let mut head = LogHead::EMPTY;
     for e in crate::store::log_events(store, 1) {
         head.advance(&e?);
@@ -343,7 +343,7 @@ impl Checkpoint {
 
 /// Takes a signed checkpoint of the store's current head, records it in the store as the
 /// newest one it knows of (exports carry it) and returns it.
-pub fn checkpoint<S: EventStore + ?Sized>(
+pub fn checkpoint<S: Store + ?Sized>(
     store: &S,
     key: &SigningKey,
 ) -> Result<Checkpoint, StoreError> {
@@ -357,9 +357,7 @@ pub fn checkpoint<S: EventStore + ?Sized>(
 }
 
 /// The newest checkpoint recorded in the store ([`checkpoint`], an import or a restore).
-pub fn latest_checkpoint<S: EventStore + ?Sized>(
-    store: &S,
-) -> Result<Option<Checkpoint>, StoreError> {
+pub fn latest_checkpoint<S: Store + ?Sized>(store: &S) -> Result<Option<Checkpoint>, StoreError> {
     let Some(bytes) = store.meta(crate::store::meta::CHECKPOINT)? else {
         return Ok(None);
     };
@@ -511,7 +509,7 @@ fn check_pages(
 /// `Ok(Ok(_))`: the prefix is intact. `Ok(Err(divergence))`: it is not, and where.
 /// `Err(_)`: the checkpoint itself cannot be trusted (wrong key, forged, malformed) or the
 /// store failed.
-pub fn verify_against<S: EventStore + ?Sized>(
+pub fn verify_against<S: Store + ?Sized>(
     store: &S,
     cp: &Checkpoint,
     key: &PublicKey,

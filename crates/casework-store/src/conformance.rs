@@ -45,7 +45,7 @@ use crate::codec::case_codec;
 use crate::error::StoreError;
 use crate::hash::{verify_chain, Hash};
 use crate::repository::{AsOf, Repository};
-use crate::store::EventStore;
+use crate::store::{EventStore, KeyArea, Store, StoreAdmin};
 use crate::subscription::CatchUp;
 use crate::types::{ExpectedVersion, Metadata, NewEvent, StreamId};
 
@@ -77,9 +77,7 @@ impl<S: EventStore, G: Send + Sync> EventStore for Temporary<S, G> {
     ) -> Result<crate::AppendOutcome, StoreError> {
         self.store.append(s, e, events)
     }
-    fn restore(&self, events: Vec<crate::RecordedEvent>) -> Result<(), StoreError> {
-        self.store.restore(events)
-    }
+
     fn read_stream(
         &self,
         s: &StreamId,
@@ -98,6 +96,30 @@ impl<S: EventStore, G: Send + Sync> EventStore for Temporary<S, G> {
     fn stream_version(&self, s: &StreamId) -> Result<Option<crate::Version>, StoreError> {
         self.store.stream_version(s)
     }
+
+    fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
+        self.store.list_streams()
+    }
+    fn head_position(&self) -> Result<crate::GlobalPosition, StoreError> {
+        self.store.head_position()
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.store.now()
+    }
+    fn flush(&self) -> Result<(), StoreError> {
+        self.store.flush()
+    }
+    fn wait_for_events(
+        &self,
+        after: crate::GlobalPosition,
+        timeout: Duration,
+    ) -> Result<crate::GlobalPosition, StoreError> {
+        self.store.wait_for_events(after, timeout)
+    }
+}
+
+impl<S: crate::Store, G: Send + Sync> KeyArea for Temporary<S, G> {
     fn data_key(&self, s: &StreamId) -> Result<Option<crate::KeyState>, StoreError> {
         self.store.data_key(s)
     }
@@ -118,11 +140,11 @@ impl<S: EventStore, G: Send + Sync> EventStore for Temporary<S, G> {
     ) -> Result<(), StoreError> {
         self.store.destroy_data_key(s, at)
     }
-    fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
-        self.store.list_streams()
-    }
-    fn head_position(&self) -> Result<crate::GlobalPosition, StoreError> {
-        self.store.head_position()
+}
+
+impl<S: crate::Store, G: Send + Sync> StoreAdmin for Temporary<S, G> {
+    fn restore(&self, events: Vec<crate::RecordedEvent>) -> Result<(), StoreError> {
+        self.store.restore(events)
     }
     fn log_head(&self) -> Result<crate::LogHead, StoreError> {
         self.store.log_head()
@@ -132,19 +154,6 @@ impl<S: EventStore, G: Send + Sync> EventStore for Temporary<S, G> {
     }
     fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
         self.store.set_meta(name, value)
-    }
-    fn now(&self) -> DateTime<Utc> {
-        self.store.now()
-    }
-    fn flush(&self) -> Result<(), StoreError> {
-        self.store.flush()
-    }
-    fn wait_for_events(
-        &self,
-        after: crate::GlobalPosition,
-        timeout: Duration,
-    ) -> Result<crate::GlobalPosition, StoreError> {
-        self.store.wait_for_events(after, timeout)
     }
 }
 
@@ -178,7 +187,7 @@ fn conflict(r: Result<crate::AppendOutcome, StoreError>) -> (ExpectedVersion, Op
 }
 
 /// `Any` appends whether or not the stream exists.
-pub fn expected_any<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn expected_any<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let s = sid("any");
     let a = store
@@ -193,7 +202,7 @@ pub fn expected_any<S: EventStore>(new_store: impl Fn() -> S) {
 }
 
 /// `NoStream` (and `Exact(0)`) appends only to a stream that does not exist.
-pub fn expected_no_stream<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn expected_no_stream<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let s = sid("fresh");
     store
@@ -219,7 +228,7 @@ pub fn expected_no_stream<S: EventStore>(new_store: impl Fn() -> S) {
 }
 
 /// `StreamExists` appends only to an existing stream.
-pub fn expected_stream_exists<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn expected_stream_exists<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let s = sid("exists");
     assert_eq!(
@@ -237,7 +246,7 @@ pub fn expected_stream_exists<S: EventStore>(new_store: impl Fn() -> S) {
 }
 
 /// `Exact(v)` appends only when the stream's last version is `v`.
-pub fn expected_exact<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn expected_exact<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let s = sid("exact");
     assert_eq!(
@@ -263,7 +272,7 @@ pub fn expected_exact<S: EventStore>(new_store: impl Fn() -> S) {
 }
 
 /// An append of several events is atomic and contiguous; a failed one writes nothing.
-pub fn atomic_multi_event_append<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn atomic_multi_event_append<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let (a, b) = (sid("a"), sid("b"));
     store
@@ -301,7 +310,7 @@ pub fn atomic_multi_event_append<S: EventStore>(new_store: impl Fn() -> S) {
 }
 
 /// An empty append is the typed error `EmptyAppend` and writes nothing.
-pub fn empty_append_is_rejected<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn empty_append_is_rejected<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let s = sid("empty");
     assert_eq!(
@@ -313,7 +322,7 @@ pub fn empty_append_is_rejected<S: EventStore>(new_store: impl Fn() -> S) {
 }
 
 /// Too many events or an oversize event is `LimitExceeded` and writes nothing.
-pub fn limits_are_enforced<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn limits_are_enforced<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let s = sid("limits");
     let many = events("limits", 1, 1001);
@@ -350,7 +359,7 @@ pub fn limits_are_enforced<S: EventStore>(new_store: impl Fn() -> S) {
 }
 
 /// Reads honour `from` and `limit`; a missing stream reads empty; streams are listed.
-pub fn reads_page_and_list<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn reads_page_and_list<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     for (i, name) in ["p-1", "p-2", "p-3"].iter().enumerate() {
         store
@@ -385,7 +394,7 @@ pub fn reads_page_and_list<S: EventStore>(new_store: impl Fn() -> S) {
 
 /// The envelope round-trips: ids, type, schema version, timestamps (to the microsecond),
 /// metadata and payload bytes; the hash chains from `Hash::ZERO`.
-pub fn envelope_round_trips<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn envelope_round_trips<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let s = sid("envelope");
     let id = Uuid::now_v7();
@@ -442,7 +451,7 @@ pub fn envelope_round_trips<S: EventStore>(new_store: impl Fn() -> S) {
 
 /// Concurrent writers on different streams: the global log is gapless, each stream's
 /// versions are contiguous, nothing is lost.
-pub fn gapless_global_order_under_concurrent_writers<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn gapless_global_order_under_concurrent_writers<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let (threads, appends, per_append) = (8u64, 25u64, 2u64);
     let barrier = Barrier::new(threads as usize);
@@ -488,7 +497,7 @@ pub fn gapless_global_order_under_concurrent_writers<S: EventStore>(new_store: i
 
 /// N threads append at the same expected version, round after round: exactly one wins
 /// each version, the losers get `Conflict` and write nothing.
-pub fn one_winner_per_version<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn one_winner_per_version<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let s = sid("contended");
     let (threads, rounds) = (8usize, 20u64);
@@ -534,9 +543,7 @@ pub fn one_winner_per_version<S: EventStore>(new_store: impl Fn() -> S) {
 
 /// A subscriber running while writers append receives every event exactly once, in
 /// position order; a new subscription resuming from its checkpoint gets only the rest.
-pub fn subscription_misses_and_duplicates_nothing<S: EventStore + 'static>(
-    new_store: impl Fn() -> S,
-) {
+pub fn subscription_misses_and_duplicates_nothing<S: Store + 'static>(new_store: impl Fn() -> S) {
     let store = Arc::new(new_store());
     let total = 4 * 50u64;
     let subscriber = {
@@ -608,7 +615,7 @@ fn case_commands() -> (CaseId, Vec<CaseCommand>) {
 
 /// The repository reads a case *as of* a global position, an effective time and a
 /// recorded time.
-pub fn as_of_reads<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn as_of_reads<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let policy = Policy::default();
     let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
@@ -656,7 +663,7 @@ pub fn as_of_reads<S: EventStore>(new_store: impl Fn() -> S) {
 }
 
 /// The repository retries a decision after a conflict and records the actor.
-pub fn repository_retries_conflicts<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn repository_retries_conflicts<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let policy = Policy::default();
     let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
@@ -705,7 +712,7 @@ pub fn repository_retries_conflicts<S: EventStore>(new_store: impl Fn() -> S) {
 
 /// Verification finds an edited payload, a reordered event and a deleted event, and
 /// names the version where the chain breaks.
-pub fn chain_detects_edit_reorder_delete<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn chain_detects_edit_reorder_delete<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let s = sid("chain");
     store
@@ -752,7 +759,7 @@ pub fn chain_detects_edit_reorder_delete<S: EventStore>(new_store: impl Fn() -> 
 }
 
 /// A stored `VoucherIssued` of schema version 1 is upcast on read.
-pub fn upcasting_on_read<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn upcasting_on_read<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let s = sid("upcast");
     let v1 = br#"{"type":"VoucherIssued","at":"2019-03-04T08:00:00Z","voucher":"GS-2019-0815","service":"debt-counselling","provider_name":"Schuldnerberatung Caritas Aachen"}"#;
@@ -782,7 +789,7 @@ pub fn upcasting_on_read<S: EventStore>(new_store: impl Fn() -> S) {
 
 /// Bad stored input is a typed error, never a panic: unknown type, payload that is not
 /// JSON, JSON of the wrong shape, a newer schema version, an old version with no upcaster.
-pub fn bad_input_is_a_typed_error<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn bad_input_is_a_typed_error<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let s = sid("bad");
     let raw = |t: &str, v: u16, p: &[u8]| NewEvent::new(t, v, t0(), p.to_vec());
@@ -847,7 +854,7 @@ pub fn bad_input_is_a_typed_error<S: EventStore>(new_store: impl Fn() -> S) {
     ));
 }
 
-fn filled<S: EventStore>(store: &S) {
+fn filled<S: Store>(store: &S) {
     for (i, name) in ["x-1", "x-2", "x-3"].iter().enumerate() {
         for round in 0..3u64 {
             let from = round * (i as u64 + 1) + 1;
@@ -867,7 +874,7 @@ fn filled<S: EventStore>(store: &S) {
         .unwrap();
 }
 
-fn export_bytes<S: EventStore>(store: &S) -> Vec<u8> {
+fn export_bytes<S: Store>(store: &S) -> Vec<u8> {
     let mut out = Vec::new();
     let n = crate::export_jsonl(store, &mut out, &mut |_| {}).unwrap();
     assert_eq!(n, store.head_position().unwrap());
@@ -876,7 +883,7 @@ fn export_bytes<S: EventStore>(store: &S) -> Vec<u8> {
 
 /// Export + import into an empty store reproduces every stream, version, position,
 /// timestamp, payload and hash; a second import into the non-empty store is refused.
-pub fn export_import_round_trips<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn export_import_round_trips<S: Store>(new_store: impl Fn() -> S) {
     let source = new_store();
     filled(&source);
     let file = export_bytes(&source);
@@ -920,7 +927,7 @@ pub fn export_import_round_trips<S: EventStore>(new_store: impl Fn() -> S) {
 /// After a refused import the store is marked incomplete: `import_pending` says so and
 /// appends are refused with [`StoreError::ImportIncomplete`], so a half-filled store is
 /// never used as if it were whole.
-pub fn assert_unusable_after_failed_import<S: EventStore + ?Sized>(store: &S) {
+pub fn assert_unusable_after_failed_import<S: Store + ?Sized>(store: &S) {
     assert!(store.import_pending().unwrap(), "the import marker stays");
     let err = store
         .append(
@@ -934,7 +941,7 @@ pub fn assert_unusable_after_failed_import<S: EventStore + ?Sized>(store: &S) {
 
 /// An import refuses an altered, reordered or truncated file, names the line, and
 /// leaves the store marked incomplete.
-pub fn import_refuses_tampered_files<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn import_refuses_tampered_files<S: Store>(new_store: impl Fn() -> S) {
     let source = new_store();
     filled(&source);
     let text = String::from_utf8(export_bytes(&source)).unwrap();
@@ -975,7 +982,7 @@ pub fn import_refuses_tampered_files<S: EventStore>(new_store: impl Fn() -> S) {
 }
 
 /// `restore` accepts only events that continue the log and their stream's chain.
-pub fn restore_checks_continuity<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn restore_checks_continuity<S: Store>(new_store: impl Fn() -> S) {
     let source = new_store();
     filled(&source);
     let all = source.read_all(1, 100).unwrap();
@@ -1042,7 +1049,7 @@ fn model_op() -> impl Strategy<Value = ModelOp> {
 
 /// Arbitrary operation sequences give the same results on the store as on a simple
 /// model (a vector of (stream, payload)). `cases` sequences of up to 30 operations.
-pub fn matches_the_model<S: EventStore>(new_store: impl Fn() -> S, cases: u32) {
+pub fn matches_the_model<S: Store>(new_store: impl Fn() -> S, cases: u32) {
     let mut runner = TestRunner::new(Config {
         cases,
         failure_persistence: None,

@@ -2,7 +2,7 @@
 //! case is destroying one key (crypto-shredding).
 //!
 //! - Each stream that holds personal data gets its own random 256-bit [`DataKey`], kept in
-//!   the store's key area, apart from the events ([`EventStore::data_key`]).
+//!   the store's key area, apart from the events ([`KeyArea::data_key`]).
 //! - On append, every personal field of a payload (the paths the event type declares,
 //!   [`StoredEvent::personal_paths`]) is replaced by
 //!   `{"$sealed": base64(nonce ‖ ciphertext), "kv": key_version}`: XChaCha20-Poly1305
@@ -16,7 +16,7 @@
 //!   reading without asking for the key (projections) gives
 //!   [`Redaction::Sealed`](casework_core::Redaction::Sealed).
 //!
-//! [`EventStore::data_key`]: crate::EventStore::data_key
+//! [`KeyArea::data_key`]: crate::KeyArea::data_key
 //! [`StoredEvent::personal_paths`]: crate::StoredEvent::personal_paths
 
 use base64::engine::general_purpose::STANDARD as B64;

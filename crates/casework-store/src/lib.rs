@@ -85,8 +85,8 @@ pub use repository::{
     idempotent_event_id, AsOf, ExecuteResult, Executed, Loaded, RepoError, Repository,
 };
 pub use store::{
-    check_restore, log_events, meta, Clock, EventStore, Limits, LogEvents, ManualClock,
-    SteppingClock, StreamTip, SystemClock,
+    check_restore, log_events, meta, Clock, EventStore, KeyArea, Limits, LogEvents, ManualClock,
+    SteppingClock, Store, StoreAdmin, StreamTip, SystemClock,
 };
 pub use subscription::{
     CatchUp, CheckpointStore, FileCheckpoints, MemoryCheckpoints, SubscriptionError,

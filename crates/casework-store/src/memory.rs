@@ -11,7 +11,7 @@ use crate::checkpoint::LogHead;
 use crate::crypto::{DataKey, KeyState};
 use crate::error::StoreError;
 use crate::hash::{seal, Hash};
-use crate::store::{Clock, EventStore, Limits, SystemClock};
+use crate::store::{Clock, EventStore, KeyArea, Limits, StoreAdmin, SystemClock};
 use crate::types::{
     AppendOutcome, ExpectedVersion, GlobalPosition, NewEvent, RecordedEvent, StreamId, Version,
 };
@@ -25,7 +25,7 @@ struct Inner {
     keys: BTreeMap<StreamId, KeyState>,
     /// The head of the log and its running digest.
     head: LogHead,
-    /// The store's own values ([`EventStore::meta`]).
+    /// The store's own values ([`StoreAdmin::meta`]).
     meta: BTreeMap<String, Vec<u8>>,
 }
 
@@ -154,87 +154,8 @@ impl EventStore for MemoryStore {
         })
     }
 
-    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
-        let mut inner = self.lock()?;
-        let mut head = inner.log.len() as GlobalPosition;
-        let mut seen = std::collections::HashMap::new();
-        let state = &*inner;
-        crate::store::check_restore(
-            &mut head,
-            &mut |s| {
-                Ok(state
-                    .streams
-                    .get(s)
-                    .and_then(|i| i.last())
-                    .and_then(|&i| state.log.get(i))
-                    .map_or((0, Hash::ZERO), |e| (e.version, e.hash)))
-            },
-            &mut seen,
-            &events,
-        )?;
-        for e in events {
-            inner.head.advance(&e);
-            let index = inner.log.len();
-            inner
-                .streams
-                .entry(e.stream.clone())
-                .or_default()
-                .push(index);
-            inner.log.push(e);
-        }
-        drop(inner);
-        self.changed.notify_all();
-        Ok(())
-    }
-
-    fn log_head(&self) -> Result<LogHead, StoreError> {
-        Ok(self.lock()?.head)
-    }
-
-    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.lock()?.meta.get(name).cloned())
-    }
-
-    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
-        let mut inner = self.lock()?;
-        match value {
-            Some(v) => inner.meta.insert(name.to_owned(), v.to_vec()),
-            None => inner.meta.remove(name),
-        };
-        Ok(())
-    }
-
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
-    }
-
-    fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
-        Ok(self.lock()?.keys.get(stream).cloned())
-    }
-
-    fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
-        Ok(self
-            .lock()?
-            .keys
-            .iter()
-            .map(|(s, k)| (s.clone(), k.clone()))
-            .collect())
-    }
-
-    fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
-        Ok(self
-            .lock()?
-            .keys
-            .entry(stream.clone())
-            .or_insert(KeyState::Active(key))
-            .clone())
-    }
-
-    fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.lock()?
-            .keys
-            .insert(stream.clone(), KeyState::Destroyed { at });
-        Ok(())
     }
 
     fn read_stream(
@@ -297,5 +218,82 @@ impl EventStore for MemoryStore {
                 .map_err(|_| StoreError::Unavailable("a writer panicked".into()))?
                 .0;
         }
+    }
+}
+
+impl KeyArea for MemoryStore {
+    fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
+        Ok(self.lock()?.keys.get(stream).cloned())
+    }
+    fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
+        Ok(self
+            .lock()?
+            .keys
+            .iter()
+            .map(|(s, k)| (s.clone(), k.clone()))
+            .collect())
+    }
+    fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
+        Ok(self
+            .lock()?
+            .keys
+            .entry(stream.clone())
+            .or_insert(KeyState::Active(key))
+            .clone())
+    }
+    fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.lock()?
+            .keys
+            .insert(stream.clone(), KeyState::Destroyed { at });
+        Ok(())
+    }
+}
+
+impl StoreAdmin for MemoryStore {
+    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        let mut head = inner.log.len() as GlobalPosition;
+        let mut seen = std::collections::HashMap::new();
+        let state = &*inner;
+        crate::store::check_restore(
+            &mut head,
+            &mut |s| {
+                Ok(state
+                    .streams
+                    .get(s)
+                    .and_then(|i| i.last())
+                    .and_then(|&i| state.log.get(i))
+                    .map_or((0, Hash::ZERO), |e| (e.version, e.hash)))
+            },
+            &mut seen,
+            &events,
+        )?;
+        for e in events {
+            inner.head.advance(&e);
+            let index = inner.log.len();
+            inner
+                .streams
+                .entry(e.stream.clone())
+                .or_default()
+                .push(index);
+            inner.log.push(e);
+        }
+        drop(inner);
+        self.changed.notify_all();
+        Ok(())
+    }
+    fn log_head(&self) -> Result<LogHead, StoreError> {
+        Ok(self.lock()?.head)
+    }
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.lock()?.meta.get(name).cloned())
+    }
+    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        match value {
+            Some(v) => inner.meta.insert(name.to_owned(), v.to_vec()),
+            None => inner.meta.remove(name),
+        };
+        Ok(())
     }
 }

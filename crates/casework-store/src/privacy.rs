@@ -24,7 +24,7 @@ use crate::codec::{case_codec, Codec};
 use crate::crypto::KeyState;
 use crate::error::{check_effective_time, AuditError, StoreError};
 use crate::repository::{read_with_key, RepoError, Repository};
-use crate::store::EventStore;
+use crate::store::KeyArea;
 use crate::types::{
     AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, NewEvent, StreamId, Version,
 };
@@ -101,7 +101,7 @@ impl CaseView {
 /// The viewer must be a valid identity and `at` may not precede the case's first event
 /// nor lie after the store's clock by more than `policy`'s `clock_skew_minutes`
 /// ([`StoreError::Audit`]; nothing is read or logged).
-pub fn read_case<S: EventStore + ?Sized>(
+pub fn read_case<S: KeyArea + ?Sized>(
     store: &S,
     stream: &StreamId,
     viewer: &Viewer,
@@ -173,7 +173,7 @@ pub fn read_case<S: EventStore + ?Sized>(
 }
 
 /// The access log: of one case (`Some(case stream)`) or of all cases, in log order.
-pub fn access_log<S: EventStore + ?Sized>(
+pub fn access_log<S: KeyArea + ?Sized>(
     store: &S,
     case: Option<&StreamId>,
 ) -> Result<Vec<AccessRecord>, StoreError> {
@@ -220,7 +220,7 @@ pub struct Erasure {
 
 /// Erases a closed case: records `CaseErased` (rejected by the process unless the case
 /// is closed and its retention period has passed) and destroys its data key, durably.
-pub fn erase_case<S: EventStore + ?Sized>(
+pub fn erase_case<S: KeyArea + ?Sized>(
     store: &S,
     stream: &StreamId,
     ctx: &Context<'_>,
@@ -275,7 +275,7 @@ pub fn erasure_status(events: &[CaseEvent], key: Option<&KeyState>) -> ErasureSt
 
 /// Checks a case stream's erasure status and that every sealed field opens with its key
 /// (a damaged or moved ciphertext is the error [`StoreError::Undecryptable`]).
-pub fn check_case_privacy<S: EventStore + ?Sized>(
+pub fn check_case_privacy<S: KeyArea + ?Sized>(
     store: &S,
     stream: &StreamId,
     codec: &Codec<CaseEvent>,

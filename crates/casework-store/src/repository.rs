@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::codec::{Codec, StoredEvent};
 use crate::crypto::{has_sealed_fields, KeyState};
 use crate::error::{check_effective_time, AuditError, StoreError};
-use crate::store::EventStore;
+use crate::store::KeyArea;
 use crate::types::{
     AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, RecordedEvent, StreamId, Version,
 };
@@ -106,7 +106,7 @@ pub fn idempotent_event_id(stream: &StreamId, idempotency_key: &str, index: u32)
 
 /// Reads a whole stream and, if any of its events holds sealed personal data, the
 /// stream's entry in the key area that opens it.
-pub(crate) fn read_with_key<S: EventStore + ?Sized>(
+pub(crate) fn read_with_key<S: KeyArea + ?Sized>(
     store: &S,
     stream: &StreamId,
 ) -> Result<(Vec<RecordedEvent>, Option<KeyState>), StoreError> {
@@ -120,7 +120,7 @@ pub(crate) fn read_with_key<S: EventStore + ?Sized>(
 }
 
 /// Loads and changes streams of process `P` in a store.
-pub struct Repository<'s, P: Process, S: EventStore + ?Sized> {
+pub struct Repository<'s, P: Process, S: KeyArea + ?Sized> {
     store: &'s S,
     codec: Codec<P::Event>,
     max_attempts: u32,
@@ -130,7 +130,7 @@ impl<'s, P, S> Repository<'s, P, S>
 where
     P: Process,
     P::Event: StoredEvent,
-    S: EventStore + ?Sized,
+    S: KeyArea + ?Sized,
 {
     /// A repository over `store` decoding with `codec`; 5 attempts on conflicts.
     pub fn new(store: &'s S, codec: Codec<P::Event>) -> Self {

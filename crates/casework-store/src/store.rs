@@ -25,8 +25,10 @@ use crate::types::{
 /// - Reads return at most `limit` events, in order.
 /// - Every event carries the per-stream hash chain ([`crate::hash`]).
 ///
-/// The trait is object safe, so `Box<dyn EventStore>` works for choosing a backend at
-/// run time.
+/// This is what every user of a store needs; the key area ([`KeyArea`]) and what restore,
+/// import, backup and checkpoint tools need ([`StoreAdmin`]) are traits of their own, and
+/// [`Store`] is all three. The traits are object safe, so `Box<dyn Store>` works for
+/// choosing a backend at run time.
 pub trait EventStore: Send + Sync {
     /// Appends `events` to `stream` if its current version satisfies `expected`.
     fn append(
@@ -69,20 +71,6 @@ pub trait EventStore: Send + Sync {
         timeout: Duration,
     ) -> Result<GlobalPosition, StoreError>;
 
-    /// The head of the global log that readers see and the running log digest at it
-    /// ([`crate::checkpoint`]), maintained at append time. Durable: a checkpoint of it
-    /// never covers an event a crash can lose.
-    fn log_head(&self) -> Result<LogHead, StoreError>;
-
-    /// A small value the store keeps about itself under `name` ([`meta`] lists the names
-    /// casework uses): its id, the newest checkpoint, the import marker.
-    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
-
-    /// Sets (`Some`) or removes (`None`) a value of [`EventStore::meta`], durably before
-    /// it returns. Setting [`meta::IMPORTING`] makes `append` refuse with
-    /// [`StoreError::ImportIncomplete`] until it is removed.
-    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError>;
-
     /// The store's clock: what it records as recorded-at. Audit checks compare effective
     /// times with it.
     fn now(&self) -> DateTime<Utc>;
@@ -91,72 +79,6 @@ pub trait EventStore: Send + Sync {
     /// not flush every append). Stores that are durable at every append do nothing.
     fn flush(&self) -> Result<(), StoreError> {
         Ok(())
-    }
-
-    /// The store's id, made when the store was created.
-    fn store_id(&self) -> Result<uuid::Uuid, StoreError> {
-        let bytes = self
-            .meta(meta::STORE_ID)?
-            .ok_or_else(|| StoreError::Corruption {
-                stream: StreamId::all(),
-                version: 0,
-                detail: "the store has no id".into(),
-            })?;
-        uuid::Uuid::from_slice(&bytes).map_err(|_| StoreError::Corruption {
-            stream: StreamId::all(),
-            version: 0,
-            detail: "the store id is damaged".into(),
-        })
-    }
-
-    /// Whether an import into this store began and did not finish: such a store refuses
-    /// appends, and `verify` reports it as incomplete.
-    fn import_pending(&self) -> Result<bool, StoreError> {
-        Ok(self.meta(meta::IMPORTING)?.is_some())
-    }
-
-    /// Appends events that were sealed elsewhere (an import), keeping their positions,
-    /// versions, timestamps and hashes. Atomic: all or none. Each event must continue the
-    /// global log (`position == head + 1`) and its stream (`version == last + 1`), and its
-    /// hash must chain to the stream's last hash; otherwise nothing is written and the
-    /// error names the offending event (`Corruption`).
-    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError>;
-
-    /// The stream's entry in the key area ([`crate::crypto`]): its data key, the tombstone
-    /// of a destroyed key, or `None`.
-    fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError>;
-
-    /// Stores `key` as the stream's data key unless the stream has an entry already, and
-    /// returns the entry that holds afterwards (the existing one wins, so concurrent
-    /// writers agree on one key; a destroyed key is never replaced). Durable no later than
-    /// the first append that uses it.
-    fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError>;
-
-    /// Destroys the stream's data key, leaving a tombstone with the time, and makes that
-    /// durable before returning: the stream's sealed personal data can never be read again.
-    /// Destroying a missing or destroyed key records the tombstone all the same.
-    fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError>;
-
-    /// Every entry of the key area, sorted by stream (exports and backups). The default
-    /// asks [`EventStore::data_key`] for every stream; backends read it in one pass.
-    fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
-        let mut out = Vec::new();
-        for stream in self.list_streams()? {
-            if let Some(state) = self.data_key(&stream)? {
-                out.push((stream, state));
-            }
-        }
-        Ok(out)
-    }
-
-    /// The stream's active data key, made if it has none ([`EventStore::create_data_key`]);
-    /// [`StoreError::KeyDestroyed`] once it was destroyed.
-    fn data_key_for_writing(&self, stream: &StreamId) -> Result<DataKey, StoreError> {
-        let state = match self.data_key(stream)? {
-            Some(state) => state,
-            None => self.create_data_key(stream, DataKey::generate(1))?,
-        };
-        state.active(stream).cloned()
     }
 
     /// Reads a whole stream (in pages).
@@ -235,6 +157,103 @@ pub trait EventStore: Send + Sync {
     }
 }
 
+/// The key area of a store: one data key per stream that holds sealed personal data, and
+/// the tombstones of destroyed ones (crypto-shredding, ADR 0005). Separate from
+/// [`EventStore`], which is what every user of a store needs.
+pub trait KeyArea: EventStore {
+    /// The stream's entry in the key area ([`crate::crypto`]): its data key, the tombstone
+    /// of a destroyed key, or `None`.
+    fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError>;
+
+    /// Stores `key` as the stream's data key unless the stream has an entry already, and
+    /// returns the entry that holds afterwards (the existing one wins, so concurrent
+    /// writers agree on one key; a destroyed key is never replaced). Durable no later than
+    /// the first append that uses it.
+    fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError>;
+
+    /// Destroys the stream's data key, leaving a tombstone with the time, and makes that
+    /// durable before returning: the stream's sealed personal data can never be read again.
+    /// Destroying a missing or destroyed key records the tombstone all the same.
+    fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Every entry of the key area, sorted by stream (exports and backups). The default
+    /// asks [`KeyArea::data_key`] for every stream; backends read it in one pass.
+    fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
+        let mut out = Vec::new();
+        for stream in self.list_streams()? {
+            if let Some(state) = self.data_key(&stream)? {
+                out.push((stream, state));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The stream's active data key, made if it has none ([`KeyArea::create_data_key`]);
+    /// [`StoreError::KeyDestroyed`] once it was destroyed.
+    fn data_key_for_writing(&self, stream: &StreamId) -> Result<DataKey, StoreError> {
+        let state = match self.data_key(stream)? {
+            Some(state) => state,
+            None => self.create_data_key(stream, DataKey::generate(1))?,
+        };
+        state.active(stream).cloned()
+    }
+}
+
+/// What restore, import, backup and checkpoint tools need of a store beyond
+/// [`EventStore`]: the log digest, the store's own values, and writing events that were
+/// sealed elsewhere.
+pub trait StoreAdmin: EventStore {
+    /// The head of the global log that readers see and the running log digest at it
+    /// ([`crate::checkpoint`]), maintained at append time. Durable: a checkpoint of it
+    /// never covers an event a crash can lose.
+    fn log_head(&self) -> Result<LogHead, StoreError>;
+
+    /// A small value the store keeps about itself under `name` ([`meta`] lists the names
+    /// casework uses): its id, the newest checkpoint, the import marker.
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Sets (`Some`) or removes (`None`) a value of [`StoreAdmin::meta`], durably before
+    /// it returns. Setting [`meta::IMPORTING`] makes `append` refuse with
+    /// [`StoreError::ImportIncomplete`] until it is removed.
+    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError>;
+
+    /// Appends events that were sealed elsewhere (an import), keeping their positions,
+    /// versions, timestamps and hashes. Atomic: all or none. Each event must continue the
+    /// global log (`position == head + 1`) and its stream (`version == last + 1`), and its
+    /// hash must chain to the stream's last hash; otherwise nothing is written and the
+    /// error names the offending event (`Corruption`).
+    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError>;
+
+    /// The store's id, made when the store was created.
+    fn store_id(&self) -> Result<uuid::Uuid, StoreError> {
+        let bytes = self
+            .meta(meta::STORE_ID)?
+            .ok_or_else(|| StoreError::Corruption {
+                stream: StreamId::all(),
+                version: 0,
+                detail: "the store has no id".into(),
+            })?;
+        uuid::Uuid::from_slice(&bytes).map_err(|_| StoreError::Corruption {
+            stream: StreamId::all(),
+            version: 0,
+            detail: "the store id is damaged".into(),
+        })
+    }
+
+    /// Whether an import into this store began and did not finish: such a store refuses
+    /// appends, and `verify` reports it as incomplete.
+    fn import_pending(&self) -> Result<bool, StoreError> {
+        Ok(self.meta(meta::IMPORTING)?.is_some())
+    }
+}
+
+/// A whole store: the events ([`EventStore`]), the key area ([`KeyArea`]) and what tools
+/// need ([`StoreAdmin`]). Every backend is one; code that seals personal data, imports,
+/// backs up or checkpoints asks for it. Object safe: `&dyn Store` works.
+pub trait Store: KeyArea + StoreAdmin {}
+
+impl<T: KeyArea + StoreAdmin + ?Sized> Store for T {}
+
 /// The events of the global log from position `from` to the head, read in pages of
 /// [`LogEvents::PAGE`] as it goes: the one way to walk the log (replays, exports,
 /// statistics, verification). A read error is yielded once, then the iteration ends.
@@ -296,7 +315,7 @@ impl<S: EventStore + ?Sized> Iterator for LogEvents<'_, S> {
     }
 }
 
-/// The names of the values a store keeps about itself ([`EventStore::meta`]).
+/// The names of the values a store keeps about itself ([`StoreAdmin::meta`]).
 pub mod meta {
     /// The store's id: 16 bytes of a UUID, made when the store is created.
     pub const STORE_ID: &str = "store-id";
@@ -349,24 +368,16 @@ impl<S: EventStore + ?Sized> EventStore for Box<S> {
     ) -> Result<GlobalPosition, StoreError> {
         (**self).wait_for_events(after, timeout)
     }
-    fn log_head(&self) -> Result<LogHead, StoreError> {
-        (**self).log_head()
-    }
-    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        (**self).meta(name)
-    }
-    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
-        (**self).set_meta(name, value)
-    }
+
     fn now(&self) -> DateTime<Utc> {
         (**self).now()
     }
     fn flush(&self) -> Result<(), StoreError> {
         (**self).flush()
     }
-    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
-        (**self).restore(events)
-    }
+}
+
+impl<S: KeyArea + ?Sized> KeyArea for Box<S> {
     fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
         (**self).data_key(stream)
     }
@@ -378,6 +389,21 @@ impl<S: EventStore + ?Sized> EventStore for Box<S> {
     }
     fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
         (**self).key_area()
+    }
+}
+
+impl<S: StoreAdmin + ?Sized> StoreAdmin for Box<S> {
+    fn log_head(&self) -> Result<LogHead, StoreError> {
+        (**self).log_head()
+    }
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).meta(name)
+    }
+    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+        (**self).set_meta(name, value)
+    }
+    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        (**self).restore(events)
     }
 }
 

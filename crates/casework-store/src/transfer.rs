@@ -36,7 +36,7 @@ use crate::checkpoint::{latest_checkpoint, log_digest, Checkpoint, CheckpointErr
 use crate::crypto::KeyState;
 use crate::error::StoreError;
 use crate::hash::{chain_hash, Hash};
-use crate::store::EventStore;
+use crate::store::Store;
 use crate::types::{GlobalPosition, Metadata, RecordedEvent, StreamId, Version};
 
 /// The format named in the header line. Version 3 adds the checkpoint, key check values
@@ -234,7 +234,7 @@ fn event_line(e: &RecordedEvent) -> Line<'_> {
 
 /// Writes the events of positions `from..=to` as event lines (exports and backups);
 /// returns how many. `progress` is called after every page.
-pub(crate) fn write_events<S: EventStore + ?Sized>(
+pub(crate) fn write_events<S: Store + ?Sized>(
     store: &S,
     from: GlobalPosition,
     to: GlobalPosition,
@@ -278,7 +278,7 @@ pub(crate) fn write_keys(
 /// Writes the whole store to `out` in format 3, with the newest checkpoint the store
 /// knows of; returns the number of events. `progress` is called with the number written
 /// so far after every page.
-pub fn export_jsonl<S: EventStore + ?Sized>(
+pub fn export_jsonl<S: Store + ?Sized>(
     store: &S,
     out: &mut dyn Write,
     progress: &mut dyn FnMut(u64),
@@ -458,7 +458,7 @@ fn read_text_line(
 /// verified: a store whose import failed keeps the marker, refuses appends, and should be
 /// deleted (the CLI imports into a staging store and only then moves it into place).
 /// `progress` is called with the number of events imported so far.
-pub fn import_jsonl<S: EventStore + ?Sized>(
+pub fn import_jsonl<S: Store + ?Sized>(
     store: &S,
     input: &mut dyn BufRead,
     options: &ImportOptions,

@@ -6,7 +6,7 @@ use casework_store::checkpoint::{checkpoint, verify_against, Checkpoint, PublicK
 use casework_store::conformance::{rechain, sample_event};
 use casework_store::{
     export_jsonl, import_jsonl, EventStore, ExpectedVersion, ImportOptions, MemoryStore,
-    RecordedEvent, StreamId,
+    RecordedEvent, StoreAdmin, StreamId,
 };
 use proptest::prelude::*;
 

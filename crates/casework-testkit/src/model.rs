@@ -7,7 +7,8 @@ use std::marker::PhantomData;
 
 use casework_core::*;
 use casework_store::{
-    case_codec, EventStore, ManualClock, MemoryStore, Metadata, RepoError, Repository, StreamId,
+    case_codec, EventStore, KeyArea, ManualClock, MemoryStore, Metadata, RepoError, Repository,
+    StreamId,
 };
 use chrono::Duration;
 use proptest::prelude::*;

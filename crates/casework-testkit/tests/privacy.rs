@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use casework_core::access::Viewer;
 use casework_core::*;
 use casework_store::{
-    access_log, case_codec, read_case, EventStore, MemoryStore, Metadata, Repository, StreamId,
+    access_log, case_codec, read_case, EventStore, KeyArea, MemoryStore, Metadata, Repository,
+    StreamId,
 };
 use casework_testkit::strategies::{steps, INSTITUTIONS, ROLES};
 use chrono::{Duration, TimeZone, Utc};

@@ -3,7 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use casework_core::*;
-use casework_store::{case_codec, EventStore, Metadata, Repository, StreamId};
+use casework_store::{case_codec, EventStore, KeyArea, Metadata, Repository, StreamId};
 use chrono::{Duration, TimeZone, Utc};
 use uuid::Uuid;
 
@@ -114,7 +114,7 @@ pub fn case_id(seed: u128) -> CaseId {
 
 impl Script {
     /// Runs one command of a case; returns (stream, new version).
-    pub fn step<S: EventStore + ?Sized>(
+    pub fn step<S: KeyArea + ?Sized>(
         &self,
         store: &S,
         case: CaseId,

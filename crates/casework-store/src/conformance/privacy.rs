@@ -18,7 +18,7 @@ use crate::crypto::{DataKey, KeyState};
 use crate::error::StoreError;
 use crate::privacy::{access_log, check_case_privacy, erase_case, read_case, ErasureStatus};
 use crate::repository::{RepoError, Repository};
-use crate::store::EventStore;
+use crate::store::Store;
 use crate::types::{ExpectedVersion, Metadata, NewEvent, StreamId};
 
 use super::registration;
@@ -76,7 +76,7 @@ pub fn workload_scope(medical: &str) -> ConsentScope {
 /// Writes `cases` whole cases (registration to closure, with a situation report, a plan,
 /// a voucher and feedback content) whose every personal field holds a unique canary
 /// string, then erases every second case. Panics if any step is rejected.
-pub fn canary_workload<S: EventStore + ?Sized>(store: &S, cases: u32) -> CanaryWorkload {
+pub fn canary_workload<S: Store + ?Sized>(store: &S, cases: u32) -> CanaryWorkload {
     let policy = Policy::default();
     let repo = Repository::<CaseProcess, S>::new(store, case_codec());
     let referrer = Actor::new("s.keller", Role::Referrer, "sozialamt");
@@ -210,7 +210,7 @@ pub fn canary_workload<S: EventStore + ?Sized>(store: &S, cases: u32) -> CanaryW
 }
 
 /// Every personal string a client viewer sees in a case.
-pub fn visible_personal_data<S: EventStore + ?Sized>(store: &S, stream: &StreamId) -> String {
+pub fn visible_personal_data<S: Store + ?Sized>(store: &S, stream: &StreamId) -> String {
     let client = Viewer::new("reader", "client", Role::Client, Purpose::CaseManagement);
     let view = read_case(store, stream, &client, day(400), &Policy::default()).unwrap();
     view.events
@@ -223,7 +223,7 @@ pub fn visible_personal_data<S: EventStore + ?Sized>(store: &S, stream: &StreamI
 /// After the canary workload: kept cases read their canaries in clear, erased cases read
 /// every personal field as erased (and keep their process facts), every chain verifies
 /// and the erasure status of every case is what was done to it.
-pub fn crypto_shredding<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn crypto_shredding<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let work = canary_workload(&store, 6);
     assert_eq!(
@@ -284,7 +284,7 @@ pub fn crypto_shredding<S: EventStore>(new_store: impl Fn() -> S) {
 /// The key area: the first key made for a stream wins (also under concurrent creation),
 /// destruction leaves a tombstone that is never replaced, and a destroyed key cannot be
 /// written with.
-pub fn key_area<S: EventStore + 'static>(new_store: impl Fn() -> S) {
+pub fn key_area<S: Store + 'static>(new_store: impl Fn() -> S) {
     let store = Arc::new(new_store());
     let s = StreamId::new("case-keys").unwrap();
     assert_eq!(store.data_key(&s).unwrap(), None);
@@ -333,7 +333,7 @@ pub fn key_area<S: EventStore + 'static>(new_store: impl Fn() -> S) {
 /// A sealed field copied into another event (same stream, next version) or another
 /// stream does not open: a typed error naming the event and field, never a panic and
 /// never the wrong data.
-pub fn sealed_fields_are_bound_to_their_event<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn sealed_fields_are_bound_to_their_event<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let work = canary_workload(&store, 2);
     let source = &work.kept[0].stream;
@@ -389,7 +389,7 @@ pub fn sealed_fields_are_bound_to_their_event<S: EventStore>(new_store: impl Fn(
 /// Every read that shows special-category data is in the access log exactly once, with
 /// who, what, when and why; reads that show none leave no entry; reads outside the
 /// consent are withheld with a reason.
-pub fn access_log_records_every_special_read_once<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn access_log_records_every_special_read_once<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let work = canary_workload(&store, 4);
     let viewers = [
@@ -484,7 +484,7 @@ pub fn access_log_records_every_special_read_once<S: EventStore>(new_store: impl
 /// Export and import carry the key area: the imported store reads the kept cases'
 /// personal data and not the erased cases'; the export holds no personal data in clear;
 /// a file missing a key entry is refused; a version 1 file (no key area) still imports.
-pub fn export_import_carries_the_key_area<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn export_import_carries_the_key_area<S: Store>(new_store: impl Fn() -> S) {
     let source = new_store();
     let work = canary_workload(&source, 4);
     let mut file = Vec::new();

@@ -16,7 +16,7 @@ use crate::error::AuditError;
 use crate::error::StoreError;
 use crate::hash::{chain_hash, Hash};
 use crate::repository::{RepoError, Repository};
-use crate::store::{meta, EventStore};
+use crate::store::{meta, Store};
 use crate::types::Metadata;
 use crate::types::{ExpectedVersion, RecordedEvent, StreamId};
 
@@ -37,7 +37,7 @@ pub fn rechain(log: &mut [RecordedEvent]) {
 /// The log digest each backend keeps at append time equals the digest recomputed from
 /// the log, after appends of one and of several events, and after a restore; an empty
 /// store's head is [`LogHead::EMPTY`].
-pub fn log_digest_is_kept_at_append_time<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn log_digest_is_kept_at_append_time<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     assert_eq!(store.log_head().unwrap(), LogHead::EMPTY);
     for (i, name) in ["d-1", "d-2", "d-1", "d-3"].iter().enumerate() {
@@ -72,7 +72,7 @@ pub fn log_digest_is_kept_at_append_time<S: EventStore>(new_store: impl Fn() -> 
 /// A checkpoint verifies against the store it was taken of, also after later appends,
 /// and is recorded as the store's newest; a wrong key, a forged digest or position, or an
 /// altered signature make it untrustworthy.
-pub fn checkpoints_verify_and_refuse_forgeries<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn checkpoints_verify_and_refuse_forgeries<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     filled(&store);
     let key = SigningKey::generate();
@@ -139,7 +139,7 @@ pub fn checkpoints_verify_and_refuse_forgeries<S: EventStore>(new_store: impl Fn
 /// the global log valid (the attacker recomputed every hash) is found by verifying
 /// against the checkpoint: dropping a stream's last event with the later positions
 /// renumbered, truncating the log, deleting, inserting, swapping and editing an event.
-pub fn checkpoint_detects_rewritten_history<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn checkpoint_detects_rewritten_history<S: Store>(new_store: impl Fn() -> S) {
     let source = new_store();
     filled(&source);
     let key = SigningKey::generate();
@@ -204,7 +204,7 @@ pub fn checkpoint_detects_rewritten_history<S: EventStore>(new_store: impl Fn() 
 /// The store keeps an id and named values durably; while the import marker is set,
 /// appends are refused with `ImportIncomplete` and nothing is written; without it they
 /// work again.
-pub fn meta_and_the_import_marker<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn meta_and_the_import_marker<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let id = store.store_id().unwrap();
     assert_ne!(
@@ -235,7 +235,7 @@ pub fn meta_and_the_import_marker<S: EventStore>(new_store: impl Fn() -> S) {
 
 /// `read_stream` and `read_all` from any `u64` return the right, possibly empty, result:
 /// no overflow, no events below `from`.
-pub fn reads_from_any_u64<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn reads_from_any_u64<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let s = sid("far");
     store
@@ -274,7 +274,7 @@ pub fn reads_from_any_u64<S: EventStore>(new_store: impl Fn() -> S) {
 /// A command with an idempotency key appends once: a retry returns the first outcome and
 /// appends nothing, eight threads retrying one key at once append once, the same key on
 /// another stream is another request, and a bad key is refused.
-pub fn idempotent_commands_append_once<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn idempotent_commands_append_once<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let policy = Policy::default();
     let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
@@ -348,7 +348,7 @@ pub fn idempotent_commands_append_once<S: EventStore>(new_store: impl Fn() -> S)
 /// a control character or a separator, an actor in the metadata other than the acting
 /// one, an effective time before the stream began or after the store's clock (plus the
 /// policy's tolerance) are typed errors, and the stream is unchanged.
-pub fn audit_fields_are_checked<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn audit_fields_are_checked<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let policy = Policy::default();
     let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
@@ -422,7 +422,7 @@ pub fn audit_fields_are_checked<S: EventStore>(new_store: impl Fn() -> S) {
 /// `Repository::execute(EraseCase)` records the erasure *and* destroys the case's data key
 /// before it returns: the client's name never reads back in clear, and `erase_case` after
 /// it finds nothing left to do.
-pub fn execute_erase_destroys_the_key<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn execute_erase_destroys_the_key<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let work = super::canary_workload(&store, 2);
     let case = &work.kept[0];
@@ -476,7 +476,7 @@ pub fn execute_erase_destroys_the_key<S: EventStore>(new_store: impl Fn() -> S) 
 
 /// `execute_expecting` decides only on the version the caller read: another version is a
 /// conflict that writes nothing; the expected one appends.
-pub fn execute_expecting_decides_on_the_given_version<S: EventStore>(new_store: impl Fn() -> S) {
+pub fn execute_expecting_decides_on_the_given_version<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let policy = Policy::default();
     let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
