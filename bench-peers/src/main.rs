@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use casework_core::{Actor, Context, Policy, Process, Role};
 use casework_postgres::{PgOptions, PgStore};
 use casework_sled::SledStore;
-use casework_store::{Codec, EventStore, MemoryStore, Metadata, Repository, StoredEvent, StreamId};
+use casework_store::{Codec, EventStore, KeyArea, MemoryStore, Metadata, Repository, StoredEvent, StreamId};
 use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::mem_store::MemStore;
@@ -98,7 +98,7 @@ impl StoredEvent for Entry {
     }
 }
 
-fn run_casework<S: EventStore>(store: &S, cases: u32, events: u32) -> Duration {
+fn run_casework<S: KeyArea>(store: &S, cases: u32, events: u32) -> Duration {
     let repo = Repository::<LedgerProcess, S>::new(store, Codec::new());
     let policy = Policy::default();
     let actor = Actor::new("bench", Role::Coordinator, "bench");
