@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use casework_core::{Actor, Context, Policy, Process, Role};
 use casework_postgres::{PgOptions, PgStore};
 use casework_sled::SledStore;
-use casework_store::{Codec, EventStore, KeyArea, MemoryStore, Metadata, Repository, StoredEvent, StreamId};
+use casework_store::{Codec, KeyArea, MemoryStore, Metadata, Repository, StoredEvent, StreamId};
 use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::mem_store::MemStore;
