@@ -175,6 +175,10 @@ fn backup_failure(e: BackupError) -> Failure {
             format!("the target store already holds {head} events"),
             "restore into a new, empty store (a new --store directory or --pg-schema)",
         ),
+        e @ (BackupError::File { .. } | BackupError::Empty(_)) => Failure::input(
+            e.to_string(),
+            "check the backup directory's path and permissions",
+        ),
         other => Failure {
             message: other.to_string(),
             hint: Some(

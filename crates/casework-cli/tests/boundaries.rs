@@ -523,6 +523,20 @@ fn the_exit_code_table_is_what_the_binary_does() {
     for (want, got) in walked {
         assert_eq!(got, want);
     }
+    // a mistyped backup directory is a path to check, not a damaged backup
+    let (code, _, err) = run(&[
+        "--store",
+        &p(&dir.path().join("restored")),
+        "restore",
+        &p(&dir.path().join("no-backups")),
+        "--public-key",
+        &pubkey,
+    ]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("holds no backup set") && err.contains("path and permissions"),
+        "{err}"
+    );
 }
 
 /// Every command that prints data takes `--format json` and prints one JSON document; a
