@@ -32,13 +32,13 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::checkpoint::{
-    checkpoint, verify_against, Checkpoint, CheckpointError, PublicKey, SigningKey,
+    checkpoint, verify_against, Checkpoint, CheckpointError, LogCheck, PublicKey, SigningKey,
 };
-use crate::crypto::KeyState;
 use crate::error::StoreError;
+use crate::hash::hex;
 use crate::store::{meta, Store};
 use crate::transfer::{
-    parse_key_entry, parse_line, write_events, write_keys, LineWriter, LogCheck,
+    parse_key_entry, parse_line, put_key, write_events, write_keys, LineWriter, Staged,
 };
 use crate::types::GlobalPosition;
 
@@ -125,10 +125,6 @@ fn damaged(path: &Path, detail: impl Into<String>) -> BackupError {
         path: path.to_path_buf(),
         detail: detail.into(),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Options of [`backup`].
@@ -434,8 +430,9 @@ pub fn restore_backup<S: Store + ?Sized>(
     };
     store.set_meta(meta::IMPORTING, Some(b"restore from a backup began"))?;
     let mut check = LogCheck::new();
-    let mut batch = Vec::with_capacity(1000);
-    let mut last_restored = None;
+    let mut staged = Staged::new(store);
+    // the hash of the last event read: each set's manifest names the one at its end
+    let mut last_hash = None;
     for set in &sets {
         let m = &set.manifest;
         let manifest_path = set.dir.join("manifest.json");
@@ -460,11 +457,8 @@ pub fn restore_backup<S: Store + ?Sized>(
             check
                 .push(&e)
                 .map_err(|d| damaged(&path, format!("line {line_no}: {d}")))?;
-            batch.push(e);
-            if batch.len() == 1000 {
-                last_restored = batch.last().map(|e| e.hash);
-                store.restore(std::mem::take(&mut batch))?;
-            }
+            last_hash = Some(e.hash);
+            staged.push(e)?;
             Ok(())
         })?;
         if sha != m.events_sha256 {
@@ -473,7 +467,6 @@ pub fn restore_backup<S: Store + ?Sized>(
                 "the file does not match its manifest's SHA-256",
             ));
         }
-        let last_hash = batch.last().map(|e| e.hash).or(last_restored);
         if check.head.position != m.to
             || check.head.digest != m.checkpoint.digest
             || (m.last_hash.is_some() && last_hash != m.last_hash)
@@ -486,8 +479,7 @@ pub fn restore_backup<S: Store + ?Sized>(
                 ),
             ));
         }
-        last_restored = last_hash;
-        store.restore(std::mem::take(&mut batch))?;
+        staged.flush()?;
     }
     // the key area of the newest set
     let path = newest.dir.join("keys.jsonl");
@@ -495,12 +487,7 @@ pub fn restore_backup<S: Store + ?Sized>(
     let sha = for_each_line(&path, |line_no, text| {
         let (stream, state) =
             parse_key_entry(line_no, text, true).map_err(|e| damaged(&path, e.to_string()))?;
-        match state {
-            KeyState::Active(key) => {
-                store.create_data_key(&stream, key)?;
-            }
-            KeyState::Destroyed { at } => store.destroy_data_key(&stream, at)?,
-        }
+        put_key(store, &stream, state)?;
         keys += 1;
         Ok(())
     })?;

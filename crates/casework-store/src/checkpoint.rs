@@ -42,7 +42,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::hash::{chain_hash, Hash};
+use crate::hash::{chain_hash, hex, unhex_array, Hash};
 use crate::store::Store;
 use crate::types::{GlobalPosition, RecordedEvent, StreamId, Version};
 
@@ -153,21 +153,6 @@ fn malformed(what: &'static str, detail: impl Into<String>) -> CheckpointError {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
-    if s.len() != 2 * N || !s.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; N];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
-}
-
 /// Reads `FORMAT HEX` (one line, surrounding white space ignored).
 fn parse_text<const N: usize>(
     text: &str,
@@ -176,9 +161,8 @@ fn parse_text<const N: usize>(
 ) -> Result<[u8; N], CheckpointError> {
     let mut parts = text.split_whitespace();
     match (parts.next(), parts.next(), parts.next()) {
-        (Some(f), Some(h), None) if f == format => {
-            unhex::<N>(h).ok_or_else(|| malformed(what, format!("expected {} hex digits", 2 * N)))
-        }
+        (Some(f), Some(h), None) if f == format => unhex_array::<N>(h)
+            .ok_or_else(|| malformed(what, format!("expected {} hex digits", 2 * N))),
         (Some(f), _, _) if f != format => Err(malformed(
             what,
             format!("expected a line starting with {format:?}, found {f:?}"),
@@ -322,7 +306,7 @@ impl Checkpoint {
                 given: key.key_id(),
             });
         }
-        let bytes = unhex::<64>(&self.signature).ok_or(CheckpointError::BadSignature)?;
+        let bytes = unhex_array::<64>(&self.signature).ok_or(CheckpointError::BadSignature)?;
         let signature = ed25519_dalek::Signature::from_bytes(&bytes);
         key.0
             .verify(&self.signed_bytes(), &signature)
@@ -415,6 +399,52 @@ pub struct Verified {
     pub same_store: bool,
 }
 
+/// Checks a log event by event as it is read from position 1: gapless positions, stream
+/// versions without gaps, hash chains recomputed from each event, and the running digest.
+/// Shared by [`verify_against`], imports and restores.
+pub(crate) struct LogCheck {
+    /// The position checked last and the digest at it.
+    pub(crate) head: LogHead,
+    tips: HashMap<StreamId, (Version, Hash)>,
+}
+
+impl LogCheck {
+    /// A check of a log from its first position.
+    pub(crate) fn new() -> Self {
+        LogCheck {
+            head: LogHead::EMPTY,
+            tips: HashMap::new(),
+        }
+    }
+
+    /// Checks that `e` continues the log and advances the digest; the error says what is
+    /// wrong with it.
+    pub(crate) fn push(&mut self, e: &RecordedEvent) -> Result<(), String> {
+        let next = self.head.position + 1;
+        if e.position != next {
+            return Err(format!("position {} where {next} belongs", e.position));
+        }
+        let (version, prev) = self.tips.get(&e.stream).copied().unwrap_or((0, Hash::ZERO));
+        if e.version != version + 1 {
+            return Err(format!(
+                "stream {} version {} where {} belongs (an event of the stream was removed or inserted)",
+                e.stream,
+                e.version,
+                version + 1
+            ));
+        }
+        if chain_hash(&prev, e) != e.hash {
+            return Err(format!(
+                "hash chain broken in stream {} at version {} (the event was altered)",
+                e.stream, e.version
+            ));
+        }
+        self.tips.insert(e.stream.clone(), (e.version, e.hash));
+        self.head.advance(e);
+        Ok(())
+    }
+}
+
 /// Checks pages of the log, as read from position 1 on, against the chains and computes
 /// the digest up to the checkpoint's position; the divergence found first, if any.
 #[allow(clippy::type_complexity)]
@@ -422,19 +452,9 @@ fn check_pages(
     pages: std::sync::mpsc::Receiver<(GlobalPosition, Result<Vec<RecordedEvent>, StoreError>)>,
     cp: &Checkpoint,
 ) -> Result<Result<Hash, Divergence>, CheckpointError> {
-    let mut digest = Hash::ZERO;
-    let mut tips: HashMap<StreamId, (Version, Hash)> = HashMap::new();
-    let mut next = 1;
-    let diverge = |position, e: Option<&RecordedEvent>, detail: String| {
-        Ok(Err(Divergence {
-            position,
-            stream: e.map(|e| e.stream.clone()),
-            version: e.map(|e| e.version),
-            exact: true,
-            detail,
-        }))
-    };
-    while next <= cp.position {
+    let mut check = LogCheck::new();
+    while check.head.position < cp.position {
+        let next = check.head.position + 1;
         let page = match pages.recv() {
             Ok((_, Ok(page))) => page,
             Ok((
@@ -457,49 +477,31 @@ fn check_pages(
             Err(_) => Vec::new(),
         };
         if page.is_empty() {
-            return diverge(
-                next,
-                None,
-                format!(
+            return Ok(Err(Divergence {
+                position: next,
+                stream: None,
+                version: None,
+                exact: true,
+                detail: format!(
                     "the store's log ends at position {}, the checkpoint covers {}: events were removed",
                     next - 1,
                     cp.position
                 ),
-            );
+            }));
         }
         for e in &page {
-            if e.position != next {
-                return diverge(
-                    next,
-                    Some(e),
-                    format!("found position {} where {next} belongs", e.position),
-                );
+            if let Err(detail) = check.push(e) {
+                return Ok(Err(Divergence {
+                    position: check.head.position + 1,
+                    stream: Some(e.stream.clone()),
+                    version: Some(e.version),
+                    exact: true,
+                    detail,
+                }));
             }
-            let (version, prev) = tips.get(&e.stream).copied().unwrap_or((0, Hash::ZERO));
-            if e.version != version + 1 {
-                return diverge(
-                    next,
-                    Some(e),
-                    format!(
-                        "stream version {} where {} belongs (an event of the stream was removed or inserted)",
-                        e.version,
-                        version + 1
-                    ),
-                );
-            }
-            if chain_hash(&prev, e) != e.hash {
-                return diverge(
-                    next,
-                    Some(e),
-                    "the event was altered (its hash does not chain)".into(),
-                );
-            }
-            tips.insert(e.stream.clone(), (e.version, e.hash));
-            digest = log_digest(&digest, e);
-            next += 1;
         }
     }
-    Ok(Ok(digest))
+    Ok(Ok(check.head.digest))
 }
 
 /// Checks that the store still holds exactly the prefix a checkpoint covers: the signature

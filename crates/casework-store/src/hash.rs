@@ -28,20 +28,41 @@ impl Hash {
 
     /// Lowercase hex.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        hex(&self.0)
     }
 
     /// Parses 64 hex digits.
     pub fn from_hex(s: &str) -> Option<Hash> {
-        if s.len() != 64 || !s.is_ascii() {
-            return None;
-        }
-        let mut out = [0u8; 32];
-        for (i, byte) in out.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-        }
-        Some(Hash(out))
+        unhex_array(s).map(Hash)
     }
+}
+
+/// Lowercase hex of `bytes`: the one hex encoder of the crate (hashes, keys in exports
+/// and backups, checkpoints, signatures).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
+}
+
+/// The bytes of hex digits; `None` for an odd length or anything but hex digits.
+pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Exactly `N` bytes from `2 N` hex digits.
+pub(crate) fn unhex_array<const N: usize>(s: &str) -> Option<[u8; N]> {
+    unhex(s)?.try_into().ok()
 }
 
 impl std::fmt::Debug for Hash {

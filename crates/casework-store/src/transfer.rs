@@ -22,7 +22,6 @@
 //! verified. A store whose import failed or was killed keeps the marker and refuses
 //! appends. Formats 1 and 2 (no checkpoint, key checks or trailer) still import.
 
-use std::collections::HashMap;
 use std::io::{BufRead, Write};
 
 use chrono::{DateTime, Utc};
@@ -32,11 +31,11 @@ use uuid::Uuid;
 
 use sha2::{Digest, Sha256};
 
-use crate::checkpoint::{latest_checkpoint, log_digest, Checkpoint, CheckpointError, PublicKey};
+use crate::checkpoint::{latest_checkpoint, Checkpoint, CheckpointError, LogCheck, PublicKey};
 use crate::crypto::KeyState;
 use crate::error::StoreError;
-use crate::hash::{chain_hash, Hash};
-use crate::store::Store;
+use crate::hash::{hex, unhex, Hash};
+use crate::store::{log_events, LogEvents, Store};
 use crate::types::{GlobalPosition, Metadata, RecordedEvent, StreamId, Version};
 
 /// The format named in the header line. Version 3 adds the checkpoint, key check values
@@ -139,26 +138,6 @@ pub enum ImportError {
     Checkpoint(CheckpointError),
 }
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    out
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 /// Writes lines and keeps the count and SHA-256 of everything written, for the trailer.
 pub(crate) struct LineWriter<'w> {
     out: &'w mut dyn Write,
@@ -177,9 +156,7 @@ impl<'w> LineWriter<'w> {
 
     /// Writes `value` as one line of JSON.
     pub(crate) fn line<T: Serialize>(&mut self, value: &T) -> Result<(), StoreError> {
-        let mut line =
-            serde_json::to_vec(value).map_err(|e| StoreError::Serialization(e.to_string()))?;
-        line.push(b'\n');
+        let line = json_line(value)?;
         self.digest.update(&line);
         self.lines += 1;
         self.out
@@ -192,22 +169,27 @@ impl<'w> LineWriter<'w> {
         hex(&self.digest.clone().finalize())
     }
 
-    /// Writes the trailer over every line so far and flushes.
+    /// Writes the trailer over every line so far (not counted itself) and flushes.
     pub(crate) fn finish(self) -> Result<(), StoreError> {
-        let trailer = Trailer {
+        let trailer = json_line(&Trailer {
             end: TrailerBody {
                 lines: self.lines,
-                sha256: hex(&self.digest.clone().finalize()),
+                sha256: self.sha256(),
             },
-        };
-        let mut line =
-            serde_json::to_vec(&trailer).map_err(|e| StoreError::Serialization(e.to_string()))?;
-        line.push(b'\n');
+        })?;
         self.out
-            .write_all(&line)
+            .write_all(&trailer)
             .and_then(|()| self.out.flush())
             .map_err(|e| StoreError::Io(e.to_string()))
     }
+}
+
+/// `value` as one line of JSON, newline included.
+fn json_line<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    let mut line =
+        serde_json::to_vec(value).map_err(|e| StoreError::Serialization(e.to_string()))?;
+    line.push(b'\n');
+    Ok(line)
 }
 
 /// The line of one event: the payload verbatim where it is JSON (byte for byte, so the
@@ -242,20 +224,18 @@ pub(crate) fn write_events<S: Store + ?Sized>(
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, StoreError> {
     let mut written = 0;
-    let mut next = from;
-    while next <= to {
-        let want = (to - next + 1).min(4096) as usize;
-        let page = store.read_all(next, want)?;
-        if page.is_empty() {
+    for e in log_events(store, from) {
+        let e = e?;
+        if e.position > to {
             break;
         }
-        for e in &page {
-            out.line(&event_line(e))?;
+        out.line(&event_line(&e))?;
+        written += 1;
+        if written % LogEvents::<S>::PAGE as u64 == 0 {
+            progress(written);
         }
-        written += page.len() as u64;
-        next += page.len() as u64;
-        progress(written);
     }
+    progress(written);
     Ok(written)
 }
 
@@ -381,50 +361,52 @@ pub(crate) fn parse_line(line_no: u64, text: &str) -> Result<RecordedEvent, Impo
     })
 }
 
-/// Checks events one by one as they are read: positions, stream versions, hash chains and
-/// the running log digest. Shared by import and restore.
-pub(crate) struct LogCheck {
-    pub(crate) head: crate::checkpoint::LogHead,
-    tips: HashMap<StreamId, (Version, Hash)>,
+/// Writes checked events into a store in batches (imports and restores): one atomic
+/// `restore` per [`Staged::BATCH`] events.
+pub(crate) struct Staged<'s, S: ?Sized> {
+    store: &'s S,
+    batch: Vec<RecordedEvent>,
 }
 
-impl LogCheck {
-    /// A check that continues a log whose tips and head are already known.
-    pub(crate) fn new() -> Self {
-        LogCheck {
-            head: crate::checkpoint::LogHead::EMPTY,
-            tips: HashMap::new(),
+impl<'s, S: Store + ?Sized> Staged<'s, S> {
+    /// Events per `restore`.
+    pub(crate) const BATCH: usize = 1000;
+
+    pub(crate) fn new(store: &'s S) -> Self {
+        Staged {
+            store,
+            batch: Vec::with_capacity(Self::BATCH),
         }
     }
 
-    /// Checks that `e` continues the log; the error says what is wrong.
-    pub(crate) fn push(&mut self, e: &RecordedEvent) -> Result<(), String> {
-        if e.position != self.head.position + 1 {
-            return Err(format!(
-                "position {} where {} belongs",
-                e.position,
-                self.head.position + 1
-            ));
+    /// Adds an event and writes the batch when it is full; whether it wrote.
+    pub(crate) fn push(&mut self, e: RecordedEvent) -> Result<bool, StoreError> {
+        self.batch.push(e);
+        if self.batch.len() < Self::BATCH {
+            return Ok(false);
         }
-        let (version, prev) = self.tips.get(&e.stream).copied().unwrap_or((0, Hash::ZERO));
-        if e.version != version + 1 {
-            return Err(format!(
-                "stream {} version {} where {} belongs",
-                e.stream,
-                e.version,
-                version + 1
-            ));
+        self.flush()
+    }
+
+    /// Writes what is not written yet; whether there was anything.
+    pub(crate) fn flush(&mut self) -> Result<bool, StoreError> {
+        if self.batch.is_empty() {
+            return Ok(false);
         }
-        if chain_hash(&prev, e) != e.hash {
-            return Err(format!(
-                "hash chain broken in stream {} at version {} (event altered)",
-                e.stream, e.version
-            ));
-        }
-        self.tips.insert(e.stream.clone(), (e.version, e.hash));
-        self.head.digest = log_digest(&self.head.digest, e);
-        self.head.position = e.position;
-        Ok(())
+        self.store.restore(std::mem::take(&mut self.batch))?;
+        Ok(true)
+    }
+}
+
+/// Puts one entry of the key area into `store`: a live key, or the tombstone of one.
+pub(crate) fn put_key<S: Store + ?Sized>(
+    store: &S,
+    stream: &StreamId,
+    state: KeyState,
+) -> Result<(), StoreError> {
+    match state {
+        KeyState::Active(key) => store.create_data_key(stream, key).map(|_| ()),
+        KeyState::Destroyed { at } => store.destroy_data_key(stream, at),
     }
 }
 
@@ -489,7 +471,7 @@ pub fn import_jsonl<S: Store + ?Sized>(
     )?;
     let mut check = LogCheck::new();
     let mut checkpoint: Option<Checkpoint> = None;
-    let mut batch = Vec::with_capacity(1000);
+    let mut staged = Staged::new(store);
     let mut keys = 0;
     let mut trailer: Option<TrailerBody> = None;
     loop {
@@ -542,24 +524,16 @@ pub fn import_jsonl<S: Store + ?Sized>(
                     ));
                 }
             }
-            batch.push(e);
-            if batch.len() == 1000 {
-                store.restore(std::mem::take(&mut batch))?;
+            if staged.push(e)? {
                 progress(check.head.position);
             }
             continue;
         }
         let (stream, state) = parse_key_entry(line_no, text, v3)?;
         keys += 1;
-        match state {
-            KeyState::Active(key) => {
-                store.create_data_key(&stream, key)?;
-            }
-            KeyState::Destroyed { at } => store.destroy_data_key(&stream, at)?,
-        }
+        put_key(store, &stream, state)?;
     }
-    if !batch.is_empty() {
-        store.restore(std::mem::take(&mut batch))?;
+    if staged.flush()? {
         progress(check.head.position);
     }
     let events = check.head.position;
