@@ -40,8 +40,6 @@ pub struct Loaded<S> {
     pub state: S,
     /// The last version folded (`None`: no events).
     pub version: Option<Version>,
-    /// The effective time of the stream's first event (`None`: no events).
-    pub began: Option<DateTime<Utc>>,
 }
 
 /// The result of an accepted command.
@@ -171,23 +169,25 @@ where
         stream: &StreamId,
         keep: impl Fn(&RecordedEvent) -> bool,
     ) -> Result<Loaded<P::State>, StoreError> {
-        let mut state = P::State::default();
-        let mut version = None;
         let (events, key) = read_with_key(self.store, stream)?;
-        let began = events.first().map(|e| e.effective_at);
-        for recorded in events {
-            if !keep(&recorded) {
-                continue;
-            }
-            let event = self.codec.decode_opened(&recorded, key.as_ref())?;
-            P::evolve_in_place(&mut state, &event);
-            version = Some(recorded.version);
-        }
+        let kept: Vec<&RecordedEvent> = events.iter().filter(|e| keep(e)).collect();
         Ok(Loaded {
-            state,
-            version,
-            began,
+            state: self.fold_events(kept.iter().copied(), key.as_ref())?,
+            version: kept.last().map(|e| e.version),
         })
+    }
+
+    /// Folds stored events into the state, opening their sealed fields with `key`.
+    fn fold_events<'e>(
+        &self,
+        recorded: impl IntoIterator<Item = &'e RecordedEvent>,
+        key: Option<&KeyState>,
+    ) -> Result<P::State, StoreError> {
+        let mut state = P::State::default();
+        for r in recorded {
+            P::evolve_in_place(&mut state, &self.codec.decode_opened(r, key)?);
+        }
+        Ok(state)
     }
 
     /// Loads the stream, decides `cmd` and appends the events with the loaded version as
@@ -297,10 +297,7 @@ where
                     );
                 }
             }
-            let mut state = P::State::default();
-            for r in &recorded {
-                P::evolve_in_place(&mut state, &self.codec.decode_opened(r, key.as_ref())?);
-            }
+            let mut state = self.fold_events(&recorded, key.as_ref())?;
             let version = recorded.last().map(|e| e.version);
             let expectation = version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
             if let Some(expected) = expect.filter(|&e| e != version) {
