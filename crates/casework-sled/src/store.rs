@@ -306,10 +306,6 @@ impl SledStore {
                 let mut batch = sled::Batch::default();
                 batch.insert(meta_key("format"), STORE_FORMAT);
                 batch.insert(meta_key("head"), &LogHead::EMPTY.to_bytes()[..]);
-                batch.insert(
-                    user_meta_key(meta::STORE_ID),
-                    uuid::Uuid::now_v7().as_bytes(),
-                );
                 tree.apply_batch(batch).map_err(io)?;
                 db.flush().map_err(io)?;
                 LogHead::EMPTY
@@ -364,21 +360,22 @@ impl SledStore {
                         format!("global head says {}, the log ends at {last}", head.position),
                     ));
                 }
-                if tree
-                    .get(user_meta_key(meta::STORE_ID))
-                    .map_err(io)?
-                    .is_none()
-                {
-                    tree.insert(
-                        user_meta_key(meta::STORE_ID),
-                        uuid::Uuid::now_v7().as_bytes(),
-                    )
-                    .map_err(io)?;
-                    db.flush().map_err(io)?;
-                }
                 head
             }
         };
+        // a new store gets its id here, and so does one written before ids existed
+        if tree
+            .get(user_meta_key(meta::STORE_ID))
+            .map_err(io)?
+            .is_none()
+        {
+            tree.insert(
+                user_meta_key(meta::STORE_ID),
+                uuid::Uuid::now_v7().as_bytes(),
+            )
+            .map_err(io)?;
+            db.flush().map_err(io)?;
+        }
         let vault = Vault::open(
             &path,
             db.open_tree(KEYS_TREE).map_err(io)?,
