@@ -111,39 +111,40 @@ fn span(store: &dyn Store) -> Result<Option<(NaiveDate, NaiveDate)>, Failure> {
     Ok(first.map(|f| (f, last_day(store).unwrap_or(f))))
 }
 
-/// Everything the store's events name under `field` of `event_type`'s payload (providers
-/// of vouchers, teams of registrations): what `--provider` and a plan's teams may name.
-fn named_in_store(
-    store: &dyn Store,
-    event_type: &str,
-    field: &[&str],
-) -> Result<std::collections::BTreeSet<String>, Failure> {
-    let mut out = std::collections::BTreeSet::new();
-    for e in casework_store::log_events(store, 1) {
-        let e = e?;
-        if e.event_type != event_type {
-            continue;
-        }
-        let value: serde_json::Value = serde_json::from_slice(&e.payload).unwrap_or_default();
-        if let Some(name) = field
-            .iter()
-            .try_fold(&value, |v, part| v.get(part))
-            .and_then(|v| v.as_str())
-        {
-            out.insert(name.to_owned());
-        }
-    }
-    Ok(out)
+/// The providers the book knows (of open cases' vouchers and the closed cases' totals):
+/// what `--provider` may name.
+fn providers(book: &CaseBook) -> std::collections::BTreeSet<String> {
+    let open = book
+        .cases
+        .values()
+        .filter_map(|c| c.state.vouchers())
+        .flat_map(|v| v.values().map(|v| v.provider.to_string()));
+    let closed = book.closed.vouchers.keys().map(|(p, _)| p.to_string());
+    open.chain(closed).collect()
 }
 
+/// The teams the book knows (of open cases' registrations and the closed cases' entries):
+/// what a plan's teams may name.
+fn teams(book: &CaseBook) -> std::collections::BTreeSet<String> {
+    let open = book
+        .cases
+        .values()
+        .filter_map(|c| c.state.registration())
+        .map(|r| r.profile.team.to_string());
+    let closed = book
+        .closed
+        .entries
+        .keys()
+        .map(|(_, _, team)| team.to_string());
+    open.chain(closed).collect()
+}
+
+/// Refuses a `name` the store does not know as a `what`, listing the ones it does.
 fn known(
-    store: &dyn Store,
     what: &str,
     name: &str,
-    event_type: &str,
-    field: &[&str],
+    names: &std::collections::BTreeSet<String>,
 ) -> Result<(), Failure> {
-    let names = named_in_store(store, event_type, field)?;
     if names.contains(name) {
         return Ok(());
     }
@@ -253,14 +254,21 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
         )),
         _ => {}
     }
-    if let Some(provider) = &args.provider {
-        known(store, "provider", provider, "VoucherIssued", &["provider"])?;
-    }
     let book = match args.name {
         // the case report reads one case's stream, not the whole book
         ReportName::Case => CaseBook::default(),
         _ => book(store, cut)?,
     };
+    match (&args.provider, args.name) {
+        (Some(_), ReportName::Case) => {
+            return Err(Failure::input(
+                "--provider does not apply to the case report",
+                "give --case ID alone",
+            ))
+        }
+        (Some(provider), _) => known("provider", provider, &providers(&book))?,
+        (None, _) => {}
+    }
     let year = args.year.unwrap_or(day.year());
     let text = match args.name {
         ReportName::VoucherMonitoring => {
@@ -289,7 +297,7 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
                     "the header is team,month,planned and months are YYYY-MM",
                 )
             })?;
-            let teams = named_in_store(store, "CaseRegistered", &["profile", "team"])?;
+            let teams = teams(&book);
             for team in plan.teams.keys() {
                 if !teams.contains(team.as_str()) {
                     warn(&format!(
