@@ -44,8 +44,12 @@ pub fn run(
         }
         return Ok(ExitCode::from(1));
     }
-    let bar = crate::output::bar(store.list_streams()?.len() as u64, "streams checked");
-    let checked = check_store_with_progress(store, &mut |done, _| bar.set_position(done))?;
+    // the checker says how many streams there are: no listing of our own
+    let bar = crate::output::bar(0, "streams checked");
+    let checked = check_store_with_progress(store, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
     bar.finish_and_clear();
     let head = store.head_position()?;
     let ok = checked.findings.is_empty();
