@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use casework_core::access::{field_categories, personal_values, Viewer};
+use casework_core::access::{personal_values, Viewer};
 use casework_core::{Actor, CaseError, Context, Policy, Purpose, Role};
 use casework_store::{access_log, erase_case, read_case, Metadata, RepoError, StreamId};
 use chrono::{DateTime, TimeZone, Utc};
@@ -112,11 +112,7 @@ pub fn read(
         let Some(profile) = &profile else { continue };
         // the typed fields, as declared once in `access::PERSONAL_FIELDS`
         let mut event = e.event.clone();
-        let categories = field_categories(&event, profile);
-        for ((field, shown), (_, categories)) in personal_values(&mut event, profile)
-            .into_iter()
-            .zip(categories)
-        {
+        for (field, categories, shown) in personal_values(&mut event, profile) {
             let categories: Vec<String> = categories.iter().map(ToString::to_string).collect();
             say!("      {field} [{}]: {shown}", categories.join(", "));
         }

@@ -236,19 +236,22 @@ pub fn field_categories(event: &CaseEvent, profile: &Profile) -> Vec<(String, Ve
         .collect()
 }
 
-/// Each personal field of an event with its concrete path and how it reads now: the
-/// value as JSON where it is in clear, the redaction (`<withheld: …>`, `<sealed>`,
-/// `<erased>`) otherwise. What the CLI prints, from the typed fields.
-pub fn personal_values(event: &mut CaseEvent, profile: &Profile) -> Vec<(String, String)> {
+/// Each personal field of an event with its concrete path, its categories and how it reads
+/// now: the value as JSON where it is in clear, the redaction (`<withheld: …>`,
+/// `<sealed>`, `<erased>`) otherwise. What the CLI prints, from the typed fields.
+pub fn personal_values(
+    event: &mut CaseEvent,
+    profile: &Profile,
+) -> Vec<(String, Vec<DataCategory>, String)> {
     field_categories(event, profile)
         .into_iter()
-        .map(|(path, _)| {
+        .map(|(path, categories)| {
             let mut shown = String::new();
             with_field(event, &path, |p| {
                 shown = p.display();
                 true
             });
-            (path, shown)
+            (path, categories, shown)
         })
         .collect()
 }

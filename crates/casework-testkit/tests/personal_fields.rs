@@ -131,7 +131,7 @@ fn every_personal_field_is_declared_and_every_declaration_is_one() {
         }
         // the typed accessor finds every declared field the event has
         let mut copy = event.clone();
-        for (path, shown) in personal_values(&mut copy, &profile) {
+        for (path, _, shown) in personal_values(&mut copy, &profile) {
             assert!(
                 !shown.is_empty(),
                 "{event_type}: {path} is declared but not reachable"
