@@ -22,6 +22,9 @@ pub enum CaseCommand {
         /// As of a date (YYYY-MM-DD) or a global position.
         #[arg(long, value_name = "DATE|POSITION")]
         as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: crate::output::Format,
     },
     /// The history of one case with its personal data as a viewer may see it: what the
     /// client's consent does not cover for the viewer is withheld with the reason, and a
@@ -34,15 +37,21 @@ pub enum CaseCommand {
         /// The day of the read (YYYY-MM-DD); today by default.
         #[arg(long, value_name = "DATE")]
         at: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: crate::output::Format,
     },
 }
 
 pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<ExitCode, Failure> {
-    let (id, at) = match command {
-        CaseCommand::Show { id, as_of } => (id, as_of),
-        CaseCommand::Read { id, viewer, at } => {
-            return crate::privacy::read(backend, id, viewer, at.as_deref(), policy)
-        }
+    let (id, at, format) = match command {
+        CaseCommand::Show { id, as_of, format } => (id, as_of, *format),
+        CaseCommand::Read {
+            id,
+            viewer,
+            at,
+            format,
+        } => return crate::privacy::read(backend, id, viewer, at.as_deref(), policy, *format),
     };
     let store = backend.store();
     let id = parse_case(id)?;
@@ -66,6 +75,28 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
             "check the id",
         ));
     };
+    if format == crate::output::Format::Json {
+        // personal fields stay sealed in this state: the JSON holds process facts only
+        let due: Vec<_> = deadlines(state, policy)
+            .into_iter()
+            .map(|d| {
+                serde_json::json!({
+                    "due": d.due,
+                    "days_overdue": d.days_overdue(day),
+                    "item": casework_reports::describe(&d.item),
+                    "responsible": casework_reports::who(&d.responsible),
+                })
+            })
+            .collect();
+        crate::output::json(&serde_json::json!({
+            "case": id,
+            "as_of": day,
+            "phase": state.phase_name(),
+            "state": state,
+            "deadlines": due,
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     say!("case        {id}");
     match state {
         CaseState::Closed(c) => say!(

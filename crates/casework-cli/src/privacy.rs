@@ -95,12 +95,46 @@ pub fn read(
     viewer: &ViewerArgs,
     at: Option<&str>,
     policy: &Policy,
+    format: crate::output::Format,
 ) -> Result<ExitCode, Failure> {
     let viewer = viewer.viewer()?;
     let stream = existing_case(backend, id)?;
     let view = read_case(backend.store(), &stream, &viewer, moment(at)?, policy)?;
     backend.flush()?;
     let profile = view.state().registration().map(|r| r.profile.clone());
+    if format == crate::output::Format::Json {
+        let events: Vec<_> = view
+            .events
+            .iter()
+            .map(|e| {
+                let mut event = e.event.clone();
+                let fields: Vec<_> = profile
+                    .as_ref()
+                    .map(|p| personal_values(&mut event, p))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(field, categories, shown)| {
+                        serde_json::json!({"field": field, "categories": categories, "reads": shown})
+                    })
+                    .collect();
+                serde_json::json!({
+                    "version": e.version,
+                    "at": e.event.at(),
+                    "event": e.event.event_type(),
+                    "personal": fields,
+                })
+            })
+            .collect();
+        crate::output::json(&serde_json::json!({
+            "case": id,
+            "viewer": viewer.to_string(),
+            "events": events,
+            "shown": view.disclosed.len(),
+            "withheld": view.withheld,
+            "logged_at": view.logged.map(|o| o.last_position),
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     say!("case {id} read by {viewer}");
     for e in &view.events {
         say!(

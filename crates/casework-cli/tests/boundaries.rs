@@ -564,6 +564,24 @@ fn one_case_id_form_and_json_everywhere() {
         vec!["history", &id, "--format", "json"],
         vec!["history", &stream, "--format", "json"],
         vec!["report", "case", "--case", &stream, "--format", "json"],
+        vec!["case", "show", &stream, "--format", "json"],
+        // a viewer outside the consent sees nothing, so the read logs nothing: the shared
+        // store stays as the other tests expect it
+        vec![
+            "case",
+            "read",
+            &id,
+            "--user",
+            "a.reader",
+            "--institution",
+            "nowhere",
+            "--role",
+            "specialist",
+            "--at",
+            "2026-01-10",
+            "--format",
+            "json",
+        ],
     ] {
         let mut all = vec!["--store", s.as_str()];
         all.extend(args.iter().copied());
