@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use casework::postgres::{PgOptions, PgStore};
 use casework::sled::SledStore;
-use casework::store::{conformance::sample_event, EventStore, ExpectedVersion, NewEvent, StreamId};
+use casework::store::{EventStore, ExpectedVersion, NewEvent, StreamId};
+use casework_testkit::conformance::sample_event;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 fn ten(stream: &str, from: u64) -> Vec<NewEvent> {

@@ -18,9 +18,10 @@ use casework::sled::{Durability, SledOptions, SledStore};
 use casework::store::backup::{backup, BackupOptions};
 use casework::store::checkpoint::{checkpoint, verify_against, LogHead, SigningKey};
 use casework::store::{
-    conformance::sample_event, export_jsonl, DataKey, EventStore, ExpectedVersion, KeyArea,
-    MemoryStore, NewEvent, StoreAdmin, StreamId,
+    export_jsonl, DataKey, EventStore, ExpectedVersion, KeyArea, MemoryStore, NewEvent, StoreAdmin,
+    StreamId,
 };
+use casework_testkit::conformance::sample_event;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 fn fail(e: impl std::fmt::Display) -> ! {

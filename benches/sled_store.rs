@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use casework::sled::{Durability, SledOptions, SledStore};
-use casework::store::{conformance::sample_event, EventStore, ExpectedVersion, NewEvent, StreamId};
+use casework::store::{EventStore, ExpectedVersion, NewEvent, StreamId};
+use casework_testkit::conformance::sample_event;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 fn ten_events(stream: &str, from: u64) -> Vec<NewEvent> {

@@ -14,18 +14,20 @@
 //! Run: `cargo bench --bench suite` (`CASEWORK_BENCH_QUICK=1` for short measurements).
 //! Projection rebuild is `cargo bench --bench reports`.
 
+use casework_case::CaseStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
+use casework::case::case_codec;
 use casework::core::*;
 use casework::sim::{simulate, SimConfig};
 use casework::sled::{Durability, SledOptions, SledStore};
-use casework::store::conformance::{registration, sample_event, workload_scope};
 use casework::store::{
-    case_codec, EventStore, ExpectedVersion, KeyArea, MemoryStore, Metadata, RecordedEvent,
-    Repository, StreamId,
+    EventStore, ExpectedVersion, KeyArea, MemoryStore, Metadata, RecordedEvent, Repository,
+    StreamId,
 };
+use casework_testkit::conformance::{registration, sample_event, workload_scope};
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 

@@ -4,10 +4,11 @@
 //!
 //! Run: `cargo run --example auditor_replay`
 
+use casework::case::case_codec;
 use casework::core::*;
 use casework::sim::{simulate, SimConfig};
 use casework::sled::{SledOptions, SledStore};
-use casework::store::{case_codec, AsOf, EventStore, Repository};
+use casework::store::{AsOf, EventStore, Repository};
 use chrono::{TimeZone, Utc};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

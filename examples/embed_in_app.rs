@@ -4,11 +4,12 @@
 //!
 //! Run: `cargo run --example embed_in_app`
 
+use casework::case::CaseStream;
+use casework::case::{case_codec, Cases};
 use casework::core::*;
 use casework::sled::SledStore;
 use casework::store::{
-    case_codec, Cases, EventStore, ExpectedVersion, Metadata, RepoError, Repository, StoreError,
-    StreamId,
+    EventStore, ExpectedVersion, Metadata, RepoError, Repository, StoreError, StreamId,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 

@@ -2,11 +2,12 @@
 //! the corpus replay in `cargo test` (`tests/fuzz_corpus.rs`). Each takes arbitrary bytes
 //! and must return — with a typed error or a value — and never panic.
 
+use casework::case::case_codec;
 use casework::core::{CaseEvent, Policy};
 use casework::reports::EntryPlan;
 use casework::store::{
-    case_codec, import_jsonl, DataKey, Hash, ImportOptions, KeyState, MemoryStore, Metadata,
-    RecordedEvent, StreamId,
+    import_jsonl, DataKey, Hash, ImportOptions, KeyState, MemoryStore, Metadata, RecordedEvent,
+    StreamId,
 };
 
 /// An export file: header, checkpoint, events, key lines, trailer.

@@ -27,6 +27,10 @@ pub use casework_store as store;
 #[cfg(feature = "sled")]
 pub use casework_sled as sled;
 
+/// The case process on a store: the [`Cases`](casework_case::Cases) service, the case
+/// codec, consent-scoped reads and erasure, the store checker.
+pub use casework_case as case;
+
 /// Reports as checkpointed projections over the global log.
 pub use casework_reports as reports;
 
@@ -58,12 +62,13 @@ pub use uuid;
 /// assert_eq!(cases.load(case).unwrap().phase_name(), PhaseName::Registered);
 /// ```
 pub mod prelude {
+    pub use casework_case::{CaseStream, Cases};
     pub use casework_core::access::Viewer;
     pub use casework_core::{
         Actor, CaseCommand, CaseError, CaseId, CaseState, ClientDetails, Gender, MarketProximity,
         PhaseName, Policy, ProblemArea, Profile, Purpose, Role,
     };
-    pub use casework_store::{AsOf, Cases, EventStore, RepoError, Store, StoreError};
+    pub use casework_store::{AsOf, EventStore, RepoError, Store, StoreError};
     pub use chrono::{DateTime, Duration, TimeZone, Utc};
 }
 

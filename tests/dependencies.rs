@@ -21,22 +21,27 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
             set(&["casework-core", "casework-store"]),
         ),
         (
-            "crates/casework-reports",
+            "crates/casework-case",
             set(&["casework-core", "casework-store"]),
+        ),
+        (
+            "crates/casework-reports",
+            set(&["casework-core", "casework-store", "casework-case"]),
         ),
         (
             "crates/casework-sim",
-            set(&["casework-core", "casework-store"]),
+            set(&["casework-core", "casework-store", "casework-case"]),
         ),
         (
             "crates/casework-testkit",
-            set(&["casework-core", "casework-store"]),
+            set(&["casework-core", "casework-store", "casework-case"]),
         ),
         (
             "crates/casework-cli",
             set(&[
                 "casework-core",
                 "casework-store",
+                "casework-case",
                 "casework-sled",
                 "casework-postgres",
                 "casework-reports",
@@ -49,6 +54,7 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
             set(&[
                 "casework-core",
                 "casework-store",
+                "casework-case",
                 "casework-sled",
                 "casework-postgres",
                 "casework-reports",
@@ -99,6 +105,52 @@ fn dependencies_point_the_documented_way() {
     // every crate of the workspace is in the table
     let crates = std::fs::read_dir(root.join("crates")).unwrap().count();
     assert_eq!(checked, crates + 1, "a crate is missing from the table");
+}
+
+/// The generic layers name no case type: the store and its backends persist any
+/// process's events, and only `casework-case` joins the case process to them.
+#[test]
+fn the_store_and_its_backends_know_no_case_types() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let case_items = [
+        "CaseEvent",
+        "CaseCommand",
+        "CaseProcess",
+        "CaseState",
+        "CaseId",
+        "case_codec",
+        "casework_case",
+    ];
+    let mut files = 0;
+    for dir in [
+        "crates/casework-store/src",
+        "crates/casework-sled/src",
+        "crates/casework-postgres/src",
+    ] {
+        let mut stack = vec![root.join(dir)];
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            files += 1;
+            for (i, line) in text.lines().enumerate() {
+                if line.trim_start().starts_with("//") {
+                    continue;
+                }
+                for item in case_items {
+                    assert!(
+                        !line.contains(item),
+                        "{}:{}: `{item}` in a generic layer; case code belongs in casework-case",
+                        path.display(),
+                        i + 1
+                    );
+                }
+            }
+        }
+    }
+    assert!(files > 10, "the generic layers' sources were found ({files} files)");
 }
 
 #[test]

@@ -10,9 +10,10 @@ mod service;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
+use casework::case::case_codec;
 use casework::prelude::*;
 use casework::sled::SledStore;
-use casework::store::{case_codec, Repository};
+use casework::store::Repository;
 use serde_json::{json, Value};
 
 fn call(

@@ -1,10 +1,12 @@
 //! `casework case show` and `casework history`.
 
+use casework_case::CaseStream;
 use std::process::ExitCode;
 
+use casework_case::case_codec;
 use casework_core::{deadlines, CaseEvent, CaseState, Policy, VoucherStatus};
 use casework_reports::CaseFile;
-use casework_store::{case_codec, StreamId};
+use casework_store::StreamId;
 use clap::Subcommand;
 
 use crate::backend::Backend;

@@ -1,5 +1,6 @@
 //! `casework demo`: a realistic deployment through the real command path.
 
+use casework_case::CaseStream;
 use std::process::ExitCode;
 use std::time::Instant;
 

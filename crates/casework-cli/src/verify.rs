@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use casework_store::check::check_store_with_progress;
+use casework_case::check::check_store_with_progress;
 use serde_json::json;
 
 use crate::backend::Backend;

@@ -47,6 +47,7 @@ pub mod plan;
 pub mod policy;
 mod process;
 pub mod scenario;
+mod stored;
 pub mod team;
 pub mod triage;
 pub mod voucher;
@@ -73,6 +74,7 @@ pub use policy::{DeadlineRules, Due, Policy, PolicyError, ServicePolicy, Thresho
 pub use process::{
     execute, fold, Actor, ActorError, Context, DecisionContext, Identity, Process, Role,
 };
+pub use stored::StoredEvent;
 pub use team::{Member, Team, TeamFunction};
 pub use triage::{Gender, MarketProximity, ProblemArea, Profile};
 pub use voucher::{

@@ -4,4 +4,4 @@
 
 mod common;
 
-casework_store::conformance_tests!(common::fresh, 16, guard = common::configured);
+casework_testkit::conformance_tests!(common::fresh, 16, guard = common::configured);

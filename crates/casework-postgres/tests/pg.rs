@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use casework_postgres::{PgOptions, PgStore};
-use casework_store::conformance::sample_event;
 use casework_store::*;
+use casework_testkit::conformance::sample_event;
 
 fn sid(s: &str) -> StreamId {
     StreamId::new(s).unwrap()
@@ -424,7 +424,7 @@ fn a_store_moves_from_sled_to_postgres_by_export_and_import() {
 fn no_canary_is_in_any_table_and_erased_cases_stay_unreadable() {
     let Some(url) = common::url() else { return };
     let store = common::fresh();
-    let work = casework_store::conformance::canary_workload(&store, 100);
+    let work = casework_testkit::conformance::canary_workload(&store, 100);
     let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let schema = store.store.schema().to_owned();
     let tables: Vec<String> = client
@@ -459,15 +459,15 @@ fn no_canary_is_in_any_table_and_erased_cases_stay_unreadable() {
     );
     // every canary starts with the prefix: finding none finds none of the 600
     assert!(
-        !found(casework_store::conformance::CANARY_PREFIX),
+        !found(casework_testkit::conformance::CANARY_PREFIX),
         "a canary is in a table in clear"
     );
     for case in &work.kept {
-        let seen = casework_store::conformance::visible_personal_data(&store, &case.stream);
+        let seen = casework_testkit::conformance::visible_personal_data(&store, &case.stream);
         assert!(case.canaries.iter().all(|c| seen.contains(c.as_str())));
     }
     for case in &work.erased {
-        let seen = casework_store::conformance::visible_personal_data(&store, &case.stream);
+        let seen = casework_testkit::conformance::visible_personal_data(&store, &case.stream);
         assert!(case.canaries.iter().all(|c| !seen.contains(c.as_str())));
     }
     assert_eq!(store.verify_all().unwrap(), vec![]);

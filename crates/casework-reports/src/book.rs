@@ -14,12 +14,14 @@
 //! entry; the repository never writes one (a case's stream is named after its id, and
 //! `decide` rejects a second registration in a stream).
 
+use casework_case::CaseStream;
 use std::collections::HashMap;
 
+use casework_case::case_codec;
 use casework_core::{
     CaseEvent, CaseId, CaseProcess, CaseState, DeliveredEffort, Process, VoucherId,
 };
-use casework_store::{case_codec, AsOf, EventStore, RecordedEvent, StreamId};
+use casework_store::{AsOf, EventStore, RecordedEvent, StreamId};
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 

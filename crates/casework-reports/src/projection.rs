@@ -5,10 +5,9 @@
 
 use std::path::Path;
 
+use casework_case::case_codec;
 use casework_core::CaseEvent;
-use casework_store::{
-    case_codec, AsOf, Codec, EventStore, GlobalPosition, RecordedEvent, StoreError,
-};
+use casework_store::{AsOf, Codec, EventStore, GlobalPosition, RecordedEvent, StoreError};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 

@@ -4,9 +4,11 @@
 //! differences and totals must match the source wherever the source is legible.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use casework_case::case_codec;
+use casework_case::CaseStream;
 use casework_core::*;
 use casework_reports::*;
-use casework_store::{case_codec, MemoryStore, Metadata, Repository, StreamId};
+use casework_store::{MemoryStore, Metadata, Repository, StreamId};
 use chrono::{TimeZone, Utc};
 use uuid::Uuid;
 

@@ -6,6 +6,7 @@
 
 mod common;
 
+use casework_case::CaseStream;
 use casework_core::CaseState;
 use casework_reports::*;
 use casework_store::{AsOf, EventStore, MemoryStore, StoreAdmin};

@@ -31,13 +31,13 @@
 mod rng;
 mod script;
 
+use casework_case::CaseStream;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
+use casework_case::case_codec;
 use casework_core::{CaseProcess, Policy};
-use casework_store::{
-    case_codec, Clock, ManualClock, Metadata, RepoError, Repository, StoreError, StreamId,
-};
+use casework_store::{Clock, ManualClock, Metadata, RepoError, Repository, StoreError, StreamId};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 pub use rng::Rng;

@@ -2,9 +2,10 @@
 //! a seed, and calibrated (voucher fates near the Aachen figures).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use casework_case::case_codec;
 use casework_core::{invariants, CaseEvent, VoucherStatus};
 use casework_sim::{simulate, SimConfig};
-use casework_store::{case_codec, EventStore, KeyArea, MemoryStore};
+use casework_store::{EventStore, KeyArea, MemoryStore};
 
 #[test]
 fn a_simulation_is_consistent_deterministic_and_calibrated() {

@@ -2,14 +2,16 @@
 //! full set, a restore verifies; idempotent commands survive a restart.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use casework_case::CaseStream;
 use std::path::{Path, PathBuf};
 
+use casework_case::case_codec;
 use casework_core::{Actor, CaseCommand, CaseProcess, Context, Policy, Role};
 use casework_sled::SledStore;
 use casework_store::backup::{backup, list_sets, restore_backup, BackupOptions};
 use casework_store::checkpoint::{verify_against, SigningKey};
-use casework_store::conformance::canary_workload;
-use casework_store::{case_codec, EventStore, KeyArea, KeyState, Metadata, Repository, StoreAdmin};
+use casework_store::{EventStore, KeyArea, KeyState, Metadata, Repository, StoreAdmin};
+use casework_testkit::conformance::canary_workload;
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -152,7 +154,7 @@ fn an_idempotent_command_is_found_after_a_restart() {
     let referrer = Actor::new("s.keller", Role::Referrer, "sozialamt");
     let case = casework_core::CaseId(uuid::Uuid::from_u128(7));
     let stream = casework_store::StreamId::for_case(case);
-    let cmd = casework_store::conformance::registration(case, "Restart Client");
+    let cmd = casework_testkit::conformance::registration(case, "Restart Client");
     let at = chrono::DateTime::parse_from_rfc3339("2025-03-01T09:00:00Z")
         .unwrap()
         .to_utc();

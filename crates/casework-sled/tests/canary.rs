@@ -7,8 +7,8 @@
 use std::path::Path;
 
 use casework_sled::SledStore;
-use casework_store::conformance::{canary_workload, visible_personal_data, CANARY_PREFIX};
 use casework_store::{EventStore, ExpectedVersion, KeyArea, NewEvent, StreamId};
+use casework_testkit::conformance::{canary_workload, visible_personal_data, CANARY_PREFIX};
 
 fn every_byte(dir: &Path) -> Vec<u8> {
     let mut all = Vec::new();

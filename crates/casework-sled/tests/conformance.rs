@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use casework_sled::{Durability, SledOptions, SledStore};
-use casework_store::*;
+use casework_testkit::conformance;
 
 /// A sled store in a temporary directory, removed when the store is dropped.
 type TempSled = conformance::Temporary<SledStore, tempfile::TempDir>;
@@ -26,15 +26,15 @@ fn fresh(durability: Durability) -> TempSled {
 
 mod no_flush {
     use super::*;
-    casework_store::conformance_tests!(|| fresh(Durability::None), 32);
+    casework_testkit::conformance_tests!(|| fresh(Durability::None), 32);
 }
 
 mod flush_every_append {
     use super::*;
-    casework_store::conformance_tests!(|| fresh(Durability::FlushEveryAppend), 8);
+    casework_testkit::conformance_tests!(|| fresh(Durability::FlushEveryAppend), 8);
 }
 
 mod group_commit {
     use super::*;
-    casework_store::conformance_tests!(|| fresh(Durability::GroupCommit), 8);
+    casework_testkit::conformance_tests!(|| fresh(Durability::GroupCommit), 8);
 }

@@ -4,6 +4,7 @@
 
 use casework_sled::{record, SledStore};
 use casework_store::*;
+use casework_testkit::conformance;
 
 fn filled(dir: &std::path::Path) {
     let store = SledStore::open(dir).unwrap();

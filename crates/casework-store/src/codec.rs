@@ -8,61 +8,12 @@
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
-use casework_core::CaseEvent;
-use chrono::{DateTime, Utc};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+pub use casework_core::StoredEvent;
 use serde_json::Value;
 
 use crate::crypto::{has_sealed_fields, open_fields, seal_fields, DataKey, KeyState};
 use crate::error::StoreError;
 use crate::types::{Metadata, NewEvent, RecordedEvent, StreamId, Version};
-
-/// A domain event type the store can persist.
-pub trait StoredEvent: Serialize + DeserializeOwned {
-    /// The type name written into the envelope.
-    fn event_type(&self) -> &'static str;
-    /// The current schema version of a type; `None` for a type this code does not know.
-    fn current_schema_version(event_type: &str) -> Option<u16>;
-    /// When the event happened in the world.
-    fn effective_at(&self) -> DateTime<Utc>;
-    /// The paths of the personal-data fields in the JSON of `event_type` at
-    /// `schema_version` (`*` for every array index); the store seals exactly these
-    /// ([`crate::crypto`]). None by default.
-    fn personal_paths(event_type: &str, schema_version: u16) -> &'static [&'static str] {
-        let _ = (event_type, schema_version);
-        &[]
-    }
-    /// Whether recording this event erases the stream's personal data: the repository then
-    /// destroys the stream's data key durably before it returns. False by default.
-    fn erases_personal_data(&self) -> bool {
-        false
-    }
-}
-
-impl StoredEvent for CaseEvent {
-    fn event_type(&self) -> &'static str {
-        CaseEvent::event_type(self)
-    }
-
-    fn current_schema_version(event_type: &str) -> Option<u16> {
-        CaseEvent::TYPES
-            .contains(&event_type)
-            .then(|| CaseEvent::current_schema_version(event_type))
-    }
-
-    fn effective_at(&self) -> DateTime<Utc> {
-        self.at()
-    }
-
-    fn personal_paths(event_type: &str, schema_version: u16) -> &'static [&'static str] {
-        CaseEvent::personal_paths(event_type, schema_version)
-    }
-
-    fn erases_personal_data(&self) -> bool {
-        matches!(self, CaseEvent::CaseErased { .. })
-    }
-}
 
 /// Turns the JSON of one schema version into the JSON of the next.
 pub type Upcast = fn(Value) -> Result<Value, String>;
@@ -229,38 +180,4 @@ fn corrupt(recorded: &RecordedEvent, detail: String) -> StoreError {
         version: recorded.version,
         detail,
     }
-}
-
-/// The codec of the case process with every upcaster of its history.
-pub fn case_codec() -> Codec<CaseEvent> {
-    Codec::new().with_upcaster("VoucherIssued", 1, voucher_issued_v1_to_v2)
-}
-
-/// `VoucherIssued` v1 (until casework 0.1 drafts) named the provider only as free text,
-/// `provider_name`; v2 carries a `provider` id. The id is derived from the name the way
-/// deployments registered providers (lowercase, runs of non-alphanumerics as one `-`); a
-/// voucher without a name gets the provider `unassigned`.
-pub fn voucher_issued_v1_to_v2(mut v: Value) -> Result<Value, String> {
-    let obj = v
-        .as_object_mut()
-        .ok_or_else(|| "VoucherIssued v1 is not a JSON object".to_owned())?;
-    let name = obj.remove("provider_name");
-    let id = match name.as_ref().and_then(Value::as_str) {
-        Some(name) if !name.trim().is_empty() => slug(name),
-        _ => "unassigned".to_owned(),
-    };
-    obj.insert("provider".to_owned(), Value::String(id));
-    Ok(v)
-}
-
-fn slug(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.trim().chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').to_owned()
 }

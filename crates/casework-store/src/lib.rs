@@ -15,8 +15,8 @@
 //! - [`CatchUp`] subscriptions with [`CheckpointStore`]s.
 //! - Provable history: the log digest and Ed25519 [`checkpoint`]s, incremental
 //!   [`backup`]s with a verified restore, export/import with integrity checks.
-//! - [`MemoryStore`], the reference implementation, and (feature `conformance`) the
-//!   conformance suite every backend runs.
+//! - [`MemoryStore`], the reference implementation. The conformance suite every backend
+//!   runs is in `casework-testkit` (`casework_testkit::conformance_tests!`).
 //!
 //! ## Guarantees
 //!
@@ -37,52 +37,45 @@
 //! | decoding | bad bytes give typed errors (`Corruption`, `UnknownEventType`, `UnsupportedSchemaVersion`, `Serialization`), never a panic |
 //!
 //! ```
-//! use casework_core::{Actor, CaseCommand, CaseProcess, Context, Policy, Role};
-//! use casework_store::{case_codec, EventStore, MemoryStore, Metadata, Repository, StreamId};
+//! use casework_store::{EventStore, ExpectedVersion, MemoryStore, NewEvent, StreamId};
 //!
 //! let store = MemoryStore::new();
-//! let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
-//! let policy = Policy::default();
-//! let client = Actor::new("client", Role::Client, "client");
-//! let ctx = Context::new(chrono::Utc::now(), &client, &policy);
-//! let stream = StreamId::new("case-unknown").unwrap();
-//! // nothing is registered: the command is rejected and nothing is written
-//! assert!(repo.execute(&stream, &CaseCommand::RevokeConsent, &ctx, Metadata::default()).is_err());
-//! assert_eq!(store.head_position().unwrap(), 0);
+//! let stream = StreamId::new("order-1").unwrap();
+//! let at = chrono::DateTime::UNIX_EPOCH;
+//! let placed = NewEvent::new("OrderPlaced", 1, at, br#"{"items":3}"#.to_vec());
+//! store.append(&stream, ExpectedVersion::NoStream, vec![placed.clone()]).unwrap();
+//! // a second writer that also expected no stream gets a conflict and writes nothing
+//! assert!(store.append(&stream, ExpectedVersion::NoStream, vec![placed]).is_err());
+//! assert_eq!(store.head_position().unwrap(), 1);
 //! ```
+//!
+//! The case process on top of this store ([`Codec`] of its events, consent-scoped reads,
+//! erasure, the `Cases` service, the store checker) lives in `casework-case`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod backup;
-mod cases;
-pub mod check;
 pub mod checkpoint;
 mod codec;
-#[cfg(feature = "conformance")]
-pub mod conformance;
 pub mod crypto;
 mod error;
 pub mod hash;
 mod memory;
-pub mod privacy;
 mod repository;
 mod store;
 mod subscription;
 mod transfer;
 mod types;
 
-pub use cases::Cases;
 pub use checkpoint::{Checkpoint, LogHead};
-pub use codec::{case_codec, voucher_issued_v1_to_v2, Codec, StoredEvent, Upcast};
+pub use codec::{Codec, StoredEvent, Upcast};
 pub use crypto::{DataKey, KeyState};
 pub use error::{check_effective_time, AuditError, StoreError};
 pub use hash::{verify_chain, ChainBreak, Hash};
 pub use memory::MemoryStore;
-pub use privacy::{
-    access_log, erase_case, read_case, AccessRecord, CaseView, Erasure, ErasureStatus, ViewedEvent,
-};
 pub use repository::{
-    idempotent_event_id, AsOf, ExecuteResult, Executed, Loaded, RepoError, Repository,
+    idempotent_event_id, read_with_key, AsOf, ExecuteResult, Executed, Loaded, RepoError,
+    Repository,
 };
 pub use store::{
     check_restore, log_events, meta, Clock, EventStore, KeyArea, Limits, LogEvents, ManualClock,

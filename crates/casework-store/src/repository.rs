@@ -104,7 +104,7 @@ pub fn idempotent_event_id(stream: &StreamId, idempotency_key: &str, index: u32)
 
 /// Reads a whole stream and, if any of its events holds sealed personal data, the
 /// stream's entry in the key area that opens it.
-pub(crate) fn read_with_key<S: KeyArea + ?Sized>(
+pub fn read_with_key<S: KeyArea + ?Sized>(
     store: &S,
     stream: &StreamId,
 ) -> Result<(Vec<RecordedEvent>, Option<KeyState>), StoreError> {

@@ -259,11 +259,12 @@ impl<T: KeyArea + StoreAdmin + ?Sized> Store for T {}
 /// statistics, verification). A read error is yielded once, then the iteration ends.
 ///
 /// ```
-/// use casework_store::{conformance::sample_event, log_events, EventStore, ExpectedVersion, MemoryStore, StreamId};
+/// use casework_store::{log_events, EventStore, ExpectedVersion, MemoryStore, NewEvent, StreamId};
 /// let store = MemoryStore::new();
 /// let s = StreamId::new("s").unwrap();
 /// for n in 0..3 {
-///     store.append(&s, ExpectedVersion::Any, vec![sample_event("s", n)]).unwrap();
+///     let event = NewEvent::new("Counted", 1, chrono::DateTime::UNIX_EPOCH, format!("{n}").into_bytes());
+///     store.append(&s, ExpectedVersion::Any, vec![event]).unwrap();
 /// }
 /// let positions: Vec<u64> = log_events(&store, 2).map(|e| e.unwrap().position).collect();
 /// assert_eq!(positions, vec![2, 3]);
@@ -327,7 +328,7 @@ pub mod meta {
 }
 
 /// A boxed store is a store: `Box<dyn EventStore>` chooses the backend at run time and
-/// still fits everything generic over `S: EventStore` (e.g. [`crate::Cases`]).
+/// still fits everything generic over `S: EventStore` (e.g. `casework_case::Cases`).
 impl<S: EventStore + ?Sized> EventStore for Box<S> {
     fn append(
         &self,

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::error::StoreError;
 use crate::hash::Hash;
 
-/// The id of a stream. For cases: `case-<uuid>` ([`StreamId::for_case`]).
+/// The id of a stream, e.g. `case-<uuid>` ([`StreamId::prefixed`]).
 ///
 /// Non-empty, at most [`StreamId::MAX_LEN`] bytes, no control characters; `$` at the start
 /// is reserved for the store's own streams (e.g. `$all` in error messages).
@@ -28,23 +28,33 @@ impl StreamId {
         Ok(StreamId(id))
     }
 
-    /// The stream of a case.
-    pub fn for_case(case: casework_core::CaseId) -> Self {
-        StreamId(format!("case-{}", case.0))
+    /// `<prefix><uuid>`: the stream of entity `id` in a category of streams (the case
+    /// process writes `case-<uuid>`). The UUID is written hyphenated and in lower case.
+    /// Cannot fail: control characters in `prefix` are dropped and a prefix too long for
+    /// [`StreamId::MAX_LEN`] is cut.
+    pub fn prefixed(prefix: &str, id: Uuid) -> Self {
+        const UUID_LEN: usize = 36;
+        let mut out = String::with_capacity(prefix.len() + UUID_LEN);
+        for c in prefix.chars().filter(|c| !c.is_control()) {
+            if out.len() + c.len_utf8() + UUID_LEN > Self::MAX_LEN {
+                break;
+            }
+            out.push(c);
+        }
+        out.push_str(&id.hyphenated().to_string());
+        StreamId(out)
     }
 
-    /// The case whose own stream this is: the inverse of [`StreamId::for_case`]. `None`
-    /// for any other name, also for `case-` followed by a uuid written another way
-    /// (upper case, braces, no hyphens), which `for_case` never writes.
-    pub fn case_id(&self) -> Option<casework_core::CaseId> {
-        let uuid = self.0.strip_prefix("case-")?;
+    /// The UUID after `prefix`, if this id is exactly what [`StreamId::prefixed`] writes
+    /// for it; `None` for any other id, also for the UUID written another way (upper case,
+    /// braces, no hyphens).
+    pub fn uuid_after(&self, prefix: &str) -> Option<Uuid> {
+        let uuid = self.0.strip_prefix(prefix)?;
         let canonical = uuid.len() == 36
             && uuid
                 .bytes()
                 .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b'-'));
-        canonical
-            .then(|| Uuid::try_parse(uuid).ok().map(casework_core::CaseId))
-            .flatten()
+        canonical.then(|| Uuid::try_parse(uuid).ok()).flatten()
     }
 
     /// The id as a string slice.

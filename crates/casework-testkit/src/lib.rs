@@ -31,6 +31,6 @@ pub mod model;
 pub mod strategies;
 
 pub use casework_core::scenario::{given, Given, Then};
-pub use casework_store::check::{check_store, check_store_with_progress, Checked, Finding};
-pub use casework_store::conformance;
-pub use casework_store::conformance_tests;
+pub mod conformance;
+
+pub use casework_case::check::{check_store, check_store_with_progress, Checked, Finding};

@@ -3,12 +3,13 @@
 //! oracle that knows the invariants from the events alone — independent of the process
 //! under test, so a process that breaks a rule is caught and shrunk to a minimal story.
 
+use casework_case::CaseStream;
 use std::marker::PhantomData;
 
+use casework_case::case_codec;
 use casework_core::*;
 use casework_store::{
-    case_codec, EventStore, KeyArea, ManualClock, MemoryStore, Metadata, RepoError, Repository,
-    StreamId,
+    EventStore, KeyArea, ManualClock, MemoryStore, Metadata, RepoError, Repository, StreamId,
 };
 use chrono::Duration;
 use proptest::prelude::*;

@@ -3,14 +3,13 @@
 //! (and the institutions holding their own records) sees any; every special-category
 //! read is in the access log exactly once.
 
+use casework_case::CaseStream;
 use std::collections::BTreeSet;
 
+use casework_case::{access_log, case_codec, read_case};
 use casework_core::access::Viewer;
 use casework_core::*;
-use casework_store::{
-    access_log, case_codec, read_case, EventStore, KeyArea, MemoryStore, Metadata, Repository,
-    StreamId,
-};
+use casework_store::{EventStore, KeyArea, MemoryStore, Metadata, Repository, StreamId};
 use casework_testkit::strategies::{steps, INSTITUTIONS, ROLES};
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
@@ -196,8 +195,8 @@ proptest! {
 /// its field, still judges the invariants on the process facts, and counts erased cases.
 #[test]
 fn the_store_check_names_moved_personal_data_and_counts_erasures() {
-    use casework_store::conformance::canary_workload;
     use casework_store::{DataKey, ExpectedVersion, NewEvent};
+    use casework_testkit::conformance::canary_workload;
     let store = MemoryStore::new();
     let work = canary_workload(&store, 2);
     let clean = casework_testkit::check_store(&store).unwrap();

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use casework_postgres::{PgOptions, PgStore};
-use casework_store::*;
+use casework_testkit::conformance;
 
 /// The server URL, or `None` (after saying so) when the variable is unset. When it is
 /// set, a server that cannot be reached makes the tests fail, not skip.

@@ -2,10 +2,12 @@
 //! path (repository → decide → append).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use casework_case::CaseStream;
 use casework_core::*;
 use std::sync::Arc;
 
-use casework_store::{case_codec, ManualClock, MemoryStore, Metadata, Repository, StreamId};
+use casework_case::case_codec;
+use casework_store::{ManualClock, MemoryStore, Metadata, Repository, StreamId};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
 

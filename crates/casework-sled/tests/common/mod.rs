@@ -2,8 +2,10 @@
 //! repository (decide → append), as the child of the crash test and the benches do.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use casework_case::case_codec;
+use casework_case::CaseStream;
 use casework_core::*;
-use casework_store::{case_codec, EventStore, KeyArea, Metadata, Repository, StreamId};
+use casework_store::{EventStore, KeyArea, Metadata, Repository, StreamId};
 use chrono::{Duration, TimeZone, Utc};
 use uuid::Uuid;
 
@@ -34,7 +36,7 @@ pub fn case_commands(case: CaseId) -> Vec<(usize, i64, CaseCommand)> {
         (
             0,
             0,
-            casework_store::conformance::registration(
+            casework_testkit::conformance::registration(
                 case,
                 &format!("Client {}", case.0.as_u128()),
             ),

@@ -3,11 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use casework_store::checkpoint::{checkpoint, verify_against, Checkpoint, PublicKey, SigningKey};
-use casework_store::conformance::{rechain, sample_event};
 use casework_store::{
     export_jsonl, import_jsonl, EventStore, ExpectedVersion, ImportOptions, MemoryStore,
     RecordedEvent, StoreAdmin, StreamId,
 };
+use casework_testkit::conformance::{rechain, sample_event};
 use proptest::prelude::*;
 
 struct Source {

@@ -5,10 +5,10 @@
 use casework_core::{invariants, CaseEvent};
 
 use crate::codec::case_codec;
-use crate::error::StoreError;
 use crate::privacy::{erasure_status, ErasureStatus};
-use crate::store::Store;
-use crate::types::{StreamId, Version};
+use casework_store::Store;
+use casework_store::StoreError;
+use casework_store::{StreamId, Version};
 
 /// One problem found in a store.
 #[derive(Debug, Clone, PartialEq, Eq)]

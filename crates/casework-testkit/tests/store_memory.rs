@@ -2,4 +2,4 @@
 
 use casework_store::MemoryStore;
 
-casework_store::conformance_tests!(MemoryStore::new, 256);
+casework_testkit::conformance_tests!(MemoryStore::new, 256);

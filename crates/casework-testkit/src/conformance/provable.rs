@@ -7,18 +7,18 @@ use casework_core::{Actor, CaseCommand, CaseId, CaseProcess, Context, Policy, Ro
 use uuid::Uuid;
 
 use super::{case_commands, events, filled, sample_event, sid, t0};
-use crate::checkpoint::{
+use casework_case::{case_codec, CaseStream};
+use casework_store::checkpoint::{
     checkpoint, compute_log_head, latest_checkpoint, verify_against, CheckpointError, LogHead,
     SigningKey,
 };
-use crate::codec::case_codec;
-use crate::error::AuditError;
-use crate::error::StoreError;
-use crate::hash::{chain_hash, Hash};
-use crate::repository::{RepoError, Repository};
-use crate::store::{meta, Store};
-use crate::types::Metadata;
-use crate::types::{ExpectedVersion, RecordedEvent, StreamId};
+use casework_store::hash::{chain_hash, Hash};
+use casework_store::AuditError;
+use casework_store::Metadata;
+use casework_store::StoreError;
+use casework_store::{meta, Store};
+use casework_store::{ExpectedVersion, RecordedEvent, StreamId};
+use casework_store::{RepoError, Repository};
 
 /// Renumbers `log` as an attacker without the signing key would after changing it:
 /// positions 1, 2, 3, …, stream versions 1, 2, 3, … and every hash recomputed, so that
@@ -119,7 +119,7 @@ pub fn checkpoints_verify_and_refuse_forgeries<S: Store>(new_store: impl Fn() ->
         CheckpointError::BadSignature
     );
     // an attacker signing with their own key under the real key's id
-    let mut resigned = crate::checkpoint::Checkpoint::sign(
+    let mut resigned = casework_store::checkpoint::Checkpoint::sign(
         cp.store_id,
         LogHead {
             position: 18,
@@ -451,7 +451,7 @@ pub fn execute_erase_destroys_the_key<S: Store>(new_store: impl Fn() -> S) {
         .unwrap();
     assert!(matches!(
         store.data_key(&case.stream).unwrap(),
-        Some(crate::KeyState::Destroyed { .. })
+        Some(casework_store::KeyState::Destroyed { .. })
     ));
     let seen = super::visible_personal_data(&store, &case.stream);
     assert!(
@@ -464,7 +464,7 @@ pub fn execute_erase_destroys_the_key<S: Store>(new_store: impl Fn() -> S) {
         "replay = live"
     );
     assert!(matches!(
-        crate::erase_case(
+        casework_case::erase_case(
             &store,
             &case.stream,
             &Context::new(at, &coordinator, &policy),

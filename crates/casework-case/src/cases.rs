@@ -2,6 +2,7 @@
 //! the policy, is cheap to clone and safe to share between threads, and offers one method
 //! per use case.
 
+use crate::CaseStream;
 use std::sync::Arc;
 
 use casework_core::access::Viewer;
@@ -12,18 +13,19 @@ use casework_core::{
 use chrono::{DateTime, Utc};
 
 use crate::codec::case_codec;
-use crate::error::StoreError;
 use crate::privacy::{erase_case, read_case, CaseView, Erasure};
-use crate::repository::{AsOf, ExecuteResult, RepoError, Repository};
-use crate::store::Store;
-use crate::types::{Metadata, RecordedEvent, StreamId};
+use casework_store::Store;
+use casework_store::StoreError;
+use casework_store::{AsOf, ExecuteResult, RepoError, Repository};
+use casework_store::{Metadata, RecordedEvent, StreamId};
 
 /// The case service: the store, the deployment's policy and the case codec behind one
 /// handle. Clones share them (`Arc`), so a web handler or a worker thread takes its own.
 ///
 /// ```
 /// use casework_core::{Actor, ClientDetails, Gender, Policy, ProblemArea, Profile, Role};
-/// use casework_store::{Cases, EventStore, MemoryStore};
+/// use casework_case::Cases;
+/// use casework_store::{EventStore, MemoryStore};
 ///
 /// let cases = Cases::new(MemoryStore::new(), Policy::default());
 /// let referrer = Actor::new("s.keller", Role::Referrer, "sozialamt");
@@ -140,7 +142,7 @@ impl<S: Store> Cases<S> {
     pub fn execute_expecting(
         &self,
         case: CaseId,
-        expected: Option<crate::types::Version>,
+        expected: Option<casework_store::Version>,
         by: &Actor,
         at: DateTime<Utc>,
         command: &CaseCommand,
@@ -159,7 +161,7 @@ impl<S: Store> Cases<S> {
     pub fn load_versioned(
         &self,
         case: CaseId,
-    ) -> Result<(CaseState, Option<crate::types::Version>), StoreError> {
+    ) -> Result<(CaseState, Option<casework_store::Version>), StoreError> {
         let loaded = self.repo().load(&StreamId::for_case(case))?;
         Ok((loaded.state, loaded.version))
     }

@@ -7,7 +7,7 @@
 //! ```
 //! use casework_store::MemoryStore;
 //! // in a backend's tests/conformance.rs: one #[test] per property
-//! casework_store::conformance_tests!(MemoryStore::new);
+//! casework_testkit::conformance_tests!(MemoryStore::new);
 //! # fn main() {}
 //! ```
 //!
@@ -41,13 +41,13 @@ pub use provable::{
     log_digest_is_kept_at_append_time, meta_and_the_import_marker, reads_from_any_u64, rechain,
 };
 
-use crate::codec::case_codec;
-use crate::error::StoreError;
-use crate::hash::{verify_chain, Hash};
-use crate::repository::{AsOf, Repository};
-use crate::store::{EventStore, KeyArea, Store, StoreAdmin};
-use crate::subscription::CatchUp;
-use crate::types::{ExpectedVersion, Metadata, NewEvent, StreamId};
+use casework_case::{case_codec, CaseStream};
+use casework_store::hash::{verify_chain, Hash};
+use casework_store::CatchUp;
+use casework_store::StoreError;
+use casework_store::{AsOf, Repository};
+use casework_store::{EventStore, KeyArea, Store, StoreAdmin};
+use casework_store::{ExpectedVersion, Metadata, NewEvent, StreamId};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0)
@@ -74,33 +74,33 @@ impl<S: EventStore, G: Send + Sync> EventStore for Temporary<S, G> {
         s: &StreamId,
         e: ExpectedVersion,
         events: Vec<NewEvent>,
-    ) -> Result<crate::AppendOutcome, StoreError> {
+    ) -> Result<casework_store::AppendOutcome, StoreError> {
         self.store.append(s, e, events)
     }
 
     fn read_stream(
         &self,
         s: &StreamId,
-        from: crate::Version,
+        from: casework_store::Version,
         limit: usize,
-    ) -> Result<Vec<crate::RecordedEvent>, StoreError> {
+    ) -> Result<Vec<casework_store::RecordedEvent>, StoreError> {
         self.store.read_stream(s, from, limit)
     }
     fn read_all(
         &self,
-        from: crate::GlobalPosition,
+        from: casework_store::GlobalPosition,
         limit: usize,
-    ) -> Result<Vec<crate::RecordedEvent>, StoreError> {
+    ) -> Result<Vec<casework_store::RecordedEvent>, StoreError> {
         self.store.read_all(from, limit)
     }
-    fn stream_version(&self, s: &StreamId) -> Result<Option<crate::Version>, StoreError> {
+    fn stream_version(&self, s: &StreamId) -> Result<Option<casework_store::Version>, StoreError> {
         self.store.stream_version(s)
     }
 
     fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
         self.store.list_streams()
     }
-    fn head_position(&self) -> Result<crate::GlobalPosition, StoreError> {
+    fn head_position(&self) -> Result<casework_store::GlobalPosition, StoreError> {
         self.store.head_position()
     }
 
@@ -112,25 +112,25 @@ impl<S: EventStore, G: Send + Sync> EventStore for Temporary<S, G> {
     }
     fn wait_for_events(
         &self,
-        after: crate::GlobalPosition,
+        after: casework_store::GlobalPosition,
         timeout: Duration,
-    ) -> Result<crate::GlobalPosition, StoreError> {
+    ) -> Result<casework_store::GlobalPosition, StoreError> {
         self.store.wait_for_events(after, timeout)
     }
 }
 
-impl<S: crate::Store, G: Send + Sync> KeyArea for Temporary<S, G> {
-    fn data_key(&self, s: &StreamId) -> Result<Option<crate::KeyState>, StoreError> {
+impl<S: casework_store::Store, G: Send + Sync> KeyArea for Temporary<S, G> {
+    fn data_key(&self, s: &StreamId) -> Result<Option<casework_store::KeyState>, StoreError> {
         self.store.data_key(s)
     }
-    fn key_area(&self) -> Result<Vec<(StreamId, crate::KeyState)>, StoreError> {
+    fn key_area(&self) -> Result<Vec<(StreamId, casework_store::KeyState)>, StoreError> {
         self.store.key_area()
     }
     fn create_data_key(
         &self,
         s: &StreamId,
-        key: crate::DataKey,
-    ) -> Result<crate::KeyState, StoreError> {
+        key: casework_store::DataKey,
+    ) -> Result<casework_store::KeyState, StoreError> {
         self.store.create_data_key(s, key)
     }
     fn destroy_data_key(
@@ -142,11 +142,11 @@ impl<S: crate::Store, G: Send + Sync> KeyArea for Temporary<S, G> {
     }
 }
 
-impl<S: crate::Store, G: Send + Sync> StoreAdmin for Temporary<S, G> {
-    fn restore(&self, events: Vec<crate::RecordedEvent>) -> Result<(), StoreError> {
+impl<S: casework_store::Store, G: Send + Sync> StoreAdmin for Temporary<S, G> {
+    fn restore(&self, events: Vec<casework_store::RecordedEvent>) -> Result<(), StoreError> {
         self.store.restore(events)
     }
-    fn log_head(&self) -> Result<crate::LogHead, StoreError> {
+    fn log_head(&self) -> Result<casework_store::LogHead, StoreError> {
         self.store.log_head()
     }
     fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -177,7 +177,9 @@ fn events(stream: &str, from: u64, count: u64) -> Vec<NewEvent> {
         .collect()
 }
 
-fn conflict(r: Result<crate::AppendOutcome, StoreError>) -> (ExpectedVersion, Option<u64>) {
+fn conflict(
+    r: Result<casework_store::AppendOutcome, StoreError>,
+) -> (ExpectedVersion, Option<u64>) {
     match r {
         Err(StoreError::Conflict {
             expected, actual, ..
@@ -283,7 +285,7 @@ pub fn atomic_multi_event_append<S: Store>(new_store: impl Fn() -> S) {
         .unwrap();
     assert_eq!(
         out,
-        crate::AppendOutcome {
+        casework_store::AppendOutcome {
             first_version: 1,
             last_version: 5,
             first_position: 4,
@@ -349,7 +351,9 @@ pub fn limits_are_enforced<S: Store>(new_store: impl Fn() -> S) {
         assert!(
             matches!(
                 store.append(&s, ExpectedVersion::Any, e),
-                Err(StoreError::Audit(crate::AuditError::InvalidActorText(_)))
+                Err(StoreError::Audit(
+                    casework_store::AuditError::InvalidActorText(_)
+                ))
             ),
             "actor {actor:?}"
         );
@@ -703,7 +707,7 @@ pub fn repository_retries_conflicts<S: Store>(new_store: impl Fn() -> S) {
     let err = repo.execute(&stream, &cmds[0], &ctx, Metadata::default());
     assert!(matches!(
         err,
-        Err(crate::RepoError::Rejected(
+        Err(casework_store::RepoError::Rejected(
             casework_core::CaseError::AlreadyRegistered(_)
         ))
     ));
@@ -876,7 +880,7 @@ fn filled<S: Store>(store: &S) {
 
 fn export_bytes<S: Store>(store: &S) -> Vec<u8> {
     let mut out = Vec::new();
-    let n = crate::export_jsonl(store, &mut out, &mut |_| {}).unwrap();
+    let n = casework_store::export_jsonl(store, &mut out, &mut |_| {}).unwrap();
     assert_eq!(n, store.head_position().unwrap());
     out
 }
@@ -889,10 +893,10 @@ pub fn export_import_round_trips<S: Store>(new_store: impl Fn() -> S) {
     let file = export_bytes(&source);
     let target = new_store();
     let import = |target: &S| {
-        crate::import_jsonl(
+        casework_store::import_jsonl(
             target,
             &mut file.as_slice(),
-            &crate::ImportOptions::default(),
+            &casework_store::ImportOptions::default(),
             &mut |_| {},
         )
     };
@@ -920,7 +924,7 @@ pub fn export_import_round_trips<S: Store>(new_store: impl Fn() -> S) {
     assert!(target.verify_all().unwrap().is_empty());
     assert!(matches!(
         import(&target),
-        Err(crate::ImportError::NotEmpty(20))
+        Err(casework_store::ImportError::NotEmpty(20))
     ));
 }
 
@@ -949,17 +953,20 @@ pub fn import_refuses_tampered_files<S: Store>(new_store: impl Fn() -> S) {
     let try_import = |lines: Vec<String>| {
         let target = new_store();
         let body = lines.join("\n") + "\n";
-        let result = crate::import_jsonl(
+        let result = casework_store::import_jsonl(
             &target,
             &mut body.as_bytes(),
-            &crate::ImportOptions::default(),
+            &casework_store::ImportOptions::default(),
             &mut |_| {},
         );
-        if !matches!(result, Err(crate::ImportError::Line { line: 1, .. })) {
+        if !matches!(
+            result,
+            Err(casework_store::ImportError::Line { line: 1, .. })
+        ) {
             assert_unusable_after_failed_import(&target);
         }
         match result {
-            Err(crate::ImportError::Line { line, .. }) => line,
+            Err(casework_store::ImportError::Line { line, .. }) => line,
             other => panic!("expected a refused line, got {other:?}"),
         }
     };

@@ -13,13 +13,15 @@ use casework_core::{
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use uuid::Uuid;
 
-use crate::codec::case_codec;
-use crate::crypto::{DataKey, KeyState};
-use crate::error::StoreError;
-use crate::privacy::{access_log, check_case_privacy, erase_case, read_case, ErasureStatus};
-use crate::repository::{RepoError, Repository};
-use crate::store::Store;
-use crate::types::{ExpectedVersion, Metadata, NewEvent, StreamId};
+use casework_case::privacy::{
+    access_log, check_case_privacy, erase_case, read_case, ErasureStatus,
+};
+use casework_case::{case_codec, CaseStream};
+use casework_store::Store;
+use casework_store::StoreError;
+use casework_store::{DataKey, KeyState};
+use casework_store::{ExpectedVersion, Metadata, NewEvent, StreamId};
+use casework_store::{RepoError, Repository};
 
 use super::registration;
 
@@ -488,7 +490,7 @@ pub fn export_import_carries_the_key_area<S: Store>(new_store: impl Fn() -> S) {
     let source = new_store();
     let work = canary_workload(&source, 4);
     let mut file = Vec::new();
-    crate::export_jsonl(&source, &mut file, &mut |_| {}).unwrap();
+    casework_store::export_jsonl(&source, &mut file, &mut |_| {}).unwrap();
     let text = String::from_utf8(file.clone()).unwrap();
     assert!(
         !text.contains(CANARY_PREFIX),
@@ -496,10 +498,10 @@ pub fn export_import_carries_the_key_area<S: Store>(new_store: impl Fn() -> S) {
     );
 
     let target = new_store();
-    crate::import_jsonl(
+    casework_store::import_jsonl(
         &target,
         &mut file.as_slice(),
-        &crate::ImportOptions::default(),
+        &casework_store::ImportOptions::default(),
         &mut |_| {},
     )
     .unwrap();
@@ -539,14 +541,14 @@ pub fn export_import_carries_the_key_area<S: Store>(new_store: impl Fn() -> S) {
         (changed.join("\n") + "\n", Some(key_line as u64 + 1)),
     ] {
         let refused = new_store();
-        let result = crate::import_jsonl(
+        let result = casework_store::import_jsonl(
             &refused,
             &mut body.as_bytes(),
-            &crate::ImportOptions::default(),
+            &casework_store::ImportOptions::default(),
             &mut |_| {},
         );
         match result {
-            Err(crate::ImportError::Line { line: at, .. }) => {
+            Err(casework_store::ImportError::Line { line: at, .. }) => {
                 if let Some(line) = line {
                     assert_eq!(at, line, "the changed key line is named");
                 }
@@ -566,10 +568,10 @@ pub fn export_import_carries_the_key_area<S: Store>(new_store: impl Fn() -> S) {
     .join("\n")
         + "\n";
     let old = new_store();
-    crate::import_jsonl(
+    casework_store::import_jsonl(
         &old,
         &mut v1.as_bytes(),
-        &crate::ImportOptions::default(),
+        &casework_store::ImportOptions::default(),
         &mut |_| {},
     )
     .unwrap();

@@ -2,10 +2,13 @@
 //! restarts, handler failures, the case codec over every event type.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use casework_case::CaseStream;
 use std::convert::Infallible;
 
+use casework_case::*;
 use casework_core::{CaseEvent, ProviderId};
 use casework_store::*;
+use casework_testkit::conformance;
 use chrono::{TimeZone, Utc};
 
 fn stored(event_type: &str, schema_version: u16, payload: &[u8]) -> RecordedEvent {

@@ -20,12 +20,13 @@ use casework_core::{
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::codec::{case_codec, Codec};
-use crate::crypto::KeyState;
-use crate::error::{check_effective_time, AuditError, StoreError};
-use crate::repository::{read_with_key, RepoError, Repository};
-use crate::store::KeyArea;
-use crate::types::{
+use crate::codec::case_codec;
+use casework_store::Codec;
+use casework_store::KeyArea;
+use casework_store::KeyState;
+use casework_store::{check_effective_time, AuditError, StoreError};
+use casework_store::{read_with_key, RepoError, Repository};
+use casework_store::{
     AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, NewEvent, StreamId, Version,
 };
 
