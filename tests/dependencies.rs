@@ -150,7 +150,10 @@ fn the_store_and_its_backends_know_no_case_types() {
             }
         }
     }
-    assert!(files > 10, "the generic layers' sources were found ({files} files)");
+    assert!(
+        files > 10,
+        "the generic layers' sources were found ({files} files)"
+    );
 }
 
 #[test]
