@@ -204,7 +204,7 @@ where
     /// ([`StoredEvent::erases_personal_data`]) is followed, before `execute` returns, by
     /// the durable destruction of the stream's data key: no path records an erasure and
     /// keeps the key. Should the destruction fail, the error is returned and running the
-    /// erasure again ([`crate::erase_case`]) finishes it.
+    /// erasure again (`casework_case::erase_case` for cases) finishes it.
     pub fn execute(
         &self,
         stream: &StreamId,
