@@ -123,11 +123,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &coordinator,
         CaseCommand::AgreePlan {
             plan: Plan {
+                signed_by_coordinator: true,
                 goals: vec![Goal {
+                    parent: None,
+                    target: None,
+                    target_date: None,
                     id: GoalId::new("G1"),
                     text: Personal::new("Job in logistics".into()),
                 }],
                 measures: vec![Measure {
+                    client_task: false,
+                    sector: None,
+                    legal_basis: None,
                     id: MeasureId::new("M1"),
                     goal: GoalId::new("G1"),
                     text: Personal::new("Debt counselling".into()),

@@ -50,27 +50,8 @@ impl Office {
 
     fn print_deadlines(&self, today: NaiveDate) {
         for d in deadlines(&self.state, &self.policy) {
-            let what = match &d.item {
-                DeadlineItem::FirstAppointment { voucher } => {
-                    format!("first appointment, voucher {voucher}")
-                }
-                DeadlineItem::FirstFeedback { voucher } => {
-                    format!("first feedback, voucher {voucher}")
-                }
-                DeadlineItem::InterimFeedback { voucher } => {
-                    format!("interim feedback, voucher {voucher}")
-                }
-                DeadlineItem::ResultFeedback { voucher } => {
-                    format!("result feedback, voucher {voucher}")
-                }
-                DeadlineItem::Measure { measure } => format!("plan measure {measure}"),
-                DeadlineItem::Review => "next review".to_owned(),
-            };
-            let who = match &d.responsible {
-                Responsible::Provider(p) => p.to_string(),
-                Responsible::Institution(i) => i.to_string(),
-                Responsible::Coordinator(u) => u.to_string(),
-            };
+            let what = d.item.to_string();
+            let who = &d.responsible;
             let late = d.days_overdue(today);
             let status = if late > 0 {
                 format!("OVERDUE {late} d")
@@ -198,12 +179,19 @@ fn main() {
         &coordinator,
         CaseCommand::AgreePlan {
             plan: Plan {
+                signed_by_coordinator: true,
                 goals: vec![Goal {
+                    parent: None,
+                    target: None,
+                    target_date: None,
                     id: GoalId::new("G1"),
                     text: Personal::new("Part-time office job (50 %) by autumn".into()),
                 }],
                 measures: vec![
                     Measure {
+                        client_task: false,
+                        sector: None,
+                        legal_basis: None,
                         id: MeasureId::new("M1"),
                         goal: GoalId::new("G1"),
                         text: Personal::new(
@@ -213,6 +201,9 @@ fn main() {
                         deadline: on(95),
                     },
                     Measure {
+                        client_task: false,
+                        sector: None,
+                        legal_basis: None,
                         id: MeasureId::new("M2"),
                         goal: GoalId::new("G1"),
                         text: Personal::new("Medical assessment of work capacity".into()),
@@ -220,6 +211,9 @@ fn main() {
                         deadline: on(80),
                     },
                     Measure {
+                        client_task: false,
+                        sector: None,
+                        legal_basis: None,
                         id: MeasureId::new("M3"),
                         goal: GoalId::new("G1"),
                         text: Personal::new("Job coaching and applications".into()),

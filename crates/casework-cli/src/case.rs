@@ -4,7 +4,7 @@ use casework_case::CaseStream;
 use std::process::ExitCode;
 
 use casework_case::case_codec;
-use casework_core::{deadlines, CaseEvent, CaseState, Policy, VoucherStatus};
+use casework_core::{deadlines, AdmissionDecision, CaseEvent, CaseState, Policy, VoucherStatus};
 use casework_reports::CaseFile;
 use casework_store::StreamId;
 use clap::Subcommand;
@@ -211,7 +211,21 @@ fn summary(e: &CaseEvent) -> String {
         CaseEvent::FeedbackReceived { voucher, kind, facts, .. } => format!("voucher {voucher}: {kind:?}{}", facts.outcome.map_or(String::new(), |o| format!(", {o:?}"))),
         CaseEvent::ServiceHoursRecorded { voucher, module, individual_minutes, group_sessions, .. } => format!("voucher {voucher}: module {module}, {individual_minutes} min, {group_sessions} group session(s)"),
         CaseEvent::CaseClosed { reason, .. } => reason.to_string(),
-        CaseEvent::ConsentRevoked { .. } | CaseEvent::CaseErased { .. } => String::new(),
+        CaseEvent::MandateRecorded { mandate, .. } => format!("{} document(s) requested", mandate.documents.len()),
+        CaseEvent::AdmissionDecided { decision, .. } => match decision {
+            AdmissionDecision::Admitted => "admitted".to_owned(),
+            AdmissionDecision::Declined { reason } => format!("declined: {reason:?}"),
+        },
+        CaseEvent::DeadlineEscalated { item, level, to, .. } => format!("{item}: level {level} to {to}"),
+        CaseEvent::CoordinationHandedOver { from, to, institution, reason, .. } => format!("{from} -> {to} ({institution}), {reason:?}"),
+        CaseEvent::ConferenceScheduled { on, .. } => format!("for {on}"),
+        CaseEvent::ConferenceHeld { kind, participants, decision, .. } => format!("{kind:?}, {} participant(s), decided {decision:?}", participants.len()),
+        CaseEvent::CaseManagementDelegated { delegate, institution, measures, until, .. } => format!("to {delegate} ({institution}) until {until}, {}", if measures.is_empty() { "whole case".to_owned() } else { format!("{} measure(s)", measures.len()) }),
+        CaseEvent::ProgressRecorded { by, on, status, .. } => format!("{on:?}: {status:?} (by {by})"),
+        CaseEvent::VoucherLinked { voucher, measure, .. } => format!("voucher {voucher} serves measure {measure}"),
+        CaseEvent::ClosureNoticeSent { to, .. } => format!("to the {to:?}"),
+        CaseEvent::CaseEvaluated { attainment, .. } => format!("{} goal(s) rated", attainment.len()),
+        CaseEvent::ConsentRevoked { .. } | CaseEvent::CaseErased { .. } | CaseEvent::DelegationEnded { .. } => String::new(),
     }
 }
 

@@ -180,6 +180,19 @@ pub const PERSONAL_FIELDS: &[PersonalField] = {
             Fixed(&[D::ProcessFacts]),
         ),
         field("FeedbackReceived", "content", Fixed(&[D::FeedbackContent])),
+        field(
+            "PlanAgreed",
+            "plan/goals/*/target",
+            Fixed(&[D::ProcessFacts]),
+        ),
+        field(
+            "PlanRevised",
+            "plan/goals/*/target",
+            Fixed(&[D::ProcessFacts]),
+        ),
+        field("MandateRecorded", "mandate/goals", Report),
+        field("ConferenceHeld", "minutes", Report),
+        field("ProgressRecorded", "note", Report),
     ]
 };
 
@@ -389,6 +402,9 @@ fn with_field(
         }
         (CaseEvent::SituationAssessed { report, .. }, ["report"]) => f(report),
         (CaseEvent::ReviewHeld { notes, .. }, ["notes"]) => f(notes),
+        (CaseEvent::MandateRecorded { mandate, .. }, ["mandate", "goals"]) => f(&mut mandate.goals),
+        (CaseEvent::ConferenceHeld { minutes, .. }, ["minutes"]) => f(minutes),
+        (CaseEvent::ProgressRecorded { note, .. }, ["note"]) => f(note),
         (
             CaseEvent::FeedbackReceived {
                 content: Some(content),
@@ -408,6 +424,18 @@ fn with_field(
                 "measures" => plan.measures.get_mut(i).is_some_and(|m| f(&mut m.text)),
                 _ => false,
             }
+        }
+        (
+            CaseEvent::PlanAgreed { plan, .. } | CaseEvent::PlanRevised { plan, .. },
+            ["plan", "goals", index, "target"],
+        ) => {
+            let Ok(i) = index.parse::<usize>() else {
+                return false;
+            };
+            plan.goals
+                .get_mut(i)
+                .and_then(|g| g.target.as_mut())
+                .is_some_and(|t| f(t))
         }
         _ => false,
     }

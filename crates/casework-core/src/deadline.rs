@@ -4,7 +4,8 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::case::{CaseState, Phase};
+use crate::case::{AssessmentOutcome, CaseState, ClosedCase, OpenCase, Phase};
+use crate::coordination::{ConferenceDecision, ProgressOn};
 use crate::ids::{InstitutionId, MeasureId, ProviderId, UserId, VoucherId};
 use crate::policy::{Due, Policy};
 use crate::voucher::{Voucher, VoucherStatus};
@@ -51,6 +52,30 @@ pub enum DeadlineItem {
     },
     /// The next plan review.
     Review,
+    /// The consent (and the intake decision where the policy requires it), from
+    /// registration.
+    Consent,
+    /// Forming the team, from the consent.
+    TeamFormation,
+    /// The situation report, from the team.
+    Assessment,
+    /// The agreed plan, from a round-table assessment.
+    Plan,
+    /// A scheduled case conference.
+    Conference,
+    /// Revising the plan, as a conference decided.
+    PlanRevision,
+    /// Closing the case, as a conference or the assessment decided.
+    Closure,
+    /// The delegate's next report to the coordinator.
+    DelegationReport,
+    /// The follow-up of a measure that its sector's law asks for.
+    MeasureFollowUp {
+        /// The measure.
+        measure: MeasureId,
+    },
+    /// Erasing the personal data of a closed case, once the retention period has passed.
+    Erasure,
 }
 
 /// Who must act on a deadline.
@@ -63,6 +88,52 @@ pub enum Responsible {
     Institution(InstitutionId),
     /// The coordinator (reviews).
     Coordinator(UserId),
+    /// The delegate of a delegated case management.
+    Delegate(UserId),
+}
+
+impl std::fmt::Display for DeadlineItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeadlineItem::FirstAppointment { voucher } => {
+                write!(f, "first appointment, voucher {voucher}")
+            }
+            DeadlineItem::FirstFeedback { voucher } => {
+                write!(f, "first feedback, voucher {voucher}")
+            }
+            DeadlineItem::InterimFeedback { voucher } => {
+                write!(f, "interim feedback, voucher {voucher}")
+            }
+            DeadlineItem::ResultFeedback { voucher } => {
+                write!(f, "result feedback, voucher {voucher}")
+            }
+            DeadlineItem::Measure { measure } => write!(f, "plan measure {measure}"),
+            DeadlineItem::Review => f.write_str("next review"),
+            DeadlineItem::Consent => f.write_str("consent"),
+            DeadlineItem::TeamFormation => f.write_str("team formation"),
+            DeadlineItem::Assessment => f.write_str("situation report"),
+            DeadlineItem::Plan => f.write_str("integration plan"),
+            DeadlineItem::Conference => f.write_str("case conference"),
+            DeadlineItem::PlanRevision => f.write_str("plan revision (conference decision)"),
+            DeadlineItem::Closure => f.write_str("closure"),
+            DeadlineItem::DelegationReport => f.write_str("delegate's report"),
+            DeadlineItem::MeasureFollowUp { measure } => {
+                write!(f, "follow-up of plan measure {measure}")
+            }
+            DeadlineItem::Erasure => f.write_str("erasure of personal data"),
+        }
+    }
+}
+
+impl std::fmt::Display for Responsible {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Responsible::Provider(p) => write!(f, "provider {p}"),
+            Responsible::Institution(i) => write!(f, "institution {i}"),
+            Responsible::Coordinator(u) => write!(f, "coordinator {u}"),
+            Responsible::Delegate(u) => write!(f, "delegate {u}"),
+        }
+    }
 }
 
 impl Deadline {
@@ -82,19 +153,71 @@ fn add_days(from: DateTime<Utc>, due: Due) -> Option<NaiveDate> {
         .checked_add_days(Days::new(u64::from(due.days()?)))
 }
 
-/// Every pending deadline of a case, earliest first. Closed cases have none.
+/// Every pending deadline of a case, earliest first: the phase's next step, vouchers,
+/// measures and their sector follow-ups, reviews, conferences and their decisions, the
+/// delegate's reports; for a closed case not yet erased, its erasure.
 pub fn deadlines(state: &CaseState, policy: &Policy) -> Vec<Deadline> {
-    let CaseState::Open(case) = state else {
-        return Vec::new();
+    let mut out = match state {
+        CaseState::Unregistered => Vec::new(),
+        CaseState::Closed(case) => closed_deadlines(case, policy),
+        CaseState::Open(case) => open_deadlines(case, policy),
     };
+    out.sort_by(|a, b| (a.due, &a.item).cmp(&(b.due, &b.item)));
+    out
+}
+
+pub(crate) fn open_deadlines(case: &OpenCase, policy: &Policy) -> Vec<Deadline> {
     let mut out: Vec<Deadline> = case
         .vouchers
         .values()
         .flat_map(|v| voucher_deadlines(v, policy))
         .collect();
-    if let Phase::Planned(p) = &case.phase {
-        for m in &p.plan.measures {
-            if !p.completed_measures.contains(&m.id) {
+    let rules = &policy.process;
+    let phases = rules.phase_deadlines;
+    let referrer = || Responsible::Institution(case.registration.referrer.clone());
+    let coordinator = case
+        .phase
+        .team()
+        .map(|t| Responsible::Coordinator(t.coordinator.clone()));
+    match &case.phase {
+        Phase::Registered => out.extend(after(
+            DeadlineItem::Consent,
+            case.registration.at,
+            phases.consent_days,
+            referrer(),
+        )),
+        Phase::Consented(p) => out.extend(after(
+            DeadlineItem::TeamFormation,
+            p.consent.signed_at,
+            phases.team_days,
+            referrer(),
+        )),
+        Phase::TeamFormed(p) => out.extend(after(
+            DeadlineItem::Assessment,
+            p.formed_at,
+            phases.assessment_days,
+            Responsible::Coordinator(p.team.coordinator.clone()),
+        )),
+        Phase::Assessed(p) => {
+            let (item, days) = match p.assessment.outcome {
+                AssessmentOutcome::RoundTable => (DeadlineItem::Plan, phases.plan_days),
+                AssessmentOutcome::RecommendAndClose => {
+                    (DeadlineItem::Closure, rules.conference.decision_days)
+                }
+            };
+            out.extend(after(
+                item,
+                p.assessment.at,
+                days,
+                Responsible::Coordinator(p.team.coordinator.clone()),
+            ));
+        }
+        Phase::Planned(p) => {
+            let who = || Responsible::Coordinator(p.team.coordinator.clone());
+            for m in &p.plan.measures {
+                if p.completed_measures.contains(&m.id) {
+                    continue;
+                }
                 out.push(Deadline {
                     item: DeadlineItem::Measure {
                         measure: m.id.clone(),
@@ -102,23 +225,105 @@ pub fn deadlines(state: &CaseState, policy: &Policy) -> Vec<Deadline> {
                     due: m.deadline,
                     responsible: Responsible::Institution(m.responsible.clone()),
                 });
+                let follow_up = m
+                    .sector
+                    .as_deref()
+                    .and_then(|id| rules.sector(id))
+                    .and_then(|s| s.follow_up_days);
+                if let Some(days) = follow_up {
+                    let on = ProgressOn::Measure(m.id.clone());
+                    let last = case
+                        .coordination
+                        .progress
+                        .get(&on)
+                        .map_or(p.agreed_at, |(_, at)| *at);
+                    out.extend(after(
+                        DeadlineItem::MeasureFollowUp {
+                            measure: m.id.clone(),
+                        },
+                        last,
+                        days,
+                        Responsible::Institution(m.responsible.clone()),
+                    ));
+                }
             }
+            let last = p.reviews.last().map_or(p.agreed_at, |r| r.at);
+            let every = p
+                .plan
+                .review_every_days
+                .unwrap_or(policy.thresholds.review_interval_days);
+            out.extend(after(DeadlineItem::Review, last, every, who()));
         }
-        let last = p.reviews.last().map_or(p.agreed_at, |r| r.at);
-        let every = p
-            .plan
-            .review_every_days
-            .unwrap_or(policy.thresholds.review_interval_days);
-        if let Some(due) = add_days(last, Due::Days(every)) {
+    }
+    let c = &case.coordination;
+    if let (Some(on), Some(who)) = (c.conference_scheduled, coordinator.clone()) {
+        out.push(Deadline {
+            item: DeadlineItem::Conference,
+            due: on,
+            responsible: who,
+        });
+    }
+    if let (Some((decision, at)), Some(who)) = (c.pending_decision, coordinator) {
+        let item = match decision {
+            ConferenceDecision::RevisePlan => Some(DeadlineItem::PlanRevision),
+            ConferenceDecision::Close => Some(DeadlineItem::Closure),
+            ConferenceDecision::Continue => None,
+        };
+        if let Some(item) = item {
+            out.extend(after(item, at, rules.conference.decision_days, who));
+        }
+    }
+    if let Some(d) = c
+        .delegation
+        .as_ref()
+        .filter(|d| d.last_report_at.date_naive() < d.until)
+    {
+        let due = add_days(
+            d.last_report_at,
+            Due::Days(rules.delegation.report_every_days),
+        )
+        .map(|due| due.min(d.until));
+        if let Some(due) = due {
             out.push(Deadline {
-                item: DeadlineItem::Review,
+                item: DeadlineItem::DelegationReport,
                 due,
-                responsible: Responsible::Coordinator(p.team.coordinator.clone()),
+                responsible: Responsible::Delegate(d.delegate.clone()),
             });
         }
     }
-    out.sort_by(|a, b| (a.due, &a.item).cmp(&(b.due, &b.item)));
     out
+}
+
+/// The deadline of `item`, `days` after `from`.
+fn after(
+    item: DeadlineItem,
+    from: DateTime<Utc>,
+    days: u32,
+    responsible: Responsible,
+) -> Option<Deadline> {
+    add_days(from, Due::Days(days)).map(|due| Deadline {
+        item,
+        due,
+        responsible,
+    })
+}
+
+fn closed_deadlines(case: &ClosedCase, policy: &Policy) -> Vec<Deadline> {
+    if case.erased_at.is_some() {
+        return Vec::new();
+    }
+    let responsible = case.last_phase.team().map_or_else(
+        || Responsible::Institution(case.registration.referrer.clone()),
+        |t| Responsible::Coordinator(t.coordinator.clone()),
+    );
+    after(
+        DeadlineItem::Erasure,
+        case.closed_at,
+        policy.thresholds.retention_days,
+        responsible,
+    )
+    .into_iter()
+    .collect()
 }
 
 /// The deadlines of a case that are overdue on day `on`, most overdue first.

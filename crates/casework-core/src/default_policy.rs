@@ -77,6 +77,7 @@ impl Default for Policy {
             provider_deadlines: Vec::new(),
             triage: aachen_triage(),
             thresholds: Thresholds::default(),
+            process: crate::policy::ProcessRules::default(),
         }
     }
 }

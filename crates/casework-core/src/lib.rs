@@ -38,6 +38,7 @@ pub mod access;
 pub mod case;
 pub mod catalog;
 pub mod consent;
+pub mod coordination;
 pub mod deadline;
 mod default_policy;
 pub mod ids;
@@ -60,6 +61,11 @@ pub use case::{
 };
 pub use catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
 pub use consent::{Consent, ConsentScope, DataCategory, Purpose, Signatory};
+pub use coordination::{
+    AdmissionDecision, Attainment, Conference, ConferenceDecision, ConferenceKind, Coordination,
+    DeclineReason, Delegation, Escalation, EscalationLevel, EscalationTarget, GoalAttainment,
+    HandoverReason, Mandate, NoticeRecipient, ProgressOn, ProgressStatus,
+};
 pub use deadline::{deadlines, overdue, Deadline, DeadlineItem, Responsible};
 pub use default_policy::{
     ADDICTION_COUNSELLING, CARE_OF_RELATIVES, CHILDCARE, DEBT_COUNSELLING, PSYCHOSOCIAL_CARE,
@@ -70,7 +76,11 @@ pub use ids::{
 pub use invariants::{Invariant, Violation};
 pub use personal::{Personal, Redaction};
 pub use plan::{Goal, Measure, Plan, PlanError};
-pub use policy::{DeadlineRules, Due, Policy, PolicyError, ServicePolicy, Thresholds};
+pub use policy::{
+    ClosureRules, ConferenceRules, DeadlineRules, DelegationRules, Due, IntakeRules,
+    PhaseDeadlines, PlanSignatures, Policy, PolicyError, ProcessRules, Sector, ServicePolicy,
+    Thresholds,
+};
 pub use process::{
     execute, fold, Actor, ActorError, Context, DecisionContext, Identity, Process, Role,
 };

@@ -20,6 +20,15 @@ pub struct Plan {
     pub review_every_days: Option<u32>,
     /// The client co-signed the plan.
     pub signed_by_client: bool,
+    /// Whether the coordinator signed the plan (seed 001: "von Koordinationsperson und
+    /// Klientin / Klient unterzeichnet"). The policy says whose signatures a plan needs
+    /// before it takes effect ([`crate::PlanSignatures`]).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub signed_by_coordinator: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A goal.
@@ -29,6 +38,25 @@ pub struct Goal {
     pub id: GoalId,
     /// What the client wants to reach, in the client's words.
     pub text: Personal<String>,
+    /// The goal this one is a sub-goal of (seed 003: "mål og delmål"); one level deep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<GoalId>,
+    /// What shows that the goal is reached, measurably (SMART): an indicator and its
+    /// target value (personal data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Personal<GoalTarget>>,
+    /// By when the goal should be reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_date: Option<NaiveDate>,
+}
+
+/// The measurable target of a goal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GoalTarget {
+    /// What is measured, e.g. "hours worked per week".
+    pub indicator: String,
+    /// The value that counts as reached, e.g. "20".
+    pub value: String,
 }
 
 /// A measure: every measure has a deadline and a responsible party (the type has no way
@@ -45,6 +73,17 @@ pub struct Measure {
     pub responsible: InstitutionId,
     /// By when.
     pub deadline: NaiveDate,
+    /// The client's own task (seed 003: "borgerens plan"): the client records its progress.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub client_task: bool,
+    /// The sector of law the measure belongs to (an id of the policy's sectors, e.g.
+    /// `employment`); its follow-up duty applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sector: Option<String>,
+    /// The legal basis, as data (e.g. `SGB II §16a`, `LAB §…`): not an enum of one
+    /// country's laws.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_basis: Option<String>,
 }
 
 /// Why a plan is refused.
@@ -83,6 +122,26 @@ pub enum PlanError {
     /// A review interval of zero days.
     #[error("the review interval must be at least one day")]
     ZeroReviewInterval,
+    /// A sub-goal's parent is not a top-level goal of the plan.
+    #[error(
+        "goal `{goal}` names `{parent}` as its parent, which is not a top-level goal of the plan"
+    )]
+    BadParent {
+        /// The sub-goal.
+        goal: GoalId,
+        /// The parent it names.
+        parent: GoalId,
+    },
+    /// A goal's target date lies before the plan date.
+    #[error("goal `{goal}` has its target date {target_date} before the plan date {plan_date}")]
+    TargetDateInPast {
+        /// The goal.
+        goal: GoalId,
+        /// Its target date.
+        target_date: NaiveDate,
+        /// The plan date.
+        plan_date: NaiveDate,
+    },
 }
 
 impl Plan {
@@ -101,6 +160,27 @@ impl Plan {
         for g in &self.goals {
             if !goals.insert(&g.id) {
                 return Err(PlanError::DuplicateId(g.id.to_string()));
+            }
+        }
+        for g in &self.goals {
+            if let Some(parent) = &g.parent {
+                let top_level = self
+                    .goals
+                    .iter()
+                    .any(|p| &p.id == parent && p.parent.is_none() && p.id != g.id);
+                if !top_level {
+                    return Err(PlanError::BadParent {
+                        goal: g.id.clone(),
+                        parent: parent.clone(),
+                    });
+                }
+            }
+            if let Some(target_date) = g.target_date.filter(|d| *d < plan_date) {
+                return Err(PlanError::TargetDateInPast {
+                    goal: g.id.clone(),
+                    target_date,
+                    plan_date,
+                });
             }
         }
         let mut measures = BTreeSet::new();

@@ -25,6 +25,10 @@ pub struct Policy {
     pub triage: Triage,
     /// Thresholds for monitoring and reviews.
     pub thresholds: Thresholds,
+    /// The rules of the work around the main path: phase deadlines, escalation,
+    /// conferences, delegation, closure duties, intake, plan signatures, sectors.
+    #[serde(default)]
+    pub process: ProcessRules,
 }
 
 /// One service type and its rules.
@@ -218,4 +222,248 @@ impl Policy {
             .map(|o| o.deadlines)
             .or_else(|| self.service(service).map(|s| s.deadlines))
     }
+}
+
+/// The rules of the work around the main path (ADR 0011): deadlines for every phase,
+/// escalation levels, conferences, delegation, closure duties, intake, plan signatures and
+/// the sectors a measure may belong to. Every default is an assumption of the project
+/// unless a seed is named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessRules {
+    /// Days allowed for each phase before the next step is due.
+    #[serde(default)]
+    pub phase_deadlines: PhaseDeadlines,
+    /// Escalation levels, lowest first; level 1 is the reminder.
+    #[serde(default = "default_escalation")]
+    pub escalation: Vec<crate::coordination::EscalationLevel>,
+    /// Case conferences.
+    #[serde(default)]
+    pub conference: ConferenceRules,
+    /// Delegated case management.
+    #[serde(default)]
+    pub delegation: DelegationRules,
+    /// Closure duties.
+    #[serde(default)]
+    pub closure: ClosureRules,
+    /// Intake.
+    #[serde(default)]
+    pub intake: IntakeRules,
+    /// Who must sign a plan before it takes effect.
+    #[serde(default)]
+    pub plan_signatures: PlanSignatures,
+    /// The sectors a measure may name, each with its own follow-up duty; empty: any sector
+    /// (and none) is accepted.
+    #[serde(default = "default_sectors")]
+    pub sectors: Vec<Sector>,
+}
+
+impl Default for ProcessRules {
+    fn default() -> Self {
+        ProcessRules {
+            phase_deadlines: PhaseDeadlines::default(),
+            escalation: default_escalation(),
+            conference: ConferenceRules::default(),
+            delegation: DelegationRules::default(),
+            closure: ClosureRules::default(),
+            intake: IntakeRules::default(),
+            plan_signatures: PlanSignatures::default(),
+            sectors: default_sectors(),
+        }
+    }
+}
+
+impl ProcessRules {
+    /// The highest escalation level that applies `days_overdue` days after a due date, 0
+    /// if none.
+    pub fn escalation_level(
+        &self,
+        days_overdue: i64,
+    ) -> Option<&crate::coordination::EscalationLevel> {
+        self.escalation
+            .iter()
+            .filter(|l| i64::from(l.after_days_overdue) <= days_overdue)
+            .max_by_key(|l| l.level)
+    }
+
+    /// The sector with this id.
+    pub fn sector(&self, id: &str) -> Option<&Sector> {
+        self.sectors.iter().find(|s| s.id == id)
+    }
+}
+
+/// Days allowed per phase (no source: the seeds name no numbers; chosen so that a case
+/// reaches its plan within about three months, as the Zürich walk-through does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhaseDeadlines {
+    /// From registration to the consent (and the intake decision where required).
+    pub consent_days: u32,
+    /// From the consent to the team.
+    pub team_days: u32,
+    /// From the team to the situation report.
+    pub assessment_days: u32,
+    /// From the situation report (round table) to the agreed plan.
+    pub plan_days: u32,
+}
+
+impl Default for PhaseDeadlines {
+    fn default() -> Self {
+        PhaseDeadlines {
+            consent_days: 14,
+            team_days: 14,
+            assessment_days: 30,
+            plan_days: 30,
+        }
+    }
+}
+
+fn default_escalation() -> Vec<crate::coordination::EscalationLevel> {
+    use crate::coordination::{EscalationLevel, EscalationTarget};
+    // No source for the days; the bodies follow seed 001 (the OPA "Sicherstellung der
+    // vereinbarten Dienstleistungen") and `domain.md` ("reminded and, failing that, the
+    // matter goes up").
+    vec![
+        EscalationLevel {
+            level: 1,
+            after_days_overdue: 1,
+            to: EscalationTarget::Coordinator,
+        },
+        EscalationLevel {
+            level: 2,
+            after_days_overdue: 14,
+            to: EscalationTarget::Body {
+                name: "team lead".to_owned(),
+            },
+        },
+        EscalationLevel {
+            level: 3,
+            after_days_overdue: 30,
+            to: EscalationTarget::Body {
+                name: "steering body (OPA)".to_owned(),
+            },
+        },
+    ]
+}
+
+/// Case conferences (seed 002: "in regelmäßigen Abständen"; the interval is an
+/// assumption, no source).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConferenceRules {
+    /// Fewest participants, the coordinator included.
+    pub min_participants: u8,
+    /// Days a conference decision (revise the plan, close) may take to take effect.
+    pub decision_days: u32,
+}
+
+impl Default for ConferenceRules {
+    fn default() -> Self {
+        ConferenceRules {
+            min_participants: 2,
+            decision_days: 14,
+        }
+    }
+}
+
+/// Delegated case management (seed 002: the original case manager receives regular
+/// reports; the interval and the longest period are assumptions, no source).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelegationRules {
+    /// Days between the delegate's reports.
+    pub report_every_days: u32,
+    /// The longest period of one delegation, in days.
+    pub max_days: u32,
+}
+
+impl Default for DelegationRules {
+    fn default() -> Self {
+        DelegationRules {
+            report_every_days: 30,
+            max_days: 365,
+        }
+    }
+}
+
+/// Closure duties (seed 001: the social-welfare office is told beforehand, the client is
+/// told that the consent lapses; seed 000: evaluation of the case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosureRules {
+    /// Whether notices to the client and the referrer must be recorded before closure.
+    pub notices_required: bool,
+    /// Whether every goal's attainment must be recorded before a planned case closes.
+    pub evaluation_required: bool,
+}
+
+impl Default for ClosureRules {
+    fn default() -> Self {
+        ClosureRules {
+            notices_required: true,
+            evaluation_required: true,
+        }
+    }
+}
+
+/// Intake (seed 001: the referral comes with a mandate; admission is decided).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntakeRules {
+    /// Whether the consent may only be signed after an explicit admission. Off by default
+    /// so that deployments that admit every referral by registering it keep working.
+    pub admission_required: bool,
+    /// Whether a declined referral keeps its personal data until the retention period
+    /// ends; by default it is erased at once (the process facts stay).
+    pub keep_declined_personal_data: bool,
+}
+
+impl Default for IntakeRules {
+    fn default() -> Self {
+        IntakeRules {
+            admission_required: false,
+            keep_declined_personal_data: false,
+        }
+    }
+}
+
+/// Who must sign a plan (seed 001: "von Koordinationsperson und Klientin / Klient
+/// unterzeichnet").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanSignatures {
+    /// The client.
+    pub client: bool,
+    /// The coordinator.
+    pub coordinator: bool,
+}
+
+impl Default for PlanSignatures {
+    fn default() -> Self {
+        PlanSignatures {
+            client: true,
+            coordinator: true,
+        }
+    }
+}
+
+/// A sector of law a measure belongs to (seed 003: employment, social and health law,
+/// each with its own follow-up duties).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sector {
+    /// Its id, e.g. `employment`.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Days between follow-ups of a measure of this sector, if the sector's law asks for
+    /// them.
+    #[serde(default)]
+    pub follow_up_days: Option<u32>,
+}
+
+fn default_sectors() -> Vec<Sector> {
+    // Seed 003 names the three; the follow-up intervals are assumptions (no source).
+    let sector = |id: &str, name: &str, days| Sector {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        follow_up_days: days,
+    };
+    vec![
+        sector("employment", "employment law", Some(90)),
+        sector("social", "social law", Some(180)),
+        sector("health", "health law", None),
+    ]
 }

@@ -33,6 +33,9 @@ pub struct Voucher {
     pub stage: Option<(u8, DateTime<Utc>)>,
     /// Delivered effort per module number.
     pub effort: BTreeMap<u8, DeliveredEffort>,
+    /// The plan measure the voucher serves, once linked.
+    #[serde(default)]
+    pub measure: Option<crate::ids::MeasureId>,
 }
 
 /// Effort delivered in one module.

@@ -181,25 +181,12 @@ fn area(a: ProblemArea) -> &'static str {
 
 /// A deadline item in words.
 pub fn describe(item: &DeadlineItem) -> String {
-    match item {
-        DeadlineItem::FirstAppointment { voucher } => {
-            format!("first appointment, voucher {voucher}")
-        }
-        DeadlineItem::FirstFeedback { voucher } => format!("first feedback, voucher {voucher}"),
-        DeadlineItem::InterimFeedback { voucher } => format!("interim feedback, voucher {voucher}"),
-        DeadlineItem::ResultFeedback { voucher } => format!("result feedback, voucher {voucher}"),
-        DeadlineItem::Measure { measure } => format!("plan measure {measure}"),
-        DeadlineItem::Review => "next review".to_owned(),
-    }
+    item.to_string()
 }
 
 /// Who must act, in words.
 pub fn who(r: &Responsible) -> String {
-    match r {
-        Responsible::Provider(p) => format!("provider {p}"),
-        Responsible::Institution(i) => format!("institution {i}"),
-        Responsible::Coordinator(u) => format!("coordinator {u}"),
-    }
+    r.to_string()
 }
 
 impl Report for CaseReport {

@@ -269,6 +269,9 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
     let plan_at = t;
     let measures: Vec<Measure> = (0..rng.range(1, 3))
         .map(|m| Measure {
+            client_task: false,
+            sector: None,
+            legal_basis: None,
             id: MeasureId::new(format!("M{}", m + 1)),
             goal: GoalId::new("G1"),
             text: Personal::new(format!("Measure {}", m + 1)),
@@ -282,7 +285,11 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
         &coordinator,
         CaseCommand::AgreePlan {
             plan: Plan {
+                signed_by_coordinator: true,
                 goals: vec![Goal {
+                    parent: None,
+                    target: None,
+                    target_date: None,
                     id: GoalId::new("G1"),
                     text: Personal::new("Work".into()),
                 }],

@@ -139,8 +139,12 @@ pub fn plan() -> impl Strategy<Value = Plan> {
         prop::option::of(0..60u32),
     )
         .prop_map(|(goals, measures, review)| Plan {
+            signed_by_coordinator: true,
             goals: (0..goals)
                 .map(|g| Goal {
+                    parent: None,
+                    target: None,
+                    target_date: None,
                     id: GoalId::new(format!("G{g}")),
                     text: Personal::new("goal".into()),
                 })
@@ -149,6 +153,9 @@ pub fn plan() -> impl Strategy<Value = Plan> {
                 .into_iter()
                 .enumerate()
                 .map(|(i, (g, offset, responsible))| Measure {
+                    client_task: false,
+                    sector: None,
+                    legal_basis: None,
                     id: MeasureId::new(format!("M{i}")),
                     goal: GoalId::new(format!("G{g}")),
                     text: Personal::new("measure".into()),

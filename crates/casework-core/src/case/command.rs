@@ -2,7 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use chrono::NaiveDate;
+
 use crate::consent::{ConsentScope, Signatory};
+use crate::coordination::{
+    AdmissionDecision, ConferenceDecision, ConferenceKind, GoalAttainment, HandoverReason, Mandate,
+    NoticeRecipient, ProgressOn, ProgressStatus,
+};
+use crate::deadline::DeadlineItem;
 use crate::ids::{CaseId, InstitutionId, MeasureId, ProviderId, ServiceId, UserId, VoucherId};
 use crate::personal::Personal;
 use crate::plan::Plan;
@@ -137,6 +144,92 @@ pub enum CaseCommand {
         /// Group sessions.
         group_sessions: u32,
     },
+    /// Record the referral's mandate: the goals of the cooperation and the documents
+    /// requested (seed 001).
+    RecordMandate {
+        /// The mandate.
+        mandate: Mandate,
+    },
+    /// Take the intake decision: admit, or decline with a reason (the case then closes;
+    /// its personal data is erased at once unless the policy keeps it).
+    DecideAdmission {
+        /// The decision.
+        decision: AdmissionDecision,
+    },
+    /// Record a reminder (level 1) or an escalation of an overdue deadline, at a level
+    /// the policy allows for the days it is overdue.
+    RecordEscalation {
+        /// The overdue item, as [`crate::deadline::deadlines`] names it.
+        item: DeadlineItem,
+        /// The level.
+        level: u8,
+    },
+    /// Hand coordination to a named person of a team institution.
+    HandOverCoordination {
+        /// The new coordinator.
+        to: UserId,
+        /// The new coordinator's institution (inside the consent).
+        institution: InstitutionId,
+        /// Why.
+        reason: HandoverReason,
+    },
+    /// Schedule a case conference.
+    ScheduleConference {
+        /// The day.
+        on: NaiveDate,
+    },
+    /// Record a held case conference: participants (team members), minutes and the
+    /// decision.
+    HoldConference {
+        /// Its kind.
+        kind: ConferenceKind,
+        /// Who took part, the coordinator included.
+        participants: Vec<UserId>,
+        /// The minutes (personal data).
+        minutes: Personal<String>,
+        /// What it decided.
+        decision: ConferenceDecision,
+    },
+    /// Delegate the steering of the case, or of some measures, to a third party for a
+    /// period (seed 002); the coordinator keeps overall responsibility.
+    DelegateCaseManagement {
+        /// The delegate.
+        delegate: UserId,
+        /// The delegate's institution (inside the consent).
+        institution: InstitutionId,
+        /// The measures delegated; empty: the whole case.
+        measures: Vec<MeasureId>,
+        /// The last day of the delegation.
+        until: NaiveDate,
+    },
+    /// End the running delegation.
+    EndDelegation,
+    /// Record progress on a goal or measure.
+    RecordProgress {
+        /// What it is about.
+        on: ProgressOn,
+        /// The status now.
+        status: ProgressStatus,
+        /// A note (personal data).
+        note: Personal<String>,
+    },
+    /// Link a voucher to the plan measure it serves.
+    LinkVoucher {
+        /// The voucher.
+        voucher: VoucherId,
+        /// The measure.
+        measure: MeasureId,
+    },
+    /// Record that the client or the referrer was told of the coming closure.
+    SendClosureNotice {
+        /// Who.
+        to: NoticeRecipient,
+    },
+    /// Record how far each goal of the plan was attained (before closure).
+    EvaluateCase {
+        /// Per goal; every goal of the plan once.
+        attainment: Vec<GoalAttainment>,
+    },
     /// Close the case.
     CloseCase {
         /// Why.
@@ -167,6 +260,18 @@ impl CaseCommand {
             CaseCommand::ClassifyNeedGroup { .. } => "ClassifyNeedGroup",
             CaseCommand::RecordFeedback { .. } => "RecordFeedback",
             CaseCommand::RecordServiceHours { .. } => "RecordServiceHours",
+            CaseCommand::RecordMandate { .. } => "RecordMandate",
+            CaseCommand::DecideAdmission { .. } => "DecideAdmission",
+            CaseCommand::RecordEscalation { .. } => "RecordEscalation",
+            CaseCommand::HandOverCoordination { .. } => "HandOverCoordination",
+            CaseCommand::ScheduleConference { .. } => "ScheduleConference",
+            CaseCommand::HoldConference { .. } => "HoldConference",
+            CaseCommand::DelegateCaseManagement { .. } => "DelegateCaseManagement",
+            CaseCommand::EndDelegation => "EndDelegation",
+            CaseCommand::RecordProgress { .. } => "RecordProgress",
+            CaseCommand::LinkVoucher { .. } => "LinkVoucher",
+            CaseCommand::SendClosureNotice { .. } => "SendClosureNotice",
+            CaseCommand::EvaluateCase { .. } => "EvaluateCase",
             CaseCommand::CloseCase { .. } => "CloseCase",
             CaseCommand::EraseCase => "EraseCase",
         }

@@ -9,6 +9,7 @@ use crate::process::{Context, Role};
 use crate::voucher::{FeedbackKind, Voucher, VoucherStatus};
 
 use super::command::CaseCommand;
+use super::coordination;
 use super::error::CaseError;
 use super::event::CaseEvent;
 use super::state::{
@@ -24,7 +25,7 @@ const TEAM_PHASES: &[PhaseName] = &[
 /// Which roles may issue a command. Managers and auditors read; they never change a case.
 pub fn permitted_roles(cmd: &CaseCommand) -> &'static [Role] {
     use CaseCommand as C;
-    use Role::{Caseworker, Client, Coordinator, Provider, Referrer, Specialist};
+    use Role::{Caseworker, Client, Coordinator, Manager, Provider, Referrer, Specialist};
     match cmd {
         C::RegisterCase { .. } => &[Referrer, Coordinator, Caseworker],
         C::SignConsent { .. } | C::RevokeConsent => &[Client, Coordinator, Caseworker],
@@ -33,9 +34,21 @@ pub fn permitted_roles(cmd: &CaseCommand) -> &'static [Role] {
         | C::RemoveMember { .. }
         | C::AgreePlan { .. }
         | C::RevisePlan { .. }
-        | C::HoldReview { .. }
         | C::CloseCase { .. }
-        | C::EraseCase => &[Coordinator],
+        | C::EraseCase
+        | C::ScheduleConference { .. }
+        | C::HoldConference { .. }
+        | C::DelegateCaseManagement { .. }
+        | C::EndDelegation
+        | C::SendClosureNotice { .. }
+        | C::EvaluateCase { .. } => &[Coordinator],
+        // the delegate of a whole-case delegation reviews too (checked in `decide_open`)
+        C::HoldReview { .. } => &[Coordinator, Specialist, Provider],
+        C::RecordMandate { .. } => &[Referrer, Coordinator, Caseworker],
+        C::DecideAdmission { .. } | C::LinkVoucher { .. } => &[Coordinator, Caseworker],
+        C::RecordEscalation { .. } => &[Coordinator, Caseworker, Manager],
+        C::HandOverCoordination { .. } => &[Coordinator, Manager],
+        C::RecordProgress { .. } => &[Coordinator, Specialist, Provider, Caseworker, Client],
         C::AssessSituation { .. } => &[Coordinator, Specialist],
         C::IssueVoucher { .. } => &[Coordinator, Caseworker],
         C::ReturnVoucher { .. }
@@ -125,6 +138,10 @@ fn needs_consent(cmd: &CaseCommand) -> bool {
             | CaseCommand::SignConsent { .. }
             | CaseCommand::CloseCase { .. }
             | CaseCommand::EraseCase
+            | CaseCommand::RecordMandate { .. }
+            | CaseCommand::DecideAdmission { .. }
+            | CaseCommand::RecordEscalation { .. }
+            | CaseCommand::SendClosureNotice { .. }
     )
 }
 
@@ -174,11 +191,37 @@ fn check_scope(case: &OpenCase, cmd: &CaseCommand) -> Result<(), CaseError> {
         C::RecordFeedback {
             content: Some(_), ..
         } => categories(&[DataCategory::FeedbackContent]),
+        C::HandOverCoordination { institution: i, .. }
+        | C::DelegateCaseManagement { institution: i, .. } => institution(i),
+        C::HoldConference {
+            participants,
+            minutes,
+            ..
+        } => {
+            if let Some(team) = case.phase.team() {
+                for user in participants {
+                    if let Some(m) = team.members.iter().find(|m| &m.user == user) {
+                        institution(&m.institution)?;
+                    }
+                }
+            }
+            if minutes.expose().is_some_and(|n| !n.is_empty()) {
+                categories(&report)?;
+            }
+            Ok(())
+        }
+        C::RecordProgress { note, .. } if note.expose().is_some_and(|n| !n.is_empty()) => {
+            categories(&report)
+        }
         _ => Ok(()),
     }
 }
 
-fn wrong_phase(cmd: &CaseCommand, expected: &'static [PhaseName], case: &OpenCase) -> CaseError {
+pub(super) fn wrong_phase(
+    cmd: &CaseCommand,
+    expected: &'static [PhaseName],
+    case: &OpenCase,
+) -> CaseError {
     CaseError::WrongPhase {
         command: cmd.name(),
         expected,
@@ -202,15 +245,32 @@ fn decide_open(
     if consent_active {
         check_scope(case, cmd)?;
     }
+    if let Some(team) = case.phase.team() {
+        if ctx.actor.role == Role::Coordinator && ctx.actor.user != team.coordinator {
+            return Err(CaseError::NotCoordinator {
+                user: ctx.actor.user.clone(),
+                coordinator: team.coordinator.clone(),
+            });
+        }
+    }
     let event = match cmd {
         C::RegisterCase { .. } => {
             return Err(CaseError::AlreadyRegistered(case.registration.case_id))
         }
-        C::SignConsent { signatory, scope } => CaseEvent::ConsentSigned {
-            at,
-            signatory: *signatory,
-            scope: scope.clone(),
-        },
+        C::SignConsent { signatory, scope } => {
+            let admitted = matches!(
+                case.coordination.admission,
+                Some(crate::coordination::AdmissionDecision::Admitted)
+            );
+            if ctx.policy.process.intake.admission_required && !admitted {
+                return Err(CaseError::AdmissionRequired);
+            }
+            CaseEvent::ConsentSigned {
+                at,
+                signatory: *signatory,
+                scope: scope.clone(),
+            }
+        }
         C::RevokeConsent => {
             return Ok(vec![
                 CaseEvent::ConsentRevoked { at },
@@ -285,7 +345,7 @@ fn decide_open(
             if assessed.assessment.outcome != AssessmentOutcome::RoundTable {
                 return Err(CaseError::NoRoundTable);
             }
-            plan.validate(at.date_naive())?;
+            coordination::check_plan(plan, ctx)?;
             CaseEvent::PlanAgreed {
                 at,
                 plan: plan.clone(),
@@ -295,7 +355,7 @@ fn decide_open(
             if case.phase.planned().is_none() {
                 return Err(wrong_phase(cmd, &[PhaseName::Planned], case));
             }
-            plan.validate(at.date_naive())?;
+            coordination::check_plan(plan, ctx)?;
             CaseEvent::PlanRevised {
                 at,
                 plan: plan.clone(),
@@ -309,6 +369,7 @@ fn decide_open(
                 .phase
                 .planned()
                 .ok_or_else(|| wrong_phase(cmd, &[PhaseName::Planned], case))?;
+            coordination::check_reviewer(case, ctx)?;
             if let Some(unknown) = completed_measures
                 .iter()
                 .find(|m| planned.plan.measure(m).is_none())
@@ -484,12 +545,28 @@ fn decide_open(
             if *reason == ClosureReason::ConsentRevoked {
                 return Err(CaseError::UseRevokeConsent);
             }
+            if *reason == ClosureReason::ReferralDeclined {
+                return Err(CaseError::UseDecideAdmission);
+            }
+            coordination::check_closure_duties(case, ctx)?;
             CaseEvent::CaseClosed {
                 at,
                 reason: *reason,
             }
         }
         C::EraseCase => return Err(wrong_phase(cmd, &[PhaseName::Closed], case)),
+        C::RecordMandate { .. }
+        | C::DecideAdmission { .. }
+        | C::RecordEscalation { .. }
+        | C::HandOverCoordination { .. }
+        | C::ScheduleConference { .. }
+        | C::HoldConference { .. }
+        | C::DelegateCaseManagement { .. }
+        | C::EndDelegation
+        | C::RecordProgress { .. }
+        | C::LinkVoucher { .. }
+        | C::SendClosureNotice { .. }
+        | C::EvaluateCase { .. } => return coordination::decide(case, cmd, ctx),
     };
     Ok(vec![event])
 }

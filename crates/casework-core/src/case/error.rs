@@ -177,6 +177,102 @@ pub enum CaseError {
         /// The first moment erasure is allowed.
         until: DateTime<Utc>,
     },
+    /// Only the case's named coordinator may do this.
+    #[error("only the case's coordinator {coordinator} may do this, not {user}")]
+    NotCoordinator {
+        /// Who tried.
+        user: UserId,
+        /// The named coordinator.
+        coordinator: UserId,
+    },
+    /// The intake decision was already taken.
+    #[error("the intake decision was already taken")]
+    AdmissionAlreadyDecided,
+    /// The policy requires an admission before the consent.
+    #[error("the referral must be admitted (DecideAdmission) before the consent is signed")]
+    AdmissionRequired,
+    /// A declined referral is closed by the intake decision.
+    #[error("use DecideAdmission to decline a referral")]
+    UseDecideAdmission,
+    /// The item is not an overdue deadline of the case.
+    #[error("{item:?} is not an overdue deadline of this case")]
+    NotOverdue {
+        /// The item named.
+        item: crate::deadline::DeadlineItem,
+    },
+    /// The escalation level does not apply (yet), or was already recorded.
+    #[error("escalation level {level} is not possible now: {why}")]
+    EscalationLevel {
+        /// The level asked for.
+        level: u8,
+        /// Why not.
+        why: String,
+    },
+    /// The person is already the coordinator.
+    #[error("{0} is already the coordinator")]
+    AlreadyCoordinator(UserId),
+    /// The institution is not one of the team's.
+    #[error("{0} is not an institution of the case team")]
+    NotTeamInstitution(crate::ids::InstitutionId),
+    /// A conference participant is not a member of the team.
+    #[error("conference participant {0} is not a member of the team")]
+    NotAParticipant(UserId),
+    /// Too few conference participants.
+    #[error("a conference needs at least {min} participants, {got} given")]
+    TooFewParticipants {
+        /// The policy's minimum.
+        min: u8,
+        /// How many were named.
+        got: usize,
+    },
+    /// The day lies in the past.
+    #[error("{0} lies in the past")]
+    DayInPast(chrono::NaiveDate),
+    /// A delegation is running.
+    #[error("a delegation is running until {0}; end it first")]
+    DelegationRunning(chrono::NaiveDate),
+    /// No delegation is running.
+    #[error("no delegation is running")]
+    NoDelegation,
+    /// The delegation period is not allowed.
+    #[error("a delegation may run until {latest} at the latest, not {until}")]
+    DelegationTooLong {
+        /// The requested last day.
+        until: chrono::NaiveDate,
+        /// The latest allowed.
+        latest: chrono::NaiveDate,
+    },
+    /// The actor may not record progress on this item.
+    #[error("{user} may not record progress on {on:?}: {why}")]
+    NotResponsible {
+        /// Who tried.
+        user: UserId,
+        /// The item.
+        on: crate::coordination::ProgressOn,
+        /// Why not.
+        why: &'static str,
+    },
+    /// The plan has no such goal.
+    #[error("the plan has no goal `{0}`")]
+    UnknownGoal(crate::ids::GoalId),
+    /// The plan lacks a signature the policy requires.
+    #[error("the plan is not signed by the {0}, as the policy requires")]
+    PlanNotSigned(&'static str),
+    /// A measure names a sector the policy does not know.
+    #[error("measure sector `{0}` is not one of the policy's sectors")]
+    UnknownSector(String),
+    /// A closure notice is missing.
+    #[error("the {0:?} must be told of the closure first (SendClosureNotice)")]
+    NoticeMissing(crate::coordination::NoticeRecipient),
+    /// A planned case closes only after its evaluation.
+    #[error("record the goal attainment (EvaluateCase) before closing a planned case")]
+    EvaluationRequired,
+    /// The evaluation must name each goal once.
+    #[error("the evaluation must name each goal of the plan once: {0}")]
+    EvaluationIncomplete(String),
+    /// The voucher is already linked to this measure.
+    #[error("voucher {0} is already linked to this measure")]
+    AlreadyLinked(VoucherId),
 }
 
 fn join(phases: &[PhaseName]) -> String {

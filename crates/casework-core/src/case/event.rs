@@ -1,10 +1,15 @@
 //! The events of the case process: past tense, serde-tagged by `type`, versioned per type.
 //! The JSON of every event is the stored format; `insta` snapshots guard it.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::consent::{ConsentScope, Signatory};
+use crate::coordination::{
+    AdmissionDecision, ConferenceDecision, ConferenceKind, EscalationTarget, GoalAttainment,
+    HandoverReason, Mandate, NoticeRecipient, ProgressOn, ProgressStatus,
+};
+use crate::deadline::DeadlineItem;
 use crate::ids::{CaseId, InstitutionId, MeasureId, ProviderId, ServiceId, UserId, VoucherId};
 use crate::personal::Personal;
 use crate::plan::Plan;
@@ -177,6 +182,118 @@ pub enum CaseEvent {
         /// Group sessions.
         group_sessions: u32,
     },
+    /// The referral's mandate was recorded.
+    MandateRecorded {
+        /// When.
+        at: DateTime<Utc>,
+        /// The mandate.
+        mandate: Mandate,
+    },
+    /// The intake decision was taken.
+    AdmissionDecided {
+        /// When.
+        at: DateTime<Utc>,
+        /// The decision.
+        decision: AdmissionDecision,
+    },
+    /// An overdue deadline was reminded (level 1) or escalated.
+    DeadlineEscalated {
+        /// When.
+        at: DateTime<Utc>,
+        /// The overdue item.
+        item: DeadlineItem,
+        /// The level.
+        level: u8,
+        /// Who was asked to act.
+        to: EscalationTarget,
+    },
+    /// Coordination passed to another person.
+    CoordinationHandedOver {
+        /// When.
+        at: DateTime<Utc>,
+        /// The coordinator until now.
+        from: UserId,
+        /// The new coordinator.
+        to: UserId,
+        /// The new coordinator's institution.
+        institution: InstitutionId,
+        /// Why.
+        reason: HandoverReason,
+    },
+    /// A case conference was scheduled.
+    ConferenceScheduled {
+        /// When it was scheduled.
+        at: DateTime<Utc>,
+        /// The day it is to be held.
+        on: NaiveDate,
+    },
+    /// A case conference was held.
+    ConferenceHeld {
+        /// When.
+        at: DateTime<Utc>,
+        /// Its kind.
+        kind: ConferenceKind,
+        /// Who took part.
+        participants: Vec<UserId>,
+        /// The minutes (personal data).
+        minutes: Personal<String>,
+        /// What it decided.
+        decision: ConferenceDecision,
+    },
+    /// Case management was delegated to a third party for a period.
+    CaseManagementDelegated {
+        /// When.
+        at: DateTime<Utc>,
+        /// The delegate.
+        delegate: UserId,
+        /// The delegate's institution.
+        institution: InstitutionId,
+        /// The measures delegated; empty: the whole case.
+        measures: Vec<MeasureId>,
+        /// The last day of the delegation.
+        until: NaiveDate,
+    },
+    /// The delegation was ended before its period ran out.
+    DelegationEnded {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Progress on a goal or measure was recorded.
+    ProgressRecorded {
+        /// When.
+        at: DateTime<Utc>,
+        /// Who recorded it (the delegate's records count as reports).
+        by: UserId,
+        /// What it is about.
+        on: ProgressOn,
+        /// The status now.
+        status: ProgressStatus,
+        /// A note (personal data).
+        note: Personal<String>,
+    },
+    /// A voucher was linked to the plan measure it serves.
+    VoucherLinked {
+        /// When.
+        at: DateTime<Utc>,
+        /// The voucher.
+        voucher: VoucherId,
+        /// The measure.
+        measure: MeasureId,
+    },
+    /// Someone was told of the coming closure.
+    ClosureNoticeSent {
+        /// When.
+        at: DateTime<Utc>,
+        /// Who.
+        to: NoticeRecipient,
+    },
+    /// The attainment of the plan's goals was evaluated before closure.
+    CaseEvaluated {
+        /// When.
+        at: DateTime<Utc>,
+        /// Per goal.
+        attainment: Vec<GoalAttainment>,
+    },
     /// The case was closed.
     CaseClosed {
         /// Effective time.
@@ -212,6 +329,18 @@ impl CaseEvent {
             CaseEvent::ServiceStageStarted { .. } => "ServiceStageStarted",
             CaseEvent::FeedbackReceived { .. } => "FeedbackReceived",
             CaseEvent::ServiceHoursRecorded { .. } => "ServiceHoursRecorded",
+            CaseEvent::MandateRecorded { .. } => "MandateRecorded",
+            CaseEvent::AdmissionDecided { .. } => "AdmissionDecided",
+            CaseEvent::DeadlineEscalated { .. } => "DeadlineEscalated",
+            CaseEvent::CoordinationHandedOver { .. } => "CoordinationHandedOver",
+            CaseEvent::ConferenceScheduled { .. } => "ConferenceScheduled",
+            CaseEvent::ConferenceHeld { .. } => "ConferenceHeld",
+            CaseEvent::CaseManagementDelegated { .. } => "CaseManagementDelegated",
+            CaseEvent::DelegationEnded { .. } => "DelegationEnded",
+            CaseEvent::ProgressRecorded { .. } => "ProgressRecorded",
+            CaseEvent::VoucherLinked { .. } => "VoucherLinked",
+            CaseEvent::ClosureNoticeSent { .. } => "ClosureNoticeSent",
+            CaseEvent::CaseEvaluated { .. } => "CaseEvaluated",
             CaseEvent::CaseClosed { .. } => "CaseClosed",
             CaseEvent::CaseErased { .. } => "CaseErased",
         }
@@ -254,7 +383,7 @@ impl CaseEvent {
     }
 
     /// Every event type name, for registries and docs.
-    pub const TYPES: [&'static str; 19] = [
+    pub const TYPES: [&'static str; 31] = [
         "CaseRegistered",
         "ConsentSigned",
         "ConsentRevoked",
@@ -272,6 +401,18 @@ impl CaseEvent {
         "ServiceStageStarted",
         "FeedbackReceived",
         "ServiceHoursRecorded",
+        "MandateRecorded",
+        "AdmissionDecided",
+        "DeadlineEscalated",
+        "CoordinationHandedOver",
+        "ConferenceScheduled",
+        "ConferenceHeld",
+        "CaseManagementDelegated",
+        "DelegationEnded",
+        "ProgressRecorded",
+        "VoucherLinked",
+        "ClosureNoticeSent",
+        "CaseEvaluated",
         "CaseClosed",
         "CaseErased",
     ];
@@ -296,6 +437,18 @@ impl CaseEvent {
             | CaseEvent::ServiceStageStarted { at, .. }
             | CaseEvent::FeedbackReceived { at, .. }
             | CaseEvent::ServiceHoursRecorded { at, .. }
+            | CaseEvent::MandateRecorded { at, .. }
+            | CaseEvent::AdmissionDecided { at, .. }
+            | CaseEvent::DeadlineEscalated { at, .. }
+            | CaseEvent::CoordinationHandedOver { at, .. }
+            | CaseEvent::ConferenceScheduled { at, .. }
+            | CaseEvent::ConferenceHeld { at, .. }
+            | CaseEvent::CaseManagementDelegated { at, .. }
+            | CaseEvent::DelegationEnded { at, .. }
+            | CaseEvent::ProgressRecorded { at, .. }
+            | CaseEvent::VoucherLinked { at, .. }
+            | CaseEvent::ClosureNoticeSent { at, .. }
+            | CaseEvent::CaseEvaluated { at, .. }
             | CaseEvent::CaseClosed { at, .. }
             | CaseEvent::CaseErased { at } => *at,
         }
@@ -310,7 +463,8 @@ impl CaseEvent {
             | CaseEvent::VoucherReturned { voucher, .. }
             | CaseEvent::ServiceStageStarted { voucher, .. }
             | CaseEvent::FeedbackReceived { voucher, .. }
-            | CaseEvent::ServiceHoursRecorded { voucher, .. } => Some(voucher),
+            | CaseEvent::ServiceHoursRecorded { voucher, .. }
+            | CaseEvent::VoucherLinked { voucher, .. } => Some(voucher),
             _ => None,
         }
     }

@@ -10,6 +10,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::consent::Consent;
+use crate::coordination::{
+    Conference, ConferenceDecision, Coordination, Delegation, Escalation, ProgressOn,
+    ProgressStatus,
+};
 use crate::team::{Member, Team};
 use crate::voucher::{FeedbackKind, Voucher, VoucherStatus};
 
@@ -45,6 +49,7 @@ pub(crate) fn evolve(state: &mut CaseState, event: &CaseEvent) {
                     vouchers: BTreeMap::new(),
                     consent_revoked_at: None,
                     last_event_at: *at,
+                    coordination: Coordination::default(),
                 });
             }
         }
@@ -59,6 +64,7 @@ pub(crate) fn evolve(state: &mut CaseState, event: &CaseEvent) {
                         last_phase: case.phase,
                         vouchers: case.vouchers,
                         erased_at: None,
+                        coordination: case.coordination,
                     });
                 }
             } else if let CaseState::Open(case) = state {
@@ -99,6 +105,7 @@ fn evolve_open(case: &mut OpenCase, event: &CaseEvent) {
                     need_group: None,
                     stage: None,
                     effort: BTreeMap::new(),
+                    measure: None,
                 });
         }
         e if e.voucher().is_some() => {
@@ -106,8 +113,108 @@ fn evolve_open(case: &mut OpenCase, event: &CaseEvent) {
                 evolve_voucher(v, e);
             }
         }
-        _ => evolve_phase(&mut case.phase, event),
+        _ => {
+            if !evolve_coordination(case, event) {
+                evolve_phase(&mut case.phase, event);
+            }
+        }
     }
+}
+
+/// Folds the events of the work around the main path; false for any other event.
+fn evolve_coordination(case: &mut OpenCase, event: &CaseEvent) -> bool {
+    let c = &mut case.coordination;
+    match event {
+        CaseEvent::MandateRecorded { .. } => c.mandate_recorded = true,
+        CaseEvent::AdmissionDecided { decision, .. } => c.admission = Some(*decision),
+        CaseEvent::DeadlineEscalated {
+            at,
+            item,
+            level,
+            to,
+        } => c.escalations.push(Escalation {
+            at: *at,
+            item: item.clone(),
+            level: *level,
+            to: to.clone(),
+        }),
+        CaseEvent::CoordinationHandedOver {
+            to, institution, ..
+        } => {
+            if let Some(team) = case.phase.team_mut() {
+                team.members.retain(|m| &m.user != to);
+                team.coordinator = to.clone();
+                team.coordinator_institution = institution.clone();
+                c.handovers += 1;
+            }
+        }
+        CaseEvent::ConferenceScheduled { on, .. } => c.conference_scheduled = Some(*on),
+        CaseEvent::ConferenceHeld {
+            at,
+            kind,
+            participants,
+            decision,
+            ..
+        } => {
+            c.conferences.push(Conference {
+                at: *at,
+                kind: *kind,
+                participants: participants.clone(),
+                decision: *decision,
+            });
+            c.conference_scheduled = None;
+            c.pending_decision = match decision {
+                ConferenceDecision::Continue => None,
+                other => Some((*other, *at)),
+            };
+        }
+        CaseEvent::CaseManagementDelegated {
+            at,
+            delegate,
+            institution,
+            measures,
+            until,
+        } => {
+            c.delegation = Some(Delegation {
+                delegate: delegate.clone(),
+                institution: institution.clone(),
+                measures: measures.clone(),
+                from: *at,
+                until: *until,
+                last_report_at: *at,
+            });
+            c.delegations += 1;
+        }
+        CaseEvent::DelegationEnded { .. } => c.delegation = None,
+        CaseEvent::ProgressRecorded {
+            at, by, on, status, ..
+        } => {
+            c.progress.insert(on.clone(), (*status, *at));
+            if let Some(d) = c.delegation.as_mut().filter(|d| &d.delegate == by) {
+                d.last_report_at = d.last_report_at.max(*at);
+            }
+            if let (ProgressOn::Measure(m), ProgressStatus::Done, Phase::Planned(p)) =
+                (on, status, &mut case.phase)
+            {
+                p.completed_measures.insert(m.clone());
+            }
+        }
+        CaseEvent::ClosureNoticeSent { to, .. } => {
+            c.notices.insert(*to);
+        }
+        CaseEvent::CaseEvaluated { attainment, .. } => c.attainment = attainment.clone(),
+        CaseEvent::PlanRevised { .. } => {
+            if matches!(
+                c.pending_decision,
+                Some((ConferenceDecision::RevisePlan, _))
+            ) {
+                c.pending_decision = None;
+            }
+            return false;
+        }
+        _ => return false,
+    }
+    true
 }
 
 fn evolve_voucher(v: &mut Voucher, event: &CaseEvent) {
@@ -123,6 +230,7 @@ fn evolve_voucher(v: &mut Voucher, event: &CaseEvent) {
             };
         }
         CaseEvent::ServiceStageStarted { at, stage, .. } => v.stage = Some((*stage, *at)),
+        CaseEvent::VoucherLinked { measure, .. } => v.measure = Some(measure.clone()),
         CaseEvent::NeedGroupClassified { need_group, .. } => v.need_group = Some(*need_group),
         CaseEvent::ServiceHoursRecorded {
             module,
@@ -185,12 +293,13 @@ fn evolve_phase(phase: &mut Phase, event: &CaseEvent) {
             }
         }
         CaseEvent::TeamFormed {
+            at,
             coordinator,
             coordinator_institution,
             members,
-            ..
         } => transition(phase, |old| match old {
             Phase::Consented(Consented { consent }) => Phase::TeamFormed(TeamFormed {
+                formed_at: *at,
                 consent,
                 team: Team {
                     coordinator: coordinator.clone(),
@@ -226,11 +335,13 @@ fn evolve_phase(phase: &mut Phase, event: &CaseEvent) {
                 Phase::Assessed(p) => p.assessment = assessment,
                 Phase::Planned(p) => p.assessment = assessment,
                 Phase::TeamFormed(_) => transition(phase, |old| match old {
-                    Phase::TeamFormed(TeamFormed { consent, team }) => Phase::Assessed(Assessed {
-                        consent,
-                        team,
-                        assessment,
-                    }),
+                    Phase::TeamFormed(TeamFormed { consent, team, .. }) => {
+                        Phase::Assessed(Assessed {
+                            consent,
+                            team,
+                            assessment,
+                        })
+                    }
                     other => other,
                 }),
                 Phase::Registered | Phase::Consented(_) => {}

@@ -1,6 +1,7 @@
 //! The case process: one client's case from registration to closure.
 
 mod command;
+mod coordination;
 mod decide;
 mod error;
 mod event;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::consent::Consent;
+use crate::coordination::Coordination;
 use crate::ids::{CaseId, InstitutionId, MeasureId, VoucherId};
 use crate::personal::Personal;
 use crate::plan::Plan;
@@ -75,6 +76,10 @@ pub struct OpenCase {
     pub consent_revoked_at: Option<DateTime<Utc>>,
     /// Effective time of the latest event.
     pub last_event_at: DateTime<Utc>,
+    /// The work around the main path: intake, escalations, handovers, conferences,
+    /// delegation, progress, closure notices, evaluation.
+    #[serde(default)]
+    pub coordination: Coordination,
 }
 
 /// The phases of an open case. `Registered → Consented → TeamFormed → Assessed → Planned`.
@@ -106,6 +111,9 @@ pub struct TeamFormed {
     pub consent: Consent,
     /// The case team.
     pub team: Team,
+    /// When the team was formed (the assessment is due from then).
+    #[serde(default)]
+    pub formed_at: DateTime<Utc>,
 }
 
 /// Data of the `Assessed` phase.
@@ -203,6 +211,10 @@ pub struct ClosedCase {
     pub vouchers: BTreeMap<VoucherId, Voucher>,
     /// When its personal data was erased, if it was.
     pub erased_at: Option<DateTime<Utc>>,
+    /// The coordination record as it was at closure (evaluation, escalations,
+    /// delegations, handovers), for reports.
+    #[serde(default)]
+    pub coordination: Coordination,
 }
 
 /// Why a case closed.
@@ -223,6 +235,8 @@ pub enum ClosureReason {
     ConsentRevoked,
     /// Another reason.
     Other,
+    /// The referral was declined at intake.
+    ReferralDeclined,
 }
 
 impl ClosureReason {
@@ -242,6 +256,7 @@ impl std::fmt::Display for ClosureReason {
             ClosureReason::NoFurtherNeed => "no further need",
             ClosureReason::ConsentRevoked => "consent revoked",
             ClosureReason::Other => "other",
+            ClosureReason::ReferralDeclined => "referral declined",
         };
         f.write_str(s)
     }

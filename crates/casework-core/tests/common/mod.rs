@@ -232,12 +232,19 @@ pub fn assess(outcome: AssessmentOutcome) -> CaseCommand {
 
 pub fn plan(deadline: NaiveDate) -> Plan {
     Plan {
+        signed_by_coordinator: true,
         goals: vec![Goal {
+            parent: None,
+            target: None,
+            target_date: None,
             id: GoalId::new("G1"),
             text: Personal::new("Part-time office job by autumn".into()),
         }],
         measures: vec![
             Measure {
+                client_task: false,
+                sector: None,
+                legal_basis: None,
                 id: MeasureId::new("M1"),
                 goal: GoalId::new("G1"),
                 text: Personal::new("Debt counselling".into()),
@@ -245,6 +252,9 @@ pub fn plan(deadline: NaiveDate) -> Plan {
                 deadline: deadline + Duration::days(60),
             },
             Measure {
+                client_task: false,
+                sector: None,
+                legal_basis: None,
                 id: MeasureId::new("M2"),
                 goal: GoalId::new("G1"),
                 text: Personal::new("Job coaching".into()),

@@ -142,11 +142,18 @@ pub fn canary_workload<S: Store + ?Sized>(store: &S, cases: u32) -> CanaryWorklo
                 4,
                 CaseCommand::AgreePlan {
                     plan: Plan {
+                        signed_by_coordinator: true,
                         goals: vec![Goal {
+                            parent: None,
+                            target: None,
+                            target_date: None,
                             id: GoalId::new("G1"),
                             text: Personal::new(canaries[3].clone()),
                         }],
                         measures: vec![Measure {
+                            client_task: false,
+                            sector: None,
+                            legal_basis: None,
                             id: MeasureId::new("M1"),
                             goal: GoalId::new("G1"),
                             text: Personal::new(canaries[4].clone()),
