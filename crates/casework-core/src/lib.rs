@@ -75,7 +75,7 @@ pub use ids::{
 };
 pub use invariants::{Invariant, Violation};
 pub use personal::{Personal, Redaction};
-pub use plan::{Goal, Measure, Plan, PlanError};
+pub use plan::{Goal, GoalTarget, Measure, Plan, PlanError};
 pub use policy::{
     ClosureRules, ConferenceRules, DeadlineRules, DelegationRules, Due, IntakeRules,
     PhaseDeadlines, PlanSignatures, Policy, PolicyError, ProcessRules, Sector, ServicePolicy,

@@ -94,6 +94,26 @@ where
         }
     }
 
+    /// Asserts that the command was accepted and returns its events, for assertions on
+    /// what follows from them.
+    #[track_caller]
+    pub fn accepted(self) -> Vec<P::Event> {
+        match self.outcome {
+            Ok(events) => events,
+            Err(err) => panic!("the command was rejected: {err:?}"),
+        }
+    }
+
+    /// Asserts that the command was rejected and returns the error, for assertions on its
+    /// message.
+    #[track_caller]
+    pub fn rejected(self) -> P::Error {
+        match self.outcome {
+            Err(err) => err,
+            Ok(events) => panic!("the command was accepted with {events:#?}"),
+        }
+    }
+
     /// The raw outcome, for custom assertions.
     pub fn outcome(self) -> Result<Vec<P::Event>, P::Error> {
         self.outcome

@@ -14,12 +14,28 @@ fn provider() -> Responsible {
     Responsible::Provider(ProviderId::new(PROVIDER))
 }
 
+/// The voucher deadlines among a case's deadlines (the phase's own deadline is tested
+/// below).
+fn of_vouchers(all: Vec<Deadline>) -> Vec<Deadline> {
+    all.into_iter()
+        .filter(|d| {
+            matches!(
+                d.item,
+                DeadlineItem::FirstAppointment { .. }
+                    | DeadlineItem::FirstFeedback { .. }
+                    | DeadlineItem::InterimFeedback { .. }
+                    | DeadlineItem::ResultFeedback { .. }
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn an_issued_voucher_owes_first_appointment_and_first_feedback_within_14_days() {
     let w = World::default();
     let state = fold::<CaseProcess, _>(&w.voucher_issued());
     assert_eq!(
-        deadlines(&state, &w.policy),
+        of_vouchers(deadlines(&state, &w.policy)),
         vec![
             Deadline {
                 item: DeadlineItem::FirstAppointment { voucher: vid("V1") },
@@ -40,7 +56,7 @@ fn a_redeemed_voucher_owes_interim_and_result_from_the_start() {
     let w = World::default();
     let state = fold::<CaseProcess, _>(&w.voucher_redeemed());
     // addiction counselling: interim and result after 12 weeks from day 9
-    let items: Vec<_> = deadlines(&state, &w.policy)
+    let items: Vec<_> = of_vouchers(deadlines(&state, &w.policy))
         .into_iter()
         .map(|d| (d.item, d.due))
         .collect();
@@ -90,7 +106,7 @@ fn received_feedback_clears_its_deadline_and_final_clears_all() {
         )],
     );
     let state = fold::<CaseProcess, _>(h.iter().chain(&e).chain(&f));
-    assert!(deadlines(&state, &w.policy).is_empty());
+    assert!(of_vouchers(deadlines(&state, &w.policy)).is_empty());
 }
 
 #[test]
@@ -110,7 +126,7 @@ fn individual_and_after_completion_rules_derive_no_date() {
         ],
     ));
     let state = fold::<CaseProcess, _>(&h);
-    let items: Vec<_> = deadlines(&state, &w.policy)
+    let items: Vec<_> = of_vouchers(deadlines(&state, &w.policy))
         .into_iter()
         .map(|d| (d.item, d.due))
         .collect();
@@ -192,10 +208,10 @@ fn overdue_lists_only_what_is_past_due_most_overdue_first() {
     let w = World::default();
     let state = fold::<CaseProcess, _>(&w.voucher_redeemed());
     assert!(
-        overdue(&state, &w.policy, date(16)).is_empty(),
+        of_vouchers(overdue(&state, &w.policy, date(16))).is_empty(),
         "due today is not overdue"
     );
-    let late = overdue(&state, &w.policy, date(100));
+    let late = of_vouchers(overdue(&state, &w.policy, date(100)));
     assert_eq!(late.len(), 3);
     assert_eq!(
         late[0].item,
@@ -205,18 +221,22 @@ fn overdue_lists_only_what_is_past_due_most_overdue_first() {
 }
 
 #[test]
-fn closed_cases_owe_nothing() {
-    let w = World::default();
-    let mut h = w.voucher_issued();
-    h.extend(w.continue_from(
-        &h,
-        &[(
-            &w.coordinator,
-            20,
-            CaseCommand::CloseCase {
-                reason: ClosureReason::Other,
-            },
-        )],
-    ));
-    assert!(deadlines(&fold::<CaseProcess, _>(&h), &w.policy).is_empty());
+fn closed_cases_owe_only_their_erasure_after_the_retention_period() {
+    let mut w = World::default();
+    w.policy.thresholds.retention_days = 365;
+    let h = w.voucher_issued();
+    let mut closed = h.clone();
+    closed.extend(w.close(&h, 20, ClosureReason::Other));
+    let state = fold::<CaseProcess, _>(&closed);
+    assert_eq!(
+        deadlines(&state, &w.policy),
+        vec![Deadline {
+            item: DeadlineItem::Erasure,
+            due: date(385),
+            responsible: Responsible::Institution(InstitutionId::new("sozialamt")),
+        }]
+    );
+    let mut erased = closed.clone();
+    erased.extend(w.continue_from(&closed, &[(&w.coordinator, 400, CaseCommand::EraseCase)]));
+    assert!(deadlines(&fold::<CaseProcess, _>(&erased), &w.policy).is_empty());
 }

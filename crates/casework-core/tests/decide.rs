@@ -1136,7 +1136,7 @@ fn service_hours_before_redemption_are_rejected() {
 #[test]
 fn close_case_with_a_reason() {
     let w = World::default();
-    given::<CaseProcess>(w.planned())
+    given::<CaseProcess>(w.with_evaluation(&w.with_notices(&w.planned(), 200), 200))
         .when(
             &CaseCommand::CloseCase {
                 reason: ClosureReason::Employment,

@@ -11,6 +11,7 @@ use common::*;
 /// One example of every event type, built through the real decide path where possible.
 fn one_of_each() -> Vec<CaseEvent> {
     let w = World::default();
+    let huber = Actor::new("r.huber", Role::Coordinator, "rav");
     let mut h = w.planned();
     h.extend(w.continue_from(
         &h,
@@ -37,7 +38,7 @@ fn one_of_each() -> Vec<CaseEvent> {
                 &w.coordinator,
                 23,
                 CaseCommand::RevisePlan {
-                    plan: plan(date(23)),
+                    plan: smart_plan(date(23)),
                 },
             ),
             (
@@ -113,15 +114,131 @@ fn one_of_each() -> Vec<CaseEvent> {
                 feedback("D1", FeedbackKind::Final, Some(ServiceOutcome::Completed)),
             ),
             (
+                &w.referrer,
+                201,
+                CaseCommand::RecordMandate {
+                    mandate: Mandate {
+                        goals: Personal::new("a stable income from work".into()),
+                        documents: vec!["cv".into()],
+                    },
+                },
+            ),
+            (
                 &w.coordinator,
+                201,
+                CaseCommand::ScheduleConference { on: date(205) },
+            ),
+            (
+                &w.coordinator,
+                202,
+                CaseCommand::LinkVoucher {
+                    voucher: VoucherId::new("D1"),
+                    measure: MeasureId::new("M2"),
+                },
+            ),
+            (
+                &w.coordinator,
+                202,
+                CaseCommand::DelegateCaseManagement {
+                    delegate: UserId::new("p.wolf"),
+                    institution: InstitutionId::new(PROVIDER),
+                    measures: vec![MeasureId::new("M2")],
+                    until: date(260),
+                },
+            ),
+            (
+                &w.provider,
+                203,
+                CaseCommand::RecordProgress {
+                    on: ProgressOn::Measure(MeasureId::new("M2")),
+                    status: ProgressStatus::OnTrack,
+                    note: Personal::new("two applications sent".into()),
+                },
+            ),
+            (&w.coordinator, 204, CaseCommand::EndDelegation),
+            (
+                &w.coordinator,
+                205,
+                CaseCommand::HoldConference {
+                    kind: ConferenceKind::Regular,
+                    participants: vec![UserId::new("k.meier"), UserId::new("r.huber")],
+                    minutes: Personal::new("agreed to continue".into()),
+                    decision: ConferenceDecision::Continue,
+                },
+            ),
+            (
+                &w.coordinator,
+                206,
+                CaseCommand::RecordEscalation {
+                    item: DeadlineItem::Review,
+                    level: 1,
+                },
+            ),
+            (
+                &w.coordinator,
+                207,
+                CaseCommand::HandOverCoordination {
+                    to: UserId::new("r.huber"),
+                    institution: InstitutionId::new("rav"),
+                    reason: HandoverReason::Workload,
+                },
+            ),
+            (
+                &huber,
+                208,
+                CaseCommand::SendClosureNotice {
+                    to: NoticeRecipient::Referrer,
+                },
+            ),
+            (
+                &huber,
+                208,
+                CaseCommand::SendClosureNotice {
+                    to: NoticeRecipient::Client,
+                },
+            ),
+            (
+                &huber,
+                209,
+                CaseCommand::EvaluateCase {
+                    attainment: vec![
+                        GoalAttainment {
+                            goal: GoalId::new("G1"),
+                            attainment: Attainment::Attained,
+                        },
+                        GoalAttainment {
+                            goal: GoalId::new("G1a"),
+                            attainment: Attainment::Partly,
+                        },
+                    ],
+                },
+            ),
+            (
+                &huber,
                 210,
                 CaseCommand::CloseCase {
                     reason: ClosureReason::Employment,
                 },
             ),
-            (&w.coordinator, 210, CaseCommand::EraseCase),
+            (&huber, 210, CaseCommand::EraseCase),
         ],
     ));
+    // the admission decision comes from a second case
+    let mut a = w.registered();
+    a.extend(w.continue_from(
+        &a,
+        &[(
+            &w.caseworker,
+            1,
+            CaseCommand::DecideAdmission {
+                decision: AdmissionDecision::Admitted,
+            },
+        )],
+    ));
+    h.extend(
+        a.into_iter()
+            .filter(|e| matches!(e, CaseEvent::AdmissionDecided { .. })),
+    );
     // the revocation pair comes from a second case
     let mut r = w.consented();
     r.extend(w.continue_from(&r, &[(&w.client, 5, CaseCommand::RevokeConsent)]));

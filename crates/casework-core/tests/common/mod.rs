@@ -117,15 +117,92 @@ impl World {
 
     pub fn closed(&self) -> Vec<CaseEvent> {
         let mut e = self.consented();
+        e.extend(self.close(&e, 30, ClosureReason::NoFurtherNeed));
+        e
+    }
+
+    /// The closure duties and the closure on `day`: notices to the referrer and the
+    /// client, for a planned case every goal rated attained, then `CloseCase`.
+    pub fn close(&self, history: &[CaseEvent], day: i64, reason: ClosureReason) -> Vec<CaseEvent> {
+        let mut steps = vec![
+            (
+                &self.coordinator,
+                day,
+                CaseCommand::SendClosureNotice {
+                    to: NoticeRecipient::Referrer,
+                },
+            ),
+            (
+                &self.coordinator,
+                day,
+                CaseCommand::SendClosureNotice {
+                    to: NoticeRecipient::Client,
+                },
+            ),
+        ];
+        if let Some(planned) = fold::<CaseProcess, _>(history)
+            .phase()
+            .and_then(Phase::planned)
+        {
+            let attainment = planned
+                .plan
+                .goals
+                .iter()
+                .map(|g| GoalAttainment {
+                    goal: g.id.clone(),
+                    attainment: Attainment::Attained,
+                })
+                .collect();
+            steps.push((
+                &self.coordinator,
+                day,
+                CaseCommand::EvaluateCase { attainment },
+            ));
+        }
+        steps.push((&self.coordinator, day, CaseCommand::CloseCase { reason }));
+        self.continue_from(history, &steps)
+    }
+
+    /// `history` (a planned case) followed by the evaluation: every goal attained.
+    pub fn with_evaluation(&self, history: &[CaseEvent], day: i64) -> Vec<CaseEvent> {
+        let mut e = history.to_vec();
         e.extend(self.continue_from(
-            &e,
+            history,
             &[(
                 &self.coordinator,
-                30,
-                CaseCommand::CloseCase {
-                    reason: ClosureReason::NoFurtherNeed,
+                day,
+                CaseCommand::EvaluateCase {
+                    attainment: vec![GoalAttainment {
+                        goal: GoalId::new("G1"),
+                        attainment: Attainment::Attained,
+                    }],
                 },
             )],
+        ));
+        e
+    }
+
+    /// `history` followed by the notices before a closure on `day`.
+    pub fn with_notices(&self, history: &[CaseEvent], day: i64) -> Vec<CaseEvent> {
+        let mut e = history.to_vec();
+        e.extend(self.continue_from(
+            history,
+            &[
+                (
+                    &self.coordinator,
+                    day,
+                    CaseCommand::SendClosureNotice {
+                        to: NoticeRecipient::Referrer,
+                    },
+                ),
+                (
+                    &self.coordinator,
+                    day,
+                    CaseCommand::SendClosureNotice {
+                        to: NoticeRecipient::Client,
+                    },
+                ),
+            ],
         ));
         e
     }
@@ -296,4 +373,33 @@ pub fn feedback(id: &str, kind: FeedbackKind, outcome: Option<ServiceOutcome>) -
         },
         content: None,
     }
+}
+
+/// A plan with what seeds 001 and 003 ask of one: a sub-goal with a measurable target and
+/// a target date, the client's own task, sectors and legal bases, both signatures.
+pub fn smart_plan(deadline: NaiveDate) -> Plan {
+    let mut p = plan(deadline);
+    p.goals.push(Goal {
+        id: GoalId::new("G1a"),
+        text: Personal::new("Regular working hours".into()),
+        parent: Some(GoalId::new("G1")),
+        target: Some(Personal::new(GoalTarget {
+            indicator: "hours worked per week".into(),
+            value: "20".into(),
+        })),
+        target_date: Some(deadline + Duration::days(120)),
+    });
+    p.measures[1].sector = Some("employment".into());
+    p.measures[1].legal_basis = Some("SGB III §45".into());
+    p.measures.push(Measure {
+        id: MeasureId::new("M3"),
+        goal: GoalId::new("G1a"),
+        text: Personal::new("Keep a weekly diary of working hours".into()),
+        responsible: InstitutionId::new("client"),
+        deadline: deadline + Duration::days(90),
+        client_task: true,
+        sector: Some("social".into()),
+        legal_basis: None,
+    });
+    p
 }
