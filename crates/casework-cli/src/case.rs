@@ -216,7 +216,7 @@ fn summary(e: &CaseEvent) -> String {
             AdmissionDecision::Admitted => "admitted".to_owned(),
             AdmissionDecision::Declined { reason } => format!("declined: {reason:?}"),
         },
-        CaseEvent::DeadlineEscalated { item, level, to, .. } => format!("{item}: level {level} to {to}"),
+        CaseEvent::DeadlineEscalated { item, level, party, to, .. } => format!("{item} ({party} late): level {level} to {to}"),
         CaseEvent::CoordinationHandedOver { from, to, institution, reason, .. } => format!("{from} -> {to} ({institution}), {reason:?}"),
         CaseEvent::ConferenceScheduled { on, .. } => format!("for {on}"),
         CaseEvent::ConferenceHeld { kind, participants, decision, .. } => format!("{kind:?}, {} participant(s), decided {decision:?}", participants.len()),

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::deadline::DeadlineItem;
+use crate::deadline::{DeadlineItem, Responsible};
 use crate::ids::{GoalId, InstitutionId, MeasureId, UserId};
 use crate::personal::Personal;
 
@@ -97,6 +97,8 @@ pub struct Escalation {
     pub item: DeadlineItem,
     /// The level (1 = reminder).
     pub level: u8,
+    /// Who is late.
+    pub party: Responsible,
     /// Who was asked to act.
     pub to: EscalationTarget,
 }

@@ -99,6 +99,7 @@ fn the_level_follows_the_days_overdue_and_names_who_acts() {
             at: t(15),
             item: DeadlineItem::Consent,
             level: 1,
+            party: Responsible::Institution(InstitutionId::new("sozialamt")),
             to: EscalationTarget::Coordinator,
         }]);
     let err = given::<CaseProcess>(w.registered())
@@ -118,6 +119,7 @@ fn the_level_follows_the_days_overdue_and_names_who_acts() {
             at: t(28),
             item: DeadlineItem::Consent,
             level: 2,
+            party: Responsible::Institution(InstitutionId::new("sozialamt")),
             to: EscalationTarget::Body {
                 name: "team lead".into(),
             },

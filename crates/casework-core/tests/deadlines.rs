@@ -88,7 +88,7 @@ fn received_feedback_clears_its_deadline_and_final_clears_all() {
         ],
     );
     let state = fold::<CaseProcess, _>(h.iter().chain(&e));
-    let items: Vec<_> = deadlines(&state, &w.policy)
+    let items: Vec<_> = of_vouchers(deadlines(&state, &w.policy))
         .into_iter()
         .map(|d| d.item)
         .collect();

@@ -112,6 +112,9 @@ fn d(n: i64) -> Duration {
 /// within `days` days from `start`.
 pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Vec<Step> {
     let mut rng = Rng::new(seed ^ (u64::from(index) << 20) ^ 0x5EED);
+    // the work around the main path draws from its own stream, so that adding it left the
+    // main path's figures (the calibration) as they were
+    let mut rx = Rng::new(seed ^ (u64::from(index) << 20) ^ 0xC00D);
     // a random-looking v4 UUID, derived from the seed and the index
     let mut id_rng = Rng::new(seed.rotate_left(17) ^ u64::from(index).wrapping_mul(0x9E37_79B9));
     let bytes = (u128::from(id_rng.next_u64()) << 64 | u128::from(id_rng.next_u64())).to_be_bytes();
@@ -188,17 +191,44 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
             },
         },
     );
+    s.push(
+        t,
+        &referrer,
+        CaseCommand::RecordMandate {
+            mandate: Mandate {
+                goals: Personal::new(format!("Mandate for client {index:06}: stable work")),
+                documents: if rx.chance(0.6) {
+                    vec!["cv".into(), "benefit-decision".into()]
+                } else {
+                    vec![]
+                },
+            },
+        },
+    );
     if !rng.chance(0.95) {
         t += d(rng.range(10, 20));
+        let reason = [
+            DeclineReason::CriteriaNotMet,
+            DeclineReason::OtherServiceBetterPlaced,
+            DeclineReason::ClientDeclined,
+            DeclineReason::NoCapacity,
+        ][rx.weighted(&[40, 30, 20, 10])];
         s.push(
             t,
-            &coordinator,
-            CaseCommand::CloseCase {
-                reason: ClosureReason::NoFurtherNeed,
+            &caseworker,
+            CaseCommand::DecideAdmission {
+                decision: AdmissionDecision::Declined { reason },
             },
         );
         return s.steps;
     }
+    s.push(
+        t,
+        &caseworker,
+        CaseCommand::DecideAdmission {
+            decision: AdmissionDecision::Admitted,
+        },
+    );
     t += d(rng.range(0, 7));
     s.push(
         t,
@@ -210,7 +240,7 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
                 Signatory::LegalRepresentative
             },
             scope: ConsentScope {
-                institutions: ["jobcenter", "sozialamt"]
+                institutions: ["jobcenter", "sozialamt", DELEGATE_INSTITUTION]
                     .into_iter()
                     .map(InstitutionId::new)
                     .collect(),
@@ -256,6 +286,7 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
     );
     if !round_table {
         t += d(rng.range(5, 15));
+        closure_notices(&mut s, &coordinator, t - Duration::hours(2));
         s.push(
             t,
             &coordinator,
@@ -263,22 +294,31 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
                 reason: ClosureReason::NoFurtherNeed,
             },
         );
+        erase_later(&mut s, &mut rx, &coordinator, t);
         return s.steps;
     }
     t += d(rng.range(5, 15));
     let plan_at = t;
     let measures: Vec<Measure> = (0..rng.range(1, 3))
-        .map(|m| Measure {
-            client_task: false,
-            sector: None,
-            legal_basis: None,
-            id: MeasureId::new(format!("M{}", m + 1)),
-            goal: GoalId::new("G1"),
-            text: Personal::new(format!("Measure {}", m + 1)),
-            responsible: InstitutionId::new(["jobcenter", "sozialamt", "rav"][m as usize % 3]),
-            deadline: (plan_at + Duration::days(rng.range(30, 180))).date_naive(),
+        .map(|m| {
+            let (responsible, sector, basis) = [
+                ("jobcenter", "employment", "SGB II §16"),
+                ("sozialamt", "social", "SGB XII §11"),
+                ("rav", "employment", "SGB III §45"),
+            ][m as usize % 3];
+            Measure {
+                client_task: false,
+                sector: Some(sector.into()),
+                legal_basis: Some(basis.into()),
+                id: MeasureId::new(format!("M{}", m + 1)),
+                goal: GoalId::new("G1"),
+                text: Personal::new(format!("Measure {}", m + 1)),
+                responsible: InstitutionId::new(responsible),
+                deadline: (plan_at + Duration::days(rng.range(30, 180))).date_naive(),
+            }
         })
         .collect();
+    let sub_goal = rx.chance(0.4);
     let review_every = rng.range(60, 90);
     s.push(
         t,
@@ -286,13 +326,7 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
         CaseCommand::AgreePlan {
             plan: Plan {
                 signed_by_coordinator: true,
-                goals: vec![Goal {
-                    parent: None,
-                    target: None,
-                    target_date: None,
-                    id: GoalId::new("G1"),
-                    text: Personal::new("Work".into()),
-                }],
+                goals: goals(sub_goal, plan_at),
                 measures: measures.clone(),
                 review_every_days: Some(review_every as u32),
                 signed_by_client: true,
@@ -321,12 +355,33 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
                 provider: ProviderId::new(provider_id),
             },
         );
+        if rx.chance(0.7) {
+            s.push(
+                issued,
+                &caseworker,
+                CaseCommand::LinkVoucher {
+                    voucher: voucher.clone(),
+                    measure: MeasureId::new("M1"),
+                },
+            );
+        }
         let first = issued
             + d(if rng.chance(0.3) {
                 rng.range(15, 30)
             } else {
                 rng.range(3, 14)
             });
+        if let Some(days) = first_feedback_days(service, provider_id) {
+            escalate_if_late(
+                &mut s,
+                &caseworker,
+                DeadlineItem::FirstFeedback {
+                    voucher: voucher.clone(),
+                },
+                issued + Duration::days(days),
+                first,
+            );
+        }
         s.push(
             first,
             &provider,
@@ -469,6 +524,9 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
         end = end.max(done);
     }
 
+    // the case closes after the last thing that happens in it (a voucher that was never
+    // started has its first feedback as its last event)
+    let end = s.steps.iter().map(|st| st.at).max().unwrap_or(end).max(end);
     let close_at = end + d(rng.range(10, 40));
     // reviews until closure, completing the measures that are due
     let mut review = plan_at + Duration::days(review_every);
@@ -488,6 +546,15 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
         );
         review += Duration::days(review_every);
     }
+    coordination_work(
+        &mut s,
+        &mut rx,
+        &coordinator,
+        &measures,
+        sub_goal,
+        plan_at,
+        close_at,
+    );
     s.steps.sort_by_key(|step| step.at);
 
     // about 3 % revoke consent at some point after signing: the case ends there
@@ -508,6 +575,306 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
             ClosureReason::NoFurtherNeed,
         ][rng.weighted(&[5, 15, 45, 35])]
     };
+    closure_notices(
+        &mut s,
+        &coordinator,
+        close_at - Duration::days(rx.range(1, 5)),
+    );
+    let attainment = match reason {
+        ClosureReason::Employment | ClosureReason::GoalReached => Attainment::Attained,
+        ClosureReason::Training | ClosureReason::ServicesDelivered => {
+            [Attainment::Attained, Attainment::Partly][rx.weighted(&[40, 60])]
+        }
+        _ => [Attainment::Partly, Attainment::NotAttained][rx.weighted(&[30, 70])],
+    };
+    let mut rated = vec![GoalAttainment {
+        goal: GoalId::new("G1"),
+        attainment,
+    }];
+    if sub_goal {
+        rated.push(GoalAttainment {
+            goal: GoalId::new("G1a"),
+            attainment: if attainment == Attainment::NotAttained {
+                Attainment::Partly
+            } else {
+                attainment
+            },
+        });
+    }
+    s.push(
+        close_at - Duration::hours(1),
+        &coordinator,
+        CaseCommand::EvaluateCase { attainment: rated },
+    );
     s.push(close_at, &coordinator, CaseCommand::CloseCase { reason });
+    erase_later(&mut s, &mut rx, &coordinator, close_at);
+    s.steps.sort_by_key(|step| step.at);
+    hand_over(&mut s.steps, &mut rx, plan_at, close_at);
     s.steps
+}
+
+/// Days to the first feedback under the simulated deployment's policy (the default), if
+/// the rule is a number of days.
+fn first_feedback_days(service: &str, provider: &str) -> Option<i64> {
+    static POLICY: std::sync::OnceLock<Policy> = std::sync::OnceLock::new();
+    POLICY
+        .get_or_init(Policy::default)
+        .deadlines(&ServiceId::new(service), &ProviderId::new(provider))
+        .and_then(|rules| rules.first_feedback.days())
+        .map(i64::from)
+}
+
+/// The institution of the third party case management is delegated to (seed 002).
+const DELEGATE_INSTITUTION: &str = "fallmanagement-traeger";
+
+/// The plan's goals: "work", and in some cases a measurable sub-goal.
+fn goals(sub_goal: bool, plan_at: DateTime<Utc>) -> Vec<Goal> {
+    let mut goals = vec![Goal {
+        parent: None,
+        target: None,
+        target_date: Some((plan_at + Duration::days(365)).date_naive()),
+        id: GoalId::new("G1"),
+        text: Personal::new("Work".into()),
+    }];
+    if sub_goal {
+        goals.push(Goal {
+            parent: Some(GoalId::new("G1")),
+            target: Some(Personal::new(GoalTarget {
+                indicator: "hours of structured activity per week".into(),
+                value: "15".into(),
+            })),
+            target_date: Some((plan_at + Duration::days(180)).date_naive()),
+            id: GoalId::new("G1a"),
+            text: Personal::new("A daily structure".into()),
+        });
+    }
+    goals
+}
+
+/// Notices to the referrer and the client before the closure.
+fn closure_notices(s: &mut Script, coordinator: &Actor, at: DateTime<Utc>) {
+    for to in [NoticeRecipient::Referrer, NoticeRecipient::Client] {
+        s.push(at, coordinator, CaseCommand::SendClosureNotice { to });
+    }
+}
+
+/// Most closed cases are erased within a month of closing; the rest stay on the
+/// worklist as overdue erasures.
+fn erase_later(s: &mut Script, rx: &mut Rng, coordinator: &Actor, closed_at: DateTime<Utc>) {
+    if rx.chance(0.9) {
+        s.push(
+            closed_at + d(rx.range(1, 30)),
+            coordinator,
+            CaseCommand::EraseCase,
+        );
+    }
+}
+
+/// A reminder one day after `due` and, 14 days late, an escalation to the team lead, if
+/// what is due arrives only at `arrives`.
+fn escalate_if_late(
+    s: &mut Script,
+    actor: &Actor,
+    item: DeadlineItem,
+    due: DateTime<Utc>,
+    arrives: DateTime<Utc>,
+) {
+    let due = due.date_naive();
+    for (level, after) in [(1u8, 1i64), (2, 14)] {
+        let Some(at) = due
+            .checked_add_days(chrono::Days::new(after as u64))
+            .and_then(|day| day.and_hms_opt(10, 0, 0))
+            .map(|t| t.and_utc())
+        else {
+            continue;
+        };
+        if at < arrives {
+            s.push(
+                at,
+                actor,
+                CaseCommand::RecordEscalation {
+                    item: item.clone(),
+                    level,
+                },
+            );
+        }
+    }
+}
+
+/// Between the plan and the closure: progress on the goal at about half the reviews,
+/// regular conferences (a fifth of them revise the plan), and in a tenth of the cases the
+/// steering of the case delegated to a third party that reports monthly.
+fn coordination_work(
+    s: &mut Script,
+    rx: &mut Rng,
+    coordinator: &Actor,
+    measures: &[Measure],
+    sub_goal: bool,
+    plan_at: DateTime<Utc>,
+    close_at: DateTime<Utc>,
+) {
+    let reviews: Vec<DateTime<Utc>> = s
+        .steps
+        .iter()
+        .filter(|st| matches!(st.command, CaseCommand::HoldReview { .. }))
+        .map(|st| st.at)
+        .collect();
+    for at in reviews {
+        if rx.chance(0.5) {
+            let status = [ProgressStatus::OnTrack, ProgressStatus::AtRisk][rx.weighted(&[70, 30])];
+            s.push(
+                at + Duration::minutes(5),
+                coordinator,
+                CaseCommand::RecordProgress {
+                    on: ProgressOn::Goal(GoalId::new("G1")),
+                    status,
+                    note: Personal::new(String::new()),
+                },
+            );
+        }
+    }
+    let mut next = plan_at + d(rx.range(90, 150));
+    while next + Duration::days(15) < close_at {
+        s.push(
+            next - Duration::days(14),
+            coordinator,
+            CaseCommand::ScheduleConference {
+                on: next.date_naive(),
+            },
+        );
+        let decision =
+            [ConferenceDecision::Continue, ConferenceDecision::RevisePlan][rx.weighted(&[80, 20])];
+        s.push(
+            next,
+            coordinator,
+            CaseCommand::HoldConference {
+                kind: ConferenceKind::Regular,
+                participants: vec![
+                    coordinator.user.clone(),
+                    UserId::new("spezialist-sozialamt"),
+                ],
+                minutes: Personal::new(String::new()),
+                decision,
+            },
+        );
+        if decision == ConferenceDecision::RevisePlan {
+            let at = next + d(rx.range(1, 10));
+            let revised = measures
+                .iter()
+                .map(|m| Measure {
+                    deadline: m.deadline.max((at + Duration::days(30)).date_naive()),
+                    ..m.clone()
+                })
+                .collect();
+            s.push(
+                at,
+                coordinator,
+                CaseCommand::RevisePlan {
+                    plan: Plan {
+                        goals: goals(sub_goal, at),
+                        measures: revised,
+                        review_every_days: None,
+                        signed_by_client: true,
+                        signed_by_coordinator: true,
+                    },
+                },
+            );
+        }
+        next += d(rx.range(90, 150));
+    }
+    if rx.chance(0.1) {
+        let from = plan_at + d(7);
+        let until = (from + Duration::days(rx.range(60, 180))).min(close_at - Duration::days(2));
+        if until <= from + Duration::days(30) {
+            return;
+        }
+        let whole = rx.chance(0.5);
+        let delegate = Actor::new("fm-traeger", Role::Provider, DELEGATE_INSTITUTION);
+        s.push(
+            from,
+            coordinator,
+            CaseCommand::DelegateCaseManagement {
+                delegate: delegate.user.clone(),
+                institution: InstitutionId::new(DELEGATE_INSTITUTION),
+                measures: if whole {
+                    vec![]
+                } else {
+                    vec![MeasureId::new("M1")]
+                },
+                until: until.date_naive(),
+            },
+        );
+        let on = if whole {
+            ProgressOn::Goal(GoalId::new("G1"))
+        } else {
+            ProgressOn::Measure(MeasureId::new("M1"))
+        };
+        let mut report = from + d(rx.range(25, 32));
+        while report < until {
+            s.push(
+                report,
+                &delegate,
+                CaseCommand::RecordProgress {
+                    on: on.clone(),
+                    status: ProgressStatus::OnTrack,
+                    note: Personal::new(String::new()),
+                },
+            );
+            report += d(rx.range(25, 32));
+        }
+    }
+}
+
+/// In about 8 % of the planned cases coordination passes to a colleague (leave, change of
+/// job) between the plan and the closure: from then on the new coordinator acts.
+fn hand_over(steps: &mut Vec<Step>, rx: &mut Rng, plan_at: DateTime<Utc>, close_at: DateTime<Utc>) {
+    if !rx.chance(0.08) {
+        return;
+    }
+    let span = (close_at - plan_at).num_days();
+    if span < 30 {
+        return;
+    }
+    let at = plan_at + d(rx.range(10, span - 10));
+    let Some(from) = steps
+        .iter()
+        .find(|st| st.actor.role == Role::Coordinator)
+        .map(|st| st.actor.clone())
+    else {
+        return;
+    };
+    let to = COORDINATORS
+        .iter()
+        .copied()
+        .find(|c| *c != from.user.as_str())
+        .unwrap_or(COORDINATORS[0]);
+    let successor = Actor::new(to, Role::Coordinator, from.institution.as_str());
+    for st in steps.iter_mut().filter(|st| st.at > at) {
+        if st.actor == from {
+            st.actor = successor.clone();
+        }
+        if let CaseCommand::HoldConference { participants, .. } = &mut st.command {
+            for p in participants.iter_mut().filter(|p| **p == from.user) {
+                *p = successor.user.clone();
+            }
+        }
+    }
+    let case = steps.first().map(|st| st.case);
+    if let Some(case) = case {
+        let pos = steps.partition_point(|st| st.at <= at);
+        steps.insert(
+            pos,
+            Step {
+                at,
+                case,
+                actor: from.clone(),
+                command: CaseCommand::HandOverCoordination {
+                    to: UserId::new(to),
+                    institution: from.institution.clone(),
+                    reason: [HandoverReason::Absence, HandoverReason::LeftPosition]
+                        [rx.weighted(&[60, 40])],
+                },
+            },
+        );
+    }
 }

@@ -101,6 +101,7 @@ pub(super) fn decide(
                 at,
                 item: item.clone(),
                 level: *level,
+                party: deadline.responsible,
                 to: target.to.clone(),
             }
         }

@@ -9,7 +9,7 @@ use crate::coordination::{
     AdmissionDecision, ConferenceDecision, ConferenceKind, EscalationTarget, GoalAttainment,
     HandoverReason, Mandate, NoticeRecipient, ProgressOn, ProgressStatus,
 };
-use crate::deadline::DeadlineItem;
+use crate::deadline::{DeadlineItem, Responsible};
 use crate::ids::{CaseId, InstitutionId, MeasureId, ProviderId, ServiceId, UserId, VoucherId};
 use crate::personal::Personal;
 use crate::plan::Plan;
@@ -204,6 +204,8 @@ pub enum CaseEvent {
         item: DeadlineItem,
         /// The level.
         level: u8,
+        /// Who is late: the party responsible for the item.
+        party: Responsible,
         /// Who was asked to act.
         to: EscalationTarget,
     },

@@ -131,11 +131,13 @@ fn evolve_coordination(case: &mut OpenCase, event: &CaseEvent) -> bool {
             at,
             item,
             level,
+            party,
             to,
         } => c.escalations.push(Escalation {
             at: *at,
             item: item.clone(),
             level: *level,
+            party: party.clone(),
             to: to.clone(),
         }),
         CaseEvent::CoordinationHandedOver {

@@ -61,6 +61,39 @@ impl Deployment {
         .unwrap_or_else(|e| panic!("{} at day {at}: {e}", cmd.name()));
     }
 
+    /// The closure duties and the closure: notices to the referrer and the client, for a
+    /// planned case every goal rated attained, then `CloseCase`.
+    pub fn close(&self, id: CaseId, at: i64, reason: ClosureReason) {
+        for to in [NoticeRecipient::Referrer, NoticeRecipient::Client] {
+            self.run(
+                id,
+                at,
+                &coordinator(),
+                CaseCommand::SendClosureNotice { to },
+            );
+        }
+        let repo = Repository::<CaseProcess, _>::new(&self.store, case_codec());
+        let state = repo.load(&StreamId::for_case(id)).unwrap().state;
+        if let Some(planned) = state.phase().and_then(Phase::planned) {
+            let attainment = planned
+                .plan
+                .goals
+                .iter()
+                .map(|g| GoalAttainment {
+                    goal: g.id.clone(),
+                    attainment: Attainment::Attained,
+                })
+                .collect();
+            self.run(
+                id,
+                at,
+                &coordinator(),
+                CaseCommand::EvaluateCase { attainment },
+            );
+        }
+        self.run(id, at, &coordinator(), CaseCommand::CloseCase { reason });
+    }
+
     /// Registration, consent, team; returns nothing, panics on a rejection.
     pub fn open_case(&self, id: CaseId, at: i64, team: &str, age: u8, gender: Gender) {
         let referrer = actor(Role::Referrer, "s.keller", "sozialamt");
@@ -305,14 +338,7 @@ pub fn deployment() -> Deployment {
             Some(ServiceOutcome::Completed),
         ),
     );
-    d.run(
-        c2,
-        110,
-        &coordinator(),
-        CaseCommand::CloseCase {
-            reason: ClosureReason::Employment,
-        },
-    );
+    d.close(c2, 110, ClosureReason::Employment);
 
     // 3: debt voucher returned unused
     let c3 = case(3);
@@ -369,13 +395,6 @@ pub fn deployment() -> Deployment {
         &provider(ca),
         feedback("A-6", FeedbackKind::Interim, Some(false), None),
     );
-    d.run(
-        c6,
-        90,
-        &coordinator(),
-        CaseCommand::CloseCase {
-            reason: ClosureReason::NoFurtherNeed,
-        },
-    );
+    d.close(c6, 90, ClosureReason::NoFurtherNeed);
     d
 }

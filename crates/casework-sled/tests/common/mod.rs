@@ -102,6 +102,20 @@ pub fn case_commands(case: CaseId) -> Vec<(usize, i64, CaseCommand)> {
         ),
         (
             2,
+            69,
+            CaseCommand::SendClosureNotice {
+                to: NoticeRecipient::Referrer,
+            },
+        ),
+        (
+            2,
+            69,
+            CaseCommand::SendClosureNotice {
+                to: NoticeRecipient::Client,
+            },
+        ),
+        (
+            2,
             70,
             CaseCommand::CloseCase {
                 reason: ClosureReason::Employment,

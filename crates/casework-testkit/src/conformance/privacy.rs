@@ -5,10 +5,11 @@ use std::sync::{Arc, Barrier};
 
 use casework_core::access::Viewer;
 use casework_core::{
-    Actor, CaseCommand, CaseId, CaseProcess, ClosureReason, ConsentScope, Context, DataCategory,
-    FeedbackFacts, FeedbackKind, Goal, GoalId, InstitutionId, Measure, MeasureId, Member, Personal,
-    Plan, Policy, ProviderId, Purpose, Redaction, Role, ServiceId, Signatory, SituationReport,
-    TeamFunction, UserId, VoucherId, ADDICTION_COUNSELLING,
+    Actor, Attainment, CaseCommand, CaseId, CaseProcess, ClosureReason, ConsentScope, Context,
+    DataCategory, FeedbackFacts, FeedbackKind, Goal, GoalAttainment, GoalId, InstitutionId,
+    Measure, MeasureId, Member, NoticeRecipient, Personal, Plan, Policy, ProviderId, Purpose,
+    Redaction, Role, ServiceId, Signatory, SituationReport, TeamFunction, UserId, VoucherId,
+    ADDICTION_COUNSELLING,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use uuid::Uuid;
@@ -189,6 +190,30 @@ pub fn canary_workload<S: Store + ?Sized>(store: &S, cases: u32) -> CanaryWorklo
                     kind: FeedbackKind::First,
                     facts: FeedbackFacts::default(),
                     content: Some(Personal::new(canaries[5].clone())),
+                },
+            ),
+            (
+                &coordinator,
+                29,
+                CaseCommand::SendClosureNotice {
+                    to: NoticeRecipient::Referrer,
+                },
+            ),
+            (
+                &coordinator,
+                29,
+                CaseCommand::SendClosureNotice {
+                    to: NoticeRecipient::Client,
+                },
+            ),
+            (
+                &coordinator,
+                29,
+                CaseCommand::EvaluateCase {
+                    attainment: vec![GoalAttainment {
+                        goal: GoalId::new("G1"),
+                        attainment: Attainment::Attained,
+                    }],
                 },
             ),
             (
