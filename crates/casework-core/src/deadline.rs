@@ -308,14 +308,20 @@ fn after(
     })
 }
 
+/// Who must erase a closed case's personal data: its last coordinator, or the referring
+/// institution where no team was formed.
+pub fn erasure_responsible(case: &ClosedCase) -> Responsible {
+    case.last_phase.team().map_or_else(
+        || Responsible::Institution(case.registration.referrer.clone()),
+        |t| Responsible::Coordinator(t.coordinator.clone()),
+    )
+}
+
 fn closed_deadlines(case: &ClosedCase, policy: &Policy) -> Vec<Deadline> {
     if case.erased_at.is_some() {
         return Vec::new();
     }
-    let responsible = case.last_phase.team().map_or_else(
-        || Responsible::Institution(case.registration.referrer.clone()),
-        |t| Responsible::Coordinator(t.coordinator.clone()),
-    );
+    let responsible = erasure_responsible(case);
     after(
         DeadlineItem::Erasure,
         case.closed_at,

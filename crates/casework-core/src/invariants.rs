@@ -45,26 +45,6 @@ pub struct Violation {
     pub detail: String,
 }
 
-fn needs_consent(e: &CaseEvent) -> bool {
-    matches!(
-        e,
-        CaseEvent::TeamFormed { .. }
-            | CaseEvent::MemberJoined { .. }
-            | CaseEvent::MemberLeft { .. }
-            | CaseEvent::SituationAssessed { .. }
-            | CaseEvent::PlanAgreed { .. }
-            | CaseEvent::PlanRevised { .. }
-            | CaseEvent::ReviewHeld { .. }
-            | CaseEvent::NeedGroupClassified { .. }
-            | CaseEvent::VoucherIssued { .. }
-            | CaseEvent::VoucherRedeemed { .. }
-            | CaseEvent::VoucherReturned { .. }
-            | CaseEvent::ServiceStageStarted { .. }
-            | CaseEvent::FeedbackReceived { .. }
-            | CaseEvent::ServiceHoursRecorded { .. }
-    )
-}
-
 /// The categories an event shares that the scope does not cover, and the institutions it
 /// shares with that the scope does not name.
 fn outside_scope(event: &CaseEvent, scope: &ConsentScope, profile: &Profile) -> Vec<String> {
@@ -135,7 +115,7 @@ pub fn check(events: &[CaseEvent]) -> Vec<Violation> {
                 );
             }
         }
-        if needs_consent(event) && !state.consent_active() {
+        if event.needs_consent() && !state.consent_active() {
             violate(
                 Invariant::ConsentRequired,
                 format!("{} without active consent", event.event_type()),

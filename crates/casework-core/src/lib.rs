@@ -66,7 +66,7 @@ pub use coordination::{
     DeclineReason, Delegation, Escalation, EscalationLevel, EscalationTarget, GoalAttainment,
     HandoverReason, Mandate, NoticeRecipient, ProgressOn, ProgressStatus,
 };
-pub use deadline::{deadlines, overdue, Deadline, DeadlineItem, Responsible};
+pub use deadline::{deadlines, erasure_responsible, overdue, Deadline, DeadlineItem, Responsible};
 pub use default_policy::{
     ADDICTION_COUNSELLING, CARE_OF_RELATIVES, CHILDCARE, DEBT_COUNSELLING, PSYCHOSOCIAL_CARE,
 };

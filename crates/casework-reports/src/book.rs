@@ -156,6 +156,14 @@ impl Projection for CaseBook {
             (None, Some(id)) => (id, false),
             (None, None) => return,
         };
+        if let CaseEvent::CaseErased { .. } = event {
+            // a closed case left the book at its closure; its erasure is one line less on
+            // the worklist
+            if !self.cases.contains_key(&id) {
+                self.closed.awaiting_erasure.remove(&id);
+                return;
+            }
+        }
         let Some(entry) = self
             .cases
             .get_mut(&id)

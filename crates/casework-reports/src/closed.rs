@@ -9,8 +9,10 @@
 
 use std::collections::BTreeMap;
 
-use casework_core::{ClosedCase, ProviderId, ServiceId, TeamId};
-use chrono::NaiveDate;
+use casework_core::{
+    erasure_responsible, CaseId, ClosedCase, ProviderId, Responsible, ServiceId, TeamId,
+};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::book::EffortBucket;
@@ -35,6 +37,20 @@ pub struct ClosedTotals {
     pub half_years: BTreeMap<(ProviderId, i32, u8), HalfYearTotals>,
     /// Outcomes: by closing day.
     pub closures: BTreeMap<NaiveDate, ClosureTotals>,
+    /// The worklist: closed cases whose personal data is not erased yet (erasure is due
+    /// the policy's retention period after closing). Grows only with cases left
+    /// unerased.
+    #[serde(default, with = "pairs")]
+    pub awaiting_erasure: BTreeMap<CaseId, AwaitingErasure>,
+}
+
+/// A closed case whose personal data still waits for erasure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwaitingErasure {
+    /// When it closed.
+    pub closed_at: DateTime<Utc>,
+    /// Who must erase it.
+    pub responsible: Responsible,
 }
 
 impl ClosedTotals {
@@ -42,6 +58,15 @@ impl ClosedTotals {
     /// to every report.
     pub fn add_case(&mut self, case: &ClosedCase, effort: &[EffortBucket]) {
         self.cases += 1;
+        if case.erased_at.is_none() {
+            self.awaiting_erasure.insert(
+                case.registration.case_id,
+                AwaitingErasure {
+                    closed_at: case.closed_at,
+                    responsible: erasure_responsible(case),
+                },
+            );
+        }
         count_entry(&mut self.entries, &case.registration);
         let young = is_young(Some(&case.registration));
         for v in case.vouchers.values() {

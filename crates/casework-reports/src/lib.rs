@@ -60,4 +60,4 @@ pub use voucher_monitoring::{
     voucher_monitoring, CompletedCounts, IssuedCounts, MonitoringRow, StageRow, VoucherMonitoring,
     VoucherTotals,
 };
-pub use worklist::{deadline_worklist, WorkItem, Worklist};
+pub use worklist::{deadline_worklist, EscalationDue, WorkItem, Worklist};

@@ -142,6 +142,50 @@ fn the_worklist_puts_the_most_overdue_first() {
 }
 
 #[test]
+fn the_worklist_shows_escalations_and_erasures_until_they_are_done() {
+    let d = deployment();
+    let before = deadline_worklist(&book(&d), &d.policy, date(230), 14);
+    let voucher = |w: &Worklist| {
+        w.items
+            .iter()
+            .find(|i| {
+                i.case == case(4)
+                    && i.deadline
+                        == DeadlineItem::FirstFeedback {
+                            voucher: VoucherId::new("D-4"),
+                        }
+            })
+            .cloned()
+            .unwrap()
+    };
+    // 61 days late: the steering body acts; nothing recorded yet
+    let e = voucher(&before).escalation.unwrap();
+    assert_eq!((e.level, e.act.as_str(), e.recorded), (3, "steering body (OPA)", 0));
+    d.run(
+        case(4),
+        230,
+        &caseworker(),
+        CaseCommand::RecordEscalation {
+            item: DeadlineItem::FirstFeedback {
+                voucher: VoucherId::new("D-4"),
+            },
+            level: 2,
+        },
+    );
+    let after = deadline_worklist(&book(&d), &d.policy, date(230), 14);
+    assert_eq!(voucher(&after).escalation.unwrap().recorded, 2);
+    // a closed case waits for its erasure on the worklist until it is erased
+    let erasure = |w: &Worklist| {
+        w.items
+            .iter()
+            .any(|i| i.case == case(2) && i.deadline == DeadlineItem::Erasure)
+    };
+    assert!(erasure(&after));
+    d.run(case(2), 231, &coordinator(), CaseCommand::EraseCase);
+    assert!(!erasure(&deadline_worklist(&book(&d), &d.policy, date(231), 14)));
+}
+
+#[test]
 fn entry_planning_uses_the_plan_file() {
     let d = deployment();
     let plan = EntryPlan::from_csv("team,month,planned\naachen,2026-01,2\naachen,2026-02,1\nstolberg,2026-01,0\neifel,2026-01,1\n").unwrap();

@@ -220,7 +220,7 @@ pub fn oracle(events: &[CaseEvent]) -> Result<(), String> {
                 }
             }
             CaseEvent::CaseClosed { .. } => closed_at = Some(v),
-            CaseEvent::CaseRegistered { .. } | CaseEvent::CaseErased { .. } => {}
+            other if !other.needs_consent() => {}
             other => {
                 if !signed || revoked {
                     return Err(format!(

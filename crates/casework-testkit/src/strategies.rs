@@ -53,6 +53,11 @@ impl Step {
         } else {
             ROLES[self.role_pick as usize % ROLES.len()]
         };
+        if role == Role::Coordinator {
+            // the coordinator the generated teams name: coordinator-only commands check
+            // the named person
+            return Actor::new(USERS[0], role, "iiz");
+        }
         Actor::new("u", role, PROVIDERS[self.institution_pick as usize % 2])
     }
 }
@@ -142,8 +147,14 @@ pub fn plan() -> impl Strategy<Value = Plan> {
             signed_by_coordinator: true,
             goals: (0..goals)
                 .map(|g| Goal {
-                    parent: None,
-                    target: None,
+                    // G1 is a sub-goal of G0 with a measurable target
+                    parent: (g == 1).then(|| GoalId::new("G0")),
+                    target: (g == 1).then(|| {
+                        Personal::new(GoalTarget {
+                            indicator: "hours per week".into(),
+                            value: "20".into(),
+                        })
+                    }),
                     target_date: None,
                     id: GoalId::new(format!("G{g}")),
                     text: Personal::new("goal".into()),
@@ -153,9 +164,9 @@ pub fn plan() -> impl Strategy<Value = Plan> {
                 .into_iter()
                 .enumerate()
                 .map(|(i, (g, offset, responsible))| Measure {
-                    client_task: false,
-                    sector: None,
-                    legal_basis: None,
+                    client_task: i == 2,
+                    sector: Some(["employment", "social", "health"][i % 3].into()),
+                    legal_basis: (i % 2 == 0).then(|| "SGB II §16a".into()),
                     id: MeasureId::new(format!("M{i}")),
                     goal: GoalId::new(format!("G{g}")),
                     text: Personal::new("measure".into()),
@@ -266,7 +277,80 @@ pub fn command() -> impl Strategy<Value = CaseCommand> {
         }),
         2 => reason.prop_map(|reason| C::CloseCase { reason }),
         1 => Just(C::EraseCase),
+        1 => Just(C::RecordMandate {
+            mandate: Mandate { goals: Personal::new("mandate".into()), documents: vec!["cv".into()] },
+        }),
+        1 => prop_oneof![
+            3 => Just(AdmissionDecision::Admitted),
+            1 => Just(AdmissionDecision::Declined { reason: DeclineReason::NoCapacity }),
+        ].prop_map(|decision| C::DecideAdmission { decision }),
+        2 => (deadline_item(), 1..=3u8).prop_map(|(item, level)| C::RecordEscalation { item, level }),
+        1 => user().prop_map(|to| C::HandOverCoordination {
+            to,
+            institution: InstitutionId::new("rav"),
+            reason: HandoverReason::Absence,
+        }),
+        1 => Just(C::ScheduleConference { on: far_day() }),
+        1 => (prop::sample::subsequence(USERS.to_vec(), 1..=3), conference_decision())
+            .prop_map(|(users, decision)| C::HoldConference {
+                kind: ConferenceKind::Regular,
+                participants: users.into_iter().map(UserId::new).collect(),
+                minutes: Personal::new("minutes".into()),
+                decision,
+            }),
+        1 => (prop::bool::ANY, 0..3usize).prop_map(|(whole, i)| C::DelegateCaseManagement {
+            delegate: UserId::new("u"),
+            institution: InstitutionId::new(PROVIDERS[i % 2]),
+            measures: if whole { vec![] } else { vec![MeasureId::new("M0")] },
+            until: [start().date_naive() + Duration::days(60), start().date_naive() + Duration::days(300), far_day()][i],
+        }),
+        1 => Just(C::EndDelegation),
+        2 => (prop::bool::ANY, 0..3u8, progress_status()).prop_map(|(goal, i, status)| C::RecordProgress {
+            on: if goal { ProgressOn::Goal(GoalId::new(format!("G{}", i % 2))) } else { ProgressOn::Measure(MeasureId::new(format!("M{i}"))) },
+            status,
+            note: Personal::new("progress".into()),
+        }),
+        1 => (voucher(), 0..3u8).prop_map(|(voucher, i)| C::LinkVoucher { voucher, measure: MeasureId::new(format!("M{i}")) }),
+        3 => prop::sample::select(vec![NoticeRecipient::Client, NoticeRecipient::Referrer])
+            .prop_map(|to| C::SendClosureNotice { to }),
+        2 => (1..=2usize, prop::sample::select(vec![Attainment::Attained, Attainment::Partly, Attainment::NotAttained]))
+            .prop_map(|(goals, attainment)| C::EvaluateCase {
+                attainment: (0..goals).map(|g| GoalAttainment { goal: GoalId::new(format!("G{g}")), attainment }).collect(),
+            }),
     ]
+}
+
+/// A day after every generated timeline (steps add at most 20 days each).
+fn far_day() -> chrono::NaiveDate {
+    start().date_naive() + Duration::days(1100)
+}
+
+/// Items that can fall due in a generated case.
+fn deadline_item() -> impl Strategy<Value = DeadlineItem> {
+    prop_oneof![
+        Just(DeadlineItem::Consent),
+        Just(DeadlineItem::TeamFormation),
+        Just(DeadlineItem::Assessment),
+        Just(DeadlineItem::Plan),
+        Just(DeadlineItem::Review),
+        voucher().prop_map(|voucher| DeadlineItem::FirstFeedback { voucher }),
+    ]
+}
+
+fn conference_decision() -> impl Strategy<Value = ConferenceDecision> {
+    prop::sample::select(vec![
+        ConferenceDecision::Continue,
+        ConferenceDecision::RevisePlan,
+        ConferenceDecision::Close,
+    ])
+}
+
+fn progress_status() -> impl Strategy<Value = ProgressStatus> {
+    prop::sample::select(vec![
+        ProgressStatus::OnTrack,
+        ProgressStatus::AtRisk,
+        ProgressStatus::Done,
+    ])
 }
 
 fn step(cmd: CaseCommand) -> Step {

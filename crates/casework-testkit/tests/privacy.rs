@@ -105,7 +105,7 @@ fn allowed(f: &Facts, event: &CaseEvent, field: &str, viewer: &Viewer) -> bool {
     match field {
         "client" => needed.push(DataCategory::ProcessFacts),
         "scope/medical_release" => needed.push(DataCategory::Health),
-        "report" | "notes" => {
+        "report" | "notes" | "mandate/goals" | "minutes" | "note" => {
             needed.push(DataCategory::SituationReport);
             if f.problem_areas.contains(&ProblemArea::Health) {
                 needed.push(DataCategory::Health);

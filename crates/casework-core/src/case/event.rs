@@ -456,6 +456,46 @@ impl CaseEvent {
         }
     }
 
+    /// Whether the event may only be recorded while a consent is active (invariant 3):
+    /// everything that forms the team, shares information or works the plan. Registration,
+    /// the consent itself, the intake decision and mandate, reminders and escalations,
+    /// closure notices, closure and erasure are recorded without one.
+    pub fn needs_consent(&self) -> bool {
+        match self {
+            CaseEvent::TeamFormed { .. }
+            | CaseEvent::MemberJoined { .. }
+            | CaseEvent::MemberLeft { .. }
+            | CaseEvent::SituationAssessed { .. }
+            | CaseEvent::PlanAgreed { .. }
+            | CaseEvent::PlanRevised { .. }
+            | CaseEvent::ReviewHeld { .. }
+            | CaseEvent::NeedGroupClassified { .. }
+            | CaseEvent::VoucherIssued { .. }
+            | CaseEvent::VoucherRedeemed { .. }
+            | CaseEvent::VoucherReturned { .. }
+            | CaseEvent::ServiceStageStarted { .. }
+            | CaseEvent::FeedbackReceived { .. }
+            | CaseEvent::ServiceHoursRecorded { .. }
+            | CaseEvent::CoordinationHandedOver { .. }
+            | CaseEvent::ConferenceScheduled { .. }
+            | CaseEvent::ConferenceHeld { .. }
+            | CaseEvent::CaseManagementDelegated { .. }
+            | CaseEvent::DelegationEnded { .. }
+            | CaseEvent::ProgressRecorded { .. }
+            | CaseEvent::VoucherLinked { .. }
+            | CaseEvent::CaseEvaluated { .. } => true,
+            CaseEvent::CaseRegistered { .. }
+            | CaseEvent::ConsentSigned { .. }
+            | CaseEvent::ConsentRevoked { .. }
+            | CaseEvent::MandateRecorded { .. }
+            | CaseEvent::AdmissionDecided { .. }
+            | CaseEvent::DeadlineEscalated { .. }
+            | CaseEvent::ClosureNoticeSent { .. }
+            | CaseEvent::CaseClosed { .. }
+            | CaseEvent::CaseErased { .. } => false,
+        }
+    }
+
     /// The voucher the event is about, if any.
     pub fn voucher(&self) -> Option<&VoucherId> {
         match self {
