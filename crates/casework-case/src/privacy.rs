@@ -15,7 +15,7 @@
 
 use casework_core::access::{redact_event, Disclosure, Viewer};
 use casework_core::{
-    fold, CaseCommand, CaseError, CaseEvent, CaseProcess, CaseState, Context, Policy,
+    fold, CaseCommand, CaseError, CaseEvent, CaseProcess, CaseState, Context, Policy, Role,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -147,10 +147,12 @@ pub fn read_case<S: KeyArea + ?Sized>(
             event,
         });
     }
+    // after closure the consent has lapsed: every read of what is kept is logged
+    let closed = matches!(state, CaseState::Closed(_));
     let special: Vec<Disclosure> = view
         .disclosed
         .iter()
-        .filter(|d| d.is_special())
+        .filter(|d| d.is_special() || (closed && viewer.role != Role::Client))
         .cloned()
         .collect();
     if !special.is_empty() {

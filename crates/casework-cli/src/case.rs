@@ -90,11 +90,13 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
                 })
             })
             .collect();
+        // serialized here rather than inside `json!`, which would panic on an error
+        let state_json = serde_json::to_value(state).map_err(anyhow::Error::from)?;
         crate::output::json(&serde_json::json!({
             "case": id,
             "as_of": day,
             "phase": state.phase_name(),
-            "state": state,
+            "state": state_json,
             "deadlines": due,
         }))?;
         return Ok(ExitCode::SUCCESS);

@@ -1,4 +1,4 @@
-//! `casework report`: the six reports.
+//! `casework report`: the seven reports.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,6 +23,9 @@ pub enum ReportName {
     HalfYear,
     /// Integration rate per service and closure reasons.
     Outcomes,
+    /// Case evaluation: durations, goal attainment, escalations, delegation, handovers,
+    /// declined referrals of the cases closed in a period.
+    Evaluation,
     /// Interim or final report of one case (needs --case).
     Case,
     /// Due and overdue deadlines per coordinator and provider.
@@ -53,10 +56,10 @@ pub struct ReportArgs {
     /// The half-year, 1 or 2 (default: the half of the report date).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
     pub half: Option<u8>,
-    /// Outcomes: first day of the period (default: 1 January of the year).
+    /// Outcomes and evaluation: first day of the period (default: 1 January of the year).
     #[arg(long, value_name = "DATE")]
     pub from: Option<String>,
-    /// Outcomes: last day (default: the report date).
+    /// Outcomes and evaluation: last day (default: the report date).
     #[arg(long, value_name = "DATE")]
     pub to: Option<String>,
     /// The case id for the case report.
@@ -335,25 +338,12 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
             )
         }
         ReportName::Outcomes => {
-            let from = args
-                .from
-                .as_deref()
-                .map(parse_date)
-                .transpose()?
-                .unwrap_or(NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(day));
-            let to = args
-                .to
-                .as_deref()
-                .map(parse_date)
-                .transpose()?
-                .unwrap_or(day);
-            if from > to {
-                return Err(Failure::input(
-                    format!("--from {from} is after --to {to}"),
-                    "give a period whose first day comes before its last",
-                ));
-            }
+            let (from, to) = period(args, year, day)?;
             render(&outcomes(&book, from, to), format)
+        }
+        ReportName::Evaluation => {
+            let (from, to) = period(args, year, day)?;
+            render(&evaluation(&book, from, to), format)
         }
         ReportName::Case => case_text(store, args, cut, day, policy, format)?,
         ReportName::Worklist => {
@@ -362,6 +352,29 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
     };
     crate::output::text(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The period of `--from` and `--to`: by default 1 January of `year` to the report date.
+fn period(args: &ReportArgs, year: i32, day: NaiveDate) -> Result<(NaiveDate, NaiveDate), Failure> {
+    let from = args
+        .from
+        .as_deref()
+        .map(parse_date)
+        .transpose()?
+        .unwrap_or(NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(day));
+    let to = args
+        .to
+        .as_deref()
+        .map(parse_date)
+        .transpose()?
+        .unwrap_or(day);
+    if from > to {
+        return Err(Failure::input(
+            format!("--from {from} is after --to {to}"),
+            "give a period whose first day comes before its last",
+        ));
+    }
+    Ok((from, to))
 }
 
 /// The case report: folded from the case's own stream.

@@ -111,6 +111,7 @@ fn every_report_renders_in_every_format() {
             "1".into(),
         ],
         vec!["outcomes".into(), "--from".into(), "2025-01-01".into()],
+        vec!["evaluation".into(), "--from".into(), "2025-01-01".into()],
         vec!["case".into(), "--case".into(), case],
         vec!["worklist".into()],
     ];
@@ -137,7 +138,7 @@ fn every_report_renders_in_every_format() {
 #[test]
 fn the_demo_reports_are_deterministic() {
     let (_turn, store) = demo_store();
-    for name in ["voucher-monitoring", "outcomes", "worklist"] {
+    for name in ["voucher-monitoring", "outcomes", "evaluation", "worklist"] {
         let (_, stdout, _) = out(casework(store).args(["report", name, "--as-of", "2026-06-30"]));
         insta::assert_snapshot!(format!("demo_{name}"), stdout);
     }
@@ -211,7 +212,7 @@ fn export_then_import_gives_the_same_store() {
         out(casework(target.path()).arg("verify")).1,
         out(casework(store).arg("verify")).1
     );
-    for name in ["voucher-monitoring", "outcomes", "worklist"] {
+    for name in ["voucher-monitoring", "outcomes", "evaluation", "worklist"] {
         assert_eq!(
             out(casework(target.path()).args(["report", name])).1,
             out(casework(store).args(["report", name])).1,

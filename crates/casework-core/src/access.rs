@@ -302,9 +302,19 @@ pub fn may_see(
     categories: &[DataCategory],
     viewer: &Viewer,
 ) -> Result<(), String> {
+    let mut lapsed = false;
     if let CaseState::Closed(closed) = state {
         if closed.erased_at.is_some() {
             return Err("the case is erased".into());
+        }
+        // the consent lapses with the closure (seed 001): until erasure the data is kept
+        // for the retention purpose only, and every such read is logged
+        lapsed = true;
+        if viewer.role != Role::Client && viewer.purpose != Purpose::Audit {
+            return Err(format!(
+                "the consent lapsed with the closure on {}; a closed case is read for audit only",
+                closed.closed_at.date_naive()
+            ));
         }
     }
     if viewer.role == Role::Client {
@@ -324,7 +334,7 @@ pub fn may_see(
         }
     }
     let scope = governing_consent(state)?;
-    if !scope.purposes.contains(&viewer.purpose) {
+    if !lapsed && !scope.purposes.contains(&viewer.purpose) {
         return Err(format!(
             "the consent does not cover the purpose {}",
             viewer.purpose

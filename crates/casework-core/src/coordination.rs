@@ -277,8 +277,9 @@ pub struct Coordination {
     /// How many delegations the case has had.
     #[serde(default)]
     pub delegations: u32,
-    /// The latest status of each goal and measure.
-    #[serde(default)]
+    /// The latest status of each goal and measure (in JSON a list of pairs: the keys are
+    /// not strings).
+    #[serde(default, with = "progress_pairs")]
     pub progress: BTreeMap<ProgressOn, (ProgressStatus, DateTime<Utc>)>,
     /// Who has been told of the coming closure.
     #[serde(default)]
@@ -302,5 +303,26 @@ impl Coordination {
     /// The delegation running on `day`, if any.
     pub fn delegation_on(&self, day: NaiveDate) -> Option<&Delegation> {
         self.delegation.as_ref().filter(|d| d.runs_on(day))
+    }
+}
+
+/// A map keyed by [`ProgressOn`] as a JSON list of `[key, value]` pairs.
+mod progress_pairs {
+    use std::collections::BTreeMap;
+
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::{ProgressOn, ProgressStatus};
+
+    type Map = BTreeMap<ProgressOn, (ProgressStatus, DateTime<Utc>)>;
+
+    pub fn serialize<S: Serializer>(map: &Map, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Map, D::Error> {
+        Vec::<(ProgressOn, (ProgressStatus, DateTime<Utc>))>::deserialize(deserializer)
+            .map(|pairs| pairs.into_iter().collect())
     }
 }

@@ -84,13 +84,12 @@ impl ClosedTotals {
                 effort,
             );
         }
-        count_closure(
-            self.closures
-                .entry(case.closed_at.date_naive())
-                .or_default(),
-            case.reason,
-            &case.vouchers,
-        );
+        let day = self
+            .closures
+            .entry(case.closed_at.date_naive())
+            .or_default();
+        count_closure(day, case.reason, &case.vouchers);
+        crate::evaluation::count_evaluation(&mut day.evaluation, case);
     }
 }
 

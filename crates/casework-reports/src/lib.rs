@@ -33,6 +33,7 @@ mod book;
 mod case_report;
 mod closed;
 mod entry_planning;
+mod evaluation;
 mod half_year;
 mod outcomes;
 pub mod pct;
@@ -49,6 +50,7 @@ pub use closed::ClosedTotals;
 pub use entry_planning::{
     entry_planning, EntryCount, EntryPlan, EntryPlanning, EntryRow, PlanFileError,
 };
+pub use evaluation::{evaluation, DurationRow, Durations, Evaluation, EvaluationTotals};
 pub use half_year::{
     half_year, last_working_day_of_next_month, HalfYearReport, HalfYearTotals, ModuleRow,
     NeedGroupRow,

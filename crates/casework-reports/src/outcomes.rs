@@ -47,6 +47,9 @@ pub struct ClosureTotals {
     pub participants: u64,
     /// Of those, integrated.
     pub integrated: u64,
+    /// What the evaluation report counts of these cases.
+    #[serde(default)]
+    pub evaluation: crate::evaluation::EvaluationTotals,
 }
 
 /// Counts one case closed for `reason` with `vouchers`: a case counts once per service

@@ -160,7 +160,10 @@ fn the_worklist_shows_escalations_and_erasures_until_they_are_done() {
     };
     // 61 days late: the steering body acts; nothing recorded yet
     let e = voucher(&before).escalation.unwrap();
-    assert_eq!((e.level, e.act.as_str(), e.recorded), (3, "steering body (OPA)", 0));
+    assert_eq!(
+        (e.level, e.act.as_str(), e.recorded),
+        (3, "steering body (OPA)", 0)
+    );
     d.run(
         case(4),
         230,
@@ -182,7 +185,12 @@ fn the_worklist_shows_escalations_and_erasures_until_they_are_done() {
     };
     assert!(erasure(&after));
     d.run(case(2), 231, &coordinator(), CaseCommand::EraseCase);
-    assert!(!erasure(&deadline_worklist(&book(&d), &d.policy, date(231), 14)));
+    assert!(!erasure(&deadline_worklist(
+        &book(&d),
+        &d.policy,
+        date(231),
+        14
+    )));
 }
 
 #[test]

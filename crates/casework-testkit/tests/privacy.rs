@@ -43,6 +43,7 @@ struct Facts {
     scope: Option<ConsentScope>,
     revoked: bool,
     erased: bool,
+    closed: bool,
     referrer: Option<InstitutionId>,
     problem_areas: BTreeSet<ProblemArea>,
     providers: Vec<(VoucherId, ProviderId)>,
@@ -52,6 +53,7 @@ fn facts(events: &[CaseEvent]) -> Facts {
     let mut f = Facts {
         scope: None,
         revoked: false,
+        closed: false,
         erased: false,
         referrer: None,
         problem_areas: BTreeSet::new(),
@@ -68,6 +70,7 @@ fn facts(events: &[CaseEvent]) -> Facts {
             CaseEvent::ConsentSigned { scope, .. } => f.scope = Some(scope.clone()),
             CaseEvent::ConsentRevoked { .. } => f.revoked = true,
             CaseEvent::CaseErased { .. } => f.erased = true,
+            CaseEvent::CaseClosed { .. } => f.closed = true,
             CaseEvent::VoucherIssued {
                 voucher, provider, ..
             } => f.providers.push((voucher.clone(), provider.clone())),
@@ -80,6 +83,10 @@ fn facts(events: &[CaseEvent]) -> Facts {
 /// The oracle: may `viewer` see `field` of `event`?
 fn allowed(f: &Facts, event: &CaseEvent, field: &str, viewer: &Viewer) -> bool {
     if f.erased {
+        return false;
+    }
+    // the consent lapses at closure: audit reads only
+    if f.closed && viewer.role != Role::Client && viewer.purpose != Purpose::Audit {
         return false;
     }
     if viewer.role == Role::Client {
@@ -119,7 +126,7 @@ fn allowed(f: &Facts, event: &CaseEvent, field: &str, viewer: &Viewer) -> bool {
         other => panic!("unknown personal field {other}"),
     }
     scope.institutions.contains(&viewer.institution)
-        && scope.purposes.contains(&viewer.purpose)
+        && (f.closed || scope.purposes.contains(&viewer.purpose))
         && needed.iter().all(|c| scope.data.contains(c))
 }
 
@@ -182,7 +189,10 @@ proptest! {
                     prop_assert!(own_record, "after revocation {viewer} saw {}", d.field);
                 }
             }
-            if view.disclosed.iter().any(|d| d.is_special()) {
+            // special categories always, and after closure every read but the client's
+            let logged = view.disclosed.iter().any(|d| d.is_special())
+                || (f.closed && viewer.role != Role::Client && !view.disclosed.is_empty());
+            if logged {
                 special_reads += 1;
                 prop_assert!(view.logged.is_some());
             }

@@ -420,9 +420,11 @@ pub fn sealed_fields_are_bound_to_their_event<S: Store>(new_store: impl Fn() -> 
     assert_eq!(store.verify_all().unwrap(), vec![]);
 }
 
-/// Every read that shows special-category data is in the access log exactly once, with
-/// who, what, when and why; reads that show none leave no entry; reads outside the
-/// consent are withheld with a reason.
+/// Every read that shows special-category data, and every read of a closed case by
+/// anyone but the client, is in the access log exactly once, with who, what, when and
+/// why; other reads leave no entry; reads outside the consent are withheld with a reason.
+/// The workload's cases are closed, so their consent has lapsed: only the client and audit
+/// reads see personal data.
 pub fn access_log_records_every_special_read_once<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let work = canary_workload(&store, 4);
@@ -449,6 +451,7 @@ pub fn access_log_records_every_special_read_once<S: Store>(new_store: impl Fn()
             Role::Referrer,
             Purpose::CaseManagement,
         ),
+        Viewer::new("reader", "iiz", Role::Coordinator, Purpose::Audit),
     ];
     let mut expected = Vec::new();
     let cases: Vec<&StreamId> = work
@@ -461,10 +464,11 @@ pub fn access_log_records_every_special_read_once<S: Store>(new_store: impl Fn()
         for stream in &cases {
             let at = day(100 + round as i64);
             let view = read_case(&store, stream, viewer, at, &Policy::default()).unwrap();
+            // every case of the workload is closed
             let special: Vec<_> = view
                 .disclosed
                 .iter()
-                .filter(|d| d.is_special())
+                .filter(|d| d.is_special() || viewer.role != Role::Client)
                 .cloned()
                 .collect();
             assert_eq!(view.logged.is_some(), !special.is_empty());
@@ -472,7 +476,8 @@ pub fn access_log_records_every_special_read_once<S: Store>(new_store: impl Fn()
                 expected.push((at, (*stream).clone(), viewer.clone(), special));
             }
             let outsider = viewer.institution.as_str() == "jobcenter"
-                || viewer.purpose == Purpose::BenefitDecision;
+                || viewer.purpose == Purpose::BenefitDecision
+                || (viewer.role != Role::Client && viewer.purpose != Purpose::Audit);
             if outsider {
                 assert!(
                     view.disclosed.is_empty(),
@@ -504,15 +509,21 @@ pub fn access_log_records_every_special_read_once<S: Store>(new_store: impl Fn()
     assert_eq!(store.verify_all().unwrap(), vec![]);
     // the client's reads of health data are logged as well (GDPR art. 15 reads count)
     assert!(logged.iter().any(|(_, _, v, _)| v.role == Role::Client));
-    // the provider is named in the consent for service delivery: it sees its feedback
-    // content and the report (and that read of health data is logged)
+    // the consent lapsed with the closure: a read for service delivery is withheld with
+    // that reason, while an audit read by the provider named in the consent sees its
+    // feedback content and the report (and is logged)
     let provider = &viewers[3];
     let view = read_case(&store, cases[0], provider, day(300), &Policy::default()).unwrap();
+    assert!(view.disclosed.is_empty());
+    assert!(format!("{:?}", view.events).contains("consent lapsed with the closure"));
+    let auditing = Viewer::new("reader", "caritas", Role::Provider, Purpose::Audit);
+    let view = read_case(&store, cases[0], &auditing, day(301), &Policy::default()).unwrap();
     let shown: Vec<&str> = view.disclosed.iter().map(|d| d.field.as_str()).collect();
     assert!(
         shown.contains(&"content") && shown.contains(&"report"),
         "{shown:?}"
     );
+    assert!(view.logged.is_some());
 }
 
 /// Export and import carry the key area: the imported store reads the kept cases'
