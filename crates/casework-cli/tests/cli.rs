@@ -359,8 +359,8 @@ fn postgres_client(url: &str) -> Result<postgres::Client, postgres::Error> {
     postgres::Client::connect(url, postgres::NoTls)
 }
 
-/// The cases of a store closed for another reason than revocation, and the still open
-/// ones, from its export.
+/// The cases of a store closed for another reason than revocation and not erased, and the
+/// still open ones, from its export.
 fn closed_and_open(store: &Path) -> (Vec<String>, Vec<String>) {
     let file = NewFile::new();
     let (code, _, stderr) = out(casework(store).arg("export").arg(file.path()));
@@ -374,8 +374,15 @@ fn closed_and_open(store: &Path) -> (Vec<String>, Vec<String>) {
             continue;
         };
         let id = stream.trim_start_matches("case-").to_owned();
-        if v["event_type"] == "CaseClosed" && v["payload"]["reason"] != "consent_revoked" {
+        if v["event_type"] == "CaseClosed"
+            && v["payload"]["reason"] != "consent_revoked"
+            && v["payload"]["reason"] != "referral_declined"
+        {
             closed.insert(id.clone());
+        }
+        if v["event_type"] == "CaseErased" {
+            closed.remove(&id);
+            continue;
         }
         if v["event_type"] == "CaseClosed" {
             all.remove(&id); // neither open nor usable here
@@ -396,7 +403,7 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     let (closed, open) = closed_and_open(store);
     let (case, open_case) = (&closed[0], &open[0]);
-    let read = |institution: &str, role: &str, purpose: &str| {
+    let read_case = |case: &str, institution: &str, role: &str, purpose: &str| {
         out(casework(store).args([
             "case",
             "read",
@@ -413,7 +420,29 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
             "2026-01-05",
         ]))
     };
-    // the simulated consent names the job centre and the social welfare office
+    // the consent lapsed when the case closed: kept for audit only, every read logged
+    let (code, stdout, _) = read_case(case, "jobcenter", "caseworker", "case_management");
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("the consent lapsed with the closure"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("\"name\""), "{stdout}");
+    let (code, stdout, _) = read_case(case, "jobcenter", "caseworker", "audit");
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("client [process facts]: {\"name\":\"Client"),
+        "{stdout}"
+    );
+    let (_, log, _) = out(casework(store).args(["access-log", "--case", case]));
+    assert!(
+        log.contains("a.reader/caseworker@jobcenter for audit"),
+        "{log}"
+    );
+    // an open case: the simulated consent names the job centre and the social welfare office
+    let read = |institution: &str, role: &str, purpose: &str| {
+        read_case(open_case, institution, role, purpose)
+    };
     let (code, stdout, _) = read("jobcenter", "caseworker", "case_management");
     assert_eq!(code, 0);
     assert!(
@@ -434,7 +463,7 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
     let (code, stdout, _) = read("jobcenter", "caseworker", "surveillance");
     assert_eq!(code, 4, "{stdout}");
 
-    let (code, log, _) = out(casework(store).args(["access-log", "--case", case]));
+    let (code, log, _) = out(casework(store).args(["access-log", "--case", open_case]));
     assert_eq!(code, 0);
     let health_reads =
         usize::from(log.contains("a.reader/caseworker@jobcenter for case management"));
@@ -443,6 +472,14 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
         "{log}"
     );
 
+    let erased_count = || {
+        let (_, stdout, _) = out(casework(store).arg("verify"));
+        stdout
+            .lines()
+            .find_map(|l| l.strip_suffix(" case(s) erased: their personal data is destroyed by design, their process facts verify"))
+            .map_or(0, |n| n.trim().parse::<usize>().unwrap())
+    };
+    let erased_before = erased_count();
     let erase = |id: &str| {
         out(casework(store).args([
             "erase",
@@ -481,7 +518,7 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
     assert!(!stdout.contains("\"name\""), "{stdout}");
     let (code, stdout, _) = out(casework(store).arg("verify"));
     assert_eq!(code, 0, "{stdout}");
-    assert!(stdout.contains("1 case(s) erased"), "{stdout}");
+    assert_eq!(erased_count(), erased_before + 1, "{stdout}");
     // reports still count the erased case's process facts
     let (code, _, _) = out(casework(store).args(["report", "outcomes"]));
     assert_eq!(code, 0);

@@ -245,7 +245,8 @@ fn decide_open(
     if consent_active {
         check_scope(case, cmd)?;
     }
-    if let Some(team) = case.phase.team() {
+    // the named coordinator's rights (erasure is refused below on an open case anyway)
+    if let Some(team) = case.phase.team().filter(|_| *cmd != CaseCommand::EraseCase) {
         if ctx.actor.role == Role::Coordinator && ctx.actor.user != team.coordinator {
             return Err(CaseError::NotCoordinator {
                 user: ctx.actor.user.clone(),
