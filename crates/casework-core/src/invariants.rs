@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::access::report_categories;
 use crate::case::{CaseEvent, CaseProcess, CaseState, ClosureReason};
 use crate::consent::{ConsentScope, DataCategory};
+use crate::coordination::ProgressOn;
 use crate::ids::InstitutionId;
+use crate::policy::Policy;
 use crate::process::Process;
 use crate::triage::Profile;
 use crate::voucher::{FeedbackKind, VoucherStatus};
@@ -32,6 +34,14 @@ pub enum Invariant {
     ///    institutions it names, situation reports and review minutes only with the
     ///    categories they hold, feedback content only where it covers feedback content.
     SharingWithinConsent,
+    /// 9. A delegate records progress only inside a running delegation to it, on what the
+    ///    delegation covers.
+    DelegateWithinDelegation,
+    /// 10. A case conference has team members as participants.
+    ConferenceWithinTeam,
+    /// 11. A plan takes effect only with the signatures the policy requires (checked by
+    ///     [`check_under`], which knows the policy).
+    PlanSigned,
 }
 
 /// One broken invariant at one event.
@@ -64,6 +74,8 @@ fn outside_scope(event: &CaseEvent, scope: &ConsentScope, profile: &Profile) -> 
             members.iter().for_each(|m| institution(&m.institution));
         }
         CaseEvent::MemberJoined { member, .. } => institution(&member.institution),
+        CaseEvent::CoordinationHandedOver { institution: i, .. }
+        | CaseEvent::CaseManagementDelegated { institution: i, .. } => institution(i),
         _ => {}
     }
     let shared: Vec<DataCategory> = match event {
@@ -74,6 +86,14 @@ fn outside_scope(event: &CaseEvent, scope: &ConsentScope, profile: &Profile) -> 
         CaseEvent::FeedbackReceived {
             content: Some(_), ..
         } => vec![DataCategory::FeedbackContent],
+        CaseEvent::ConferenceHeld { minutes, .. }
+            if minutes.expose().is_none_or(|n| !n.is_empty()) =>
+        {
+            report_categories(profile)
+        }
+        CaseEvent::ProgressRecorded { note, .. } if note.expose().is_none_or(|n| !n.is_empty()) => {
+            report_categories(profile)
+        }
         _ => Vec::new(),
     };
     out.extend(
@@ -85,11 +105,13 @@ fn outside_scope(event: &CaseEvent, scope: &ConsentScope, profile: &Profile) -> 
     out
 }
 
-/// Checks invariants 1–5 and 8 over the events of one case stream, in order.
+/// Checks invariants 1–5 and 8–10 over the events of one case stream, in order: what
+/// holds under any policy.
 pub fn check(events: &[CaseEvent]) -> Vec<Violation> {
     let mut out = Vec::new();
     let mut state = CaseState::default();
     let mut finals = BTreeSet::new();
+    let mut delegates = BTreeSet::new();
     for (i, event) in events.iter().enumerate() {
         let version = i as u64 + 1;
         let mut violate = |invariant, detail: String| {
@@ -174,6 +196,48 @@ pub fn check(events: &[CaseEvent]) -> Vec<Violation> {
                 );
             }
         }
+        if let CaseState::Open(open) = &state {
+            if let CaseEvent::ConferenceHeld { participants, .. } = event {
+                match open.phase.team() {
+                    Some(team) => {
+                        for p in participants.iter().filter(|p| !team.contains(p)) {
+                            violate(
+                                Invariant::ConferenceWithinTeam,
+                                format!("conference participant {p} is not a team member"),
+                            );
+                        }
+                    }
+                    None => violate(
+                        Invariant::ConferenceWithinTeam,
+                        "a conference before the team was formed".to_owned(),
+                    ),
+                }
+            }
+            if let CaseEvent::ProgressRecorded { at, by, on, .. } = event {
+                let c = &open.coordination;
+                let in_team = open.phase.team().is_some_and(|t| t.contains(by));
+                if delegates.contains(by) && !in_team {
+                    let inside = c
+                        .delegation_on(at.date_naive())
+                        .filter(|d| &d.delegate == by)
+                        .is_some_and(|d| match on {
+                            ProgressOn::Measure(m) => d.covers(m),
+                            ProgressOn::Goal(_) => d.measures.is_empty(),
+                        });
+                    if !inside {
+                        violate(
+                            Invariant::DelegateWithinDelegation,
+                            format!(
+                                "delegate {by} recorded progress on {on:?} outside its delegation"
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        if let CaseEvent::CaseManagementDelegated { delegate, .. } = event {
+            delegates.insert(delegate.clone());
+        }
         if let CaseEvent::PlanAgreed { plan, .. } | CaseEvent::PlanRevised { plan, .. } = event {
             for m in &plan.measures {
                 if m.responsible.as_str().trim().is_empty() {
@@ -186,5 +250,40 @@ pub fn check(events: &[CaseEvent]) -> Vec<Violation> {
         }
         CaseProcess::evolve_in_place(&mut state, event);
     }
+    out
+}
+
+/// Checks every invariant of [`check`] and, with the deployment's policy, invariant 11:
+/// every agreed or revised plan carries the signatures the policy requires. (A store
+/// written under an older policy is checked with [`check`] alone.)
+pub fn check_under(events: &[CaseEvent], policy: &Policy) -> Vec<Violation> {
+    let mut out = check(events);
+    let required = policy.process.plan_signatures;
+    for (i, event) in events.iter().enumerate() {
+        if let CaseEvent::PlanAgreed { plan, .. } | CaseEvent::PlanRevised { plan, .. } = event {
+            let missing: Vec<&str> = [
+                (required.client && !plan.signed_by_client, "client"),
+                (
+                    required.coordinator && !plan.signed_by_coordinator,
+                    "coordinator",
+                ),
+            ]
+            .into_iter()
+            .filter_map(|(missing, who)| missing.then_some(who))
+            .collect();
+            if !missing.is_empty() {
+                out.push(Violation {
+                    version: i as u64 + 1,
+                    invariant: Invariant::PlanSigned,
+                    detail: format!(
+                        "{} without the signature of the {}",
+                        event.event_type(),
+                        missing.join(" and ")
+                    ),
+                });
+            }
+        }
+    }
+    out.sort_by_key(|v| v.version);
     out
 }

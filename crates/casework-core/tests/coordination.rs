@@ -800,3 +800,92 @@ fn where_the_policy_requires_it_consent_waits_for_admission() {
         )
         .then_err(CaseError::UseDecideAdmission);
 }
+
+// ---- invariants 9–11 over stored histories -------------------------------------------------
+
+fn violations_of(events: &[CaseEvent]) -> Vec<Invariant> {
+    invariants::check_under(events, &Policy::default())
+        .into_iter()
+        .map(|v| v.invariant)
+        .collect()
+}
+
+#[test]
+fn decided_histories_keep_the_new_invariants() {
+    let w = World::default();
+    let mut h = smart_planned(&w);
+    h.extend(w.continue_from(
+        &h,
+        &[
+            (&w.coordinator, 25, delegate_m2(100)),
+            (&w.provider, 40, progress(m("M2"), ProgressStatus::OnTrack)),
+            (
+                &w.coordinator,
+                45,
+                conference(&["k.meier", "r.huber"], ConferenceDecision::Continue),
+            ),
+        ],
+    ));
+    assert_eq!(violations_of(&h), vec![]);
+}
+
+#[test]
+fn a_delegate_outside_its_delegation_is_a_violation() {
+    let w = World::default();
+    let mut h = smart_planned(&w);
+    h.extend(w.continue_from(&h, &[(&w.coordinator, 25, delegate_m2(100))]));
+    let forged = |day: i64, measure: &str| CaseEvent::ProgressRecorded {
+        at: t(day),
+        by: UserId::new("p.wolf"),
+        on: m(measure),
+        status: ProgressStatus::Done,
+        note: Personal::new(String::new()),
+    };
+    let mut outside_scope = h.clone();
+    outside_scope.push(forged(40, "M1"));
+    assert_eq!(
+        violations_of(&outside_scope),
+        vec![Invariant::DelegateWithinDelegation]
+    );
+    let mut outside_period = h.clone();
+    outside_period.push(forged(120, "M2"));
+    assert_eq!(
+        violations_of(&outside_period),
+        vec![Invariant::DelegateWithinDelegation]
+    );
+}
+
+#[test]
+fn a_conference_with_an_outsider_is_a_violation() {
+    let w = World::default();
+    let mut h = w.planned();
+    h.push(CaseEvent::ConferenceHeld {
+        at: t(30),
+        kind: ConferenceKind::Regular,
+        participants: vec![UserId::new("k.meier"), UserId::new("n.nobody")],
+        minutes: Personal::new(String::new()),
+        decision: ConferenceDecision::Continue,
+    });
+    assert_eq!(violations_of(&h), vec![Invariant::ConferenceWithinTeam]);
+}
+
+#[test]
+fn an_unsigned_plan_is_a_violation_where_the_policy_requires_signatures() {
+    let w = World::default();
+    let mut h = w.assessed(AssessmentOutcome::RoundTable);
+    let mut unsigned = plan(date(20));
+    unsigned.signed_by_coordinator = false;
+    h.push(CaseEvent::PlanAgreed {
+        at: t(20),
+        plan: unsigned,
+    });
+    assert_eq!(violations_of(&h), vec![Invariant::PlanSigned]);
+    assert_eq!(
+        invariants::check(&h),
+        vec![],
+        "the policy-free check does not know the rule"
+    );
+    let mut lenient = Policy::default();
+    lenient.process.plan_signatures.coordinator = false;
+    assert_eq!(invariants::check_under(&h, &lenient), vec![]);
+}

@@ -31,7 +31,11 @@ fn a_simulation_is_consistent_deterministic_and_calibrated() {
             .iter()
             .map(|r| codec.decode(r).unwrap())
             .collect();
-        assert_eq!(invariants::check(&events), vec![], "{stream}");
+        assert_eq!(
+            invariants::check_under(&events, &casework_core::Policy::default()),
+            vec![],
+            "{stream}"
+        );
         let state = casework_core::fold::<casework_core::CaseProcess, _>(&events);
         for v in state.vouchers().unwrap().values() {
             issued += 1;

@@ -139,7 +139,7 @@ proptest! {
                 }
             }
         }
-        prop_assert_eq!(invariants::check(&r.events), vec![]);
+        prop_assert_eq!(invariants::check_under(&r.events, &Policy::default()), vec![]);
     }
 
     /// 6. Replay equals live: the events *as stored* (serialized to JSON and read back)
