@@ -1,6 +1,8 @@
 //! One case of the Zürich IIZ process, from registration to closure and erasure, with a
-//! debt-counselling voucher on the side. After each step it prints the phase and the
-//! deadlines that are due, derived from the default policy.
+//! debt-counselling voucher on the side: the mandate and the intake decision, a late
+//! provider reminded, a case conference, coordination handed over during a leave, the
+//! notices before closure and the evaluation of the goals. After each step it prints the
+//! phase and the deadlines that are due, derived from the default policy.
 //!
 //! Run: `cargo run --example zurich_case`
 
@@ -25,7 +27,7 @@ impl Office {
     fn step(&mut self, day: i64, actor: &Actor, cmd: CaseCommand) {
         let ctx = Context::new(self.day(day), actor, &self.policy);
         let when = self.day(day).date_naive();
-        print!("{when}  {:<11} {:<19}", actor.role.to_string(), cmd.name());
+        print!("{when}  {:<11} {:<21}", actor.role.to_string(), cmd.name());
         match execute::<CaseProcess>(&mut self.state, &cmd, &ctx) {
             Ok(events) => {
                 let names: Vec<_> = events.iter().map(CaseEvent::event_type).collect();
@@ -108,6 +110,23 @@ fn main() {
                 ProblemArea::Finances,
                 ProblemArea::LabourMarket,
             ]),
+        },
+    );
+    office.step(
+        0,
+        &referrer,
+        CaseCommand::RecordMandate {
+            mandate: Mandate {
+                goals: Personal::new("Regain work capacity and a regular income".into()),
+                documents: vec!["medical-report".into(), "debt-overview".into()],
+            },
+        },
+    );
+    office.step(
+        1,
+        &caseworker,
+        CaseCommand::DecideAdmission {
+            decision: AdmissionDecision::Admitted,
         },
     );
     // A team before consent is refused: nothing is shared without it.
@@ -282,7 +301,28 @@ fn main() {
             notes: Personal::new("Work capacity 50 % confirmed; applications start".into()),
         },
     );
-    // The provider's interim feedback was due 42 days after the start: it comes late.
+    // The provider's interim feedback was due 42 days after the start: one day late the
+    // job centre reminds the provider (escalation level 1); a level 2 escalation is not
+    // possible yet.
+    let interim = DeadlineItem::InterimFeedback {
+        voucher: voucher.clone(),
+    };
+    office.step(
+        90,
+        &caseworker,
+        CaseCommand::RecordEscalation {
+            item: interim.clone(),
+            level: 2,
+        },
+    );
+    office.step(
+        90,
+        &caseworker,
+        CaseCommand::RecordEscalation {
+            item: interim,
+            level: 1,
+        },
+    );
     office.step(
         95,
         &provider,
@@ -295,6 +335,25 @@ fn main() {
                 outcome: None,
             },
             content: None,
+        },
+    );
+    office.step(
+        100,
+        &coordinator,
+        CaseCommand::ScheduleConference { on: on(110) },
+    );
+    office.step(
+        110,
+        &coordinator,
+        CaseCommand::HoldConference {
+            kind: ConferenceKind::Regular,
+            participants: vec![
+                UserId::new("k.meier"),
+                UserId::new("r.huber"),
+                UserId::new("j.schmidt"),
+            ],
+            minutes: Personal::new("Debt plan on track; job search starts in June".into()),
+            decision: ConferenceDecision::Continue,
         },
     );
     office.step(
@@ -313,6 +372,19 @@ fn main() {
             notes: Personal::new("Payment plan agreed with creditors".into()),
         },
     );
+    // The coordinator goes on leave: the team lead hands coordination to the RAV
+    // specialist, and from now on the deadlines and the coordinator's rights are his.
+    let team_lead = Actor::new("t.lead", Role::Manager, "iiz-zuerich");
+    office.step(
+        140,
+        &team_lead,
+        CaseCommand::HandOverCoordination {
+            to: UserId::new("r.huber"),
+            institution: InstitutionId::new("rav-zuerich"),
+            reason: HandoverReason::Absence,
+        },
+    );
+    let coordinator = Actor::new("r.huber", Role::Coordinator, "rav-zuerich");
     office.step(
         170,
         &coordinator,
@@ -335,6 +407,27 @@ fn main() {
             content: None,
         },
     );
+    // Closing too early: the referrer and the client must be told first.
+    office.step(
+        232,
+        &coordinator,
+        CaseCommand::CloseCase {
+            reason: ClosureReason::Employment,
+        },
+    );
+    for to in [NoticeRecipient::Referrer, NoticeRecipient::Client] {
+        office.step(232, &coordinator, CaseCommand::SendClosureNotice { to });
+    }
+    office.step(
+        234,
+        &coordinator,
+        CaseCommand::EvaluateCase {
+            attainment: vec![GoalAttainment {
+                goal: GoalId::new("G1"),
+                attainment: Attainment::Attained,
+            }],
+        },
+    );
     office.step(
         235,
         &coordinator,
@@ -354,7 +447,7 @@ fn main() {
     );
     office.step(236, &coordinator, CaseCommand::EraseCase);
 
-    let violations = invariants::check(&office.history);
+    let violations = invariants::check_under(&office.history, &office.policy);
     println!(
         "\n{} events recorded; invariant violations: {}",
         office.history.len(),
