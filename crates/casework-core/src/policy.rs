@@ -224,7 +224,7 @@ impl Policy {
     }
 }
 
-/// The rules of the work around the main path (ADR 0011): deadlines for every phase,
+/// The rules of the work around the main path (ADR 0010): deadlines for every phase,
 /// escalation levels, conferences, delegation, closure duties, intake, plan signatures and
 /// the sectors a measure may belong to. Every default is an assumption of the project
 /// unless a seed is named.
@@ -401,8 +401,9 @@ impl Default for ClosureRules {
     }
 }
 
-/// Intake (seed 001: the referral comes with a mandate; admission is decided).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Intake (seed 001: the referral comes with a mandate; admission is decided). Both off
+/// by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct IntakeRules {
     /// Whether the consent may only be signed after an explicit admission. Off by default
     /// so that deployments that admit every referral by registering it keep working.
@@ -412,14 +413,6 @@ pub struct IntakeRules {
     pub keep_declined_personal_data: bool,
 }
 
-impl Default for IntakeRules {
-    fn default() -> Self {
-        IntakeRules {
-            admission_required: false,
-            keep_declined_personal_data: false,
-        }
-    }
-}
 
 /// Who must sign a plan (seed 001: "von Koordinationsperson und Klientin / Klient
 /// unterzeichnet").
