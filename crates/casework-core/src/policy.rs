@@ -153,6 +153,9 @@ pub enum PolicyError {
     /// A service has zero stages.
     #[error("service `{0}` must have at least one stage")]
     NoStages(ServiceId),
+    /// The rules around the main path are inconsistent.
+    #[error("process rules: {0}")]
+    Process(String),
     /// A catalog is inconsistent.
     #[error("catalog of service `{service}`: {detail}")]
     Catalog {
@@ -205,7 +208,7 @@ impl Policy {
                 });
             }
         }
-        Ok(())
+        self.process.validate().map_err(PolicyError::Process)
     }
 
     /// The service with this id.
@@ -283,6 +286,42 @@ impl ProcessRules {
             .iter()
             .filter(|l| i64::from(l.after_days_overdue) <= days_overdue)
             .max_by_key(|l| l.level)
+    }
+
+    /// Checks the rules: escalation levels numbered 1, 2, 3, … with non-decreasing days
+    /// overdue; sector ids unique and non-empty; a delegation of at least one day; a
+    /// conference of at least one participant.
+    pub fn validate(&self) -> Result<(), String> {
+        let mut after = 0;
+        for (i, level) in self.escalation.iter().enumerate() {
+            if usize::from(level.level) != i + 1 {
+                return Err(format!(
+                    "escalation level {} is listed as number {}: levels are numbered 1, 2, 3, … in order",
+                    level.level,
+                    i + 1
+                ));
+            }
+            if level.after_days_overdue < after {
+                return Err(format!(
+                    "escalation level {} applies after {} days, earlier than the level below it ({after})",
+                    level.level, level.after_days_overdue
+                ));
+            }
+            after = level.after_days_overdue;
+        }
+        let mut ids = BTreeSet::new();
+        for sector in &self.sectors {
+            if sector.id.trim().is_empty() || !ids.insert(sector.id.as_str()) {
+                return Err(format!("sector id `{}` is empty or given twice", sector.id));
+            }
+        }
+        if self.delegation.max_days == 0 || self.delegation.report_every_days == 0 {
+            return Err("delegation periods and report intervals are at least one day".into());
+        }
+        if self.conference.min_participants == 0 {
+            return Err("a conference has at least one participant".into());
+        }
+        Ok(())
     }
 
     /// The sector with this id.
@@ -412,7 +451,6 @@ pub struct IntakeRules {
     /// ends; by default it is erased at once (the process facts stay).
     pub keep_declined_personal_data: bool,
 }
-
 
 /// Who must sign a plan (seed 001: "von Koordinationsperson und Klientin / Klient
 /// unterzeichnet").

@@ -242,3 +242,25 @@ fn routing_follows_the_aachen_table_in_order() {
         "youth caseworker"
     );
 }
+
+#[test]
+fn inconsistent_process_rules_are_refused_with_the_reason() {
+    let refused = |edit: fn(&mut Policy)| {
+        let mut p = Policy::default();
+        edit(&mut p);
+        match p.validate() {
+            Err(PolicyError::Process(reason)) => reason,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(refused(|p| p.process.escalation.swap(0, 1)).contains("numbered 1, 2, 3"));
+    assert!(refused(|p| p.process.escalation[2].after_days_overdue = 2).contains("earlier than"));
+    assert!(refused(|p| p.process.sectors[1].id = "employment".into()).contains("given twice"));
+    assert!(refused(|p| p.process.delegation.max_days = 0).contains("at least one day"));
+    // a policy file without the new section gets the defaults
+    let json = serde_json::to_value(Policy::default()).unwrap();
+    let mut old = json.clone();
+    old.as_object_mut().unwrap().remove("process");
+    let parsed = Policy::from_json(&old.to_string()).unwrap();
+    assert_eq!(parsed.process, ProcessRules::default());
+}
