@@ -229,6 +229,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             content: None,
         },
     )?;
+    // Closure duties: tell the referrer and the client, rate the goals.
+    for to in [NoticeRecipient::Referrer, NoticeRecipient::Client] {
+        handle(
+            &app,
+            case,
+            day(129),
+            &coordinator,
+            CaseCommand::SendClosureNotice { to },
+        )?;
+    }
+    handle(
+        &app,
+        case,
+        day(129),
+        &coordinator,
+        CaseCommand::EvaluateCase {
+            attainment: vec![GoalAttainment {
+                goal: GoalId::new("G1"),
+                attainment: Attainment::Attained,
+            }],
+        },
+    )?;
     let state = handle(
         &app,
         case,
