@@ -62,9 +62,9 @@ pub use case::{
 pub use catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
 pub use consent::{Consent, ConsentScope, DataCategory, Purpose, Signatory};
 pub use coordination::{
-    AdmissionDecision, Attainment, Conference, ConferenceDecision, ConferenceKind, Coordination,
-    DeclineReason, Delegation, Escalation, EscalationLevel, EscalationTarget, GoalAttainment,
-    HandoverReason, Mandate, NoticeRecipient, ProgressOn, ProgressStatus,
+    closure_duties, AdmissionDecision, Attainment, Conference, ConferenceDecision, ConferenceKind,
+    Coordination, DeclineReason, Delegation, Escalation, EscalationLevel, EscalationTarget,
+    GoalAttainment, HandoverReason, Mandate, NoticeRecipient, ProgressOn, ProgressStatus,
 };
 pub use deadline::{deadlines, erasure_responsible, overdue, Deadline, DeadlineItem, Responsible};
 pub use default_policy::{

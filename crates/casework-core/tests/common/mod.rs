@@ -124,41 +124,12 @@ impl World {
     /// The closure duties and the closure on `day`: notices to the referrer and the
     /// client, for a planned case every goal rated attained, then `CloseCase`.
     pub fn close(&self, history: &[CaseEvent], day: i64, reason: ClosureReason) -> Vec<CaseEvent> {
-        let mut steps = vec![
-            (
-                &self.coordinator,
-                day,
-                CaseCommand::SendClosureNotice {
-                    to: NoticeRecipient::Referrer,
-                },
-            ),
-            (
-                &self.coordinator,
-                day,
-                CaseCommand::SendClosureNotice {
-                    to: NoticeRecipient::Client,
-                },
-            ),
-        ];
-        if let Some(planned) = fold::<CaseProcess, _>(history)
-            .phase()
-            .and_then(Phase::planned)
-        {
-            let attainment = planned
-                .plan
-                .goals
-                .iter()
-                .map(|g| GoalAttainment {
-                    goal: g.id.clone(),
-                    attainment: Attainment::Attained,
-                })
-                .collect();
-            steps.push((
-                &self.coordinator,
-                day,
-                CaseCommand::EvaluateCase { attainment },
-            ));
-        }
+        let state = fold::<CaseProcess, _>(history);
+        let plan = state.phase().and_then(Phase::planned).map(|p| &p.plan);
+        let mut steps: Vec<_> = closure_duties(plan, Attainment::Attained)
+            .into_iter()
+            .map(|cmd| (&self.coordinator, day, cmd))
+            .collect();
         steps.push((&self.coordinator, day, CaseCommand::CloseCase { reason }));
         self.continue_from(history, &steps)
     }
@@ -184,26 +155,12 @@ impl World {
 
     /// `history` followed by the notices before a closure on `day`.
     pub fn with_notices(&self, history: &[CaseEvent], day: i64) -> Vec<CaseEvent> {
+        let steps: Vec<_> = closure_duties(None, Attainment::Attained)
+            .into_iter()
+            .map(|cmd| (&self.coordinator, day, cmd))
+            .collect();
         let mut e = history.to_vec();
-        e.extend(self.continue_from(
-            history,
-            &[
-                (
-                    &self.coordinator,
-                    day,
-                    CaseCommand::SendClosureNotice {
-                        to: NoticeRecipient::Referrer,
-                    },
-                ),
-                (
-                    &self.coordinator,
-                    day,
-                    CaseCommand::SendClosureNotice {
-                        to: NoticeRecipient::Client,
-                    },
-                ),
-            ],
-        ));
+        e.extend(self.continue_from(history, &steps));
         e
     }
 

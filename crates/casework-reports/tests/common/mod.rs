@@ -64,32 +64,11 @@ impl Deployment {
     /// The closure duties and the closure: notices to the referrer and the client, for a
     /// planned case every goal rated attained, then `CloseCase`.
     pub fn close(&self, id: CaseId, at: i64, reason: ClosureReason) {
-        for to in [NoticeRecipient::Referrer, NoticeRecipient::Client] {
-            self.run(
-                id,
-                at,
-                &coordinator(),
-                CaseCommand::SendClosureNotice { to },
-            );
-        }
         let repo = Repository::<CaseProcess, _>::new(&self.store, case_codec());
         let state = repo.load(&StreamId::for_case(id)).unwrap().state;
-        if let Some(planned) = state.phase().and_then(Phase::planned) {
-            let attainment = planned
-                .plan
-                .goals
-                .iter()
-                .map(|g| GoalAttainment {
-                    goal: g.id.clone(),
-                    attainment: Attainment::Attained,
-                })
-                .collect();
-            self.run(
-                id,
-                at,
-                &coordinator(),
-                CaseCommand::EvaluateCase { attainment },
-            );
+        let plan = state.phase().and_then(Phase::planned).map(|p| &p.plan);
+        for cmd in closure_duties(plan, Attainment::Attained) {
+            self.run(id, at, &coordinator(), cmd);
         }
         self.run(id, at, &coordinator(), CaseCommand::CloseCase { reason });
     }
