@@ -1,21 +1,27 @@
-//! How a team writes its own invariant as a property test, on the testkit's strategies.
-//! The team's rule: "a voucher is never redeemed after it was returned, and the final
-//! feedback never comes before the redemption". In a test crate this is a `proptest!`
-//! block; here it runs from `main` so that `cargo run --example property_suite` shows it.
+//! How a team writes its own invariant and checks it with the testkit, and what it sees
+//! when a rule breaks. The team's rule: "a voucher is never redeemed after it was
+//! returned, and the final feedback never comes before the redemption".
+//!
+//! 1. The rule holds over 256 generated case histories (a `proptest!` block in a real
+//!    suite; here it runs from `main`).
+//! 2. The same rule, added as a check to the case model test, catches a variant of the
+//!    process that lets a provider redeem a returned voucher: proptest shrinks the
+//!    sequence and the story of the minimal one is printed, one line per step.
 //!
 //! Run: `cargo run --example property_suite`
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use casework::core::*;
-use casework_testkit::strategies;
+use casework_testkit::model;
+use casework_testkit::strategies::{self, Generator};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-/// The team's invariant over a history: returns the first violation.
+/// The team's invariant over a history: the first violation, in words.
 fn our_voucher_rule(events: &[CaseEvent]) -> Result<(), String> {
-    let mut redeemed_at: BTreeMap<VoucherId, chrono::DateTime<chrono::Utc>> = BTreeMap::new();
-    let mut returned = std::collections::BTreeSet::new();
+    let mut redeemed_at = BTreeMap::new();
+    let mut returned = BTreeSet::new();
     for e in events {
         match e {
             CaseEvent::VoucherReturned { voucher, .. } => {
@@ -46,20 +52,72 @@ fn our_voucher_rule(events: &[CaseEvent]) -> Result<(), String> {
     Ok(())
 }
 
+/// A variant of the case process with a deliberate bug: a returned voucher can be
+/// redeemed again.
+struct RedeemsReturned;
+
+impl Process for RedeemsReturned {
+    type State = CaseState;
+    type Command = CaseCommand;
+    type Event = CaseEvent;
+    type Error = CaseError;
+    type Context<'c> = Context<'c>;
+
+    fn decide(
+        state: &CaseState,
+        cmd: &CaseCommand,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<CaseEvent>, CaseError> {
+        if let (CaseState::Open(case), CaseCommand::RedeemVoucher { voucher }) = (state, cmd) {
+            let returned = case
+                .vouchers
+                .get(voucher)
+                .is_some_and(|v| matches!(v.status, VoucherStatus::Returned { .. }));
+            if returned {
+                return Ok(vec![CaseEvent::VoucherRedeemed {
+                    at: ctx.now,
+                    voucher: voucher.clone(),
+                }]);
+            }
+        }
+        CaseProcess::decide(state, cmd, ctx)
+    }
+
+    fn evolve(state: CaseState, event: &CaseEvent) -> CaseState {
+        CaseProcess::evolve(state, event)
+    }
+}
+
 fn main() {
+    // 1. the rule over generated histories
     let mut runner = TestRunner::new(Config {
         cases: 256,
         failure_persistence: None,
         ..Config::default()
     });
-    let result = runner.run(&strategies::history(), |events| {
-        prop_assert_eq!(our_voucher_rule(&events), Ok(()));
+    let result = runner.run(&strategies::history(), |history| {
+        prop_assert_eq!(our_voucher_rule(&history), Ok(()), "{}", history);
         Ok(())
     });
     match result {
         Ok(()) => println!("our voucher rule held over 256 generated case histories"),
         Err(e) => {
             eprintln!("our voucher rule is broken: {e}");
+            std::process::exit(1);
+        }
+    }
+
+    // 2. the rule as a check of the model test, against the broken variant
+    let outcome = model::case_with::<RedeemsReturned>(Generator::default())
+        .check("our voucher rule", our_voucher_rule)
+        .deterministic()
+        .run();
+    match outcome {
+        Err(failure) => {
+            println!("\nthe variant that redeems returned vouchers is caught:\n{failure}");
+        }
+        Ok(report) => {
+            eprintln!("the broken variant was not caught ({report})");
             std::process::exit(1);
         }
     }

@@ -34,7 +34,12 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
         ),
         (
             "crates/casework-testkit",
-            set(&["casework-core", "casework-store", "casework-case"]),
+            set(&[
+                "casework-core",
+                "casework-store",
+                "casework-case",
+                "casework-reports",
+            ]),
         ),
         (
             "crates/casework-cli",

@@ -2,7 +2,7 @@
 //! on a given day, most overdue first.
 
 use casework_core::{
-    deadlines, CaseId, CaseState, Deadline, DeadlineItem, EscalationTarget, Policy,
+    deadlines, CaseId, CaseState, Deadline, DeadlineItem, EscalationTarget, Policy, Responsible,
 };
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
@@ -14,8 +14,11 @@ use crate::render::{Report, Table};
 /// One item to act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WorkItem {
-    /// Who must act.
+    /// Who must act (the `party`'s display).
     pub responsible: String,
+    /// Who must act, typed: the named coordinator, a provider, an institution, the
+    /// client, a delegate.
+    pub party: Responsible,
     /// The case's coordinator, once the team is formed.
     pub coordinator: Option<String>,
     /// The case.
@@ -150,6 +153,7 @@ fn work_item(
         });
     WorkItem {
         responsible: who(&d.responsible),
+        party: d.responsible.clone(),
         coordinator,
         case,
         item: describe(&d.item),

@@ -5,10 +5,16 @@
 //!
 //! - [`given`] / `when` / `then` for any [`Process`](casework_core::Process), with a line diff
 //!   on failure (re-exported from `casework_core::scenario`);
-//! - [`strategies`]: proptest strategies for commands, profiles, plans, policies and whole
-//!   plausible case histories;
-//! - [`model`]: a model-test harness on `proptest-state-machine` that drives a process and a
-//!   store with arbitrary command sequences and checks every invariant after each step;
+//! - [`strategies`]: proptest strategies for single values and single steps, and a tunable
+//!   [`Generator`](strategies::Generator) of whole case histories that reach every phase
+//!   (plans, redeemed vouchers, overdue deadlines, revocations, closure, erasure); runs,
+//!   steps and histories print as one-line-per-step stories with personal data redacted;
+//! - [`model`]: a model-test harness for any process — generated sequences against a
+//!   store, the built-in checks (rejected appends nothing, replay equals live, the hash
+//!   chain) and your own; failures come back shrunk, with the story. [`model::case()`] is
+//!   the case process's instance, with every invariant as its oracle;
+//! - [`outcomes`]: from a generated history to what users check — a store, a report, a
+//!   worklist;
 //! - [`check_store`]: invariant checkers over any stored history (used by `casework verify`);
 //! - [`conformance`]: the store conformance suite, for people who write their own backend.
 //!
@@ -28,6 +34,7 @@
 #![forbid(unsafe_code)]
 
 pub mod model;
+pub mod outcomes;
 pub mod strategies;
 
 pub use casework_core::scenario::{given, Given, Then};

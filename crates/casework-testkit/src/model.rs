@@ -1,109 +1,477 @@
-//! A model-test harness on `proptest-state-machine`: it drives a process and a store with
-//! arbitrary command sequences through the repository and checks, after every step, an
-//! oracle that knows the invariants from the events alone — independent of the process
-//! under test, so a process that breaks a rule is caught and shrunk to a minimal story.
+//! A model-test harness for any [`Process`]: it drives the process and a store with
+//! generated step sequences through the [`Repository`] and checks after every step
+//!
+//! - that the store accepted the write (no store error),
+//! - that a rejected command appended nothing (invariant 7),
+//! - that every stored event decodes,
+//! - the oracle and the checks you add ([`Harness::check`]), judged from the stored
+//!   events alone — independently of `decide`, so a process that breaks a rule cannot
+//!   hide it,
+//! - that replaying the stored events gives the state the repository returned
+//!   (invariant 6),
+//!
+//! and after the last step that the hash chain verifies.
+//!
+//! A failure is shrunk by proptest to a minimal sequence and returned as a
+//! [`ModelFailure`] that names the broken check and tells the story, one line per step
+//! (date, who, command, the events or the error) — through proptest's own error path, so
+//! nothing panics on the way.
+//!
+//! [`case()`] is the instance for the case process: steps from a
+//! [`Generator`], the case codec, and an oracle that runs
+//! every invariant of [`invariants::check_under`]. For your own process, say what a step
+//! is ([`Attempt`], or a command with an [`Acting`] party) and give a strategy:
+//!
+//! ```
+//! use casework_core::{DecisionContext, Identity, Process};
+//! use casework_testkit::model::{Acting, Harness};
+//! use chrono::{DateTime, TimeZone, Utc};
+//! use proptest::prelude::*;
+//! # use serde::{Deserialize, Serialize};
+//! # #[derive(Debug, Clone, PartialEq, Default)] struct Light(bool);
+//! # #[derive(Debug, Clone)] enum Switch { On, Off }
+//! # #[derive(Debug, Clone, Serialize, Deserialize)] struct Switched { on: bool, at: DateTime<Utc> }
+//! # impl casework_core::StoredEvent for Switched {
+//! #     fn event_type(&self) -> &'static str { "Switched" }
+//! #     fn current_schema_version(t: &str) -> Option<u16> { (t == "Switched").then_some(1) }
+//! #     fn effective_at(&self) -> DateTime<Utc> { self.at }
+//! # }
+//! # #[derive(Debug, thiserror::Error)] #[error("already so")] struct Already;
+//! # struct Now(DateTime<Utc>);
+//! # impl DecisionContext for Now {
+//! #     fn effective_at(&self) -> DateTime<Utc> { self.0 }
+//! #     fn acting(&self) -> Identity { Identity { user: "janitor".into(), role: "staff".into(), institution: "house".into() } }
+//! # }
+//! # struct Lamp;
+//! # impl Process for Lamp {
+//! #     type State = Light; type Command = Switch; type Event = Switched; type Error = Already; type Context<'c> = Now;
+//! #     fn decide(s: &Light, c: &Switch, ctx: &Now) -> Result<Vec<Switched>, Already> {
+//! #         let on = matches!(c, Switch::On);
+//! #         if s.0 == on { Err(Already) } else { Ok(vec![Switched { on, at: ctx.0 }]) }
+//! #     }
+//! #     fn evolve(_: Light, e: &Switched) -> Light { Light(e.on) }
+//! # }
+//! /// Everyone acts at the same moment here; the party is a unit type.
+//! #[derive(Debug, Clone)]
+//! struct Janitor;
+//! impl Acting<Lamp> for Janitor {
+//!     fn context(&self) -> Now {
+//!         Now(Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap())
+//!     }
+//! }
+//!
+//! let switches = prop_oneof![Just(Switch::On), Just(Switch::Off)];
+//! let report = Harness::<Lamp, _>::commands(switches, Just(Janitor), 1..20)
+//!     .check("switched on and off in turn", |events: &[Switched]| {
+//!         match events.windows(2).position(|w| w[0].on == w[1].on) {
+//!             Some(i) => Err(format!("event {} repeats event {}", i + 2, i + 1)),
+//!             None => Ok(()),
+//!         }
+//!     })
+//!     .run()
+//!     .unwrap();
+//! assert_eq!(report.cases, 256);
+//! ```
 
-use casework_case::CaseStream;
-use std::marker::PhantomData;
+use std::cell::Cell;
+use std::fmt::{self, Debug, Display, Formatter};
+use std::sync::Arc;
 
-use casework_case::case_codec;
+use casework_case::{case_codec, CaseStream};
 use casework_core::*;
 use casework_store::{
-    EventStore, KeyArea, ManualClock, MemoryStore, Metadata, RepoError, Repository, StreamId,
+    read_with_key, Codec, EventStore, ManualClock, MemoryStore, Metadata, RepoError, Repository,
+    StreamId,
 };
-use chrono::Duration;
+use chrono::{DateTime, Utc};
 use proptest::prelude::*;
-use proptest_state_machine::{ReferenceStateMachine, StateMachineTest};
-use uuid::Uuid;
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRng, TestRunner};
 
-use crate::strategies::{self, Step};
+use crate::strategies::{Generator, Step, CASE_ID};
 
-/// The reference: the commands issued so far (the oracle reads the store's events).
-#[derive(Debug, Clone, Default)]
-pub struct Commands {
-    /// Steps applied, in order.
-    pub steps: usize,
+/// One step of a model test of process `P`: the command, and the context it is decided
+/// in (who acts, when). `Debug` describes the step in the failure story.
+pub trait Attempt<P: Process>: Clone + Debug {
+    /// The command.
+    fn command(&self) -> &P::Command;
+    /// The context of the decision; its effective time is also the store's clock.
+    fn context(&self) -> P::Context<'_>;
 }
 
-/// The reference state machine: any command, any time.
-pub struct CaseReference;
+/// A party that issues commands of process `P`: with it, a `(command, party)` pair is an
+/// [`Attempt`], and [`Harness::commands`] draws commands and parties independently.
+pub trait Acting<P: Process>: Clone + Debug {
+    /// The context in which this party's commands are decided.
+    fn context(&self) -> P::Context<'_>;
+}
 
-impl ReferenceStateMachine for CaseReference {
-    type State = Commands;
-    type Transition = Step;
-
-    fn init_state() -> BoxedStrategy<Commands> {
-        Just(Commands::default()).boxed()
+impl<P, W> Attempt<P> for (P::Command, W)
+where
+    P: Process,
+    P::Command: Clone + Debug,
+    W: Acting<P>,
+{
+    fn command(&self) -> &P::Command {
+        &self.0
     }
 
-    fn transitions(state: &Commands) -> BoxedStrategy<Step> {
-        // early on, mostly the next step of the happy path, so that runs get deep
-        let arbitrary = (strategies::command(), any::<u8>(), any::<u8>(), 0..20i64).prop_map(
-            |(cmd, role_pick, institution_pick, days)| Step {
-                cmd,
-                role_pick,
-                institution_pick,
-                days,
-            },
-        );
-        if state.steps < 4 {
-            let happy = happy_step(state.steps);
-            prop_oneof![3 => Just(happy), 1 => arbitrary].boxed()
-        } else {
-            arbitrary.boxed()
+    fn context(&self) -> P::Context<'_> {
+        self.1.context()
+    }
+}
+
+type CheckFn<E> = Box<dyn Fn(&[E]) -> Result<(), String>>;
+
+/// The model test of process `P` over steps `S`. Build it with [`Harness::new`] (any step
+/// strategy), [`Harness::commands`] (commands and parties drawn independently) or
+/// [`case()`]; add checks; [`Harness::run`] it.
+pub struct Harness<P: Process, S> {
+    steps: BoxedStrategy<Vec<S>>,
+    codec: Box<dyn Fn() -> Codec<P::Event>>,
+    stream: StreamId,
+    checks: Vec<(String, CheckFn<P::Event>)>,
+    cases: u32,
+    shrink_iters: u32,
+    deterministic: bool,
+}
+
+/// What a passing model test ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    /// Generated sequences that passed.
+    pub cases: u32,
+    /// Steps run over all cases (shrinking aside).
+    pub steps: u64,
+    /// Steps whose command was accepted.
+    pub accepted: u64,
+    /// Events stored over all cases.
+    pub events: u64,
+}
+
+impl Display for Report {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} cases, {} steps ({} accepted), {} events: every check held",
+            self.cases, self.steps, self.accepted, self.events
+        )
+    }
+}
+
+/// A broken check with the minimal story proptest shrank it to.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ModelFailure {
+    /// The check that broke (an oracle or user check's name, `invariant 6: replay`, …).
+    pub check: String,
+    /// What is wrong, in the check's words.
+    pub detail: String,
+    /// The minimal sequence, one line per step: number, date, who, the step, and `→`
+    /// the events it recorded or `✗` why it was rejected.
+    pub story: Vec<String>,
+}
+
+impl Display for ModelFailure {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} broke: {}", self.check, self.detail)?;
+        writeln!(f, "minimal sequence, {} steps:", self.story.len())?;
+        for line in &self.story {
+            writeln!(f, "{line}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Debug for ModelFailure {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(f)?;
+        Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for ModelFailure {}
+
+/// Counts of one case.
+#[derive(Default)]
+struct Tally {
+    steps: u64,
+    accepted: u64,
+    events: u64,
+}
+
+impl<P, S> Harness<P, S>
+where
+    P: Process,
+    P::Event: StoredEvent + 'static,
+    P::State: PartialEq + Debug,
+    S: Attempt<P> + 'static,
+{
+    /// A harness over sequences drawn by `steps`, with the plain codec (no upcasters, no
+    /// sealed fields), stream `model-under-test`, no checks beyond the built-in ones, and
+    /// 256 cases.
+    pub fn new(steps: impl Strategy<Value = Vec<S>> + 'static) -> Self {
+        Harness {
+            steps: steps.boxed(),
+            codec: Box::new(Codec::default),
+            stream: StreamId::prefixed("model", uuid::Uuid::nil()),
+            checks: Vec::new(),
+            cases: 256,
+            shrink_iters: 256,
+            deterministic: false,
         }
     }
 
-    fn apply(mut state: Commands, _: &Step) -> Commands {
-        state.steps += 1;
-        state
+    /// The same harness decoding with the codecs `codec` makes (one per case).
+    pub fn codec(mut self, codec: impl Fn() -> Codec<P::Event> + 'static) -> Self {
+        self.codec = Box::new(codec);
+        self
+    }
+
+    /// The same harness writing to stream `stream`.
+    pub fn stream(mut self, stream: StreamId) -> Self {
+        self.stream = stream;
+        self
+    }
+
+    /// The same harness with one more check over the stored events after each step: `Ok`
+    /// or what is wrong. The first failing check is reported under `name`.
+    pub fn check(
+        mut self,
+        name: impl Into<String>,
+        check: impl Fn(&[P::Event]) -> Result<(), String> + 'static,
+    ) -> Self {
+        self.checks.push((name.into(), Box::new(check)));
+        self
+    }
+
+    /// The same harness running `cases` sequences.
+    pub fn cases(mut self, cases: u32) -> Self {
+        self.cases = cases;
+        self
+    }
+
+    /// The same harness trying at most `iters` simplifications of a failing sequence
+    /// (256 unless told: removing steps comes first and is what shortens the story;
+    /// the rest simplifies the values).
+    pub fn shrink_iters(mut self, iters: u32) -> Self {
+        self.shrink_iters = iters;
+        self
+    }
+
+    /// The same harness drawing from a fixed seed: the same sequences on every run.
+    pub fn deterministic(mut self) -> Self {
+        self.deterministic = true;
+        self
+    }
+
+    /// Runs the cases; the first failure is shrunk and returned with its story.
+    pub fn run(&self) -> Result<Report, ModelFailure> {
+        let config = Config {
+            cases: self.cases,
+            failure_persistence: None,
+            max_shrink_iters: self.shrink_iters,
+            ..Config::default()
+        };
+        let mut runner = if self.deterministic {
+            let rng = TestRng::deterministic_rng(config.rng_algorithm);
+            TestRunner::new_with_rng(config, rng)
+        } else {
+            TestRunner::new(config)
+        };
+        let total = Cell::new((0u64, 0u64, 0u64));
+        let result = runner.run(&self.steps, |steps| match self.play(&steps) {
+            Ok(t) => {
+                let (s, a, e) = total.get();
+                total.set((s + t.steps, a + t.accepted, e + t.events));
+                Ok(())
+            }
+            Err(failure) => Err(TestCaseError::fail(failure.to_string())),
+        });
+        match result {
+            Ok(()) => {
+                let (steps, accepted, events) = total.get();
+                Ok(Report {
+                    cases: self.cases,
+                    steps,
+                    accepted,
+                    events,
+                })
+            }
+            // play the minimal sequence again for the structured failure
+            Err(TestError::Fail(reason, minimal)) => {
+                Err(self.play(&minimal).err().unwrap_or_else(|| ModelFailure {
+                    check: "the model test".into(),
+                    detail: format!(
+                        "failed, then passed on replay (is a step not deterministic?): {reason}"
+                    ),
+                    story: Vec::new(),
+                }))
+            }
+            Err(TestError::Abort(reason)) => Err(ModelFailure {
+                check: "the generator".into(),
+                detail: format!("gave up: {reason}"),
+                story: Vec::new(),
+            }),
+        }
+    }
+
+    /// Runs one sequence against a fresh store.
+    fn play(&self, steps: &[S]) -> Result<Tally, ModelFailure> {
+        let mut tally = Tally::default();
+        let Some(first) = steps.first() else {
+            return Ok(tally);
+        };
+        let clock = Arc::new(ManualClock::new(first.context().effective_at()));
+        let store = MemoryStore::with_clock(Box::new(clock.clone()));
+        let repo = Repository::<P, _>::new(&store, (self.codec)());
+        let mut live = P::State::default();
+        let mut story = Vec::new();
+        let fail = |check: &str, detail: String, story: &[String]| ModelFailure {
+            check: check.into(),
+            detail,
+            story: story.to_vec(),
+        };
+        for (i, step) in steps.iter().enumerate() {
+            let ctx = step.context();
+            let at = ctx.effective_at();
+            clock.set(at);
+            let who = ctx.acting();
+            let line = format!(
+                "{:>3}  {}  {} {}@{}  {step:?}  ",
+                i + 1,
+                at.date_naive(),
+                who.role,
+                who.user,
+                who.institution
+            );
+            let before = tally.events;
+            tally.steps += 1;
+            let rejected =
+                match repo.execute(&self.stream, step.command(), &ctx, Metadata::default()) {
+                    Ok(done) => {
+                        let types: Vec<&str> =
+                            done.events.iter().map(StoredEvent::event_type).collect();
+                        story.push(format!("{line}→ {}", types.join(", ")));
+                        tally.accepted += 1;
+                        live = done.state;
+                        false
+                    }
+                    Err(RepoError::Rejected(e)) => {
+                        story.push(format!("{line}✗ {e}"));
+                        true
+                    }
+                    Err(e) => {
+                        story.push(format!("{line}✗ store error"));
+                        return Err(fail("the store", e.to_string(), &story));
+                    }
+                };
+            let recorded = self
+                .recorded(&store)
+                .map_err(|e| fail("the store", e, &story))?;
+            if rejected && recorded.len() as u64 != before {
+                return Err(fail(
+                    "invariant 7: a rejected command appends nothing",
+                    format!("{before} events before, {} after", recorded.len()),
+                    &story,
+                ));
+            }
+            for (name, check) in &self.checks {
+                check(&recorded).map_err(|detail| fail(name, detail, &story))?;
+            }
+            let replayed = fold::<P, _>(&recorded);
+            if replayed != live {
+                return Err(fail(
+                    "invariant 6: replay equals the live state",
+                    format!("replayed {replayed:?}\n   live {live:?}"),
+                    &story,
+                ));
+            }
+            tally.events = recorded.len() as u64;
+        }
+        // the chain covers every event, so once at the end suffices
+        let broken = store
+            .verify_all()
+            .map_err(|e| fail("the store", e.to_string(), &story))?;
+        if !broken.is_empty() {
+            return Err(fail("the hash chain", format!("{broken:?}"), &story));
+        }
+        Ok(tally)
+    }
+
+    /// The stream's events, decoded (sealed fields opened with the stream's key).
+    fn recorded(&self, store: &MemoryStore) -> Result<Vec<P::Event>, String> {
+        let (records, key) = read_with_key(store, &self.stream).map_err(|e| e.to_string())?;
+        let codec = (self.codec)();
+        records
+            .iter()
+            .map(|r| {
+                codec
+                    .decode_opened(r, key.as_ref())
+                    .map_err(|e| format!("event {} of the stream does not decode: {e}", r.version))
+            })
+            .collect()
     }
 }
 
-fn happy_step(n: usize) -> Step {
-    let [register, consent, team, assess] = strategies::happy_path();
-    let cmd = match n {
-        0 => register,
-        1 => consent,
-        2 => team,
-        _ => assess,
-    };
-    Step {
-        cmd,
-        role_pick: 0,
-        institution_pick: 0,
-        days: 1,
+impl<P, W> Harness<P, (P::Command, W)>
+where
+    P: Process,
+    P::Event: StoredEvent + 'static,
+    P::State: PartialEq + Debug,
+    P::Command: Clone + Debug + 'static,
+    W: Acting<P> + 'static,
+{
+    /// A harness over sequences of `depth` steps, each a command from `commands` issued by
+    /// a party from `parties`.
+    pub fn commands(
+        commands: impl Strategy<Value = P::Command> + 'static,
+        parties: impl Strategy<Value = W> + 'static,
+        depth: std::ops::Range<usize>,
+    ) -> Self {
+        Harness::new(prop::collection::vec((commands, parties), depth))
     }
 }
 
-fn case_id() -> CaseId {
-    CaseId(Uuid::from_u128(7))
+/// A step of the case model: a generated [`Step`] at its time, under the generator's
+/// policy.
+#[derive(Clone)]
+pub struct CaseAttempt {
+    /// The step.
+    pub step: Step,
+    /// Its effective time.
+    pub at: DateTime<Utc>,
+    /// The policy it is decided under.
+    pub policy: Arc<Policy>,
 }
 
-/// The system under test: a store, the live state the repository returned, the clock.
-pub struct System {
-    /// The store.
-    pub store: MemoryStore,
-    /// The store's clock, set to each step's time (a store refuses later effective times).
-    pub clock: std::sync::Arc<ManualClock>,
-    /// The state after the last accepted command, as the repository returned it.
-    pub live: CaseState,
-    /// The effective time of the next command.
-    pub now: chrono::DateTime<chrono::Utc>,
-    /// Events stored before the last command.
-    pub before: usize,
-    /// Whether the last command was rejected.
-    pub last_rejected: bool,
+impl Debug for CaseAttempt {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        Display::fmt(&self.step.cmd, f)
+    }
 }
 
-/// The model test of process `P` (the case process, or a variant of it).
-pub struct CaseModel<P>(PhantomData<P>);
+impl<P> Attempt<P> for CaseAttempt
+where
+    P: for<'c> Process<Command = CaseCommand, Context<'c> = Context<'c>>,
+{
+    fn command(&self) -> &CaseCommand {
+        &self.step.cmd
+    }
 
-fn stream() -> StreamId {
-    StreamId::for_case(case_id())
+    fn context(&self) -> Context<'_> {
+        Context::new(self.at, &self.step.actor, &self.policy)
+    }
 }
 
-impl<P> StateMachineTest for CaseModel<P>
+/// The model test of the case process with the default [`Generator`].
+pub fn case() -> Harness<CaseProcess, CaseAttempt> {
+    case_with::<CaseProcess>(Generator::default())
+}
+
+/// The model test of process `P` (the case process or a variant of it) over the steps of
+/// `generator` (whose policy the commands are decided under), in the stream of the
+/// generator's case id (or [`CASE_ID`]), with the case codec and the oracle
+/// `invariants`: every invariant of [`invariants::check_under`].
+pub fn case_with<P>(generator: Generator) -> Harness<P, CaseAttempt>
 where
     P: for<'c> Process<
         State = CaseState,
@@ -112,152 +480,33 @@ where
         Context<'c> = Context<'c>,
     >,
 {
-    type SystemUnderTest = System;
-    type Reference = CaseReference;
-
-    fn init_test(_: &Commands) -> System {
-        let clock = std::sync::Arc::new(ManualClock::new(strategies::start()));
-        System {
-            store: MemoryStore::with_clock(Box::new(clock.clone())),
-            clock,
-            live: CaseState::default(),
-            now: strategies::start(),
-            before: 0,
-            last_rejected: false,
-        }
-    }
-
-    fn apply(mut sys: System, _: &Commands, step: Step) -> System {
-        sys.now += Duration::days(step.days);
-        let policy = Policy::default();
-        let actor = step.actor();
-        let ctx = Context::new(sys.now, &actor, &policy);
-        sys.clock.set(sys.now);
-        sys.before = sys
-            .store
-            .read_stream_all(&stream())
-            .map(|e| e.len())
-            .unwrap_or(0);
-        let repo = Repository::<P, _>::new(&sys.store, case_codec());
-        match repo.execute(&stream(), &step.cmd, &ctx, Metadata::default()) {
-            Ok(done) => {
-                sys.live = done.state;
-                sys.last_rejected = false;
-            }
-            Err(RepoError::Rejected(_)) => sys.last_rejected = true,
-            Err(e) => panic!("the store failed: {e}"),
-        }
-        sys
-    }
-
-    fn check_invariants(sys: &System, _: &Commands) {
-        let recorded = sys.store.read_stream_all(&stream()).unwrap_or_default();
-        let key = sys.store.data_key(&stream()).unwrap_or_default();
-        let events: Vec<CaseEvent> = recorded
-            .iter()
-            .filter_map(|r| case_codec().decode_opened(r, key.as_ref()).ok())
-            .collect();
-        assert_eq!(events.len(), recorded.len(), "every stored event decodes");
-        if sys.last_rejected {
-            assert_eq!(
-                recorded.len(),
-                sys.before,
-                "invariant 7: a rejected command appended events"
-            );
-        }
-        if let Err(broken) = oracle(&events) {
-            panic!("{broken}");
-        }
-        assert_eq!(
-            fold::<CaseProcess, _>(&events),
-            sys.live,
-            "invariant 6: replay differs from the live state"
-        );
-        assert!(
-            sys.store
-                .verify_all()
-                .map(|b| b.is_empty())
-                .unwrap_or(false),
-            "the hash chain verifies"
-        );
-    }
-}
-
-/// The invariants of a case history, judged from the events alone (independently of any
-/// `decide`): the first broken one, in words.
-pub fn oracle(events: &[CaseEvent]) -> Result<(), String> {
-    let (mut signed, mut revoked, mut closed_at) = (false, false, None);
-    let mut issued = std::collections::BTreeSet::new();
-    let mut returned = std::collections::BTreeSet::new();
-    let mut finals = std::collections::BTreeSet::new();
-    for (i, e) in events.iter().enumerate() {
-        let v = i + 1;
-        if (i == 0) != matches!(e, CaseEvent::CaseRegistered { .. }) {
-            return Err(format!("invariant 1: {} at version {v}", e.event_type()));
-        }
-        if let Some(c) = closed_at {
-            if !matches!(e, CaseEvent::CaseErased { .. }) || v > c + 1 {
-                return Err(format!(
-                    "invariant 2: {} after CaseClosed (version {v})",
-                    e.event_type()
-                ));
-            }
-        }
-        match e {
-            CaseEvent::ConsentSigned { .. } => signed = true,
-            CaseEvent::ConsentRevoked { .. } => {
-                revoked = true;
-                if !matches!(
-                    events.get(i + 1),
-                    Some(CaseEvent::CaseClosed {
-                        reason: ClosureReason::ConsentRevoked,
-                        ..
-                    })
-                ) {
-                    return Err(format!(
-                        "invariant 3: revocation at version {v} does not close the case"
-                    ));
+    let policy = Arc::new(generator.policy.clone());
+    let start = generator.start;
+    let stream = StreamId::for_case(generator.case_id.unwrap_or(CASE_ID));
+    let attempts = Arc::clone(&policy);
+    let steps = generator.steps().prop_map(move |steps| {
+        let mut at = start;
+        steps
+            .steps
+            .into_iter()
+            .map(|step| {
+                at += chrono::Duration::days(step.days);
+                CaseAttempt {
+                    step,
+                    at,
+                    policy: Arc::clone(&attempts),
                 }
-            }
-            CaseEvent::CaseClosed { .. } => closed_at = Some(v),
-            other if !other.needs_consent() => {}
-            other => {
-                if !signed || revoked {
-                    return Err(format!(
-                        "invariant 3: {} at version {v} without active consent",
-                        other.event_type()
-                    ));
-                }
-            }
-        }
-        match e {
-            CaseEvent::VoucherIssued { voucher, .. } => {
-                issued.insert(voucher.clone());
-            }
-            CaseEvent::VoucherReturned { voucher, .. } => {
-                returned.insert(voucher.clone());
-            }
-            CaseEvent::FeedbackReceived { voucher, kind, .. } => {
-                if !issued.contains(voucher) || returned.contains(voucher) {
-                    return Err(format!(
-                        "invariant 4: feedback for voucher {voucher} at version {v}"
-                    ));
-                }
-                if *kind == FeedbackKind::Final && !finals.insert(voucher.clone()) {
-                    return Err(format!(
-                        "invariant 4: second final feedback for {voucher} at version {v}"
-                    ));
-                }
-            }
-            CaseEvent::PlanAgreed { plan, at } | CaseEvent::PlanRevised { plan, at } => {
-                if let Some(m) = plan.measures.iter().find(|m| {
-                    m.responsible.as_str().trim().is_empty() || m.deadline < at.date_naive()
-                }) {
-                    return Err(format!("invariant 5: measure {} at version {v}", m.id));
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(())
+            })
+            .collect::<Vec<_>>()
+    });
+    Harness::new(steps).codec(case_codec).stream(stream).check(
+        "invariants",
+        move |events: &[CaseEvent]| match invariants::check_under(events, &policy).first() {
+            Some(v) => Err(format!(
+                "{:?} at version {}: {}",
+                v.invariant, v.version, v.detail
+            )),
+            None => Ok(()),
+        },
+    )
 }

@@ -24,7 +24,7 @@ fn run(steps: &[Step]) -> Run {
     let mut now = start();
     for step in steps {
         now += Duration::days(step.days);
-        let actor = step.actor();
+        let actor = step.actor.clone();
         let ctx = Context::new(now, &actor, &policy);
         let before = state.clone();
         let before_len = events.len();

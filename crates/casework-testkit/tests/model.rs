@@ -1,19 +1,20 @@
-//! The model test drives the case process and a store with arbitrary command sequences;
-//! a deliberately broken process is caught with a shrunk counterexample.
+//! The model test drives the case process and a store with generated command sequences;
+//! a deliberately broken process is caught, shrunk, and told as a story.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use casework_core::*;
-use casework_testkit::model::{CaseModel, CaseReference};
-use proptest::test_runner::{Config, TestError, TestRunner};
-use proptest_state_machine::{prop_state_machine, ReferenceStateMachine, StateMachineTest};
+use casework_testkit::model;
+use casework_testkit::strategies::Generator;
 
-prop_state_machine! {
-    #![proptest_config(Config { cases: 256, failure_persistence: None, ..Config::default() })]
-
-    #[test]
-    fn the_case_process_keeps_every_invariant_under_arbitrary_commands(sequential 1..40 => CaseModel<CaseProcess>);
+#[test]
+fn the_case_process_keeps_every_invariant_under_generated_commands() {
+    let report = model::case().deterministic().run().unwrap();
+    assert_eq!(report.cases, 256);
+    // the cases were deep, and both accepted and rejected steps were checked
+    assert!(report.events > 256 * 8, "{report}");
+    assert!(report.accepted * 2 > report.steps, "{report}");
+    assert!(report.accepted < report.steps, "{report}");
 }
-
 /// A test-only variant of the case process that forgets the consent rule for vouchers:
 /// it issues a voucher in a registered case without consent.
 struct ForgetsConsent;
@@ -57,40 +58,28 @@ impl Process for ForgetsConsent {
 }
 
 #[test]
-fn a_process_that_forgets_the_consent_rule_is_caught_and_shrunk() {
-    let mut runner = TestRunner::new(Config {
-        cases: 256,
-        failure_persistence: None,
-        ..Config::default()
-    });
-    let result = runner.run(
-        &CaseReference::sequential_strategy(1..40),
-        |(init, transitions, seen)| {
-            CaseModel::<ForgetsConsent>::test_sequential(
-                Config::default(),
-                init,
-                transitions,
-                seen,
-            );
-            Ok(())
-        },
+fn a_process_that_forgets_the_consent_rule_is_caught_shrunk_and_told() {
+    let failure = model::case_with::<ForgetsConsent>(Generator::default())
+        .deterministic()
+        .run()
+        .unwrap_err();
+    // the oracle runs every invariant: the consent rule (3) is named
+    assert_eq!(failure.check, "invariants");
+    assert!(failure.detail.starts_with("ConsentRequired"), "{failure}");
+    // shrunk to the story: register, then issue a voucher
+    assert!(failure.story.len() <= 3, "{failure}");
+    assert!(failure.story[0].contains("RegisterCase"), "{failure}");
+    let last = failure.story.last().unwrap();
+    assert!(
+        last.contains("IssueVoucher") && last.contains("→ VoucherIssued"),
+        "{failure}"
     );
-    match result {
-        Err(TestError::Fail(reason, (_, minimal, _))) => {
-            let reason = reason.to_string();
-            assert!(
-                reason.contains("invariant 3"),
-                "the consent invariant is named: {reason}"
-            );
-            // the minimal story: register, then issue a voucher (perhaps with one more step)
-            let commands: Vec<&str> = minimal.iter().map(|s| s.cmd.name()).collect();
-            assert!(
-                commands.len() <= 3,
-                "shrunk to a short counterexample, got {commands:?}"
-            );
-            assert_eq!(commands.first(), Some(&"RegisterCase"), "{commands:?}");
-            assert_eq!(commands.last(), Some(&"IssueVoucher"), "{commands:?}");
-        }
-        other => panic!("the broken process was not caught: {other:?}"),
-    }
+    // one line per step: number, date, who, command, outcome
+    assert!(failure.story[0].contains("2026-01-"), "{failure}");
+    assert!(
+        failure.story[0].contains("referrer s.berger@sozialamt"),
+        "{failure}"
+    );
+    // personal data stays redacted
+    assert!(!failure.to_string().contains("\"X\""), "{failure}");
 }

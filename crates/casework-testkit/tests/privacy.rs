@@ -146,7 +146,7 @@ proptest! {
         for step in &steps {
             now += Duration::days(step.days);
             clock.set(now);
-            let actor = step.actor();
+            let actor = step.actor.clone();
             let ctx = Context::new(now, &actor, &policy);
             match repo.execute(&stream(), &step.cmd, &ctx, Metadata::default()) {
                 Ok(_) | Err(casework_store::RepoError::Rejected(_)) => {}

@@ -3,6 +3,7 @@
 mod command;
 mod coordination;
 mod decide;
+mod display;
 mod error;
 mod event;
 mod evolve;
