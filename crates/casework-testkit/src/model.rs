@@ -12,8 +12,8 @@
 //!
 //! and after the last step that the hash chain verifies.
 //!
-//! A failure is shrunk by proptest to a minimal sequence and returned as a
-//! [`ModelFailure`] that names the broken check and tells the story, one line per step
+//! A failure is shrunk by proptest, then step by step (each step whose removal keeps the
+//! same check failing is dropped), and returned as a [`ModelFailure`] that names the broken check and tells the story, one line per step
 //! (date, who, command, the events or the error) — through proptest's own error path, so
 //! nothing panics on the way.
 //!
@@ -297,21 +297,48 @@ where
                 })
             }
             // play the minimal sequence again for the structured failure
-            Err(TestError::Fail(reason, minimal)) => {
-                Err(self.play(&minimal).err().unwrap_or_else(|| ModelFailure {
+            Err(TestError::Fail(reason, minimal)) => Err(self
+                .without_needless_steps(minimal)
+                .unwrap_or_else(|| ModelFailure {
                     check: "the model test".into(),
                     detail: format!(
                         "failed, then passed on replay (is a step not deterministic?): {reason}"
                     ),
                     story: Vec::new(),
-                }))
-            }
+                })),
             Err(TestError::Abort(reason)) => Err(ModelFailure {
                 check: "the generator".into(),
                 detail: format!("gave up: {reason}"),
                 story: Vec::new(),
             }),
         }
+    }
+
+    /// The failure of `steps` after dropping every step whose removal keeps the same
+    /// check failing, one step at a time until none can go; `None` if `steps` passes.
+    ///
+    /// proptest shrinks the drawn numbers, and a generator that reads them against the
+    /// case's state (as [`Generator`] does) turns a shorter draw into different later
+    /// steps: an extra voucher issued before the one that breaks a rule cannot be dropped
+    /// there without renaming the voucher. Here the steps themselves are dropped, as they
+    /// were played.
+    fn without_needless_steps(&self, mut steps: Vec<S>) -> Option<ModelFailure> {
+        let mut failure = self.play(&steps).err()?;
+        let mut i = steps.len();
+        while i > 0 {
+            i -= 1;
+            let mut shorter = steps.clone();
+            shorter.remove(i);
+            if let Err(f) = self.play(&shorter) {
+                if f.check == failure.check {
+                    steps = shorter;
+                    failure = f;
+                    // a later step may have needed the one just dropped: look again
+                    i = steps.len();
+                }
+            }
+        }
+        Some(failure)
     }
 
     /// Runs one sequence against a fresh store.

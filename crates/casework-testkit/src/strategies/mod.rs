@@ -145,6 +145,24 @@ pub fn step() -> impl Strategy<Value = Step> {
     })
 }
 
+/// Whole runs of the default [`Generator`], decided under `policy` instead of the
+/// default one; the same as `Generator::default().with_policy(policy.clone()).run()`.
+///
+/// ```
+/// use casework_core::Policy;
+/// use casework_testkit::strategies;
+/// use proptest::prelude::*;
+///
+/// let mut policy = Policy::default();
+/// policy.thresholds.stage_open_days = 30;
+/// proptest!(ProptestConfig::with_cases(8), |(run in strategies::run_with(&policy))| {
+///     prop_assert_eq!(run.played.len(), run.accepted().len());
+/// });
+/// ```
+pub fn run_with(policy: &Policy) -> impl Strategy<Value = Run> {
+    Generator::default().with_policy(policy.clone()).run()
+}
+
 /// Command sequences of the default [`Generator`].
 pub fn steps() -> impl Strategy<Value = Steps> {
     Generator::default().steps()
