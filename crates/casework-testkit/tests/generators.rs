@@ -71,6 +71,21 @@ fn default_histories_reach_the_whole_process() {
 }
 
 #[test]
+fn every_event_type_is_generated() {
+    let runs = sample(&Generator::default(), 256);
+    let seen: std::collections::BTreeSet<&str> = runs
+        .iter()
+        .flat_map(|r| &r.events)
+        .map(StoredEvent::event_type)
+        .collect();
+    let missing: Vec<_> = CaseEvent::TYPES
+        .into_iter()
+        .filter(|t| !seen.contains(t))
+        .collect();
+    assert!(missing.is_empty(), "never generated: {missing:?}");
+}
+
+#[test]
 fn every_command_is_both_accepted_and_rejected_somewhere() {
     let runs = sample(&Generator::default(), 256);
     let mut seen: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
