@@ -13,13 +13,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use casework::core::*;
-use casework_testkit::model;
+use casework_testkit::model::{self, Deviation, Variant};
 use casework_testkit::strategies::{self, Generator};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
 /// The team's invariant over a history: the first violation, in words.
-fn our_voucher_rule(events: &[CaseEvent]) -> Result<(), String> {
+pub fn our_voucher_rule(events: &[CaseEvent]) -> Result<(), String> {
     let mut redeemed_at = BTreeMap::new();
     let mut returned = BTreeSet::new();
     for e in events {
@@ -54,37 +54,24 @@ fn our_voucher_rule(events: &[CaseEvent]) -> Result<(), String> {
 
 /// A variant of the case process with a deliberate bug: a returned voucher can be
 /// redeemed again.
-struct RedeemsReturned;
+pub struct RedeemsReturned;
 
-impl Process for RedeemsReturned {
-    type State = CaseState;
-    type Command = CaseCommand;
-    type Event = CaseEvent;
-    type Error = CaseError;
-    type Context<'c> = Context<'c>;
-
+impl Deviation for RedeemsReturned {
     fn decide(
         state: &CaseState,
         cmd: &CaseCommand,
         ctx: &Context<'_>,
-    ) -> Result<Vec<CaseEvent>, CaseError> {
-        if let (CaseState::Open(case), CaseCommand::RedeemVoucher { voucher }) = (state, cmd) {
-            let returned = case
-                .vouchers
-                .get(voucher)
-                .is_some_and(|v| matches!(v.status, VoucherStatus::Returned { .. }));
-            if returned {
-                return Ok(vec![CaseEvent::VoucherRedeemed {
-                    at: ctx.now,
-                    voucher: voucher.clone(),
-                }]);
-            }
-        }
-        CaseProcess::decide(state, cmd, ctx)
-    }
-
-    fn evolve(state: CaseState, event: &CaseEvent) -> CaseState {
-        CaseProcess::evolve(state, event)
+    ) -> Option<Result<Vec<CaseEvent>, CaseError>> {
+        let (CaseState::Open(case), CaseCommand::RedeemVoucher { voucher }) = (state, cmd) else {
+            return None;
+        };
+        let returned = case.vouchers.get(voucher)?;
+        matches!(returned.status, VoucherStatus::Returned { .. }).then(|| {
+            Ok(vec![CaseEvent::VoucherRedeemed {
+                at: ctx.now,
+                voucher: voucher.clone(),
+            }])
+        })
     }
 }
 
@@ -108,7 +95,7 @@ fn main() {
     }
 
     // 2. the rule as a check of the model test, against the broken variant
-    let outcome = model::case_with::<RedeemsReturned>(Generator::default())
+    let outcome = model::case_with::<Variant<RedeemsReturned>>(Generator::default())
         .check("our voucher rule", our_voucher_rule)
         .deterministic()
         .run();

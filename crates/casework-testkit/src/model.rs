@@ -489,6 +489,74 @@ where
     }
 }
 
+/// Where a variant of the case process decides differently: a deliberate bug for a
+/// mutation test (does the suite catch it?) or a rule a deployment changes. Use it as
+/// [`Variant<D>`], a process that asks `D` first and leaves every other decision, and every
+/// `evolve`, to [`CaseProcess`].
+///
+/// ```
+/// use casework_core::*;
+/// use casework_testkit::model::{self, Deviation, Variant};
+/// use casework_testkit::strategies::Generator;
+///
+/// /// Forgets that vouchers need consent.
+/// struct ForgetsConsent;
+/// impl Deviation for ForgetsConsent {
+///     fn decide(state: &CaseState, cmd: &CaseCommand, ctx: &Context<'_>) -> Option<Result<Vec<CaseEvent>, CaseError>> {
+///         let (CaseState::Open(case), CaseCommand::IssueVoucher { voucher, service, provider }) = (state, cmd) else {
+///             return None;
+///         };
+///         (case.phase.consent().is_none() && !case.vouchers.contains_key(voucher)).then(|| {
+///             Ok(vec![CaseEvent::VoucherIssued {
+///                 at: ctx.now,
+///                 voucher: voucher.clone(),
+///                 service: service.clone(),
+///                 provider: provider.clone(),
+///             }])
+///         })
+///     }
+/// }
+///
+/// let failure = model::case_with::<Variant<ForgetsConsent>>(Generator::default())
+///     .cases(64)
+///     .deterministic()
+///     .run()
+///     .unwrap_err();
+/// assert_eq!(failure.check, "invariants");
+/// ```
+pub trait Deviation {
+    /// The variant's decision on `cmd` in `state`, or `None` where it decides as
+    /// [`CaseProcess`] does.
+    fn decide(
+        state: &CaseState,
+        cmd: &CaseCommand,
+        ctx: &Context<'_>,
+    ) -> Option<Result<Vec<CaseEvent>, CaseError>>;
+}
+
+/// The case process with the deviations of `D` (see [`Deviation`]).
+pub struct Variant<D>(std::marker::PhantomData<D>);
+
+impl<D: Deviation> Process for Variant<D> {
+    type State = CaseState;
+    type Command = CaseCommand;
+    type Event = CaseEvent;
+    type Error = CaseError;
+    type Context<'c> = Context<'c>;
+
+    fn decide(
+        state: &CaseState,
+        cmd: &CaseCommand,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<CaseEvent>, CaseError> {
+        D::decide(state, cmd, ctx).unwrap_or_else(|| CaseProcess::decide(state, cmd, ctx))
+    }
+
+    fn evolve(state: CaseState, event: &CaseEvent) -> CaseState {
+        CaseProcess::evolve(state, event)
+    }
+}
+
 /// The model test of the case process with the default [`Generator`].
 pub fn case() -> Harness<CaseProcess, CaseAttempt> {
     case_with::<CaseProcess>(Generator::default())

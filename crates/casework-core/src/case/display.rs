@@ -4,7 +4,7 @@
 //! counts) and never print personal data: a [`Personal`](crate::Personal) field shows at
 //! most that it is there.
 
-use std::fmt::{self, Display, Formatter, Write};
+use std::fmt::{self, Debug, Display, Formatter, Write};
 
 use crate::consent::ConsentScope;
 use crate::coordination::{AdmissionDecision, GoalAttainment, ProgressOn};
@@ -104,6 +104,27 @@ fn attainment(a: &[GoalAttainment]) -> String {
     each.join(", ")
 }
 
+fn conference(kind: &impl Debug, participants: usize, decision: &impl Debug) -> String {
+    format!(
+        " {kind:?} with {}: {decision:?}",
+        plural(participants, "participant")
+    )
+}
+
+fn delegation<T: Display>(
+    delegate: &impl Display,
+    institution: &impl Display,
+    measures: &[T],
+    until: &impl Display,
+) -> String {
+    let what = if measures.is_empty() {
+        "whole case".into()
+    } else {
+        list(measures)
+    };
+    format!(" to {delegate}@{institution} until {until}, {what}")
+}
+
 /// `SignConsent client: 4 institutions, 6 data categories, 4 purposes`; personal data shows
 /// as `<personal>` at most.
 impl Display for CaseCommand {
@@ -193,25 +214,13 @@ impl Display for CaseCommand {
                 participants,
                 decision,
                 ..
-            } => write!(
-                f,
-                " {kind:?} with {}: {decision:?}",
-                plural(participants.len(), "participant")
-            ),
+            } => f.write_str(&conference(kind, participants.len(), decision)),
             C::DelegateCaseManagement {
                 delegate,
                 institution,
                 measures,
                 until,
-            } => write!(
-                f,
-                " to {delegate}@{institution} until {until}, {}",
-                if measures.is_empty() {
-                    "whole case".into()
-                } else {
-                    list(measures)
-                }
-            ),
+            } => f.write_str(&delegation(delegate, institution, measures, until)),
             C::RecordProgress { on, status, .. } => write!(f, " {} {status:?}", progress(on)),
             C::LinkVoucher { voucher, measure } => write!(f, " {voucher} to {measure}"),
             C::SendClosureNotice { to } => write!(f, " to {to:?}"),
@@ -317,26 +326,14 @@ impl Display for CaseEvent {
                 participants,
                 decision,
                 ..
-            } => write!(
-                f,
-                " {kind:?} with {}: {decision:?}",
-                plural(participants.len(), "participant")
-            ),
+            } => f.write_str(&conference(kind, participants.len(), decision)),
             E::CaseManagementDelegated {
                 delegate,
                 institution,
                 measures,
                 until,
                 ..
-            } => write!(
-                f,
-                " to {delegate}@{institution} until {until}, {}",
-                if measures.is_empty() {
-                    "whole case".into()
-                } else {
-                    list(measures)
-                }
-            ),
+            } => f.write_str(&delegation(delegate, institution, measures, until)),
             E::ProgressRecorded { by, on, status, .. } => {
                 write!(f, " {} {status:?} by {by}", progress(on))
             }
