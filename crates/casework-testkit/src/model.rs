@@ -87,7 +87,7 @@ use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRng, TestRunner};
 
-use crate::strategies::{Generator, Step, CASE_ID};
+use crate::strategies::{CaseLike, Generator, Step, CASE_ID};
 
 /// One step of a model test of process `P`: the command, and the context it is decided
 /// in (who acts, when). `Debug` describes the step in the failure story.
@@ -568,12 +568,7 @@ pub fn case() -> Harness<CaseProcess, CaseAttempt> {
 /// `invariants`: every invariant of [`invariants::check_under`].
 pub fn case_with<P>(generator: Generator) -> Harness<P, CaseAttempt>
 where
-    P: for<'c> Process<
-        State = CaseState,
-        Command = CaseCommand,
-        Event = CaseEvent,
-        Context<'c> = Context<'c>,
-    >,
+    P: CaseLike,
 {
     let policy = Arc::new(generator.policy.clone());
     let start = generator.start;

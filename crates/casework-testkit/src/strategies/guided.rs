@@ -12,7 +12,7 @@ use super::bits::Bits;
 use super::story::{History, Played, Run, Step, Steps};
 use super::{
     arbitrary_actor, arbitrary_command, assess, form_team, full_scope, member_from, plan_from,
-    register, start, AREAS, PROVIDERS, SERVICES, USERS,
+    register, start, CaseLike, AREAS, PROVIDERS, SERVICES, USERS,
 };
 
 /// The case id of generated cases unless a [`Generator`] is told otherwise.
@@ -204,13 +204,7 @@ impl Generator {
     /// and start: to run a generated sequence through a variant of the process.
     pub fn replay<P>(&self, steps: &[Step]) -> Run
     where
-        P: for<'c> Process<
-            State = CaseState,
-            Command = CaseCommand,
-            Event = CaseEvent,
-            Error = CaseError,
-            Context<'c> = Context<'c>,
-        >,
+        P: CaseLike,
     {
         let mut run = self.empty_run(self.case_id.unwrap_or(CASE_ID));
         let mut now = self.start;
@@ -232,13 +226,7 @@ impl Generator {
 
     fn play_step<P>(&self, run: &mut Run, step: Step, at: DateTime<Utc>)
     where
-        P: for<'c> Process<
-            State = CaseState,
-            Command = CaseCommand,
-            Event = CaseEvent,
-            Error = CaseError,
-            Context<'c> = Context<'c>,
-        >,
+        P: CaseLike,
     {
         let ctx = Context::new(at, &step.actor, &self.policy);
         let outcome = execute::<P>(&mut run.state, &step.cmd, &ctx);

@@ -209,17 +209,36 @@ pub fn happy_path() -> [CaseCommand; 4] {
     ]
 }
 
-/// Runs steps through process `P` (decide, evolve) from an empty case, under the default
-/// policy; [`Generator::replay`] runs them under a generator's policy.
-pub fn run<P>(steps: &[Step]) -> Run
-where
+/// A process with the case process's state, commands, events, errors and context:
+/// [`CaseProcess`] itself or a variant of it (such as
+/// [`model::Variant`](crate::model::Variant)), which generated steps can be run through.
+pub trait CaseLike:
+    for<'c> Process<
+    State = CaseState,
+    Command = CaseCommand,
+    Event = CaseEvent,
+    Error = CaseError,
+    Context<'c> = Context<'c>,
+>
+{
+}
+
+impl<P> CaseLike for P where
     P: for<'c> Process<
         State = CaseState,
         Command = CaseCommand,
         Event = CaseEvent,
         Error = CaseError,
         Context<'c> = Context<'c>,
-    >,
+    >
+{
+}
+
+/// Runs steps through process `P` (decide, evolve) from an empty case, under the default
+/// policy; [`Generator::replay`] runs them under a generator's policy.
+pub fn run<P>(steps: &[Step]) -> Run
+where
+    P: CaseLike,
 {
     Generator::default().replay::<P>(steps)
 }
