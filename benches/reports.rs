@@ -67,7 +67,7 @@ fn six_reports(store: &dyn EventStore, book: &CaseBook, policy: &Policy) -> usiz
     n += render(&outcomes(book, from, day), Format::Json).len();
     n += render(&deadline_worklist(book, policy, day, 14), Format::Json).len();
     if let Some(id) = book.cases.keys().min() {
-        let file = CaseFile::load(store, *id, None)
+        let file = CaseFile::load(store, *id, None, casework::core::DEFAULT_TIME_ZONE)
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|| panic!("case {id} has no registration"));
         n += case_report(*id, &file, policy, day).map_or(0, |r| render(&r, Format::Json).len());

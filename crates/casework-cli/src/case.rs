@@ -57,8 +57,8 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
     };
     let store = backend.store();
     let id = parse_case(id)?;
-    let (cut, day) = as_of(store, at.as_deref())?;
-    let file = CaseFile::load(store, id, cut)?.ok_or_else(|| {
+    let (cut, day) = as_of(store, at.as_deref(), policy)?;
+    let file = CaseFile::load(store, id, cut, policy.time_zone)?.ok_or_else(|| {
         Failure::input(
             format!(
                 "no case {id} in the store{}",
@@ -106,7 +106,7 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
         CaseState::Closed(c) => say!(
             "phase       closed ({}) on {}{}",
             c.reason,
-            c.closed_at.date_naive(),
+            policy.local_date(c.closed_at),
             if c.erased_at.is_some() {
                 ", personal data erased"
             } else {
@@ -117,7 +117,7 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
     }
     say!(
         "registered  {} by {} (team {}, routed to {})",
-        reg.at.date_naive(),
+        policy.local_date(reg.at),
         reg.referrer,
         reg.profile.team,
         reg.route
@@ -131,7 +131,7 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
         if let Some(c) = phase.consent() {
             say!(
                 "consent     signed {} ({} institutions, {} data categories)",
-                c.signed_at.date_naive(),
+                policy.local_date(c.signed_at),
                 c.scope.institutions.len(),
                 c.scope.data.len()
             );
@@ -146,7 +146,7 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
         if let Some(p) = phase.planned() {
             say!(
                 "plan        agreed {}, {} measure(s), {} revision(s), {} review(s)",
-                p.agreed_at.date_naive(),
+                policy.local_date(p.agreed_at),
                 p.plan.measures.len(),
                 p.revisions,
                 p.reviews.len()
@@ -156,12 +156,12 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
     for v in state.vouchers().into_iter().flat_map(|m| m.values()) {
         let status = match v.status {
             VoucherStatus::Issued => "issued, not started".to_owned(),
-            VoucherStatus::Redeemed { at } => format!("running since {}", at.date_naive()),
+            VoucherStatus::Redeemed { at } => format!("running since {}", policy.local_date(at)),
             VoucherStatus::Returned { at, reason } => {
-                format!("returned {} ({reason:?})", at.date_naive())
+                format!("returned {} ({reason:?})", policy.local_date(at))
             }
             VoucherStatus::Completed { at, outcome, .. } => {
-                format!("completed {} ({outcome:?})", at.date_naive())
+                format!("completed {} ({outcome:?})", policy.local_date(at))
             }
         };
         say!(

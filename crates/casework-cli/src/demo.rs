@@ -68,8 +68,8 @@ pub fn run(backend: &Backend, config: &SimConfig, policy: &Policy) -> Result<Exi
         say!("store size {:.1} MiB", size as f64 / (1024.0 * 1024.0));
     }
 
-    let book = Projector::<CaseBook>::rebuild(store)?.projection;
-    let day = last_day(store)?;
+    let book = Projector::rebuild_from(store, CaseBook::in_zone(policy.time_zone))?.projection;
+    let day = last_day(store, policy)?;
     let from = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or(day);
     let (mut issued, mut redeemed, mut returned, mut pending) = (0, 0, 0, 0);
     for year in config.start.year()..=day.year() {
@@ -124,7 +124,7 @@ pub fn run(backend: &Backend, config: &SimConfig, policy: &Policy) -> Result<Exi
         .filter_map(StreamId::case_id)
         .take(200)
         .find(|id| {
-            CaseFile::load(store, *id, None).is_ok_and(|f| {
+            CaseFile::load(store, *id, None, policy.time_zone).is_ok_and(|f| {
                 f.is_some_and(
                     |f| matches!(f.state, CaseState::Closed(ref c) if c.erased_at.is_none()),
                 )

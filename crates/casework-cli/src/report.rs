@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use casework_core::{CaseId, Policy, ProviderId};
 use casework_reports::*;
 use casework_store::{AsOf, Store};
-use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
 use clap::{Args, ValueEnum};
 
 use crate::backend::Backend;
@@ -102,7 +102,7 @@ fn warn(text: &str) {
 }
 
 /// The first and last effective day of the store's events (`None`: no events).
-fn span(store: &dyn Store) -> Result<Option<(NaiveDate, NaiveDate)>, Failure> {
+fn span(store: &dyn Store, policy: &Policy) -> Result<Option<(NaiveDate, NaiveDate)>, Failure> {
     let head = store.head_position()?;
     if head == 0 {
         return Ok(None);
@@ -110,8 +110,8 @@ fn span(store: &dyn Store) -> Result<Option<(NaiveDate, NaiveDate)>, Failure> {
     let first = store
         .read_all(1, 1)?
         .first()
-        .map(|e| e.effective_at.date_naive());
-    Ok(first.map(|f| (f, last_day(store).unwrap_or(f))))
+        .map(|e| policy.local_date(e.effective_at));
+    Ok(first.map(|f| (f, last_day(store, policy).unwrap_or(f))))
 }
 
 /// The providers the book knows (of open cases' vouchers and the closed cases' totals):
@@ -162,9 +162,9 @@ fn known(
     ))
 }
 
-/// The day of the last event's effective time (the store's "today"), or 1 January 2025
-/// for an empty store.
-pub fn last_day(store: &dyn Store) -> Result<NaiveDate, Failure> {
+/// The day of the last event's effective time in the deployment's time zone (the store's
+/// "today"), or 1 January 2025 for an empty store.
+pub fn last_day(store: &dyn Store, policy: &Policy) -> Result<NaiveDate, Failure> {
     let head = store.head_position()?;
     let mut latest = None;
     // effective times are not ordered by position; the last page is a good bound
@@ -173,14 +173,19 @@ pub fn last_day(store: &dyn Store) -> Result<NaiveDate, Failure> {
     }
     Ok(latest.map_or(
         NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default(),
-        |t| t.date_naive(),
+        |t| policy.local_date(t),
     ))
 }
 
-/// Parses `--as-of` into the projection's cut and the report date.
-pub fn as_of(store: &dyn Store, arg: Option<&str>) -> Result<(Option<AsOf>, NaiveDate), Failure> {
+/// Parses `--as-of` into the projection's cut and the report date (a date is the end of
+/// that day in the deployment's time zone).
+pub fn as_of(
+    store: &dyn Store,
+    arg: Option<&str>,
+    policy: &Policy,
+) -> Result<(Option<AsOf>, NaiveDate), Failure> {
     match arg {
-        None => Ok((None, last_day(store)?)),
+        None => Ok((None, last_day(store, policy)?)),
         Some(s) if s.chars().all(|c| c.is_ascii_digit()) => {
             let head = store.head_position()?;
             let p: u64 = s
@@ -196,24 +201,43 @@ pub fn as_of(store: &dyn Store, arg: Option<&str>) -> Result<(Option<AsOf>, Naiv
             let day = store
                 .read_all(p.max(1), 1)?
                 .first()
-                .map(|e| e.effective_at.date_naive());
-            Ok((Some(AsOf::Position(p)), day.unwrap_or(last_day(store)?)))
+                .map(|e| policy.local_date(e.effective_at));
+            Ok((
+                Some(AsOf::Position(p)),
+                day.unwrap_or(last_day(store, policy)?),
+            ))
         }
         Some(s) => {
             let day = parse_date(s)?;
-            let end = Utc.from_utc_datetime(
-                &day.and_hms_micro_opt(23, 59, 59, 999_999)
-                    .unwrap_or_default(),
-            );
-            Ok((Some(AsOf::Effective(end)), day))
+            Ok((Some(AsOf::Effective(end_of_day(day, policy))), day))
         }
     }
 }
 
-pub fn book(store: &dyn Store, cut: Option<AsOf>) -> Result<CaseBook, Failure> {
+/// The last instant of local day `day` in the deployment's time zone, in UTC.
+fn end_of_day(day: NaiveDate, policy: &Policy) -> DateTime<Utc> {
+    let next = day.succ_opt().unwrap_or(day).and_time(NaiveTime::MIN);
+    // the first instant of the next local day (the earliest, should midnight repeat);
+    // a day without a midnight (a gap) starts at the gap's end
+    let start = policy
+        .time_zone
+        .from_local_datetime(&next)
+        .earliest()
+        .or_else(|| {
+            policy
+                .time_zone
+                .from_local_datetime(&(next + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map_or_else(|| Utc.from_utc_datetime(&next), |t| t.with_timezone(&Utc));
+    start - chrono::Duration::microseconds(1)
+}
+
+pub fn book(store: &dyn Store, cut: Option<AsOf>, policy: &Policy) -> Result<CaseBook, Failure> {
+    let empty = CaseBook::in_zone(policy.time_zone);
     Ok(match cut {
-        None => Projector::<CaseBook>::rebuild(store)?.projection,
-        Some(cut) => Projector::<CaseBook>::as_of(store, cut)?,
+        None => Projector::rebuild_from(store, empty)?.projection,
+        Some(cut) => Projector::as_of_from(store, cut, empty)?,
     })
 }
 
@@ -246,8 +270,8 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
         .format
         .parse()
         .map_err(|e: String| Failure::input(e, "use --format table, csv or json"))?;
-    let (cut, day) = as_of(store, args.as_of.as_deref())?;
-    match (span(store)?, cut) {
+    let (cut, day) = as_of(store, args.as_of.as_deref(), policy)?;
+    match (span(store, policy)?, cut) {
         (None, _) => warn("the store holds no events: the report is empty"),
         (Some((first, _)), Some(AsOf::Effective(_))) if day < first => warn(&format!(
             "{day} is before the first event ({first}): the report is empty"
@@ -259,8 +283,8 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
     }
     let book = match args.name {
         // the case report reads one case's stream, not the whole book
-        ReportName::Case => CaseBook::default(),
-        _ => book(store, cut)?,
+        ReportName::Case => CaseBook::in_zone(policy.time_zone),
+        _ => book(store, cut, policy)?,
     };
     match (&args.provider, args.name) {
         (Some(_), ReportName::Case) => {
@@ -391,7 +415,7 @@ fn case_text(
             .as_deref()
             .ok_or_else(|| Failure::input("the case report needs a case", "give --case ID"))?,
     )?;
-    let file = CaseFile::load(store, id, cut)?.ok_or_else(|| {
+    let file = CaseFile::load(store, id, cut, policy.time_zone)?.ok_or_else(|| {
         Failure::input(
             format!("no case {id} in the store"),
             format!(

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::deadline::{DeadlineItem, Responsible};
 use crate::ids::{GoalId, InstitutionId, MeasureId, UserId};
 use crate::personal::Personal;
+use crate::policy::{local_date, Tz};
 
 /// The referral's mandate (seed 001: "einen Auftrag mit Zielen für die Zusammenarbeit"):
 /// what the referring office asks the network to achieve, and which documents it asks for.
@@ -176,9 +177,9 @@ pub struct Delegation {
 }
 
 impl Delegation {
-    /// Whether the delegation runs on `day`.
-    pub fn runs_on(&self, day: NaiveDate) -> bool {
-        day >= self.from.date_naive() && day <= self.until
+    /// Whether the delegation runs on `day` (days counted in time zone `zone`).
+    pub fn runs_on(&self, day: NaiveDate, zone: Tz) -> bool {
+        day >= local_date(zone, self.from) && day <= self.until
     }
 
     /// Whether it covers `measure` (a whole-case delegation covers every measure).
@@ -300,9 +301,9 @@ impl Coordination {
             .unwrap_or(0)
     }
 
-    /// The delegation running on `day`, if any.
-    pub fn delegation_on(&self, day: NaiveDate) -> Option<&Delegation> {
-        self.delegation.as_ref().filter(|d| d.runs_on(day))
+    /// The delegation running on `day` (days counted in time zone `zone`), if any.
+    pub fn delegation_on(&self, day: NaiveDate, zone: Tz) -> Option<&Delegation> {
+        self.delegation.as_ref().filter(|d| d.runs_on(day, zone))
     }
 }
 

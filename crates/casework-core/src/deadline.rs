@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::case::{AssessmentOutcome, CaseState, ClosedCase, OpenCase, Phase};
 use crate::coordination::{ConferenceDecision, ProgressOn};
 use crate::ids::{InstitutionId, MeasureId, ProviderId, UserId, VoucherId};
-use crate::policy::{Due, Policy};
+use crate::policy::{local_date, Due, Policy, Tz};
 use crate::voucher::{Voucher, VoucherStatus};
 
 /// One pending deadline.
@@ -148,9 +148,9 @@ impl Deadline {
     }
 }
 
-fn add_days(from: DateTime<Utc>, due: Due) -> Option<NaiveDate> {
-    from.date_naive()
-        .checked_add_days(Days::new(u64::from(due.days()?)))
+/// The day `due` days after the local day of `from` (in the deployment's time zone).
+fn add_days(zone: Tz, from: DateTime<Utc>, due: Due) -> Option<NaiveDate> {
+    local_date(zone, from).checked_add_days(Days::new(u64::from(due.days()?)))
 }
 
 /// Every pending deadline of a case, earliest first: the phase's next step, vouchers,
@@ -167,6 +167,7 @@ pub fn deadlines(state: &CaseState, policy: &Policy) -> Vec<Deadline> {
 }
 
 pub(crate) fn open_deadlines(case: &OpenCase, policy: &Policy) -> Vec<Deadline> {
+    let zone = policy.time_zone;
     let mut out: Vec<Deadline> = case
         .vouchers
         .values()
@@ -181,18 +182,21 @@ pub(crate) fn open_deadlines(case: &OpenCase, policy: &Policy) -> Vec<Deadline> 
         .map(|t| Responsible::Coordinator(t.coordinator.clone()));
     match &case.phase {
         Phase::Registered => out.extend(after(
+            zone,
             DeadlineItem::Consent,
             case.registration.at,
             phases.consent_days,
             referrer(),
         )),
         Phase::Consented(p) => out.extend(after(
+            zone,
             DeadlineItem::TeamFormation,
             p.consent.signed_at,
             phases.team_days,
             referrer(),
         )),
         Phase::TeamFormed(p) => out.extend(after(
+            zone,
             DeadlineItem::Assessment,
             p.formed_at,
             phases.assessment_days,
@@ -206,6 +210,7 @@ pub(crate) fn open_deadlines(case: &OpenCase, policy: &Policy) -> Vec<Deadline> 
                 }
             };
             out.extend(after(
+                zone,
                 item,
                 p.assessment.at,
                 days,
@@ -238,6 +243,7 @@ pub(crate) fn open_deadlines(case: &OpenCase, policy: &Policy) -> Vec<Deadline> 
                         .get(&on)
                         .map_or(p.agreed_at, |(_, at)| *at);
                     out.extend(after(
+                        zone,
                         DeadlineItem::MeasureFollowUp {
                             measure: m.id.clone(),
                         },
@@ -252,7 +258,7 @@ pub(crate) fn open_deadlines(case: &OpenCase, policy: &Policy) -> Vec<Deadline> 
                 .plan
                 .review_every_days
                 .unwrap_or(policy.thresholds.review_interval_days);
-            out.extend(after(DeadlineItem::Review, last, every, who()));
+            out.extend(after(zone, DeadlineItem::Review, last, every, who()));
         }
     }
     let c = &case.coordination;
@@ -270,15 +276,16 @@ pub(crate) fn open_deadlines(case: &OpenCase, policy: &Policy) -> Vec<Deadline> 
             ConferenceDecision::Continue => None,
         };
         if let Some(item) = item {
-            out.extend(after(item, at, rules.conference.decision_days, who));
+            out.extend(after(zone, item, at, rules.conference.decision_days, who));
         }
     }
     if let Some(d) = c
         .delegation
         .as_ref()
-        .filter(|d| d.last_report_at.date_naive() < d.until)
+        .filter(|d| local_date(zone, d.last_report_at) < d.until)
     {
         let due = add_days(
+            zone,
             d.last_report_at,
             Due::Days(rules.delegation.report_every_days),
         )
@@ -296,12 +303,13 @@ pub(crate) fn open_deadlines(case: &OpenCase, policy: &Policy) -> Vec<Deadline> 
 
 /// The deadline of `item`, `days` after `from`.
 fn after(
+    zone: Tz,
     item: DeadlineItem,
     from: DateTime<Utc>,
     days: u32,
     responsible: Responsible,
 ) -> Option<Deadline> {
-    add_days(from, Due::Days(days)).map(|due| Deadline {
+    add_days(zone, from, Due::Days(days)).map(|due| Deadline {
         item,
         due,
         responsible,
@@ -318,11 +326,13 @@ pub fn erasure_responsible(case: &ClosedCase) -> Responsible {
 }
 
 fn closed_deadlines(case: &ClosedCase, policy: &Policy) -> Vec<Deadline> {
+    let zone = policy.time_zone;
     if case.erased_at.is_some() {
         return Vec::new();
     }
     let responsible = erasure_responsible(case);
     after(
+        zone,
         DeadlineItem::Erasure,
         case.closed_at,
         policy.thresholds.retention_days,
@@ -343,6 +353,7 @@ pub fn overdue(state: &CaseState, policy: &Policy, on: NaiveDate) -> Vec<Deadlin
 /// The pending deadlines of one voucher under the policy's rules for its service and
 /// provider. Rules of `individual` or `after completion` derive no date.
 pub fn voucher_deadlines(v: &Voucher, policy: &Policy) -> Vec<Deadline> {
+    let zone = policy.time_zone;
     let Some(rules) = policy.deadlines(&v.service, &v.provider) else {
         return Vec::new();
     };
@@ -365,25 +376,25 @@ pub fn voucher_deadlines(v: &Voucher, policy: &Policy) -> Vec<Deadline> {
     if redeemed_at.is_none() && v.first_appointment_on.is_none() {
         push(
             DeadlineItem::FirstAppointment { voucher: id() },
-            add_days(v.issued_at, rules.first_appointment),
+            add_days(zone, v.issued_at, rules.first_appointment),
         );
     }
     if v.first_feedback_at.is_none() {
         push(
             DeadlineItem::FirstFeedback { voucher: id() },
-            add_days(v.issued_at, rules.first_feedback),
+            add_days(zone, v.issued_at, rules.first_feedback),
         );
     }
     if let Some(start) = redeemed_at {
         if v.interim_feedback_at.is_empty() {
             push(
                 DeadlineItem::InterimFeedback { voucher: id() },
-                add_days(start, rules.interim_feedback),
+                add_days(zone, start, rules.interim_feedback),
             );
         }
         push(
             DeadlineItem::ResultFeedback { voucher: id() },
-            add_days(start, rules.result_feedback),
+            add_days(zone, start, rules.result_feedback),
         );
     }
     out

@@ -35,6 +35,7 @@ impl Default for Policy {
             result_feedback: d,
         };
         Policy {
+            time_zone: crate::policy::DEFAULT_TIME_ZONE,
             name: "casework default (Düsseldorf deadlines, Hamm catalogs, Aachen routing)"
                 .to_owned(),
             services: vec![

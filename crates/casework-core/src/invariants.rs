@@ -10,7 +10,7 @@ use crate::case::{CaseEvent, CaseProcess, CaseState, ClosureReason};
 use crate::consent::{ConsentScope, DataCategory};
 use crate::coordination::ProgressOn;
 use crate::ids::InstitutionId;
-use crate::policy::Policy;
+use crate::policy::{local_date, Policy, Tz, DEFAULT_TIME_ZONE};
 use crate::process::Process;
 use crate::triage::Profile;
 use crate::voucher::{FeedbackKind, VoucherStatus};
@@ -106,8 +106,14 @@ fn outside_scope(event: &CaseEvent, scope: &ConsentScope, profile: &Profile) -> 
 }
 
 /// Checks invariants 1–5 and 8–10 over the events of one case stream, in order: what
-/// holds under any policy.
+/// holds under any policy. Days (whether a delegation ran on the day of a progress record)
+/// are counted in the default time zone, `Europe/Berlin`; [`check_under`] counts them in
+/// the policy's.
 pub fn check(events: &[CaseEvent]) -> Vec<Violation> {
+    check_in(events, DEFAULT_TIME_ZONE)
+}
+
+fn check_in(events: &[CaseEvent], zone: Tz) -> Vec<Violation> {
     let mut out = Vec::new();
     let mut state = CaseState::default();
     let mut finals = BTreeSet::new();
@@ -218,7 +224,7 @@ pub fn check(events: &[CaseEvent]) -> Vec<Violation> {
                 let in_team = open.phase.team().is_some_and(|t| t.contains(by));
                 if delegates.contains(by) && !in_team {
                     let inside = c
-                        .delegation_on(at.date_naive())
+                        .delegation_on(local_date(zone, *at), zone)
                         .filter(|d| &d.delegate == by)
                         .is_some_and(|d| match on {
                             ProgressOn::Measure(m) => d.covers(m),
@@ -257,7 +263,7 @@ pub fn check(events: &[CaseEvent]) -> Vec<Violation> {
 /// every agreed or revised plan carries the signatures the policy requires. (A store
 /// written under an older policy is checked with [`check`] alone.)
 pub fn check_under(events: &[CaseEvent], policy: &Policy) -> Vec<Violation> {
-    let mut out = check(events);
+    let mut out = check_in(events, policy.time_zone);
     let required = policy.process.plan_signatures;
     for (i, event) in events.iter().enumerate() {
         if let CaseEvent::PlanAgreed { plan, .. } | CaseEvent::PlanRevised { plan, .. } = event {

@@ -79,7 +79,7 @@ pub use plan::{Goal, GoalTarget, Measure, Plan, PlanError};
 pub use policy::{
     ClosureRules, ConferenceRules, DeadlineRules, DelegationRules, Due, IntakeRules,
     PhaseDeadlines, PlanSignatures, Policy, PolicyError, ProcessRules, Sector, ServicePolicy,
-    Thresholds,
+    Thresholds, Tz, DEFAULT_TIME_ZONE,
 };
 pub use process::{
     execute, fold, Actor, ActorError, Context, DecisionContext, Identity, Process, Role,

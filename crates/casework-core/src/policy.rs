@@ -5,6 +5,8 @@
 
 use std::collections::BTreeSet;
 
+use chrono::{DateTime, NaiveDate, Utc};
+pub use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
@@ -29,6 +31,17 @@ pub struct Policy {
     /// conferences, delegation, closure duties, intake, plan signatures, sectors.
     #[serde(default)]
     pub process: ProcessRules,
+    /// The deployment's time zone (an IANA name such as `Europe/Berlin`, the default):
+    /// days, months, half-years, report dates, deadlines and "overdue" are counted in it.
+    #[serde(default = "default_zone")]
+    pub time_zone: Tz,
+}
+
+/// The time zone of a policy that names none: `Europe/Berlin`.
+pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::Europe::Berlin;
+
+fn default_zone() -> Tz {
+    DEFAULT_TIME_ZONE
 }
 
 /// One service type and its rules.
@@ -209,6 +222,20 @@ impl Policy {
             }
         }
         self.process.validate().map_err(PolicyError::Process)
+    }
+
+    /// The calendar day of instant `at` in the deployment's time zone: what "the day" of an
+    /// event, a deadline or a report date means.
+    ///
+    /// ```
+    /// use casework_core::Policy;
+    /// use chrono::{NaiveDate, TimeZone, Utc};
+    /// // 23:30 UTC on 31 January is 00:30 on 1 February in Aachen
+    /// let at = Utc.with_ymd_and_hms(2015, 1, 31, 23, 30, 0).unwrap();
+    /// assert_eq!(Policy::default().local_date(at), NaiveDate::from_ymd_opt(2015, 2, 1).unwrap());
+    /// ```
+    pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
+        local_date(self.time_zone, at)
     }
 
     /// The service with this id.
@@ -497,4 +524,9 @@ fn default_sectors() -> Vec<Sector> {
         sector("social", "social law", Some(180)),
         sector("health", "health law", None),
     ]
+}
+
+/// The calendar day of instant `at` in time zone `zone`.
+pub fn local_date(zone: Tz, at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&zone).date_naive()
 }

@@ -18,8 +18,10 @@ use casework_case::CaseStream;
 use std::collections::HashMap;
 
 use casework_case::case_codec;
+use casework_core::policy::local_date;
 use casework_core::{
-    CaseEvent, CaseId, CaseProcess, CaseState, DeliveredEffort, Process, VoucherId,
+    CaseEvent, CaseId, CaseProcess, CaseState, DeliveredEffort, Process, Tz, VoucherId,
+    DEFAULT_TIME_ZONE,
 };
 use casework_store::{AsOf, EventStore, RecordedEvent, StreamId};
 use chrono::Datelike;
@@ -69,14 +71,15 @@ pub struct CaseEntry {
 
 impl CaseEntry {
     /// Folds one event of this case.
-    fn apply(&mut self, event: &CaseEvent) {
-        tally(&mut self.effort, &mut self.attendance, event);
+    fn apply(&mut self, event: &CaseEvent, zone: Tz) {
+        tally(&mut self.effort, &mut self.attendance, event, zone);
         CaseProcess::evolve_in_place(&mut self.state, event);
     }
 }
 
-/// Counts what the case state does not keep: effort per half-year, attendance.
-fn tally(effort: &mut Vec<EffortBucket>, attendance: &mut Attendance, event: &CaseEvent) {
+/// Counts what the case state does not keep: effort per half-year (counted in `zone`),
+/// attendance.
+fn tally(effort: &mut Vec<EffortBucket>, attendance: &mut Attendance, event: &CaseEvent, zone: Tz) {
     match event {
         CaseEvent::ServiceHoursRecorded {
             at,
@@ -85,7 +88,8 @@ fn tally(effort: &mut Vec<EffortBucket>, attendance: &mut Attendance, event: &Ca
             individual_minutes,
             group_sessions,
         } => {
-            let (year, half) = (at.year(), if at.month() <= 6 { 1 } else { 2 });
+            let day = local_date(zone, *at);
+            let (year, half) = (day.year(), if day.month() <= 6 { 1 } else { 2 });
             let pos = effort.iter().position(|b| {
                 &b.voucher == voucher && b.year == year && b.half == half && b.module == *module
             });
@@ -116,7 +120,7 @@ fn tally(effort: &mut Vec<EffortBucket>, attendance: &mut Attendance, event: &Ca
 }
 
 /// The case book.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseBook {
     /// Open cases by id. Hashed: every event looks up a random case, and reports
     /// aggregate or sort explicitly, so no report depends on this map's order.
@@ -127,6 +131,32 @@ pub struct CaseBook {
     pub streams: HashMap<StreamId, CaseId>,
     /// What the closed cases add to the reports.
     pub closed: ClosedTotals,
+    /// The deployment's time zone: the days, months and half-years the book counts in.
+    #[serde(default = "default_zone")]
+    pub zone: Tz,
+}
+
+fn default_zone() -> Tz {
+    DEFAULT_TIME_ZONE
+}
+
+impl Default for CaseBook {
+    fn default() -> Self {
+        CaseBook::in_zone(DEFAULT_TIME_ZONE)
+    }
+}
+
+impl CaseBook {
+    /// An empty book counting days in `zone` (the policy's `time_zone`); build it with
+    /// [`Projector::rebuild_from`](crate::Projector::rebuild_from).
+    pub fn in_zone(zone: Tz) -> Self {
+        CaseBook {
+            cases: HashMap::new(),
+            streams: HashMap::new(),
+            closed: ClosedTotals::default(),
+            zone,
+        }
+    }
 }
 
 impl Projection for CaseBook {
@@ -171,12 +201,12 @@ impl Projection for CaseBook {
         else {
             return;
         };
-        entry.apply(event);
+        entry.apply(event, self.zone);
         if matches!(*entry.state, CaseState::Closed(_)) {
             // closed: what it adds to every report is fixed now
             if let Some(entry) = self.cases.remove(&id) {
                 if let CaseState::Closed(case) = *entry.state {
-                    self.closed.add_case(&case, &entry.effort);
+                    self.closed.add_case(&case, &entry.effort, self.zone);
                 }
             }
             if self.streams.get(&recorded.stream) == Some(&id) {
@@ -200,22 +230,23 @@ pub struct CaseFile {
 }
 
 impl CaseFile {
-    /// Folds events of one case, in order.
-    pub fn fold<'a>(events: impl IntoIterator<Item = &'a CaseEvent>) -> Self {
+    /// Folds events of one case, in order; half-years are counted in `zone`.
+    pub fn fold<'a>(events: impl IntoIterator<Item = &'a CaseEvent>, zone: Tz) -> Self {
         let mut file = CaseFile::default();
         for event in events {
-            tally(&mut file.effort, &mut file.attendance, event);
+            tally(&mut file.effort, &mut file.attendance, event, zone);
             CaseProcess::evolve_in_place(&mut file.state, event);
         }
         file
     }
 
-    /// Reads and folds the stream of case `id` (`case-<uuid>`), as of `as_of` if given;
-    /// `None` if the case has no registration by then.
+    /// Reads and folds the stream of case `id` (`case-<uuid>`), as of `as_of` if given,
+    /// counting half-years in `zone`; `None` if the case has no registration by then.
     pub fn load(
         store: &(impl EventStore + ?Sized),
         id: CaseId,
         as_of: Option<AsOf>,
+        zone: Tz,
     ) -> Result<Option<Self>, ProjectionError> {
         let codec = case_codec();
         let recorded = store.read_stream_all(&StreamId::for_case(id))?;
@@ -224,7 +255,7 @@ impl CaseFile {
             .filter(|e| as_of.is_none_or(|cut| cut.includes(e)))
             .map(|e| codec.decode(e))
             .collect::<Result<Vec<_>, _>>()?;
-        let file = Self::fold(&events);
+        let file = Self::fold(&events, zone);
         Ok(file.state.registration().is_some().then_some(file))
     }
 }

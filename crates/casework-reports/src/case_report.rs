@@ -104,7 +104,7 @@ pub fn case_report(
     let (kind, to, result) = match state {
         CaseState::Closed(c) => (
             CaseReportKind::Final,
-            c.closed_at.date_naive(),
+            policy.local_date(c.closed_at),
             Some(c.reason),
         ),
         _ => (CaseReportKind::Interim, on, None),
@@ -153,7 +153,7 @@ pub fn case_report(
     Some(CaseReport {
         case: id,
         kind,
-        from: reg.at.date_naive(),
+        from: policy.local_date(reg.at),
         to,
         phase: state.phase_name(),
         problem_areas: reg.profile.problem_areas.iter().copied().collect(),

@@ -7,6 +7,7 @@
 //! events. Each report sums these totals for its period with what the open cases add at
 //! report time, through the same per-case functions (in the report's module).
 
+use casework_core::{policy::local_date, Tz};
 use std::collections::BTreeMap;
 
 use casework_core::{
@@ -56,7 +57,8 @@ pub struct AwaitingErasure {
 impl ClosedTotals {
     /// Adds what the closed case `case`, with the effort recorded for it, contributes
     /// to every report.
-    pub fn add_case(&mut self, case: &ClosedCase, effort: &[EffortBucket]) {
+    /// Days, months and half-years are counted in time zone `zone`.
+    pub fn add_case(&mut self, case: &ClosedCase, effort: &[EffortBucket], zone: Tz) {
         self.cases += 1;
         if case.erased_at.is_none() {
             self.awaiting_erasure.insert(
@@ -67,7 +69,7 @@ impl ClosedTotals {
                 },
             );
         }
-        count_entry(&mut self.entries, &case.registration);
+        count_entry(&mut self.entries, &case.registration, zone);
         let young = is_young(Some(&case.registration));
         for v in case.vouchers.values() {
             count_voucher(
@@ -76,17 +78,19 @@ impl ClosedTotals {
                     .or_default(),
                 v,
                 young,
+                zone,
             );
             count_half_years(
                 &mut self.half_years,
                 v,
-                Some(case.closed_at.date_naive()),
+                Some(local_date(zone, case.closed_at)),
                 effort,
+                zone,
             );
         }
         let day = self
             .closures
-            .entry(case.closed_at.date_naive())
+            .entry(local_date(zone, case.closed_at))
             .or_default();
         count_closure(day, case.reason, &case.vouchers);
         crate::evaluation::count_evaluation(&mut day.evaluation, case);

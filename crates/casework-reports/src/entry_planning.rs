@@ -1,6 +1,7 @@
 //! Report 2: entry planning, plan vs actual (Eintrittsplanung Soll/Ist), per team and
 //! month. The plan is an input (CSV); actual entries are registrations.
 
+use casework_core::{policy::local_date, Tz};
 use std::collections::BTreeMap;
 
 use casework_core::{Gender, Registration, TeamId};
@@ -143,9 +144,11 @@ pub struct EntryCount {
 pub(crate) fn count_entry(
     entries: &mut BTreeMap<(i32, u32, TeamId), EntryCount>,
     r: &Registration,
+    zone: Tz,
 ) {
+    let day = local_date(zone, r.at);
     let c = entries
-        .entry((r.at.year(), r.at.month(), r.profile.team.clone()))
+        .entry((day.year(), day.month(), r.profile.team.clone()))
         .or_default();
     c.cases += 1;
     c.women += u64::from(r.profile.gender == Gender::Female);
@@ -158,7 +161,7 @@ pub fn entry_planning(book: &CaseBook, plan: &EntryPlan, through: u32) -> EntryP
     // closed cases were counted when they closed; the open ones are counted now
     let mut entries = book.closed.entries.clone();
     for r in book.cases.values().filter_map(|e| e.state.registration()) {
-        count_entry(&mut entries, r);
+        count_entry(&mut entries, r, book.zone);
     }
     let mut actual: BTreeMap<TeamId, [u32; 12]> = BTreeMap::new();
     let (mut women, mut all) = ([0i64; 12], [0i64; 12]);

@@ -177,7 +177,9 @@ pub fn evaluation(book: &CaseBook, from: NaiveDate, to: NaiveDate) -> Evaluation
         .cases
         .values()
         .filter(|e| match &*e.state {
-            casework_core::CaseState::Open(c) => c.coordination.delegation_on(to).is_some(),
+            casework_core::CaseState::Open(c) => {
+                c.coordination.delegation_on(to, book.zone).is_some()
+            }
             _ => false,
         })
         .count() as u64;

@@ -1,6 +1,7 @@
 //! Report 3: provider half-year report (Hamm contract), as of 30 June / 31 December, due by
 //! the last working day of the following month.
 
+use casework_core::{policy::local_date, Tz};
 use std::collections::BTreeMap;
 
 use casework_core::{Policy, ProviderId, ServiceId, Voucher, VoucherStatus};
@@ -117,10 +118,18 @@ fn half_of(day: NaiveDate) -> (i32, u8) {
 
 /// Whether voucher `v` was worked between `from` and `to`: started by `to` and not ended
 /// before `from`. A redeemed voucher ends with its case (`closed_on`, if closed).
-fn worked_in(v: &Voucher, closed_on: Option<NaiveDate>, from: NaiveDate, to: NaiveDate) -> bool {
-    let started = v.status.redeemed_at().is_some_and(|r| r.date_naive() <= to);
+fn worked_in(
+    v: &Voucher,
+    closed_on: Option<NaiveDate>,
+    (from, to): (NaiveDate, NaiveDate),
+    zone: Tz,
+) -> bool {
+    let started = v
+        .status
+        .redeemed_at()
+        .is_some_and(|r| local_date(zone, r) <= to);
     let ended_before = match v.status {
-        VoucherStatus::Completed { at, .. } => at.date_naive() < from,
+        VoucherStatus::Completed { at, .. } => local_date(zone, at) < from,
         VoucherStatus::Returned { .. } | VoucherStatus::Issued => true,
         VoucherStatus::Redeemed { .. } => closed_on.is_some_and(|c| c < from),
     };
@@ -135,14 +144,15 @@ fn add_voucher(
     closed_on: Option<NaiveDate>,
     effort: &[EffortBucket],
     (year, half): (i32, u8),
+    zone: Tz,
 ) {
     let (from, to) = bounds(year, half);
-    if !worked_in(v, closed_on, from, to) {
+    if !worked_in(v, closed_on, (from, to), zone) {
         return;
     }
     let t = totals.entry((v.provider.clone(), year, half)).or_default();
     t.worked += 1;
-    if matches!(v.status, VoucherStatus::Completed { at, .. } if at.date_naive() <= to) {
+    if matches!(v.status, VoucherStatus::Completed { at, .. } if local_date(zone, at) <= to) {
         t.closed += 1;
     }
     let mut minutes = 0i64;
@@ -170,18 +180,19 @@ pub(crate) fn count_half_years(
     v: &Voucher,
     closed_on: Option<NaiveDate>,
     effort: &[EffortBucket],
+    zone: Tz,
 ) {
     let Some(start) = v.status.redeemed_at() else {
         return;
     };
     let end = match (v.status, closed_on) {
-        (VoucherStatus::Completed { at, .. }, _) => at.date_naive(),
+        (VoucherStatus::Completed { at, .. }, _) => local_date(zone, at),
         (VoucherStatus::Redeemed { .. }, Some(closed)) => closed,
         _ => return,
     };
-    let (mut half, last) = (half_of(start.date_naive()), half_of(end));
+    let (mut half, last) = (half_of(local_date(zone, start)), half_of(end));
     while half <= last {
-        add_voucher(totals, v, closed_on, effort, half);
+        add_voucher(totals, v, closed_on, effort, half, zone);
         half = if half.1 == 1 {
             (half.0, 2)
         } else {
@@ -214,7 +225,7 @@ pub fn half_year(
             .flat_map(|m| m.values())
             .filter(|v| &v.provider == provider)
         {
-            add_voucher(&mut totals, v, None, &entry.effort, (year, half));
+            add_voucher(&mut totals, v, None, &entry.effort, (year, half), book.zone);
         }
     }
     let t = totals.remove(&key).unwrap_or_default();

@@ -97,7 +97,19 @@ impl<P: Projection> Projector<P> {
 
     /// Builds the projection from zero.
     pub fn rebuild(store: &(impl EventStore + ?Sized)) -> Result<Self, ProjectionError> {
-        let mut p = Self::default();
+        Self::rebuild_from(store, P::default())
+    }
+
+    /// Builds the projection from the empty projection `empty` (one that carries settings,
+    /// such as a [`CaseBook`](crate::CaseBook) in the policy's time zone).
+    pub fn rebuild_from(
+        store: &(impl EventStore + ?Sized),
+        empty: P,
+    ) -> Result<Self, ProjectionError> {
+        let mut p = Projector {
+            projection: empty,
+            checkpoint: 0,
+        };
         p.catch_up(store)?;
         Ok(p)
     }
@@ -105,13 +117,25 @@ impl<P: Projection> Projector<P> {
     /// The projection as it was at `as_of`: by position, the prefix of the log; by
     /// effective or recorded time, every event that happened (was recorded) by then.
     pub fn as_of(store: &(impl EventStore + ?Sized), as_of: AsOf) -> Result<P, ProjectionError> {
+        Self::as_of_from(store, as_of, P::default())
+    }
+
+    /// [`Projector::as_of`] starting from the empty projection `empty`.
+    pub fn as_of_from(
+        store: &(impl EventStore + ?Sized),
+        as_of: AsOf,
+        empty: P,
+    ) -> Result<P, ProjectionError> {
         if let AsOf::Position(p) = as_of {
-            let mut projector = Self::default();
+            let mut projector = Projector {
+                projection: empty,
+                checkpoint: 0,
+            };
             projector.catch_up_to(store, p)?;
             return Ok(projector.projection);
         }
         let codec = case_codec();
-        let mut projection = P::default();
+        let mut projection = empty;
         for e in casework_store::log_events(store, 1) {
             let e = e?;
             if is_case_stream(&e) && as_of.includes(&e) {

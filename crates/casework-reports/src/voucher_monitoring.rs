@@ -1,5 +1,6 @@
 //! Report 1: provider voucher monitoring (Aachen), per provider and service for a year.
 
+use casework_core::{policy::local_date, Tz};
 use std::collections::BTreeMap;
 
 use casework_core::{
@@ -110,8 +111,11 @@ pub(crate) fn is_young(r: Option<&Registration>) -> bool {
 }
 
 /// Counts one voucher of a client who is `young` (under 25).
-pub(crate) fn count_voucher(t: &mut VoucherTotals, v: &Voucher, young: bool) {
-    let issued = t.issued.entry(v.issued_at.year()).or_default();
+pub(crate) fn count_voucher(t: &mut VoucherTotals, v: &Voucher, young: bool, zone: Tz) {
+    let issued = t
+        .issued
+        .entry(local_date(zone, v.issued_at).year())
+        .or_default();
     issued.issued += 1;
     issued.under_25 += u64::from(young);
     match v.status {
@@ -123,7 +127,7 @@ pub(crate) fn count_voucher(t: &mut VoucherTotals, v: &Voucher, young: bool) {
         redeemed_at, at, ..
     } = v.status
     {
-        let c = t.completed.entry(at.year()).or_default();
+        let c = t.completed.entry(local_date(zone, at).year()).or_default();
         c.completed += 1;
         c.days += (at - redeemed_at).num_days();
     }
@@ -157,19 +161,22 @@ pub fn voucher_monitoring(
             }
             let key = (v.provider.clone(), v.service.clone());
             let (totals, running, open_long) = totals.entry(key.clone()).or_default();
-            count_voucher(totals, v, young);
+            count_voucher(totals, v, young, book.zone);
             // running: redeemed in a case that is still open
             if matches!(v.status, VoucherStatus::Redeemed { .. })
                 && matches!(state, CaseState::Open(_))
             {
                 *running += 1;
-                if (as_of - v.issued_at.date_naive()).num_days() > i64::from(t.voucher_open_days) {
+                if (as_of - local_date(book.zone, v.issued_at)).num_days()
+                    > i64::from(t.voucher_open_days)
+                {
                     *open_long += 1;
                 }
                 let (stage, since) = v.stage.unwrap_or((1, v.issued_at));
                 let s = stages.entry((key.0, key.1, stage)).or_default();
                 s.0 += 1;
-                if (as_of - since.date_naive()).num_days() > i64::from(t.stage_open_days) {
+                if (as_of - local_date(book.zone, since)).num_days() > i64::from(t.stage_open_days)
+                {
                     s.1 += 1;
                 }
             }

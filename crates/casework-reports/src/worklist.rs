@@ -80,9 +80,8 @@ pub fn deadline_worklist(
         }
     }
     for (id, waiting) in &book.closed.awaiting_erasure {
-        let Some(due) = waiting
-            .closed_at
-            .date_naive()
+        let Some(due) = policy
+            .local_date(waiting.closed_at)
             .checked_add_days(chrono::Days::new(u64::from(
                 policy.thresholds.retention_days,
             )))

@@ -231,3 +231,58 @@ fn the_aachen_plan_vs_actual_sample_is_reproduced() {
     assert_eq!(eifel.cumulated.to_string(), "-100.0%", "plan 2, actual 0");
     insta::assert_snapshot!(render(&report, Format::Table));
 }
+
+/// One registration at `at` in team Aachen, in a store of its own.
+fn one_registration(at: chrono::DateTime<Utc>, policy: &Policy) -> MemoryStore {
+    let store = MemoryStore::new();
+    let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
+    let referrer = Actor::new("eingang", Role::Referrer, "jobcenter-aachen");
+    let case = CaseId(Uuid::from_u128(1));
+    let cmd = CaseCommand::RegisterCase {
+        case_id: case,
+        referrer: InstitutionId::new("jobcenter-aachen"),
+        client: Personal::new(ClientDetails {
+            name: "E1".into(),
+            contact: None,
+        }),
+        profile: Profile::new(30, Gender::Female, "Aachen")
+            .problems([ProblemArea::Finances, ProblemArea::LabourMarket]),
+    };
+    repo.execute(
+        &StreamId::for_case(case),
+        &cmd,
+        &Context::new(at, &referrer, policy),
+        Metadata::default(),
+    )
+    .unwrap();
+    store
+}
+
+#[test]
+fn a_registration_late_on_31_january_utc_is_a_february_entry_in_aachen() {
+    let at = Utc.with_ymd_and_hms(2015, 1, 31, 23, 30, 0).unwrap();
+    let plan =
+        EntryPlan::from_csv("team,month,planned\nAachen,2015-01,1\nAachen,2015-02,1\n").unwrap();
+    let months = |policy: &Policy| {
+        let store = one_registration(at, policy);
+        let book = Projector::rebuild_from(&store, CaseBook::in_zone(policy.time_zone))
+            .unwrap()
+            .projection;
+        let report = entry_planning(&book, &plan, 2);
+        report
+            .rows
+            .iter()
+            .find(|r| r.team == "Aachen")
+            .unwrap()
+            .actual
+            .clone()
+    };
+    // 00:30 on 1 February in Aachen
+    assert_eq!(months(&Policy::default()), vec![0, 1]);
+    // a deployment that counts in UTC sees January
+    let utc = Policy {
+        time_zone: Tz::UTC,
+        ..Policy::default()
+    };
+    assert_eq!(months(&utc), vec![1, 0]);
+}

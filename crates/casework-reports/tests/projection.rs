@@ -80,13 +80,13 @@ fn oracle(
     let (mut open, mut closed) = (Vec::new(), ClosedTotals::default());
     for stream in store.list_streams().unwrap() {
         let id = stream.case_id().unwrap();
-        match CaseFile::load(store, id, as_of).unwrap() {
+        match CaseFile::load(store, id, as_of, casework_core::DEFAULT_TIME_ZONE).unwrap() {
             None => {}
             Some(CaseFile {
                 state: CaseState::Closed(case),
                 effort,
                 ..
-            }) => closed.add_case(&case, &effort),
+            }) => closed.add_case(&case, &effort, casework_core::DEFAULT_TIME_ZONE),
             Some(file) => open.push((id, file)),
         }
     }
@@ -114,18 +114,28 @@ fn a_closed_case_leaves_the_book_and_its_file_keeps_everything() {
     assert_eq!(book.cases.len(), open.len());
     assert_eq!(book.closed.cases, closed.cases);
     // case 2 closed: not in the book, in full in its file
-    let file = CaseFile::load(store, common::case(2), None)
-        .unwrap()
-        .unwrap();
+    let file = CaseFile::load(
+        store,
+        common::case(2),
+        None,
+        casework_core::DEFAULT_TIME_ZONE,
+    )
+    .unwrap()
+    .unwrap();
     let CaseState::Closed(full) = &file.state else {
         panic!("case 2 of the fixture is closed")
     };
     assert!(!book.cases.contains_key(&common::case(2)));
     assert!(full.last_phase.team().is_some());
     // an unknown case has no file
-    assert!(CaseFile::load(store, common::case(999), None)
-        .unwrap()
-        .is_none());
+    assert!(CaseFile::load(
+        store,
+        common::case(999),
+        None,
+        casework_core::DEFAULT_TIME_ZONE
+    )
+    .unwrap()
+    .is_none());
 }
 
 /// The events of `from` appended as they are to `to` in `store`.

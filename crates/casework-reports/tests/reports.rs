@@ -104,7 +104,11 @@ fn outcomes_give_rates_and_reasons() {
 #[test]
 fn case_reports_are_interim_or_final_and_hold_no_personal_data() {
     let d = deployment();
-    let file = |n| CaseFile::load(&d.store, case(n), None).unwrap().unwrap();
+    let file = |n| {
+        CaseFile::load(&d.store, case(n), None, casework_core::DEFAULT_TIME_ZONE)
+            .unwrap()
+            .unwrap()
+    };
     let c2 = case_report(case(2), &file(2), &d.policy, date(230)).unwrap();
     assert_eq!(
         (c2.kind, c2.result),

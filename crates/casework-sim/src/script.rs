@@ -2,7 +2,7 @@
 //! from the case's own random stream, valid by construction.
 
 use casework_core::*;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::rng::Rng;
 
@@ -101,6 +101,18 @@ impl Script {
             actor: actor.clone(),
             command,
         });
+    }
+}
+
+/// The calendar day of an instant in the simulated deployment's time zone (the default
+/// policy's, `Europe/Berlin`), as `decide` counts it.
+trait LocalDay {
+    fn local_day(&self) -> NaiveDate;
+}
+
+impl LocalDay for DateTime<Utc> {
+    fn local_day(&self) -> NaiveDate {
+        casework_core::policy::local_date(casework_core::DEFAULT_TIME_ZONE, *self)
     }
 }
 
@@ -314,7 +326,7 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
                 goal: GoalId::new("G1"),
                 text: Personal::new(format!("Measure {}", m + 1)),
                 responsible: InstitutionId::new(responsible),
-                deadline: (plan_at + Duration::days(rng.range(30, 180))).date_naive(),
+                deadline: (plan_at + Duration::days(rng.range(30, 180))).local_day(),
             }
         })
         .collect();
@@ -389,7 +401,7 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
                 voucher: voucher.clone(),
                 kind: FeedbackKind::First,
                 facts: FeedbackFacts {
-                    appointment_on: Some((first + Duration::days(3)).date_naive()),
+                    appointment_on: Some((first + Duration::days(3)).local_day()),
                     attending: None,
                     outcome: None,
                 },
@@ -533,7 +545,7 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
     while review < close_at {
         let due: Vec<MeasureId> = measures
             .iter()
-            .filter(|m| m.deadline <= review.date_naive())
+            .filter(|m| m.deadline <= review.local_day())
             .map(|m| m.id.clone())
             .collect();
         s.push(
@@ -632,7 +644,7 @@ fn goals(sub_goal: bool, plan_at: DateTime<Utc>) -> Vec<Goal> {
     let mut goals = vec![Goal {
         parent: None,
         target: None,
-        target_date: Some((plan_at + Duration::days(365)).date_naive()),
+        target_date: Some((plan_at + Duration::days(365)).local_day()),
         id: GoalId::new("G1"),
         text: Personal::new("Work".into()),
     }];
@@ -643,7 +655,7 @@ fn goals(sub_goal: bool, plan_at: DateTime<Utc>) -> Vec<Goal> {
                 indicator: "hours of structured activity per week".into(),
                 value: "15".into(),
             })),
-            target_date: Some((plan_at + Duration::days(180)).date_naive()),
+            target_date: Some((plan_at + Duration::days(180)).local_day()),
             id: GoalId::new("G1a"),
             text: Personal::new("A daily structure".into()),
         });
@@ -679,7 +691,7 @@ fn escalate_if_late(
     due: DateTime<Utc>,
     arrives: DateTime<Utc>,
 ) {
-    let due = due.date_naive();
+    let due = due.local_day();
     for (level, after) in [(1u8, 1i64), (2, 14)] {
         let Some(at) = due
             .checked_add_days(chrono::Days::new(after as u64))
@@ -739,7 +751,7 @@ fn coordination_work(
             next - Duration::days(14),
             coordinator,
             CaseCommand::ScheduleConference {
-                on: next.date_naive(),
+                on: next.local_day(),
             },
         );
         let decision =
@@ -762,7 +774,7 @@ fn coordination_work(
             let revised = measures
                 .iter()
                 .map(|m| Measure {
-                    deadline: m.deadline.max((at + Duration::days(30)).date_naive()),
+                    deadline: m.deadline.max((at + Duration::days(30)).local_day()),
                     ..m.clone()
                 })
                 .collect();
@@ -801,7 +813,7 @@ fn coordination_work(
                 } else {
                     vec![MeasureId::new("M1")]
                 },
-                until: until.date_naive(),
+                until: until.local_day(),
             },
         );
         let on = if whole {

@@ -9,7 +9,7 @@
 //!
 //! let cases = Generator::default().depth(20..=30);
 //! proptest::test_runner::TestRunner::deterministic().run(&cases.run(), |run| {
-//!     let on = run.played.last().map_or(cases.start, |p| p.at).date_naive();
+//!     let on = cases.policy.local_date(run.played.last().map_or(cases.start, |p| p.at));
 //!     let worklist = outcomes::worklist(&cases, &[run.clone()], on).unwrap();
 //!     // what the worklist calls overdue is what the process's deadlines say
 //!     let overdue = deadline::overdue(&run.state, &cases.policy, on);
@@ -105,7 +105,7 @@ pub fn store_of(generator: &Generator, runs: &[Run]) -> Result<MemoryStore, Outc
 /// The report book (what every report is computed from) over the cases of `runs`.
 pub fn book(generator: &Generator, runs: &[Run]) -> Result<CaseBook, OutcomeError> {
     let store = store_of(generator, runs)?;
-    Projector::<CaseBook>::rebuild(&store)
+    Projector::rebuild_from(&store, CaseBook::in_zone(generator.policy.time_zone))
         .map(|p| p.projection)
         .map_err(|e| OutcomeError::Projection(e.to_string()))
 }

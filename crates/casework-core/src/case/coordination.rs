@@ -33,7 +33,7 @@ pub(super) fn decide(
 ) -> Result<Vec<CaseEvent>, CaseError> {
     use CaseCommand as C;
     let at = ctx.now;
-    let today = at.date_naive();
+    let today = ctx.policy.local_date(at);
     let rules = &ctx.policy.process;
     let c = &case.coordination;
     let team = || {
@@ -170,7 +170,7 @@ pub(super) fn decide(
             until,
         } => {
             let team = team()?;
-            if let Some(running) = c.delegation_on(today) {
+            if let Some(running) = c.delegation_on(today, ctx.policy.time_zone) {
                 return Err(CaseError::DelegationRunning(running.until));
             }
             if &team.coordinator == delegate {
@@ -206,7 +206,8 @@ pub(super) fn decide(
             }
         }
         C::EndDelegation => {
-            c.delegation_on(today).ok_or(CaseError::NoDelegation)?;
+            c.delegation_on(today, ctx.policy.time_zone)
+                .ok_or(CaseError::NoDelegation)?;
             CaseEvent::DelegationEnded { at }
         }
         C::RecordProgress { on, status, note } => {
@@ -287,7 +288,7 @@ fn check_progress_author(
     ctx: &Context<'_>,
 ) -> Result<(), CaseError> {
     let actor = ctx.actor;
-    let today = ctx.now.date_naive();
+    let today = ctx.policy.local_date(ctx.now);
     let refuse = |why| CaseError::NotResponsible {
         user: actor.user.clone(),
         on: on.clone(),
@@ -295,7 +296,7 @@ fn check_progress_author(
     };
     let delegation = case
         .coordination
-        .delegation_on(today)
+        .delegation_on(today, ctx.policy.time_zone)
         .filter(|d| d.delegate == actor.user);
     if actor.role == Role::Coordinator {
         // the named-coordinator check has run
@@ -351,7 +352,7 @@ pub(super) fn check_reviewer(case: &OpenCase, ctx: &Context<'_>) -> Result<(), C
     }
     let delegate = case
         .coordination
-        .delegation_on(ctx.now.date_naive())
+        .delegation_on(ctx.policy.local_date(ctx.now), ctx.policy.time_zone)
         .is_some_and(|d| d.delegate == ctx.actor.user && d.measures.is_empty());
     if delegate {
         Ok(())
@@ -366,7 +367,7 @@ pub(super) fn check_reviewer(case: &OpenCase, ctx: &Context<'_>) -> Result<(), C
 /// A plan takes effect only valid, signed as the policy requires, and with sectors the
 /// policy knows.
 pub(super) fn check_plan(plan: &Plan, ctx: &Context<'_>) -> Result<(), CaseError> {
-    plan.validate(ctx.now.date_naive())?;
+    plan.validate(ctx.policy.local_date(ctx.now))?;
     let rules = &ctx.policy.process;
     if rules.plan_signatures.client && !plan.signed_by_client {
         return Err(CaseError::PlanNotSigned("client"));

@@ -269,7 +269,7 @@ impl Generator {
     ) -> Step {
         let (mut a, mut b) = (Bits::new(a), Bits::new(b));
         let (cmd, actor) = if a.chance(per_mille(self.off_path)) {
-            let cmd = arbitrary_command(&mut b, now.date_naive());
+            let cmd = arbitrary_command(&mut b, self.policy.local_date(now));
             let actor = arbitrary_actor(&mut a, &cmd);
             (cmd, actor)
         } else {
@@ -313,7 +313,7 @@ enum Move {
 
 impl Guide<'_> {
     fn today(&self) -> NaiveDate {
-        self.now.date_naive()
+        self.policy.local_date(self.now)
     }
 
     fn coordinator(&self, case: &OpenCase) -> Actor {
