@@ -44,7 +44,8 @@ pub struct ReportArgs {
     /// Default: everything, with the report date of the last event.
     #[arg(long, value_name = "DATE|POSITION")]
     pub as_of: Option<String>,
-    /// The entry plan (CSV: team,month,planned) for entry-planning.
+    /// The entry plan for entry-planning: CSV with one row per team and a column per month
+    /// (`,`, `;` or tab; a sum column and row are checked), or lines team,month,planned.
     #[arg(long, value_name = "FILE")]
     pub plan: Option<PathBuf>,
     /// The provider (voucher-monitoring: one provider; half-year: required).
@@ -309,7 +310,7 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
             let path = args.plan.as_ref().ok_or_else(|| {
                 Failure::input(
                     "entry-planning needs the plan",
-                    "give --plan FILE with lines team,month,planned",
+                    "give --plan FILE: one row per team and a column per month (Bedarf;Januar;Februar;…), or lines team,month,planned",
                 )
             })?;
             let text = std::fs::read_to_string(path).map_err(|e| {
@@ -318,10 +319,15 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
                     "check the path",
                 )
             })?;
-            let plan = EntryPlan::from_csv(&text).map_err(|e| {
+            let plan = match args.year {
+                Some(year) => EntryPlan::from_csv_for(&text, Some(year)),
+                None => EntryPlan::from_csv_or_year(&text, day.year()),
+            }
+            .map_err(|e| {
                 Failure::input(
                     format!("{}: {e}", path.display()),
-                    "the header is team,month,planned and months are YYYY-MM",
+                    "a header row of months (Bedarf;Januar;…;Summe) with one row per team, \
+                     or the header team,month,planned with months as YYYY-MM",
                 )
             })?;
             let teams = teams(&book);

@@ -37,6 +37,7 @@ mod evaluation;
 mod half_year;
 mod outcomes;
 pub mod pct;
+mod plan_file;
 mod projection;
 mod render;
 mod voucher_monitoring;

@@ -180,9 +180,27 @@ fn store_with_entries() -> MemoryStore {
     store
 }
 
+/// The seed's plan as the planners keep it: one row per team, one column per month, a
+/// sum column and a sum row, `;`-separated as a German spreadsheet exports it.
+const WIDE_PLAN: &str = include_str!("fixtures/aachen-2015-plan.csv");
+
+#[test]
+fn the_wide_and_the_narrow_plan_files_are_the_same_plan() {
+    let narrow = EntryPlan::from_csv(&plan_csv()).unwrap();
+    let wide = EntryPlan::from_csv(WIDE_PLAN).unwrap();
+    assert_eq!(wide, narrow);
+    assert_eq!(wide.year, 2015);
+    assert_eq!(wide.teams.len(), 8);
+    // the same file with commas, and with a tab as a spreadsheet's copy gives it
+    let commas = WIDE_PLAN.replace(';', ",");
+    assert_eq!(EntryPlan::from_csv(&commas).unwrap(), narrow);
+    let tabs = WIDE_PLAN.replace(';', "\t");
+    assert_eq!(EntryPlan::from_csv(&tabs).unwrap(), narrow);
+}
+
 #[test]
 fn the_aachen_plan_vs_actual_sample_is_reproduced() {
-    let plan = EntryPlan::from_csv(&plan_csv()).unwrap();
+    let plan = EntryPlan::from_csv(WIDE_PLAN).unwrap();
     let store = store_with_entries();
     let book = Projector::<CaseBook>::rebuild(&store).unwrap().projection;
     let report = entry_planning(&book, &plan, 4);
