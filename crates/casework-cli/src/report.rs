@@ -37,10 +37,18 @@ pub enum ReportName {
 pub struct ReportArgs {
     /// Which report.
     pub name: ReportName,
-    /// Output format: table, csv or json.
+    /// Output format: table, csv, json or html (one self-contained page with charts).
     #[arg(long, default_value = "table")]
     pub format: String,
-    /// Compute as of a date (YYYY-MM-DD, end of that day) or a global position (a number).
+    /// CSV: the table to write (each report names its tables; the only one by default).
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+    /// CSV: write one file per table, NAME.csv, into this directory (created if missing;
+    /// existing files are never overwritten).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Compute as of a date (YYYY-MM-DD, the end of that day in the policy's time zone) or a
+    /// global position (a number).
     /// Default: everything, with the report date of the last event.
     #[arg(long, value_name = "DATE|POSITION")]
     pub as_of: Option<String>,
@@ -270,7 +278,19 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
     let format: Format = args
         .format
         .parse()
-        .map_err(|e: String| Failure::input(e, "use --format table, csv or json"))?;
+        .map_err(|e: String| Failure::input(e, "use --format table, csv, json or html"))?;
+    if args.out.is_some() && format != Format::Csv {
+        return Err(Failure::input(
+            "--out writes one CSV file per table",
+            "add --format csv, or write other formats to standard output",
+        ));
+    }
+    if args.table.is_some() && format != Format::Csv {
+        return Err(Failure::input(
+            "--table picks one table for CSV",
+            "add --format csv; the other formats show every table",
+        ));
+    }
     let (cut, day) = as_of(store, args.as_of.as_deref(), policy)?;
     match (span(store, policy)?, cut) {
         (None, _) => warn("the store holds no events: the report is empty"),
@@ -301,7 +321,8 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
     let text = match args.name {
         ReportName::VoucherMonitoring => {
             let provider = args.provider.as_deref().map(ProviderId::new);
-            render(
+            emit(
+                args,
                 &voucher_monitoring(&book, policy, provider.as_ref(), year, day),
                 format,
             )
@@ -346,7 +367,7 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
             } else {
                 12
             });
-            render(&entry_planning(&book, &plan, through), format)
+            emit(args, &entry_planning(&book, &plan, through), format)
         }
         ReportName::HalfYear => {
             let provider = args.provider.as_deref().ok_or_else(|| {
@@ -362,26 +383,107 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
                     "use --half 1 (January–June) or 2 (July–December)",
                 ));
             }
-            render(
+            emit(
+                args,
                 &half_year(&book, policy, &ProviderId::new(provider), year, half),
                 format,
             )
         }
         ReportName::Outcomes => {
             let (from, to) = period(args, year, day)?;
-            render(&outcomes(&book, from, to), format)
+            emit(args, &outcomes(&book, from, to), format)
         }
         ReportName::Evaluation => {
             let (from, to) = period(args, year, day)?;
-            render(&evaluation(&book, from, to), format)
+            emit(args, &evaluation(&book, from, to), format)
         }
-        ReportName::Case => case_text(store, args, cut, day, policy, format)?,
-        ReportName::Worklist => {
-            render(&deadline_worklist(&book, policy, day, args.horizon), format)
-        }
-    };
+        ReportName::Case => case_text(store, args, cut, day, policy, format),
+        ReportName::Worklist => emit(
+            args,
+            &deadline_worklist(&book, policy, day, args.horizon),
+            format,
+        ),
+    }?;
     crate::output::text(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The report in `format`; CSV as one table (`--table NAME`, or the report's only one) or
+/// as one file per table in `--out DIR` (what is written is then listed).
+fn emit(args: &ReportArgs, report: &impl Report, format: Format) -> Result<String, Failure> {
+    let several = |e: RenderError| match e {
+        RenderError::SeveralTables { names } => Failure::input(
+            format!("the report has {} tables: CSV holds one", names.len()),
+            format!(
+                "give --table NAME (one of: {}) or --out DIR for a file per table",
+                names.join(", ")
+            ),
+        ),
+        RenderError::NoSuchTable { name, names } => Failure::input(
+            format!("the report has no table {name:?}"),
+            format!("give one of: {}", names.join(", ")),
+        ),
+    };
+    match (format, &args.table, &args.out) {
+        (Format::Csv, _, Some(dir)) => {
+            write_tables(dir, &csv_tables(report), args.table.as_deref())
+        }
+        (Format::Csv, Some(name), None) => render_table(report, name).map_err(several),
+        _ => render(report, format).map_err(several),
+    }
+}
+
+/// Writes `NAME.csv` per table (only table `only`, if given) into `dir`, which is created
+/// if missing; nothing is written if any of the files exists already.
+fn write_tables(
+    dir: &std::path::Path,
+    tables: &[(String, String)],
+    only: Option<&str>,
+) -> Result<String, Failure> {
+    let chosen: Vec<&(String, String)> = tables
+        .iter()
+        .filter(|(name, _)| only.is_none_or(|o| o == name))
+        .collect();
+    if let (Some(o), true) = (only, chosen.is_empty()) {
+        let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
+        return Err(Failure::input(
+            format!("the report has no table {o:?}"),
+            format!("give one of: {}", names.join(", ")),
+        ));
+    }
+    let io = |what: String, e: std::io::Error| {
+        Failure::input(
+            format!("{what}: {e}"),
+            "check the directory and its permissions",
+        )
+    };
+    if !dir.is_dir() {
+        std::fs::create_dir(dir).map_err(|e| io(format!("cannot create {}", dir.display()), e))?;
+    }
+    let paths: Vec<std::path::PathBuf> = chosen
+        .iter()
+        .map(|(name, _)| dir.join(format!("{name}.csv")))
+        .collect();
+    if let Some(taken) = paths.iter().find(|p| p.exists()) {
+        return Err(Failure::input(
+            format!("{} exists: nothing was written", taken.display()),
+            "give an empty or new directory (report files are never overwritten)",
+        ));
+    }
+    let mut listing = String::new();
+    for (path, (_, text)) in paths.iter().zip(&chosen) {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| io(format!("cannot create {}", path.display()), e))?;
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|e| io(format!("cannot write {}", path.display()), e))?;
+        listing.push_str(&format!("{}\n", path.display()));
+    }
+    Ok(listing)
 }
 
 /// The period of `--from` and `--to`: by default 1 January of `year` to the report date.
@@ -432,5 +534,5 @@ fn case_text(
     })?;
     let report = case_report(id, &file, policy, day)
         .ok_or_else(|| Failure::input(format!("case {id} is not registered"), "check the id"))?;
-    Ok(render(&report, format))
+    emit(args, &report, format)
 }

@@ -116,7 +116,40 @@ fn every_report_renders_in_every_format() {
         vec!["worklist".into()],
     ];
     for r in &reports {
-        for format in ["table", "csv", "json"] {
+        // CSV: one file per table into a new directory, each read back by the csv crate
+        let dir = tempfile::tempdir().unwrap();
+        let out_dir = dir.path().join("tables");
+        let (code, listing, stderr) = out(casework(store)
+            .arg("report")
+            .args(r)
+            .args(["--format", "csv", "--out"])
+            .arg(&out_dir));
+        assert_eq!(code, 0, "{r:?} csv: {stderr}");
+        let files: Vec<&str> = listing.lines().collect();
+        assert!(!files.is_empty(), "{r:?}: no CSV written");
+        for file in &files {
+            let mut reader = csv::Reader::from_path(file).unwrap();
+            let width = reader.headers().unwrap().len();
+            for record in reader.records() {
+                let record = record.unwrap();
+                assert_eq!(record.len(), width, "{file}");
+                assert!(
+                    record.iter().all(|f| !f.ends_with('%') && f != "–"),
+                    "{file}: {record:?}"
+                );
+            }
+        }
+        // asked again into the same directory: refused, nothing overwritten
+        let before = std::fs::read(files[0]).unwrap();
+        let (code, _, stderr) = out(casework(store)
+            .arg("report")
+            .args(r)
+            .args(["--format", "csv", "--out"])
+            .arg(&out_dir));
+        assert_eq!(code, 4, "{r:?}: {stderr}");
+        assert!(stderr.contains("exists: nothing was written"), "{stderr}");
+        assert_eq!(std::fs::read(files[0]).unwrap(), before);
+        for format in ["table", "json", "html"] {
             let (code, stdout, stderr) = out(casework(store)
                 .arg("report")
                 .args(r)
@@ -126,6 +159,11 @@ fn every_report_renders_in_every_format() {
             if format == "json" {
                 serde_json::from_str::<serde_json::Value>(&stdout)
                     .unwrap_or_else(|e| panic!("{r:?}: {e}"));
+            }
+            if format == "html" {
+                assert!(stdout.starts_with("<!DOCTYPE html>"), "{r:?}");
+                assert!(!stdout.contains("<script"), "{r:?}: no script");
+                assert!(!stdout.contains("http"), "{r:?}: no external assets");
             }
             assert!(
                 !stdout.contains("Client 0"),
@@ -540,4 +578,42 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
         key_line.contains("\"state\":\"44"),
         "tombstone (D…), not a key: {key_line}"
     );
+}
+
+#[test]
+fn csv_of_a_report_with_several_tables_names_one() {
+    let (_turn, store) = demo_store();
+    let (code, _, stderr) =
+        out(casework(store).args(["report", "voucher-monitoring", "--format", "csv"]));
+    assert_eq!(code, 4, "{stderr}");
+    assert!(
+        stderr.contains("--table NAME (one of: providers, stages)"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = out(casework(store).args([
+        "report",
+        "voucher-monitoring",
+        "--format",
+        "csv",
+        "--table",
+        "stages",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("provider,service,stage,open,over threshold,share\n"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = out(casework(store).args([
+        "report",
+        "voucher-monitoring",
+        "--format",
+        "csv",
+        "--table",
+        "nope",
+    ]));
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("one of: providers, stages"), "{stderr}");
+    let (code, _, stderr) = out(casework(store).args(["report", "worklist", "--table", "items"]));
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("--format csv"), "{stderr}");
 }

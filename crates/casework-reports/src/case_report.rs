@@ -3,15 +3,16 @@
 //! Process facts, ids and pseudonymous labels only: no names, no free text.
 
 use casework_core::{
-    deadlines, AssessmentOutcome, CaseId, CaseState, ClosureReason, Deadline, DeadlineItem,
-    MarketProximity, PhaseName, Policy, ProblemArea, Responsible, VoucherStatus,
+    deadlines, AssessmentOutcome, CaseId, CaseState, ClosureReason, Deadline, DeadlineItem, GoalId,
+    InstitutionId, MarketProximity, MeasureId, PhaseName, Policy, ProblemArea, ProviderId,
+    Responsible, ServiceId, VoucherId, VoucherStatus,
 };
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::book::{Attendance, CaseFile};
-use crate::pct::{opt, Tenths};
-use crate::render::{Report, Table};
+use crate::pct::Tenths;
+use crate::render::{cell, Report, Table};
 
 /// Interim (case open) or final (case closed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -27,11 +28,11 @@ pub enum CaseReportKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MeasureLine {
     /// The measure id.
-    pub measure: String,
+    pub measure: MeasureId,
     /// The goal it serves.
-    pub goal: String,
+    pub goal: GoalId,
     /// Who is responsible.
-    pub responsible: String,
+    pub responsible: InstitutionId,
     /// Its deadline.
     pub deadline: NaiveDate,
     /// Found completed at a review.
@@ -42,11 +43,11 @@ pub struct MeasureLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServiceLine {
     /// The voucher.
-    pub voucher: String,
+    pub voucher: VoucherId,
     /// The service.
-    pub service: String,
+    pub service: ServiceId,
     /// The provider.
-    pub provider: String,
+    pub provider: ProviderId,
     /// Status on the report date.
     pub status: String,
     /// Need group, if classified.
@@ -115,9 +116,9 @@ pub fn case_report(
             .measures
             .iter()
             .map(|m| MeasureLine {
-                measure: m.id.to_string(),
-                goal: m.goal.to_string(),
-                responsible: m.responsible.to_string(),
+                measure: m.id.clone(),
+                goal: m.goal.clone(),
+                responsible: m.responsible.clone(),
                 deadline: m.deadline,
                 completed: p.completed_measures.contains(&m.id),
             })
@@ -128,9 +129,9 @@ pub fn case_report(
         .into_iter()
         .flat_map(|m| m.values())
         .map(|v| ServiceLine {
-            voucher: v.id.to_string(),
-            service: v.service.to_string(),
-            provider: v.provider.to_string(),
+            voucher: v.id.clone(),
+            service: v.service.clone(),
+            provider: v.provider.clone(),
             status: match v.status {
                 VoucherStatus::Completed { outcome, .. } => {
                     format!("completed ({outcome:?})").to_lowercase()
@@ -203,6 +204,7 @@ impl Report for CaseReport {
 
     fn tables(&self) -> Vec<Table> {
         let mut situation = Table::new(
+            "situation",
             "Initial situation",
             &[
                 "phase",
@@ -213,37 +215,40 @@ impl Report for CaseReport {
             ],
         );
         situation.row(vec![
-            self.phase.to_string(),
-            self.problem_areas
-                .iter()
-                .map(|a| area(*a))
-                .collect::<Vec<_>>()
-                .join(", "),
-            match self.market {
+            cell(self.phase.to_string()),
+            cell(
+                self.problem_areas
+                    .iter()
+                    .map(|a| area(*a))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            cell(match self.market {
                 MarketProximity::Near => "near",
                 MarketProximity::Far => "far",
-            }
-            .to_owned(),
-            self.route.clone(),
-            opt(self.assessment.map(|a| match a {
+            }),
+            cell(&self.route),
+            cell(self.assessment.map(|a| match a {
                 AssessmentOutcome::RoundTable => "round table",
                 AssessmentOutcome::RecommendAndClose => "recommend and close",
             })),
         ]);
         let mut measures = Table::new(
+            "measures",
             "Goals and measures",
             &["measure", "goal", "responsible", "deadline", "completed"],
         );
-        for m in &self.measures {
+        for (i, m) in self.measures.iter().enumerate() {
             measures.row(vec![
-                m.measure.clone(),
-                m.goal.clone(),
-                m.responsible.clone(),
-                m.deadline.to_string(),
-                if m.completed { "yes" } else { "no" }.into(),
+                cell(m.measure.as_str()),
+                cell(m.goal.as_str()),
+                cell(m.responsible.as_str()),
+                cell(m.deadline).at(format!("/measures/{i}/deadline")),
+                cell(if m.completed { "yes" } else { "no" }),
             ]);
         }
         let mut services = Table::new(
+            "services",
             "Services and modules",
             &[
                 "voucher",
@@ -254,39 +259,43 @@ impl Report for CaseReport {
                 "hours by module",
             ],
         );
-        for s in &self.services {
+        for (i, s) in self.services.iter().enumerate() {
             services.row(vec![
-                s.voucher.clone(),
-                s.service.clone(),
-                s.provider.clone(),
-                s.status.clone(),
-                opt(s.need_group),
-                s.modules
-                    .iter()
-                    .map(|(m, h)| format!("{m}: {h}"))
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                cell(s.voucher.as_str()),
+                cell(s.service.as_str()),
+                cell(s.provider.as_str()),
+                cell(&s.status),
+                cell(s.need_group).at(format!("/services/{i}/need_group")),
+                cell(
+                    s.modules
+                        .iter()
+                        .map(|(m, h)| format!("{m}: {h}"))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
             ]);
         }
         let mut result = Table::new(
+            "result",
             "Result and cooperation",
             &["result", "reviews held", "attending", "not attending"],
         );
         result.row(vec![
-            opt(self.result.map(|r| r.to_string())),
-            self.reviews.to_string(),
-            self.attendance.attending.to_string(),
-            self.attendance.not_attending.to_string(),
+            cell(self.result.map(|r| r.to_string())),
+            cell(self.reviews).at("/reviews"),
+            cell(self.attendance.attending).at("/attendance/attending"),
+            cell(self.attendance.not_attending).at("/attendance/not_attending"),
         ]);
         let mut further = Table::new(
+            "further",
             "Further measures (pending deadlines)",
             &["due", "item", "responsible"],
         );
-        for d in &self.further {
+        for (i, d) in self.further.iter().enumerate() {
             further.row(vec![
-                d.due.to_string(),
-                describe(&d.item),
-                who(&d.responsible),
+                cell(d.due).at(format!("/further/{i}/due")),
+                cell(describe(&d.item)),
+                cell(who(&d.responsible)),
             ]);
         }
         vec![situation, measures, services, result, further]

@@ -9,8 +9,8 @@ use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 use crate::book::CaseBook;
-use crate::pct::{opt, Pct};
-use crate::render::{Report, Table};
+use crate::pct::Pct;
+use crate::render::{cell, signed, Cell, Chart, ChartKind, Mark, Report, Series, Table};
 
 /// Planned entries per team and month of one year.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -34,18 +34,33 @@ pub struct PlanFileError {
 /// One team's (or the total's) row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EntryRow {
-    /// The team, or `total`.
-    pub team: String,
+    /// The team; `None` for the total row.
+    pub team: Option<TeamId>,
     /// Planned per month.
     pub planned: Vec<u32>,
     /// Actual per month.
     pub actual: Vec<u32>,
+    /// Planned, January to the month, per month.
+    pub planned_cumulated: Vec<u64>,
+    /// Actual, January to the month, per month.
+    pub actual_cumulated: Vec<u64>,
+    /// Planned over the months reported.
+    pub planned_sum: u64,
+    /// Actual over the months reported.
+    pub actual_sum: u64,
     /// Deviation per month.
     pub deviation: Vec<Pct>,
     /// Deviation of the cumulated actual from the cumulated plan.
     pub cumulated: Pct,
     /// Cumulated actual minus cumulated plan.
     pub absolute: i64,
+}
+
+impl EntryRow {
+    /// The team's name, or `total`.
+    pub fn label(&self) -> &str {
+        self.team.as_ref().map_or("total", TeamId::as_str)
+    }
 }
 
 /// The plan-vs-actual report.
@@ -119,7 +134,15 @@ pub fn entry_planning(book: &CaseBook, plan: &EntryPlan, through: u32) -> EntryP
             .filter(|t| !plan.teams.contains_key(*t))
             .cloned(),
     );
-    let row = |team: String, p: [u32; 12], a: [u32; 12]| {
+    let running = |v: &[u32]| {
+        v.iter()
+            .scan(0u64, |sum, &x| {
+                *sum += u64::from(x);
+                Some(*sum)
+            })
+            .collect::<Vec<u64>>()
+    };
+    let row = |team: Option<TeamId>, p: [u32; 12], a: [u32; 12]| {
         let (p, a) = (&p[..n], &a[..n]);
         let (sp, sa): (i64, i64) = (
             p.iter().map(|&x| i64::from(x)).sum(),
@@ -129,6 +152,10 @@ pub fn entry_planning(book: &CaseBook, plan: &EntryPlan, through: u32) -> EntryP
             team,
             planned: p.to_vec(),
             actual: a.to_vec(),
+            planned_cumulated: running(p),
+            actual_cumulated: running(a),
+            planned_sum: sp.unsigned_abs(),
+            actual_sum: sa.unsigned_abs(),
             deviation: p
                 .iter()
                 .zip(a)
@@ -147,9 +174,9 @@ pub fn entry_planning(book: &CaseBook, plan: &EntryPlan, through: u32) -> EntryP
             tp[i] += p[i];
             ta[i] += a[i];
         }
-        rows.push(row(team.to_string(), p, a));
+        rows.push(row(Some(team), p, a));
     }
-    rows.push(row("total".into(), tp, ta));
+    rows.push(row(None, tp, ta));
     EntryPlanning {
         year: plan.year,
         through: n as u32,
@@ -170,67 +197,184 @@ impl Report for EntryPlanning {
 
     fn tables(&self) -> Vec<Table> {
         let months = &MONTHS[..self.through as usize];
-        let headers = |last: &[&str]| -> Vec<String> {
+        fn headers<'a>(months: &[&'a str], last: &[&'a str]) -> Vec<&'a str> {
             std::iter::once("team")
                 .chain(months.iter().copied())
                 .chain(last.iter().copied())
-                .map(str::to_owned)
                 .collect()
-        };
-        let table = |title: &str, last: &[&str]| Table {
-            title: title.into(),
-            headers: headers(last),
-            rows: Vec::new(),
-        };
+        }
         let (mut plan, mut actual, mut dev) = (
-            table("Plan (Soll)", &["sum"]),
-            table("Actual (Ist)", &["sum", "plan"]),
-            table("Deviation", &["cumulated", "absolute"]),
+            Table::new("plan", "Plan (Soll)", &headers(months, &["sum"])),
+            Table::new("actual", "Actual (Ist)", &headers(months, &["sum", "plan"])),
+            Table::new(
+                "deviation",
+                "Deviation",
+                &headers(months, &["cumulated", "absolute"]),
+            ),
         );
-        for r in &self.rows {
-            let sum = |v: &[u32]| v.iter().map(|&x| u64::from(x)).sum::<u64>().to_string();
-            let cells = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>();
+        dev.toned = true;
+        for (i, r) in self.rows.iter().enumerate() {
+            let at = |field: &str| format!("/rows/{i}/{field}");
+            let each = |v: &[u32], field: &str| -> Vec<Cell> {
+                v.iter()
+                    .enumerate()
+                    .map(|(m, x)| cell(*x).at(format!("/rows/{i}/{field}/{m}")))
+                    .collect()
+            };
+            let team = cell(r.label());
             plan.row(
                 [
-                    vec![r.team.clone()],
-                    cells(&r.planned),
-                    vec![sum(&r.planned)],
+                    vec![team.clone()],
+                    each(&r.planned, "planned"),
+                    vec![cell(r.planned_sum).at(at("planned_sum"))],
                 ]
                 .concat(),
             );
             actual.row(
                 [
-                    vec![r.team.clone()],
-                    cells(&r.actual),
-                    vec![sum(&r.actual), sum(&r.planned)],
+                    vec![team.clone()],
+                    each(&r.actual, "actual"),
+                    vec![
+                        cell(r.actual_sum).at(at("actual_sum")),
+                        cell(r.planned_sum).at(at("planned_sum")),
+                    ],
                 ]
                 .concat(),
             );
-            let devs: Vec<String> = r.deviation.iter().map(Pct::to_string).collect();
-            let abs = if r.absolute > 0 {
-                format!("+{}", r.absolute)
-            } else {
-                r.absolute.to_string()
-            };
+            let devs = r
+                .deviation
+                .iter()
+                .enumerate()
+                .map(|(m, d)| cell(*d).at(format!("/rows/{i}/deviation/{m}")));
             dev.row(
                 [
-                    vec![r.team.clone()],
-                    devs,
-                    vec![r.cumulated.to_string(), abs],
+                    vec![team],
+                    devs.collect(),
+                    vec![
+                        cell(r.cumulated).at(at("cumulated")),
+                        signed(r.absolute).at(at("absolute")),
+                    ],
                 ]
                 .concat(),
             );
         }
-        let mut women = table("Share of women among entries", &["all months"]);
+        let mut women = Table::new(
+            "women",
+            "Share of women among entries",
+            &headers(months, &["all months"]),
+        );
         women.row(
             [
-                vec!["women".to_owned()],
-                self.women.iter().map(|w| opt(*w)).collect(),
-                vec![opt(self.women_total)],
+                vec![cell("women")],
+                self.women
+                    .iter()
+                    .enumerate()
+                    .map(|(m, w)| cell(*w).at(format!("/women/{m}")))
+                    .collect(),
+                vec![cell(self.women_total).at("/women_total")],
             ]
             .concat(),
         );
         vec![plan, actual, dev, women]
+    }
+
+    fn charts(&self) -> Vec<Chart> {
+        let months: Vec<String> = MONTHS[..self.through as usize]
+            .iter()
+            .map(|m| (*m).to_owned())
+            .collect();
+        let last = self.rows.len().saturating_sub(1);
+        let Some(total) = self.rows.last() else {
+            return Vec::new();
+        };
+        let per_month = |v: &[u32], field: &str| -> Vec<Cell> {
+            v.iter()
+                .enumerate()
+                .map(|(m, x)| cell(*x).at(format!("/rows/{last}/{field}/{m}")))
+                .collect()
+        };
+        let running = |v: &[u64], field: &str| -> Vec<Cell> {
+            v.iter()
+                .enumerate()
+                .map(|(m, x)| cell(*x).at(format!("/rows/{last}/{field}/{m}")))
+                .collect()
+        };
+        let teams: Vec<(usize, &EntryRow)> = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.team.is_some())
+            .collect();
+        vec![
+            Chart {
+                title: format!(
+                    "Entries per month {}, all teams: plan and actual",
+                    self.year
+                ),
+                description: format!(
+                    "Columns per month: {} planned and {} actual entries over the months shown.",
+                    total.planned_sum, total.actual_sum
+                ),
+                kind: ChartKind::Columns,
+                categories: months.clone(),
+                series: vec![
+                    Series {
+                        name: "plan".into(),
+                        values: per_month(&total.planned, "planned"),
+                        mark: Mark::Bar,
+                    },
+                    Series {
+                        name: "actual".into(),
+                        values: per_month(&total.actual, "actual"),
+                        mark: Mark::Bar,
+                    },
+                ],
+                reference: None,
+                unit: "entries".into(),
+            },
+            Chart {
+                title: "Cumulated entries: plan and actual".into(),
+                description: format!(
+                    "Lines from January: the plan reaches {}, the actual {} ({}).",
+                    total.planned_sum, total.actual_sum, total.cumulated
+                ),
+                kind: ChartKind::Columns,
+                categories: months,
+                series: vec![
+                    Series {
+                        name: "plan, cumulated".into(),
+                        values: running(&total.planned_cumulated, "planned_cumulated"),
+                        mark: Mark::Line,
+                    },
+                    Series {
+                        name: "actual, cumulated".into(),
+                        values: running(&total.actual_cumulated, "actual_cumulated"),
+                        mark: Mark::Line,
+                    },
+                ],
+                reference: None,
+                unit: "entries".into(),
+            },
+            Chart {
+                title: "Cumulated deviation from plan per team".into(),
+                description: format!(
+                    "Bars per team, red below plan and green above; all teams together {}.",
+                    total.cumulated
+                ),
+                kind: ChartKind::Bars,
+                categories: teams.iter().map(|(_, r)| r.label().to_owned()).collect(),
+                series: vec![Series {
+                    name: "cumulated deviation".into(),
+                    values: teams
+                        .iter()
+                        .map(|(i, r)| cell(r.cumulated).at(format!("/rows/{i}/cumulated")))
+                        .collect(),
+                    mark: Mark::ToneBar,
+                }],
+                reference: None,
+                unit: "%".into(),
+            },
+        ]
     }
 
     fn legend(&self) -> Vec<String> {

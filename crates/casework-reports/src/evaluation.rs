@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::book::CaseBook;
 use crate::closed::pairs;
-use crate::pct::{opt, Pct};
-use crate::render::{Report, Table};
+use crate::pct::Pct;
+use crate::render::{cell, Report, Table};
 
 /// What the cases closed on one day add to the evaluation.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -124,7 +124,7 @@ impl EvaluationTotals {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DurationRow {
     /// The team.
-    pub team: String,
+    pub team: TeamId,
     /// The closure reason.
     pub reason: ClosureReason,
     /// Cases.
@@ -187,7 +187,7 @@ pub fn evaluation(book: &CaseBook, from: NaiveDate, to: NaiveDate) -> Evaluation
         .durations
         .iter()
         .map(|((team, reason), d)| DurationRow {
-            team: team.to_string(),
+            team: team.clone(),
             reason: *reason,
             cases: d.cases,
             mean_days: (d.days * 2 + d.cases) / (d.cases * 2).max(1),
@@ -221,56 +221,73 @@ impl Report for Evaluation {
 
     fn tables(&self) -> Vec<Table> {
         let mut durations = Table::new(
+            "durations",
             "Duration from registration to closure",
             &["team", "reason", "cases", "mean days", "longest"],
         );
-        for r in &self.durations {
+        for (i, r) in self.durations.iter().enumerate() {
+            let at = |field: &str| format!("/durations/{i}/{field}");
             durations.row(vec![
-                r.team.clone(),
-                r.reason.to_string(),
-                r.cases.to_string(),
-                r.mean_days.to_string(),
-                r.longest_days.to_string(),
+                cell(r.team.as_str()),
+                cell(r.reason.to_string()),
+                cell(r.cases).at(at("cases")),
+                cell(r.mean_days).at(at("mean_days")),
+                cell(r.longest_days).at(at("longest_days")),
             ]);
         }
-        let mut goals = Table::new("Goal attainment at closure", &["attainment", "goals"]);
-        for (a, n) in &self.attainment {
+        let mut goals = Table::new(
+            "goals",
+            "Goal attainment at closure",
+            &["attainment", "goals"],
+        );
+        for (i, (a, n)) in self.attainment.iter().enumerate() {
             let a = match a {
                 Attainment::Attained => "attained",
                 Attainment::Partly => "partly",
                 Attainment::NotAttained => "not attained",
             };
-            goals.row(vec![a.into(), n.to_string()]);
+            goals.row(vec![cell(a), cell(*n).at(format!("/attainment/{i}/1"))]);
         }
         goals.row(vec![
-            format!("cases with every goal attained (of {})", self.evaluated),
-            opt(self.fully_attained),
+            cell(format!(
+                "cases with every goal attained (of {})",
+                self.evaluated
+            )),
+            cell(self.fully_attained).at("/fully_attained"),
         ]);
         let mut escalations = Table::new(
+            "escalations",
             "Escalations by level and late party",
             &["level", "late party", "escalations"],
         );
-        for (level, party, n) in &self.escalations {
-            escalations.row(vec![level.to_string(), party.clone(), n.to_string()]);
+        for (i, (level, party, n)) in self.escalations.iter().enumerate() {
+            escalations.row(vec![
+                cell(*level).at(format!("/escalations/{i}/0")),
+                cell(party),
+                cell(*n).at(format!("/escalations/{i}/2")),
+            ]);
         }
-        let mut work = Table::new("Coordination", &["what", "cases"]);
+        let mut work = Table::new("coordination", "Coordination", &["what", "cases"]);
         work.row(vec![
-            "delegated (closed cases)".into(),
-            self.delegated.to_string(),
+            cell("delegated (closed cases)"),
+            cell(self.delegated).at("/delegated"),
         ]);
         work.row(vec![
-            "delegation running (open cases)".into(),
-            self.delegated_open.to_string(),
+            cell("delegation running (open cases)"),
+            cell(self.delegated_open).at("/delegated_open"),
         ]);
-        work.row(vec!["handed over".into(), self.handed_over.to_string()]);
         work.row(vec![
-            "conferences held".into(),
-            self.conferences.to_string(),
+            cell("handed over"),
+            cell(self.handed_over).at("/handed_over"),
         ]);
-        for (reason, n) in &self.declined {
+        work.row(vec![
+            cell("conferences held"),
+            cell(self.conferences).at("/conferences"),
+        ]);
+        for (i, (reason, n)) in self.declined.iter().enumerate() {
             work.row(vec![
-                format!("referral declined: {reason:?}"),
-                n.to_string(),
+                cell(format!("referral declined: {reason:?}")),
+                cell(*n).at(format!("/declined/{i}/1")),
             ]);
         }
         vec![durations, goals, escalations, work]

@@ -2,15 +2,15 @@
 //! the last working day of the following month.
 
 use casework_core::{policy::local_date, Tz};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use casework_core::{Policy, ProviderId, ServiceId, Voucher, VoucherStatus};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::book::{CaseBook, EffortBucket};
-use crate::pct::{opt, Tenths};
-use crate::render::{Report, Table};
+use crate::pct::Tenths;
+use crate::render::{cell, Cell, Chart, ChartKind, Mark, Report, Series, Table};
 
 /// Cases and effort of one need group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -23,6 +23,10 @@ pub struct NeedGroupRow {
     pub hours: Tenths,
     /// Hours per case.
     pub avg_hours: Option<Tenths>,
+    /// The individual hours the catalog contracts for these cases (cases × the need
+    /// group's standard hours, from the catalog of the provider's service); `None` where
+    /// no catalog fixes them.
+    pub contracted_hours: Option<Tenths>,
 }
 
 /// Effort of one module.
@@ -243,6 +247,16 @@ pub fn half_year(
         m.1 += minutes;
         m.2 += sessions;
     }
+    // the need groups' standard hours, from the first catalog (of the services the provider
+    // delivered, in id order) that fixes them
+    let services: BTreeSet<&ServiceId> = t.modules.keys().map(|(_, s)| s).collect();
+    let standard_hours = |group: Option<u8>| {
+        let group = group?;
+        services.iter().find_map(|s| {
+            let catalog = policy.service(s)?.catalog.as_ref()?;
+            catalog.standard_effort(group).map(|e| e.individual_hours)
+        })
+    };
     let (worked, closed, minutes_total, groups) = (t.worked, t.closed, t.minutes, t.need_groups);
     let hours = |minutes: i64| Tenths::ratio(minutes, 60).unwrap_or(Tenths(0));
     HalfYearReport {
@@ -261,6 +275,8 @@ pub fn half_year(
                 cases,
                 hours: hours(minutes),
                 avg_hours: Tenths::ratio(minutes, 60 * cases as i64),
+                contracted_hours: standard_hours(need_group)
+                    .map(|h| Tenths(i64::from(h) * 10 * cases as i64)),
             })
             .collect(),
         modules: modules
@@ -285,6 +301,7 @@ impl Report for HalfYearReport {
 
     fn tables(&self) -> Vec<Table> {
         let mut summary = Table::new(
+            "summary",
             "Summary",
             &[
                 "cases worked",
@@ -294,44 +311,104 @@ impl Report for HalfYearReport {
             ],
         );
         summary.row(vec![
-            self.cases_worked.to_string(),
-            self.cases_closed.to_string(),
-            self.hours.to_string(),
-            opt(self.avg_hours_per_case),
+            cell(self.cases_worked).at("/cases_worked"),
+            cell(self.cases_closed).at("/cases_closed"),
+            cell(self.hours).at("/hours"),
+            cell(self.avg_hours_per_case).at("/avg_hours_per_case"),
         ]);
         let mut groups = Table::new(
+            "need_groups",
             "By need group",
-            &["need group", "cases", "hours", "hours per case"],
+            &[
+                "need group",
+                "cases",
+                "hours",
+                "hours per case",
+                "contracted hours",
+            ],
         );
-        for g in &self.need_groups {
+        for (i, g) in self.need_groups.iter().enumerate() {
+            let at = |field: &str| format!("/need_groups/{i}/{field}");
             groups.row(vec![
-                g.need_group
-                    .map_or_else(|| "not classified".to_owned(), |n| n.to_string()),
-                g.cases.to_string(),
-                g.hours.to_string(),
-                opt(g.avg_hours),
+                match g.need_group {
+                    Some(n) => cell(n).at(at("need_group")),
+                    None => cell("not classified"),
+                },
+                cell(g.cases).at(at("cases")),
+                cell(g.hours).at(at("hours")),
+                cell(g.avg_hours).at(at("avg_hours")),
+                cell(g.contracted_hours).at(at("contracted_hours")),
             ]);
         }
         let mut modules = Table::new(
+            "modules",
             "By module",
             &["module", "name", "individual hours", "group sessions"],
         );
-        for m in &self.modules {
+        for (i, m) in self.modules.iter().enumerate() {
+            let at = |field: &str| format!("/modules/{i}/{field}");
             modules.row(vec![
-                m.module.to_string(),
-                m.name.clone(),
-                m.hours.to_string(),
-                m.group_sessions.to_string(),
+                cell(m.module).at(at("module")),
+                cell(&m.name),
+                cell(m.hours).at(at("hours")),
+                cell(m.group_sessions).at(at("group_sessions")),
             ]);
         }
         vec![summary, groups, modules]
     }
 
+    fn charts(&self) -> Vec<Chart> {
+        if self.need_groups.is_empty() {
+            return Vec::new();
+        }
+        let values = |field: &str, pick: &dyn Fn(&NeedGroupRow) -> Option<Tenths>| -> Vec<Cell> {
+            self.need_groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| cell(pick(g)).at(format!("/need_groups/{i}/{field}")))
+                .collect()
+        };
+        vec![Chart {
+            title: format!("Hours per need group, {} – {}", self.from, self.to),
+            description: format!(
+                "Bars of the individual hours delivered per need group ({} in all, {} cases), \
+                 with a tick at the hours the catalog contracts for those cases.",
+                self.hours, self.cases_worked
+            ),
+            kind: ChartKind::Bars,
+            categories: self
+                .need_groups
+                .iter()
+                .map(|g| group_name(g.need_group))
+                .collect(),
+            series: vec![Series {
+                name: "hours delivered".into(),
+                values: values("hours", &|g| Some(g.hours)),
+                mark: Mark::Bar,
+            }],
+            reference: Some(Series {
+                name: "contracted hours".into(),
+                values: values("contracted_hours", &|g| g.contracted_hours),
+                mark: Mark::Bar,
+            }),
+            unit: "hours".into(),
+        }]
+    }
+
     fn legend(&self) -> Vec<String> {
         vec![
+            "contracted hours: cases × the need group's standard individual hours in the catalog of the provider's service".into(),
             "cases worked: vouchers of the provider redeemed by the end of the period and not finished before it".into(),
             "cases closed: final feedback within the period".into(),
             "hours: individual contact recorded within the period (minutes ÷ 60, one decimal)".into(),
         ]
     }
+}
+
+/// A need group's name in tables and charts.
+fn group_name(group: Option<u8>) -> String {
+    group.map_or_else(
+        || "not classified".to_owned(),
+        |n| format!("need group {n}"),
+    )
 }

@@ -24,7 +24,7 @@
 //! let policy = casework_core::Policy::default();
 //! let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
 //! let report = voucher_monitoring(&book, &policy, None, 2026, day);
-//! assert!(render(&report, Format::Table).starts_with("Voucher monitoring 2026"));
+//! assert!(render(&report, Format::Table).unwrap().starts_with("Voucher monitoring 2026"));
 //! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -35,6 +35,7 @@ mod closed;
 mod entry_planning;
 mod evaluation;
 mod half_year;
+mod html;
 mod outcomes;
 pub mod pct;
 mod plan_file;
@@ -58,9 +59,12 @@ pub use half_year::{
 };
 pub use outcomes::{outcomes, ClosureTotals, OutcomeRow, Outcomes};
 pub use projection::{Projection, ProjectionError, Projector};
-pub use render::{render, Format, Report, Table};
-pub use voucher_monitoring::{
-    voucher_monitoring, CompletedCounts, IssuedCounts, MonitoringRow, StageRow, VoucherMonitoring,
-    VoucherTotals,
+pub use render::{
+    cell, csv_of, csv_tables, render, render_table, signed, Cell, Chart, ChartKind, Format, Mark,
+    RenderError, Report, Series, Table, Value,
 };
-pub use worklist::{deadline_worklist, EscalationDue, WorkItem, Worklist};
+pub use voucher_monitoring::{
+    voucher_monitoring, CompletedCounts, IssuedCounts, MonitoringRow, MonitoringTotal, StageRow,
+    VoucherMonitoring, VoucherTotals,
+};
+pub use worklist::{deadline_worklist, EscalationDue, PartyLoad, WorkItem, Worklist};

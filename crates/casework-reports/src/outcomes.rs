@@ -7,20 +7,29 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::book::CaseBook;
-use crate::pct::{opt, Pct};
-use crate::render::{Report, Table};
+use crate::pct::Pct;
+use crate::render::{cell, Chart, ChartKind, Mark, Report, Series, Table};
 
 /// The integration rate of one service (or of all).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutcomeRow {
-    /// The service, or `all services`.
-    pub service: String,
+    /// The service; `None` for all services together.
+    pub service: Option<ServiceId>,
     /// Participants: cases closed in the period that used the service.
     pub participants: u64,
     /// Of those, in work afterwards (closed with reason employment).
     pub integrated: u64,
     /// The integration rate.
     pub rate: Option<Pct>,
+}
+
+impl OutcomeRow {
+    /// The service's id, or `all services`.
+    pub fn label(&self) -> &str {
+        self.service
+            .as_ref()
+            .map_or("all services", ServiceId::as_str)
+    }
 }
 
 /// The outcomes report.
@@ -94,7 +103,7 @@ pub fn outcomes(book: &CaseBook, from: NaiveDate, to: NaiveDate) -> Outcomes {
             sum.integrated += day.integrated;
         }
     }
-    let row = |service: String, participants: u64, integrated: u64| OutcomeRow {
+    let row = |service: Option<ServiceId>, participants: u64, integrated: u64| OutcomeRow {
         service,
         participants,
         integrated,
@@ -103,9 +112,9 @@ pub fn outcomes(book: &CaseBook, from: NaiveDate, to: NaiveDate) -> Outcomes {
     let mut services: Vec<OutcomeRow> = sum
         .services
         .into_iter()
-        .map(|(s, (cases, i))| row(s.to_string(), cases, i))
+        .map(|(s, (cases, i))| row(Some(s), cases, i))
         .collect();
-    services.push(row("all services".into(), sum.participants, sum.integrated));
+    services.push(row(None, sum.participants, sum.integrated));
     Outcomes {
         from,
         to,
@@ -121,22 +130,71 @@ impl Report for Outcomes {
 
     fn tables(&self) -> Vec<Table> {
         let mut rates = Table::new(
+            "rates",
             "Integration rate by service",
             &["service", "participants", "in work", "rate"],
         );
-        for r in &self.services {
+        for (i, r) in self.services.iter().enumerate() {
+            let at = |field: &str| format!("/services/{i}/{field}");
             rates.row(vec![
-                r.service.clone(),
-                r.participants.to_string(),
-                r.integrated.to_string(),
-                opt(r.rate),
+                cell(r.label()),
+                cell(r.participants).at(at("participants")),
+                cell(r.integrated).at(at("integrated")),
+                cell(r.rate).at(at("rate")),
             ]);
         }
-        let mut reasons = Table::new("Closure reasons", &["reason", "cases"]);
-        for (reason, n) in &self.reasons {
-            reasons.row(vec![reason.to_string(), n.to_string()]);
+        let mut reasons = Table::new("reasons", "Closure reasons", &["reason", "cases"]);
+        for (i, (reason, n)) in self.reasons.iter().enumerate() {
+            reasons.row(vec![
+                cell(reason.to_string()),
+                cell(*n).at(format!("/reasons/{i}/1")),
+            ]);
         }
         vec![rates, reasons]
+    }
+
+    fn charts(&self) -> Vec<Chart> {
+        if self.services.is_empty() {
+            return Vec::new();
+        }
+        let all = self.services.last();
+        vec![Chart {
+            title: format!("Integration rate by service, {} – {}", self.from, self.to),
+            description: format!(
+                "Bars of the share of participants in work after the case closed, per service; \
+                 all services together: {} of {}.",
+                all.map_or(0, |r| r.integrated),
+                all.map_or(0, |r| r.participants)
+            ),
+            kind: ChartKind::Bars,
+            categories: self.services.iter().map(|r| r.label().to_owned()).collect(),
+            series: vec![
+                Series {
+                    name: "integration rate".into(),
+                    values: self
+                        .services
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| cell(r.rate).at(format!("/services/{i}/rate")))
+                        .collect(),
+                    mark: Mark::Bar,
+                },
+                Series {
+                    name: "participants".into(),
+                    values: self
+                        .services
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| {
+                            cell(r.participants).at(format!("/services/{i}/participants"))
+                        })
+                        .collect(),
+                    mark: Mark::Note,
+                },
+            ],
+            reference: None,
+            unit: "%".into(),
+        }]
     }
 
     fn legend(&self) -> Vec<String> {

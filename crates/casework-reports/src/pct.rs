@@ -59,6 +59,11 @@ impl Serialize for Pct {
 pub struct Tenths(pub i64);
 
 impl Tenths {
+    /// The value as a float.
+    pub fn value(self) -> f64 {
+        self.0 as f64 / 10.0
+    }
+
     /// `num / den` rounded to one decimal; `None` when `den` is 0.
     pub fn ratio(num: i64, den: i64) -> Option<Tenths> {
         (den != 0).then(|| Tenths(div_round(num * 10, den)))

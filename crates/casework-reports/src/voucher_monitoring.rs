@@ -10,8 +10,8 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::book::CaseBook;
-use crate::pct::{opt, Pct, Tenths};
-use crate::render::{Report, Table};
+use crate::pct::{Pct, Tenths};
+use crate::render::{cell, Cell, Chart, ChartKind, Mark, Report, Series, Table};
 
 /// One provider and service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,6 +70,25 @@ pub struct VoucherMonitoring {
     pub rows: Vec<MonitoringRow>,
     /// Per provider, service and stage.
     pub stages: Vec<StageRow>,
+    /// The rows' counts added up.
+    pub total: MonitoringTotal,
+}
+
+/// The counts of every provider and service together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct MonitoringTotal {
+    /// Vouchers issued in the year.
+    pub issued: u64,
+    /// Of those: redeemed.
+    pub redeemed: u64,
+    /// Of those: not yet started.
+    pub not_started: u64,
+    /// Of those: returned.
+    pub returned: u64,
+    /// Running cases at the report date.
+    pub running: u64,
+    /// Running cases whose voucher is older than the threshold.
+    pub open_beyond_threshold: u64,
 }
 
 /// What the vouchers of one provider and service add up to, by year.
@@ -182,30 +201,42 @@ pub fn voucher_monitoring(
             }
         }
     }
+    let rows: Vec<MonitoringRow> = totals
+        .into_iter()
+        .map(|((provider, service), (totals, running, open_long))| {
+            let issued = totals.issued.get(&year).copied().unwrap_or_default();
+            let completed = totals.completed.get(&year).copied().unwrap_or_default();
+            MonitoringRow {
+                provider,
+                service,
+                issued: issued.issued,
+                redeemed: issued.redeemed,
+                not_started: issued.not_started,
+                returned: issued.returned,
+                running,
+                open_beyond_threshold: open_long,
+                under_25: Pct::of(issued.under_25 as i64, issued.issued as i64),
+                avg_counselling_days: Tenths::ratio(completed.days, completed.completed as i64),
+            }
+        })
+        .collect();
+    let total = rows
+        .iter()
+        .fold(MonitoringTotal::default(), |t, r| MonitoringTotal {
+            issued: t.issued + r.issued,
+            redeemed: t.redeemed + r.redeemed,
+            not_started: t.not_started + r.not_started,
+            returned: t.returned + r.returned,
+            running: t.running + r.running,
+            open_beyond_threshold: t.open_beyond_threshold + r.open_beyond_threshold,
+        });
     VoucherMonitoring {
         year,
         as_of,
         voucher_open_days: t.voucher_open_days,
         stage_open_days: t.stage_open_days,
-        rows: totals
-            .into_iter()
-            .map(|((provider, service), (totals, running, open_long))| {
-                let issued = totals.issued.get(&year).copied().unwrap_or_default();
-                let completed = totals.completed.get(&year).copied().unwrap_or_default();
-                MonitoringRow {
-                    provider,
-                    service,
-                    issued: issued.issued,
-                    redeemed: issued.redeemed,
-                    not_started: issued.not_started,
-                    returned: issued.returned,
-                    running,
-                    open_beyond_threshold: open_long,
-                    under_25: Pct::of(issued.under_25 as i64, issued.issued as i64),
-                    avg_counselling_days: Tenths::ratio(completed.days, completed.completed as i64),
-                }
-            })
-            .collect(),
+        rows,
+        total,
         stages: stages
             .into_iter()
             .map(|((provider, service, stage), (open, over))| StageRow {
@@ -227,6 +258,7 @@ impl Report for VoucherMonitoring {
 
     fn tables(&self) -> Vec<Table> {
         let mut t = Table::new(
+            "providers",
             "Vouchers by provider and service",
             &[
                 "provider",
@@ -241,34 +273,36 @@ impl Report for VoucherMonitoring {
                 "avg days",
             ],
         );
-        for r in &self.rows {
+        for (i, r) in self.rows.iter().enumerate() {
+            let at = |field: &str| format!("/rows/{i}/{field}");
             t.row(vec![
-                r.provider.to_string(),
-                r.service.to_string(),
-                r.issued.to_string(),
-                r.redeemed.to_string(),
-                r.not_started.to_string(),
-                r.returned.to_string(),
-                r.running.to_string(),
-                r.open_beyond_threshold.to_string(),
-                opt(r.under_25),
-                opt(r.avg_counselling_days),
+                cell(r.provider.as_str()),
+                cell(r.service.as_str()),
+                cell(r.issued).at(at("issued")),
+                cell(r.redeemed).at(at("redeemed")),
+                cell(r.not_started).at(at("not_started")),
+                cell(r.returned).at(at("returned")),
+                cell(r.running).at(at("running")),
+                cell(r.open_beyond_threshold).at(at("open_beyond_threshold")),
+                cell(r.under_25).at(at("under_25")),
+                cell(r.avg_counselling_days).at(at("avg_counselling_days")),
             ]);
         }
-        let total = |f: fn(&MonitoringRow) -> u64| self.rows.iter().map(f).sum::<u64>().to_string();
+        let total = &self.total;
         t.row(vec![
-            "total".into(),
-            String::new(),
-            total(|r| r.issued),
-            total(|r| r.redeemed),
-            total(|r| r.not_started),
-            total(|r| r.returned),
-            total(|r| r.running),
-            total(|r| r.open_beyond_threshold),
-            String::new(),
-            String::new(),
+            cell("total"),
+            cell(""),
+            cell(total.issued).at("/total/issued"),
+            cell(total.redeemed).at("/total/redeemed"),
+            cell(total.not_started).at("/total/not_started"),
+            cell(total.returned).at("/total/returned"),
+            cell(total.running).at("/total/running"),
+            cell(total.open_beyond_threshold).at("/total/open_beyond_threshold"),
+            cell(""),
+            cell(""),
         ]);
         let mut s = Table::new(
+            "stages",
             "Running cases per stage",
             &[
                 "provider",
@@ -279,17 +313,110 @@ impl Report for VoucherMonitoring {
                 "share",
             ],
         );
-        for r in &self.stages {
-            s.row(vec![
-                r.provider.to_string(),
-                r.service.to_string(),
-                r.stage.to_string(),
-                r.open.to_string(),
-                r.over_threshold.to_string(),
-                opt(r.share),
-            ]);
+        for (i, r) in self.stages.iter().enumerate() {
+            let at = |field: &str| format!("/stages/{i}/{field}");
+            let over = cell(r.over_threshold).at(at("over_threshold"));
+            let cells = vec![
+                cell(r.provider.as_str()),
+                cell(r.service.as_str()),
+                cell(r.stage).at(at("stage")),
+                cell(r.open).at(at("open")),
+                over,
+                cell(r.share).at(at("share")),
+            ];
+            if r.over_threshold > 0 {
+                s.marked_row(cells);
+            } else {
+                s.row(cells);
+            }
         }
         vec![t, s]
+    }
+
+    fn charts(&self) -> Vec<Chart> {
+        let mut charts = Vec::new();
+        if !self.rows.is_empty() {
+            let series = |name: &str, field: &str, pick: fn(&MonitoringRow) -> u64| Series {
+                name: name.into(),
+                values: self
+                    .rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| cell(pick(r)).at(format!("/rows/{i}/{field}")))
+                    .collect(),
+                mark: Mark::Bar,
+            };
+            charts.push(Chart {
+                title: format!("Vouchers issued in {} by provider and service", self.year),
+                description: format!(
+                    "Bars per provider and service: of {} vouchers issued, {} redeemed, {} not \
+                     started, {} returned.",
+                    self.total.issued,
+                    self.total.redeemed,
+                    self.total.not_started,
+                    self.total.returned
+                ),
+                kind: ChartKind::Bars,
+                categories: self
+                    .rows
+                    .iter()
+                    .map(|r| format!("{}\n{}", r.provider, r.service))
+                    .collect(),
+                series: vec![
+                    series("issued", "issued", |r| r.issued),
+                    series("redeemed", "redeemed", |r| r.redeemed),
+                    series("not started", "not_started", |r| r.not_started),
+                    series("returned", "returned", |r| r.returned),
+                ],
+                reference: None,
+                unit: "vouchers".into(),
+            });
+        }
+        if !self.stages.is_empty() {
+            let over: u64 = self.stages.iter().map(|s| s.over_threshold).sum();
+            let open: u64 = self.stages.iter().map(|s| s.open).sum();
+            let each = |field: &str, pick: &dyn Fn(&StageRow) -> Cell| -> Vec<Cell> {
+                self.stages
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| pick(s).at(format!("/stages/{i}/{field}")))
+                    .collect()
+            };
+            charts.push(Chart {
+                title: "Running cases per service stage".into(),
+                description: format!(
+                    "Bars of the running cases per provider, service and stage, with those open \
+                     longer than {} days in red: {over} of {open}.",
+                    self.stage_open_days
+                ),
+                kind: ChartKind::Bars,
+                categories: self
+                    .stages
+                    .iter()
+                    .map(|s| format!("{}\n{} · stage {}", s.provider, s.service, s.stage))
+                    .collect(),
+                series: vec![
+                    Series {
+                        name: "running".into(),
+                        values: each("open", &|s| cell(s.open)),
+                        mark: Mark::Bar,
+                    },
+                    Series {
+                        name: format!("over {} days", self.stage_open_days),
+                        values: each("over_threshold", &|s| cell(s.over_threshold)),
+                        mark: Mark::Alert,
+                    },
+                    Series {
+                        name: "over".into(),
+                        values: each("share", &|s| cell(s.share)),
+                        mark: Mark::Note,
+                    },
+                ],
+                reference: None,
+                unit: "cases".into(),
+            });
+        }
+        charts
     }
 
     fn legend(&self) -> Vec<String> {

@@ -2,14 +2,15 @@
 //! on a given day, most overdue first.
 
 use casework_core::{
-    deadlines, CaseId, CaseState, Deadline, DeadlineItem, EscalationTarget, Policy, Responsible,
+    deadlines, CaseId, CaseState, Deadline, DeadlineItem, EscalationTarget, MeasureId, Policy,
+    Responsible, VoucherId,
 };
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
 use crate::book::CaseBook;
 use crate::case_report::{describe, who};
-use crate::render::{Report, Table};
+use crate::render::{cell, Cell, Chart, ChartKind, Mark, Report, Series, Table};
 
 /// One item to act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,6 +32,12 @@ pub struct WorkItem {
     pub days_overdue: i64,
     /// What is due, typed (the `item` text is its display).
     pub deadline: DeadlineItem,
+    /// The voucher it is about, for feedback and appointment deadlines.
+    pub voucher: Option<VoucherId>,
+    /// The plan measure it is about, for measure deadlines and their follow-ups.
+    pub measure: Option<MeasureId>,
+    /// Past due on the worklist's day.
+    pub overdue: bool,
     /// For an overdue item: the escalation level the policy applies now, who acts at it,
     /// and the highest level already recorded.
     pub escalation: Option<EscalationDue>,
@@ -56,6 +63,21 @@ pub struct Worklist {
     pub horizon_days: u32,
     /// The items, most overdue first.
     pub items: Vec<WorkItem>,
+    /// Items per party who must act, most overdue items first.
+    pub by_party: Vec<PartyLoad>,
+}
+
+/// What one party has on the worklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartyLoad {
+    /// The party, typed.
+    pub party: Responsible,
+    /// Its display.
+    pub responsible: String,
+    /// Items past due.
+    pub overdue: u64,
+    /// Items due within the horizon, not yet past due.
+    pub due: u64,
 }
 
 /// Everything overdue on `on` or due within `horizon_days` after it, over all open cases.
@@ -117,10 +139,34 @@ pub fn deadline_worklist(
             &b.item,
         ))
     });
+    let mut loads: Vec<PartyLoad> = Vec::new();
+    for item in &items {
+        let i = match loads.iter().position(|l| l.party == item.party) {
+            Some(i) => i,
+            None => {
+                loads.push(PartyLoad {
+                    party: item.party.clone(),
+                    responsible: item.responsible.clone(),
+                    overdue: 0,
+                    due: 0,
+                });
+                loads.len() - 1
+            }
+        };
+        if item.overdue {
+            loads[i].overdue += 1;
+        } else {
+            loads[i].due += 1;
+        }
+    }
+    loads.sort_by(|a, b| {
+        (b.overdue, b.due, &a.responsible).cmp(&(a.overdue, a.due, &b.responsible))
+    });
     Worklist {
         on,
         horizon_days,
         items,
+        by_party: loads,
     }
 }
 
@@ -150,7 +196,20 @@ fn work_item(
             },
             recorded,
         });
+    let (voucher, measure) = match &d.item {
+        DeadlineItem::FirstAppointment { voucher }
+        | DeadlineItem::FirstFeedback { voucher }
+        | DeadlineItem::InterimFeedback { voucher }
+        | DeadlineItem::ResultFeedback { voucher } => (Some(voucher.clone()), None),
+        DeadlineItem::Measure { measure } | DeadlineItem::MeasureFollowUp { measure, .. } => {
+            (None, Some(measure.clone()))
+        }
+        _ => (None, None),
+    };
     WorkItem {
+        voucher,
+        measure,
+        overdue: d.is_overdue(on),
         responsible: who(&d.responsible),
         party: d.responsible.clone(),
         coordinator,
@@ -173,6 +232,7 @@ impl Report for Worklist {
 
     fn tables(&self) -> Vec<Table> {
         let mut t = Table::new(
+            "items",
             "Due and overdue",
             &[
                 "days overdue",
@@ -184,28 +244,74 @@ impl Report for Worklist {
                 "escalation",
             ],
         );
-        for i in &self.items {
-            t.row(vec![
-                i.days_overdue.to_string(),
-                i.due.to_string(),
-                i.responsible.clone(),
-                i.coordinator.clone().unwrap_or_else(|| "–".into()),
-                i.case.to_string(),
-                i.item.clone(),
-                i.escalation.as_ref().map_or_else(
-                    || "–".into(),
-                    |e| {
-                        let recorded = if e.recorded == 0 {
-                            "none recorded".to_owned()
-                        } else {
-                            format!("{} recorded", e.recorded)
-                        };
-                        format!("level {}: {} ({recorded})", e.level, e.act)
-                    },
-                ),
-            ]);
+        for (n, i) in self.items.iter().enumerate() {
+            let at = |field: &str| format!("/items/{n}/{field}");
+            let cells = vec![
+                cell(i.days_overdue).at(at("days_overdue")),
+                cell(i.due).at(at("due")),
+                cell(&i.responsible),
+                cell(i.coordinator.clone()),
+                cell(i.case.to_string()),
+                cell(&i.item),
+                cell(i.escalation.as_ref().map(|e| {
+                    let recorded = if e.recorded == 0 {
+                        "none recorded".to_owned()
+                    } else {
+                        format!("{} recorded", e.recorded)
+                    };
+                    format!("level {}: {} ({recorded})", e.level, e.act)
+                })),
+            ];
+            if i.overdue {
+                t.marked_row(cells);
+            } else {
+                t.row(cells);
+            }
         }
         vec![t]
+    }
+
+    fn charts(&self) -> Vec<Chart> {
+        if self.by_party.is_empty() {
+            return Vec::new();
+        }
+        let overdue: u64 = self.by_party.iter().map(|l| l.overdue).sum();
+        let each = |field: &str, pick: fn(&PartyLoad) -> u64| -> Vec<Cell> {
+            self.by_party
+                .iter()
+                .enumerate()
+                .map(|(i, l)| cell(pick(l)).at(format!("/by_party/{i}/{field}")))
+                .collect()
+        };
+        vec![Chart {
+            title: format!("Worklist on {} by who must act", self.on),
+            description: format!(
+                "Bars per party: {overdue} of {} items are overdue (red); the others fall due \
+                 within {} days.",
+                self.items.len(),
+                self.horizon_days
+            ),
+            kind: ChartKind::Bars,
+            categories: self
+                .by_party
+                .iter()
+                .map(|l| l.responsible.clone())
+                .collect(),
+            series: vec![
+                Series {
+                    name: "overdue".into(),
+                    values: each("overdue", |l| l.overdue),
+                    mark: Mark::Alert,
+                },
+                Series {
+                    name: "due soon".into(),
+                    values: each("due", |l| l.due),
+                    mark: Mark::Bar,
+                },
+            ],
+            reference: None,
+            unit: "items".into(),
+        }]
     }
 
     fn legend(&self) -> Vec<String> {

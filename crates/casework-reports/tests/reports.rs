@@ -12,9 +12,72 @@ fn book(d: &Deployment) -> CaseBook {
 }
 
 fn snap(name: &str, report: &impl Report) {
-    insta::assert_snapshot!(format!("{name}_table"), render(report, Format::Table));
-    insta::assert_snapshot!(format!("{name}_csv"), render(report, Format::Csv));
-    insta::assert_snapshot!(format!("{name}_json"), render(report, Format::Json));
+    insta::assert_snapshot!(
+        format!("{name}_table"),
+        render(report, Format::Table).unwrap()
+    );
+    let csv: Vec<String> = csv_tables(report)
+        .into_iter()
+        .map(|(table, text)| format!("## {table}.csv\n{text}"))
+        .collect();
+    insta::assert_snapshot!(format!("{name}_csv"), csv.join("\n"));
+    insta::assert_snapshot!(
+        format!("{name}_json"),
+        render(report, Format::Json).unwrap()
+    );
+    csv_reads_back_as_the_json(report);
+}
+
+/// Every CSV table reads back with the `csv` crate: a header row, then rows of the
+/// header's width, and every value that comes from the report equals the report's JSON
+/// at its place (numbers as plain numbers, an empty cell for null).
+fn csv_reads_back_as_the_json(report: &impl Report) {
+    let json = serde_json::to_value(report).unwrap();
+    let tables = report.tables();
+    let files = csv_tables(report);
+    assert_eq!(files.len(), tables.len());
+    for (table, (name, text)) in tables.iter().zip(&files) {
+        assert_eq!(&table.name, name);
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let headers: Vec<String> = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(headers, table.headers, "{name}: header row");
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), table.rows.len(), "{name}: rows");
+        for (row, cells) in rows.iter().zip(&table.rows) {
+            assert_eq!(row.len(), headers.len(), "{name}: row width");
+            for (field, cell) in row.iter().zip(cells) {
+                assert!(
+                    !field.contains('%') && field != "–",
+                    "{name}: {field:?} is not plain"
+                );
+                let Some(pointer) = &cell.source else {
+                    continue;
+                };
+                let want = json
+                    .pointer(pointer)
+                    .unwrap_or_else(|| panic!("{name}: {pointer} is not in the JSON"));
+                match want {
+                    serde_json::Value::Null => assert_eq!(field, "", "{name} {pointer}"),
+                    serde_json::Value::Number(n) => {
+                        let got: f64 = field.parse().unwrap_or_else(|_| {
+                            panic!("{name} {pointer}: {field:?} is not a number")
+                        });
+                        assert!(
+                            (got - n.as_f64().unwrap()).abs() < 1e-9,
+                            "{name} {pointer}: CSV {field}, JSON {n}"
+                        );
+                    }
+                    serde_json::Value::String(t) => assert_eq!(field, t, "{name} {pointer}"),
+                    other => panic!("{name} {pointer}: {other} in the JSON"),
+                }
+            }
+        }
+    }
 }
 
 #[test]
@@ -90,7 +153,7 @@ fn outcomes_give_rates_and_reasons() {
     let addiction = r
         .services
         .iter()
-        .find(|s| s.service == ADDICTION_COUNSELLING)
+        .find(|s| s.label() == ADDICTION_COUNSELLING)
         .unwrap();
     assert_eq!((addiction.participants, addiction.integrated), (2, 1));
     assert_eq!(
@@ -117,8 +180,9 @@ fn case_reports_are_interim_or_final_and_hold_no_personal_data() {
     let c1 = case_report(case(1), &file(1), &d.policy, date(230)).unwrap();
     assert_eq!(c1.kind, CaseReportKind::Interim);
     for r in [&c1, &c2] {
-        for f in [Format::Table, Format::Csv, Format::Json] {
-            let text = render(r, f);
+        let csv: String = csv_tables(r).into_iter().map(|(_, t)| t).collect();
+        for f in [Format::Table, Format::Json, Format::Html] {
+            let text = render(r, f).unwrap() + &csv;
             for canary in ["Client ", "CANARY-GOAL", "CANARY-MEASURE"] {
                 assert!(!text.contains(canary), "{canary} in {f:?}");
             }
@@ -202,7 +266,7 @@ fn entry_planning_uses_the_plan_file() {
     let d = deployment();
     let plan = EntryPlan::from_csv("team,month,planned\naachen,2026-01,2\naachen,2026-02,1\nstolberg,2026-01,0\neifel,2026-01,1\n").unwrap();
     let r = entry_planning(&book(&d), &plan, 3);
-    let aachen = r.rows.iter().find(|r| r.team == "aachen").unwrap();
+    let aachen = r.rows.iter().find(|r| r.label() == "aachen").unwrap();
     assert_eq!(aachen.actual, vec![3, 0, 0]);
     snap("entry_planning", &r);
 }
