@@ -37,6 +37,7 @@ svg .ref { stroke: var(--ink); stroke-width: 2; }
 table { border-collapse: collapse; width: 100%; margin: 0 0 4mm 0; font-size: 8.5pt; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
+caption { text-align: left; font-size: 8.5pt; color: var(--muted); padding: 0 0 1mm 0; }
 th, td { padding: 1mm 1.6mm; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
 th { background: var(--band); font-weight: bold; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -44,7 +45,8 @@ td.below { color: var(--below); font-weight: bold; }
 td.above { color: var(--above); font-weight: bold; }
 tr.marked td { background: #fbe9e7; }
 tr.marked td:first-child { border-left: 3px solid var(--alert); }
-table.data { font-size: 8pt; }
+table.data { font-size: 8pt; width: auto; min-width: 55%; }
+table.data th[scope=row] { background: none; font-weight: normal; }
 .legend-keys { display: flex; flex-wrap: wrap; gap: 4mm; margin: 1mm 0 2mm 0; font-size: 8.5pt; }
 .key { display: inline-block; width: 3mm; height: 3mm; margin-right: 1mm; vertical-align: middle; }
 footer { margin-top: 6mm; border-top: 1px solid var(--rule); color: var(--muted); font-size: 8.5pt; }
@@ -98,21 +100,26 @@ pub fn page(report: &impl Report) -> String {
     markup.into_string()
 }
 
-/// The class of a table cell.
-fn class(cell: &Cell, toned: bool) -> &'static str {
+/// The class of a table cell in a column of numbers (`numeric`) or text.
+fn class(cell: &Cell, toned: bool, numeric: bool) -> &'static str {
     match (&cell.value, toned) {
         (v, true) if v.is_negative() => "n below",
         (v, true) if v.is_positive() => "n above",
-        (v, _) if v.is_number() || matches!(v, Value::Missing) => "n",
+        (v, _) if v.is_number() => "n",
+        (Value::Missing, _) if numeric => "n",
         _ => "",
     }
 }
 
-fn td(cell: &Cell, toned: bool) -> Markup {
+fn td(cell: &Cell, toned: bool, numeric: bool) -> Markup {
     html! {
-        td class=(class(cell, toned)) data-json=[cell.source.as_deref()] { (cell) }
+        td class=(class(cell, toned, numeric)) data-json=[cell.source.as_deref()] { (cell) }
     }
 }
+
+/// Number columns per printed table: more are split into parts that repeat the leading
+/// text columns, so that a year of months reads at a legible size on A4.
+const NUMBER_COLUMNS: usize = 7;
 
 fn section(table: &Table) -> Markup {
     let numeric: Vec<bool> = (0..table.headers.len())
@@ -123,18 +130,41 @@ fn section(table: &Table) -> Markup {
                 .any(|r| r.get(i).is_some_and(|c| c.value.is_number()))
         })
         .collect();
+    // the leading text columns (at least one) are repeated in every part
+    let lead = numeric.iter().take_while(|n| !**n).count().max(1);
+    let rest: Vec<usize> = (lead..table.headers.len()).collect();
+    // balanced parts: 8 numbers as 4 + 4, 15 as 5 + 5 + 5
+    let count = rest.len().div_ceil(NUMBER_COLUMNS).max(1);
+    let size = rest.len().div_ceil(count).max(1);
+    let parts: Vec<Vec<usize>> = if count == 1 {
+        vec![(0..table.headers.len()).collect()]
+    } else {
+        rest.chunks(size)
+            .map(|chunk| (0..lead).chain(chunk.iter().copied()).collect())
+            .collect()
+    };
     let long = if table.rows.len() > 25 { "long" } else { "" };
     html! {
         section class=(long) data-table=(table.name) {
             h2 { (table.title) }
-            table {
-                thead { tr { @for (i, h) in table.headers.iter().enumerate() {
-                    th class=(if numeric[i] { "n" } else { "" }) scope="col" { (h) }
-                } } }
-                tbody {
-                    @for (i, row) in table.rows.iter().enumerate() {
-                        tr class=(if table.marked.contains(&i) { "marked" } else { "" }) {
-                            @for c in row { (td(c, table.toned)) }
+            @for columns in &parts {
+                table {
+                    @if parts.len() > 1 {
+                        caption {
+                            (table.headers[columns[lead.min(columns.len() - 1)]]) " – "
+                            (table.headers[columns[columns.len() - 1]])
+                        }
+                    }
+                    thead { tr { @for i in columns {
+                        th class=(if numeric[*i] { "n" } else { "" }) scope="col" { (table.headers[*i]) }
+                    } } }
+                    tbody {
+                        @for (r, row) in table.rows.iter().enumerate() {
+                            tr class=(if table.marked.contains(&r) { "marked" } else { "" }) {
+                                @for i in columns {
+                                    @if let Some(c) = row.get(*i) { (td(c, table.toned, numeric[*i])) }
+                                }
+                            }
                         }
                     }
                 }
@@ -152,16 +182,23 @@ fn colour(series: &Series, i: usize, value: &Value) -> &'static str {
     }
 }
 
-/// A round upper bound for the axis: 1, 2 or 5 times a power of ten.
-fn nice(max: f64) -> f64 {
+/// A round step for about four ticks up to `max`: 1, 2 or 5 times a power of ten (2.5
+/// from 25 up, so that whole numbers stay whole).
+fn step(max: f64) -> f64 {
     if max <= 0.0 || !max.is_finite() {
         return 1.0;
     }
-    let p = 10f64.powf(max.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * p)
-        .find(|v| *v >= max)
+    let raw = max / 4.0;
+    let p = 10f64.powf(raw.log10().floor());
+    let steps: &[f64] = if p >= 10.0 {
+        &[1.0, 2.0, 2.5, 5.0, 10.0]
+    } else {
+        &[1.0, 2.0, 5.0, 10.0]
+    };
+    steps
+        .iter()
+        .map(|m| (m * p).max(1.0))
+        .find(|v| *v >= raw)
         .unwrap_or(10.0 * p)
 }
 
@@ -226,7 +263,7 @@ fn data_table(chart: &Chart) -> Markup {
                         th scope="row" { (category.replace('\n', " · ")) }
                         @for s in &columns {
                             @match s.values.get(i) {
-                                Some(c) => (td(c, s.mark == Mark::ToneBar)),
+                                Some(c) => (td(c, s.mark == Mark::ToneBar, true)),
                                 None => td {},
                             }
                         }
@@ -239,9 +276,9 @@ fn data_table(chart: &Chart) -> Markup {
 
 const WIDTH: f64 = 680.0;
 
-/// The axis range over every drawn value and reference: from the smallest (0 or below)
-/// to a round maximum.
-fn range(chart: &Chart) -> (f64, f64) {
+/// The axis range over every drawn value and reference, from the smallest (0 or below) to
+/// a round maximum, and the step between ticks.
+fn range(chart: &Chart) -> (f64, f64, f64) {
     let values = chart
         .series
         .iter()
@@ -249,9 +286,16 @@ fn range(chart: &Chart) -> (f64, f64) {
         .chain(&chart.reference)
         .flat_map(|s| s.values.iter().filter_map(|c| c.value.as_f64()));
     let (lo, hi) = values.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let hi = nice(hi);
-    let lo = if lo < 0.0 { -nice(-lo) } else { 0.0 };
-    (lo, hi.max(lo + 1.0))
+    let unit = step(hi.max(-lo));
+    let hi = ((hi / unit).ceil() * unit).max(unit);
+    let lo = (lo / unit).floor() * unit;
+    (lo, hi, unit)
+}
+
+/// The ticks from `lo` to `hi` every `unit`.
+fn ticks((lo, hi, unit): (f64, f64, f64)) -> Vec<f64> {
+    let n = ((hi - lo) / unit).round().clamp(1.0, 20.0) as u32;
+    (0..=n).map(|k| lo + unit * f64::from(k)).collect()
 }
 
 /// Horizontal bars: a group per category, a bar per series; value labels at the bar's
@@ -276,13 +320,12 @@ fn bars(chart: &Chart, id: &str) -> Markup {
         9.0,
     );
     let (x0, x1) = (label_w, WIDTH - note_w);
-    let (lo, hi) = range(chart);
+    let axis = range(chart);
+    let (lo, hi, _) = axis;
     let x = |v: f64| x0 + (v - lo) / (hi - lo) * (x1 - x0);
     let group_h = drawn.len().max(1) as f64 * bar_h + gap;
     let height = top + chart.categories.len() as f64 * group_h + 8.0;
-    let ticks: Vec<f64> = (0..=4)
-        .map(|k| lo + (hi - lo) * f64::from(k) / 4.0)
-        .collect();
+    let ticks = ticks(axis);
     html! {
         svg viewBox=(format!("0 0 {WIDTH} {}", f(height))) role="img"
             aria-labelledby=(format!("{id}-title {id}-desc")) {
@@ -292,7 +335,7 @@ fn bars(chart: &Chart, id: &str) -> Markup {
                 line.grid x1=(f(x(*t))) x2=(f(x(*t))) y1=(f(top - 4.0)) y2=(f(height - 6.0)) {}
                 text.tick x=(f(x(*t))) y=(f(top - 8.0)) font-size="9" text-anchor="middle" { (tick(*t)) }
             }
-            text.axis x=(f(x1)) y="9" font-size="9" text-anchor="end" { (chart.unit) }
+            text.axis x=(f(label_w - 18.0)) y=(f(top - 8.0)) font-size="9" text-anchor="end" { (chart.unit) }
             @for (ci, category) in chart.categories.iter().enumerate() {
                 @let y0 = top + ci as f64 * group_h;
                 @let lines: Vec<&str> = category.split('\n').collect();
@@ -326,8 +369,9 @@ fn bars(chart: &Chart, id: &str) -> Markup {
                 }
                 @for (ni, n) in notes.iter().enumerate() {
                     @if let Some(c) = n.values.get(ci) {
-                        text.value x=(f(WIDTH - 2.0)) y=(f(y0 + 10.0 + ni as f64 * 11.0)) font-size="9" text-anchor="end"
-                            data-json=[c.source.as_deref()] { (c) " " (n.name) }
+                        text.value x=(f(WIDTH - 2.0)) y=(f(y0 + 10.0 + ni as f64 * 11.0)) font-size="9" text-anchor="end" {
+                            tspan data-json=[c.source.as_deref()] { (c) } " " (n.name)
+                        }
                     }
                 }
             }
@@ -350,14 +394,13 @@ fn columns(chart: &Chart, id: &str) -> Markup {
         .filter(|(_, s)| s.mark == Mark::Line)
         .collect();
     let (left, top, bottom, height) = (40.0, 18.0, 24.0, 250.0);
-    let (lo, hi) = range(chart);
+    let axis = range(chart);
+    let (lo, hi, _) = axis;
     let n = chart.categories.len().max(1) as f64;
     let slot = (WIDTH - left - 8.0) / n;
     let y = |v: f64| top + (hi - v) / (hi - lo) * (height - top - bottom);
     let bar_w = (slot - 8.0) / bars.len().max(1) as f64;
-    let ticks: Vec<f64> = (0..=4)
-        .map(|k| lo + (hi - lo) * f64::from(k) / 4.0)
-        .collect();
+    let ticks = ticks(axis);
     html! {
         svg viewBox=(format!("0 0 {WIDTH} {height}")) role="img"
             aria-labelledby=(format!("{id}-title {id}-desc")) {
