@@ -108,7 +108,8 @@ pub fn run(backend: &Backend, config: &SimConfig, policy: &Policy) -> Result<Exi
     say!("Try next:");
     say!("  {me} report voucher-monitoring");
     say!("  {me} report worklist");
-    say!("  {me} report outcomes --format csv");
+    say!("  {me} report outcomes --format csv --table rates");
+    say!("  {me} report voucher-monitoring --format html > voucher-monitoring.html");
     say!("  {me} stats");
     say!("  {me} verify");
     if let Some(id) = book.cases.keys().min() {

@@ -617,3 +617,32 @@ fn csv_of_a_report_with_several_tables_names_one() {
     assert_eq!(code, 4, "{stderr}");
     assert!(stderr.contains("--format csv"), "{stderr}");
 }
+
+#[test]
+fn every_line_the_demo_suggests_runs_as_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("data");
+    let (code, stdout, stderr) =
+        out(casework(&store).args(["demo", "--cases", "60", "--seed", "3"]));
+    assert_eq!(code, 0, "{stderr}");
+    let suggested: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Try next:"))
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(suggested.len() >= 8, "{stdout}");
+    for line in suggested {
+        // the program and store flags as printed, the command after them; a redirection
+        // into a file is the shell's, so the output is read here instead
+        let command = line.split(" > ").next().unwrap();
+        let words: Vec<&str> = command.split_whitespace().collect();
+        let at = words.iter().position(|w| *w == "--store").unwrap();
+        assert_eq!(words[at + 1], store.display().to_string(), "{line}");
+        let (code, stdout, stderr) =
+            out(Command::cargo_bin("casework").unwrap().args(&words[at..]));
+        assert_eq!(code, 0, "{line}: {stderr}");
+        assert!(!stdout.trim().is_empty(), "{line}: no output");
+    }
+}
