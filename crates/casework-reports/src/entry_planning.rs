@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::book::CaseBook;
 use crate::pct::Pct;
-use crate::render::{cell, signed, Cell, Chart, ChartKind, Mark, Report, Series, Table};
+use crate::render::{cell, cells_at, signed, Chart, ChartKind, Mark, Report, Series, Table};
 
 /// Planned entries per team and month of one year.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -215,12 +215,7 @@ impl Report for EntryPlanning {
         dev.toned = true;
         for (i, r) in self.rows.iter().enumerate() {
             let at = |field: &str| format!("/rows/{i}/{field}");
-            let each = |v: &[u32], field: &str| -> Vec<Cell> {
-                v.iter()
-                    .enumerate()
-                    .map(|(m, x)| cell(*x).at(format!("/rows/{i}/{field}/{m}")))
-                    .collect()
-            };
+            let each = |v: &[u32], field: &str| cells_at(v, &at(field));
             let team = cell(r.label());
             plan.row(
                 [
@@ -241,15 +236,10 @@ impl Report for EntryPlanning {
                 ]
                 .concat(),
             );
-            let devs = r
-                .deviation
-                .iter()
-                .enumerate()
-                .map(|(m, d)| cell(*d).at(format!("/rows/{i}/deviation/{m}")));
             dev.row(
                 [
                     vec![team],
-                    devs.collect(),
+                    cells_at(&r.deviation, &at("deviation")),
                     vec![
                         cell(r.cumulated).at(at("cumulated")),
                         signed(r.absolute).at(at("absolute")),
@@ -266,11 +256,7 @@ impl Report for EntryPlanning {
         women.row(
             [
                 vec![cell("women")],
-                self.women
-                    .iter()
-                    .enumerate()
-                    .map(|(m, w)| cell(*w).at(format!("/women/{m}")))
-                    .collect(),
+                cells_at(&self.women, "/women"),
                 vec![cell(self.women_total).at("/women_total")],
             ]
             .concat(),
@@ -287,18 +273,7 @@ impl Report for EntryPlanning {
         let Some(total) = self.rows.last() else {
             return Vec::new();
         };
-        let per_month = |v: &[u32], field: &str| -> Vec<Cell> {
-            v.iter()
-                .enumerate()
-                .map(|(m, x)| cell(*x).at(format!("/rows/{last}/{field}/{m}")))
-                .collect()
-        };
-        let running = |v: &[u64], field: &str| -> Vec<Cell> {
-            v.iter()
-                .enumerate()
-                .map(|(m, x)| cell(*x).at(format!("/rows/{last}/{field}/{m}")))
-                .collect()
-        };
+        let at = |field: &str| format!("/rows/{last}/{field}");
         let teams: Vec<(usize, &EntryRow)> = self
             .rows
             .iter()
@@ -320,12 +295,12 @@ impl Report for EntryPlanning {
                 series: vec![
                     Series {
                         name: "plan".into(),
-                        values: per_month(&total.planned, "planned"),
+                        values: cells_at(&total.planned, &at("planned")),
                         mark: Mark::Bar,
                     },
                     Series {
                         name: "actual".into(),
-                        values: per_month(&total.actual, "actual"),
+                        values: cells_at(&total.actual, &at("actual")),
                         mark: Mark::Bar,
                     },
                 ],
@@ -343,12 +318,12 @@ impl Report for EntryPlanning {
                 series: vec![
                     Series {
                         name: "plan, cumulated".into(),
-                        values: running(&total.planned_cumulated, "planned_cumulated"),
+                        values: cells_at(&total.planned_cumulated, &at("planned_cumulated")),
                         mark: Mark::Line,
                     },
                     Series {
                         name: "actual, cumulated".into(),
-                        values: running(&total.actual_cumulated, "actual_cumulated"),
+                        values: cells_at(&total.actual_cumulated, &at("actual_cumulated")),
                         mark: Mark::Line,
                     },
                 ],

@@ -60,8 +60,8 @@ pub use half_year::{
 pub use outcomes::{outcomes, ClosureTotals, OutcomeRow, Outcomes};
 pub use projection::{Projection, ProjectionError, Projector};
 pub use render::{
-    cell, csv_of, csv_tables, render, render_table, signed, Cell, Chart, ChartKind, Format, Mark,
-    RenderError, Report, Series, Table, Value,
+    cell, cells_at, csv_of, csv_tables, render, render_table, signed, Cell, Chart, ChartKind,
+    Format, Mark, RenderError, Report, Series, Table, Value,
 };
 pub use voucher_monitoring::{
     voucher_monitoring, CompletedCounts, IssuedCounts, MonitoringRow, MonitoringTotal, StageRow,
