@@ -25,7 +25,13 @@ impl Pct {
         }
     }
 
-    /// The value as a float (for JSON).
+    /// The percentage in tenths of a percent (`7.1 %` is 71): exact, for comparing and
+    /// adding up.
+    pub fn tenths(self) -> i64 {
+        self.0
+    }
+
+    /// The value as a float (for JSON and charts): `7.1 %` is `7.1`.
     pub fn value(self) -> f64 {
         self.0 as f64 / 10.0
     }
