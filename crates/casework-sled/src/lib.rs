@@ -24,7 +24,7 @@
 //!
 //! | key | value |
 //! | --- | --- |
-//! | `e` + position (u64 BE) | the event record ([`record`]: binary envelope + payload + CRC-32) |
+//! | `e` + position (u64 BE) | a chunk of event records ([`record`], shared with the redb store: binary envelope + payload + CRC-32) |
 //! | `s` + stream id + `0x00` + version (u64 BE) | the event's position |
 //! | `h` + stream id | the stream's last version and hash |
 //! | `m` + `format` / `head` | the store format (`casework-sled/1`) and the global head |
@@ -92,8 +92,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod record;
+pub use casework_store::record;
+mod keys;
 mod store;
-mod vault;
 
 pub use store::{Durability, SledOptions, SledStore, STORE_FORMAT};

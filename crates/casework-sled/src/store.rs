@@ -13,8 +13,10 @@ use casework_store::{
 };
 use chrono::{DateTime, Utc};
 
-use crate::record;
-use crate::vault::Vault;
+use casework_store::record;
+use casework_store::vault::Vault;
+
+use crate::keys::SledKeys;
 
 /// The store format written into every sled store; opening another is a typed error.
 pub const STORE_FORMAT: &[u8] = b"casework-sled/1";
@@ -93,7 +95,7 @@ pub struct SledStore {
     db: sled::Db,
     tree: sled::Tree,
     /// The key area (`vault.rs`).
-    vault: Vault,
+    vault: Vault<SledKeys>,
     data_file: Option<std::fs::File>,
     writer: Mutex<Writer>,
     /// Written to the tree (≥ `visible`).
@@ -378,7 +380,7 @@ impl SledStore {
         }
         let vault = Vault::open(
             &path,
-            db.open_tree(KEYS_TREE).map_err(io)?,
+            SledKeys(db.open_tree(KEYS_TREE).map_err(io)?),
             options.durability != Durability::None,
         )?;
         let data_file = match options.durability {

@@ -61,11 +61,13 @@ pub mod crypto;
 mod error;
 pub mod hash;
 mod memory;
+pub mod record;
 mod repository;
 mod store;
 mod subscription;
 mod transfer;
 mod types;
+pub mod vault;
 
 pub use checkpoint::{Checkpoint, LogHead};
 pub use codec::{Codec, StoredEvent, Upcast};

@@ -18,7 +18,7 @@
 //! ```
 //! Integers are big endian.
 
-use casework_store::{Hash, Metadata, RecordedEvent, StreamId};
+use crate::{Hash, Metadata, RecordedEvent, StreamId};
 use chrono::DateTime;
 use uuid::Uuid;
 

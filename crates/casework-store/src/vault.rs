@@ -1,14 +1,14 @@
-//! The key area of the sled store: key bytes in a slot file that is overwritten in place
-//! on destruction, an index in a sled tree.
+//! The key area of the embedded stores: key bytes in a slot file that is overwritten in
+//! place on destruction, an index in the engine ([`KeyIndex`]: a sled tree, a redb table).
 //!
-//! sled is log-structured: a value removed or overwritten in a tree stays in the log file
-//! until its segment is reclaimed (measured: a destroyed key kept in a tree was still in the
-//! store's files after 2,000 further writes and a flush). A key kept there could be read
-//! back after an erasure, which defeats crypto-shredding. So the key bytes never enter
-//! sled: each lives in a 64-byte slot of `casework-keys.slots` in the store directory, and
-//! destroying it overwrites the slot with zeros and syncs the file. The tree
-//! `casework-keys` maps a stream to its slot (`S` ‖ slot) or to a tombstone
-//! (`D` ‖ destruction time ‖ slot).
+//! Neither engine overwrites in place: sled is log-structured (measured: a destroyed key
+//! kept in a tree was still in the store's files after 2,000 further writes and a flush),
+//! and redb copies a B-tree page on write and frees the old page for later reuse without
+//! clearing it. A key kept in either could be read back after an erasure, which defeats
+//! crypto-shredding. So the key bytes never enter the engine: each lives in a 64-byte slot
+//! of `casework-keys.slots` in the store directory, and destroying it overwrites the slot
+//! with zeros and syncs the file. The index maps a stream to its slot (`S` ‖ slot) or to a
+//! tombstone (`D` ‖ destruction time ‖ slot).
 //!
 //! Crash safety: a new key's slot is written and synced before its index entry is
 //! inserted (an entry never points at a missing key; a crash in between leaves an orphan
@@ -25,8 +25,20 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use casework_store::{DataKey, KeyState, StoreError, StreamId};
 use chrono::{DateTime, Utc};
+
+use crate::{DataKey, KeyState, StoreError, StreamId};
+
+/// Where a store engine keeps the key area's index: stream name → entry bytes, durable
+/// when `insert` returns (or when the store's next flush does, for `durable: false`).
+pub trait KeyIndex: Send + Sync {
+    /// The entry of `stream`.
+    fn get(&self, stream: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Sets the entry of `stream`.
+    fn insert(&self, stream: &str, entry: Vec<u8>) -> Result<(), StoreError>;
+    /// Every entry, in stream order.
+    fn entries(&self) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+}
 
 /// The slot file's name in the store directory.
 pub const SLOT_FILE: &str = "casework-keys.slots";
@@ -36,10 +48,6 @@ const NO_SLOT: u64 = u64::MAX;
 
 fn file_err(e: std::io::Error) -> StoreError {
     StoreError::Io(format!("key slot file: {e}"))
-}
-
-fn sled_err(e: sled::Error) -> StoreError {
-    StoreError::Io(e.to_string())
 }
 
 fn damaged(stream: &StreamId, detail: impl Into<String>) -> StoreError {
@@ -104,18 +112,18 @@ fn decode_slot(stream: &StreamId, slot: &[u8; SLOT as usize]) -> Result<DataKey,
     Ok(DataKey::from_parts(version, key))
 }
 
-/// The key area: the index tree and the slot file, behind one lock.
-pub(crate) struct Vault {
-    index: sled::Tree,
+/// The key area: the index and the slot file, behind one lock.
+pub struct Vault<I: KeyIndex> {
+    index: I,
     slots: Mutex<File>,
     /// Sync the slot file on every change (all durability policies but `None`).
     sync: bool,
 }
 
-impl Vault {
-    /// Opens (or creates) the slot file next to the store and zeroes every slot no live
-    /// index entry points at.
-    pub(crate) fn open(dir: &Path, index: sled::Tree, sync: bool) -> Result<Self, StoreError> {
+impl<I: KeyIndex> Vault<I> {
+    /// Opens (or creates) the slot file in the store directory `dir` and zeroes every slot
+    /// no live index entry points at; `sync`: sync the slot file on every change.
+    pub fn open(dir: &Path, index: I, sync: bool) -> Result<Self, StoreError> {
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -140,9 +148,8 @@ impl Vault {
 
     fn scrub(&self) -> Result<(), StoreError> {
         let mut live = HashSet::new();
-        for item in self.index.iter() {
-            let (k, v) = item.map_err(sled_err)?;
-            let stream = StreamId::new(String::from_utf8_lossy(&k).into_owned())?;
+        for (k, v) in self.index.entries()? {
+            let stream = StreamId::new(k)?;
             if let (Entry::Live(slot), _) = parse_entry(&stream, &v)? {
                 live.insert(slot);
             }
@@ -175,7 +182,7 @@ impl Vault {
     }
 
     fn state(&self, file: &mut File, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
-        let Some(bytes) = self.index.get(stream.as_str()).map_err(sled_err)? else {
+        let Some(bytes) = self.index.get(stream.as_str())? else {
             return Ok(None);
         };
         Ok(Some(match parse_entry(stream, &bytes)?.0 {
@@ -186,15 +193,14 @@ impl Vault {
 
     /// Every entry of the key area, in stream order: one scan of the index and one read
     /// of the slot file.
-    pub(crate) fn all(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
+    pub fn all(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
         let mut file = self.lock()?;
         let mut slots = Vec::new();
         file.seek(SeekFrom::Start(0)).map_err(file_err)?;
         file.read_to_end(&mut slots).map_err(file_err)?;
         let mut out = Vec::new();
-        for item in self.index.iter() {
-            let (k, v) = item.map_err(sled_err)?;
-            let stream = StreamId::new(String::from_utf8_lossy(&k).into_owned())?;
+        for (k, v) in self.index.entries()? {
+            let stream = StreamId::new(k)?;
             let state = match parse_entry(&stream, &v)?.0 {
                 Entry::Live(slot) => {
                     let at = usize::try_from(slot.saturating_mul(SLOT)).unwrap_or(usize::MAX);
@@ -211,12 +217,15 @@ impl Vault {
         Ok(out)
     }
 
-    pub(crate) fn get(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
+    /// The key state of `stream`.
+    pub fn get(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
         let mut file = self.lock()?;
         self.state(&mut file, stream)
     }
 
-    pub(crate) fn create(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
+    /// Stores `key` for `stream` unless it has one (then returns that): the slot is written
+    /// (and synced) before the index entry.
+    pub fn create(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
         let mut file = self.lock()?;
         if let Some(state) = self.state(&mut file, stream)? {
             return Ok(state);
@@ -230,30 +239,26 @@ impl Vault {
         }
         let mut entry = vec![b'S'];
         entry.extend_from_slice(&slot.to_be_bytes());
-        self.index
-            .insert(stream.as_str(), entry)
-            .map_err(sled_err)?;
+        self.index.insert(stream.as_str(), entry)?;
         Ok(KeyState::Active(key))
     }
 
     /// Records the tombstone, makes it durable with `flush`, then zeroes the slot.
-    pub(crate) fn destroy(
+    pub fn destroy(
         &self,
         stream: &StreamId,
         at: DateTime<Utc>,
         flush: impl FnOnce() -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let mut file = self.lock()?;
-        let slot = match self.index.get(stream.as_str()).map_err(sled_err)? {
+        let slot = match self.index.get(stream.as_str())? {
             Some(bytes) => parse_entry(stream, &bytes)?.1,
             None => NO_SLOT,
         };
         let mut tombstone = vec![b'D'];
         tombstone.extend_from_slice(&(at.timestamp_micros() as u64).to_be_bytes());
         tombstone.extend_from_slice(&slot.to_be_bytes());
-        self.index
-            .insert(stream.as_str(), tombstone)
-            .map_err(sled_err)?;
+        self.index.insert(stream.as_str(), tombstone)?;
         flush()?;
         if slot != NO_SLOT {
             file.seek(SeekFrom::Start(slot * SLOT)).map_err(file_err)?;
