@@ -618,57 +618,6 @@ impl SledStore {
             result?;
         }
     }
-
-    /// Decodes the records of the chunk under key position `first` whose positions lie in
-    /// `wanted`, checking each against the position (and, for stream reads, the stream and
-    /// version) it must have. Damage is reported for the exact event.
-    fn chunk_events(
-        first: GlobalPosition,
-        bytes: &[u8],
-        wanted: std::ops::RangeInclusive<GlobalPosition>,
-        owner: Option<(&StreamId, Version)>,
-        out: &mut Vec<RecordedEvent>,
-    ) -> Result<u64, StoreError> {
-        let name = |i: u64| match owner {
-            Some((s, v)) => (s.clone(), v + i),
-            None => (all_stream(), first + i),
-        };
-        let ranges = record::chunk_ranges(bytes).map_err(|d| {
-            let (s, v) = name(0);
-            corrupt(s, v, d)
-        })?;
-        for (i, range) in ranges.iter().enumerate() {
-            let position = first + i as u64;
-            if position < *wanted.start() {
-                continue;
-            }
-            if position > *wanted.end() {
-                break;
-            }
-            let e = record::decode(&bytes[range.clone()]).map_err(|d| {
-                let (s, v) = match (owner, d.stream, d.version) {
-                    (None, Some(s), Some(v)) => (s, v),
-                    _ => name(i as u64),
-                };
-                corrupt(s, v, format!("{} (position {position})", d.detail))
-            })?;
-            let misplaced = e.position != position
-                || owner.is_some_and(|(s, v)| &e.stream != s || e.version != v + i as u64);
-            if misplaced {
-                let (s, v) = name(i as u64);
-                return Err(corrupt(
-                    s,
-                    v,
-                    format!(
-                        "found {} v{} (position {}) where position {position} belongs",
-                        e.stream, e.version, e.position
-                    ),
-                ));
-            }
-            out.push(e);
-        }
-        Ok(ranges.len() as u64)
-    }
 }
 
 impl EventStore for SledStore {
@@ -779,7 +728,7 @@ impl EventStore for SledStore {
             let take = (limit - out.len()) as u64;
             let start = position.saturating_add(skip);
             let wanted = start..=start.saturating_add(take - 1);
-            Self::chunk_events(position, &bytes, wanted, Some((stream, version)), &mut out)?;
+            record::chunk_events(position, &bytes, wanted, Some((stream, version)), &mut out)?;
             if out.len() >= limit {
                 break;
             }
@@ -818,7 +767,7 @@ impl EventStore for SledStore {
                     format!("global log has position {position} where {expected} belongs"),
                 ));
             }
-            expected = position + Self::chunk_events(position, &v, from..=to, None, &mut out)?;
+            expected = position + record::chunk_events(position, &v, from..=to, None, &mut out)?;
         }
         if expected <= to {
             return Err(corrupt(all_stream(), expected, "global log ends early"));

@@ -18,7 +18,7 @@
 //! ```
 //! Integers are big endian.
 
-use crate::{Hash, Metadata, RecordedEvent, StreamId};
+use crate::{GlobalPosition, Hash, Metadata, RecordedEvent, StoreError, StreamId, Version};
 use chrono::DateTime;
 use uuid::Uuid;
 
@@ -259,4 +259,67 @@ pub fn chunk_ranges(bytes: &[u8]) -> Result<Vec<std::ops::Range<usize>>, String>
         ));
     }
     Ok(out)
+}
+
+fn corrupt(stream: StreamId, version: u64, detail: impl Into<String>) -> StoreError {
+    StoreError::Corruption {
+        stream,
+        version,
+        detail: detail.into(),
+    }
+}
+
+fn all_stream() -> StreamId {
+    StreamId::all()
+}
+
+/// Decodes the records of the chunk under key position `first` whose positions lie in
+/// `wanted`, checking each against the position (and, for stream reads, the stream and
+/// version) it must have. Damage is reported for the exact event.
+pub fn chunk_events(
+    first: GlobalPosition,
+    bytes: &[u8],
+    wanted: std::ops::RangeInclusive<GlobalPosition>,
+    owner: Option<(&StreamId, Version)>,
+    out: &mut Vec<RecordedEvent>,
+) -> Result<u64, StoreError> {
+    let name = |i: u64| match owner {
+        Some((s, v)) => (s.clone(), v + i),
+        None => (all_stream(), first + i),
+    };
+    let ranges = chunk_ranges(bytes).map_err(|d| {
+        let (s, v) = name(0);
+        corrupt(s, v, d)
+    })?;
+    for (i, range) in ranges.iter().enumerate() {
+        let position = first + i as u64;
+        if position < *wanted.start() {
+            continue;
+        }
+        if position > *wanted.end() {
+            break;
+        }
+        let e = decode(&bytes[range.clone()]).map_err(|d| {
+            let (s, v) = match (owner, d.stream, d.version) {
+                (None, Some(s), Some(v)) => (s, v),
+                _ => name(i as u64),
+            };
+            corrupt(s, v, format!("{} (position {position})", d.detail))
+        })?;
+        let misplaced = e.position != position
+            || owner.is_some_and(|(s, v)| &e.stream != s || e.version != v + i as u64);
+        if misplaced {
+            let (s, v) = name(i as u64);
+            return Err(corrupt(
+                s,
+                v,
+                format!(
+                    "found {} v{} (position {}) where position {position} belongs",
+                    e.stream, e.version, e.position
+                ),
+            ));
+        }
+        out.push(e);
+    }
+    Ok(ranges.len() as u64)
 }

@@ -1,0 +1,932 @@
+//! `RedbStore`: the `EventStore` on one redb file.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use casework_store::vault::{KeyIndex, Vault};
+use casework_store::{
+    check_restore, hash::seal, meta, record, AppendOutcome, Clock, DataKey, EventStore,
+    ExpectedVersion, GlobalPosition, Hash, KeyArea, KeyState, Limits, LogHead, NewEvent,
+    RecordedEvent, StoreAdmin, StoreError, StreamId, StreamTip, SystemClock, Version,
+};
+use chrono::{DateTime, Utc};
+use redb::{
+    Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+    WriteTransaction,
+};
+
+/// The store format written into every redb store; opening another is a typed error.
+pub const STORE_FORMAT: &[u8] = b"casework-redb/1";
+
+/// The database file in the store directory (beside the key slot file).
+pub const DB_FILE: &str = "casework.redb";
+
+/// First position of a chunk → the chunk of event records.
+const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
+/// Stream ‖ 0 ‖ first version of a chunk (BE) → the chunk's first position.
+const INDEX: TableDefinition<&[u8], u64> = TableDefinition::new("streams");
+/// Stream → its last version and hash (40 bytes).
+const HEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("heads");
+/// `format`, `head` (the log head, 40 bytes) and `x/NAME` for [`StoreAdmin::meta`].
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// The key area's index (stream → slot or tombstone); the key bytes are in the slot file.
+const KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("keys");
+
+/// When an append is durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Every append is one redb write transaction committed with `Durability::Immediate`
+    /// (fsync) before `append` returns (the default). Survives a crash and power loss on
+    /// disks that honour fsync.
+    #[default]
+    Immediate,
+    /// Concurrent appenders share one durable commit: the first takes every append queued
+    /// meanwhile into one write transaction; `append` returns when that commit is durable.
+    GroupCommit,
+    /// Commits without fsync (redb's `Durability::None`): visible at once, durable with
+    /// the next durable commit or [`EventStore::flush`]. For tests and bulk imports; a
+    /// crash loses what was not flushed.
+    None,
+}
+
+/// Options for opening a store.
+pub struct RedbOptions {
+    /// When appends are durable.
+    pub durability: Durability,
+    /// Size limits.
+    pub limits: Limits,
+    /// The clock for recorded-at.
+    pub clock: Box<dyn Clock>,
+    /// redb's page cache in bytes (default 256 MiB).
+    pub cache_bytes: usize,
+    /// Make a new store where there is none: a missing or empty directory (default). With
+    /// `false`, that is [`StoreError::Missing`] and nothing is created. A directory of
+    /// other files is [`StoreError::UnsupportedFormat`] either way.
+    pub create: bool,
+}
+
+impl Default for RedbOptions {
+    fn default() -> Self {
+        RedbOptions {
+            durability: Durability::default(),
+            limits: Limits::default(),
+            clock: Box::new(SystemClock),
+            cache_bytes: 256 << 20,
+            create: true,
+        }
+    }
+}
+
+struct Writer {
+    /// The last position committed and the log digest at it.
+    log: LogHead,
+    /// Recently written stream tips, so appends rarely read the head table.
+    tips: HashMap<StreamId, StreamTip>,
+}
+
+/// An append waiting for a group commit, and where its outcome goes.
+struct Request {
+    stream: StreamId,
+    expected: ExpectedVersion,
+    events: Vec<NewEvent>,
+    done: Arc<Done>,
+}
+
+#[derive(Default)]
+struct Done {
+    outcome: Mutex<Option<Result<AppendOutcome, StoreError>>>,
+    ready: Condvar,
+}
+
+impl Done {
+    fn set(&self, outcome: Result<AppendOutcome, StoreError>) {
+        if let Ok(mut slot) = self.outcome.lock() {
+            *slot = Some(outcome);
+        }
+        self.ready.notify_all();
+    }
+}
+
+/// The embedded event store on redb.
+pub struct RedbStore {
+    path: PathBuf,
+    db: Arc<Database>,
+    vault: Vault<RedbKeys>,
+    writer: Mutex<Writer>,
+    queue: Mutex<Vec<Request>>,
+    /// What readers of the global log may see: committed (and durable, but under `None`).
+    visible: AtomicU64,
+    waiters: (Mutex<()>, Condvar),
+    /// Mirrors the [`meta::IMPORTING`] record: appends are refused while it is set.
+    importing: AtomicBool,
+    durability: Durability,
+    limits: Limits,
+    clock: Box<dyn Clock>,
+}
+
+fn corrupt(stream: StreamId, version: Version, detail: impl Into<String>) -> StoreError {
+    StoreError::Corruption {
+        stream,
+        version,
+        detail: detail.into(),
+    }
+}
+
+/// An error of redb as the store's: damage says what to do about it.
+fn db_err(e: impl Into<redb::Error>) -> StoreError {
+    match e.into() {
+        redb::Error::Corrupted(what) => damaged(&what),
+        redb::Error::DatabaseAlreadyOpen => {
+            StoreError::Locked("the redb file is open in another process".into())
+        }
+        other => StoreError::Io(format!("redb: {other}")),
+    }
+}
+
+fn damaged(what: &str) -> StoreError {
+    corrupt(
+        StreamId::all(),
+        0,
+        format!(
+            "redb reports its file damaged ({what}): the store cannot be read in place; \
+             restore it from a backup (`casework restore`) or an export"
+        ),
+    )
+}
+
+/// Runs `f`, turning a panic inside redb (on a damaged file) into a typed error, so that
+/// a damaged store never aborts the embedding application.
+fn guarded<T>(f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        Err(damaged(&format!("redb panicked: {what}")))
+    })
+}
+
+fn stream_key(stream: &StreamId, version: Version) -> Vec<u8> {
+    let s = stream.as_str().as_bytes();
+    let mut k = Vec::with_capacity(s.len() + 9);
+    k.extend_from_slice(s);
+    k.push(0);
+    k.extend_from_slice(&version.to_be_bytes());
+    k
+}
+
+fn be_u64(bytes: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(bytes.try_into().ok()?))
+}
+
+fn user_meta_key(name: &str) -> String {
+    format!("x/{name}")
+}
+
+fn parse_tip(stream: &StreamId, v: &[u8]) -> Result<StreamTip, StoreError> {
+    if v.len() != 40 {
+        return Err(corrupt(stream.clone(), 0, "stream head record damaged"));
+    }
+    let mut h = [0u8; 32];
+    h.copy_from_slice(&v[8..]);
+    Ok((be_u64(&v[..8]).unwrap_or(0), Hash(h)))
+}
+
+/// Writes `events` (sealed, consecutive positions) as chunks with their index entries and
+/// returns the new tips of the streams written.
+fn write_events(
+    txn: &WriteTransaction,
+    events: &[RecordedEvent],
+    tips: &mut HashMap<StreamId, StreamTip>,
+) -> Result<(), StoreError> {
+    let mut chunks = txn.open_table(EVENTS).map_err(db_err)?;
+    let mut index = txn.open_table(INDEX).map_err(db_err)?;
+    let mut rest = events;
+    while let Some(first) = rest.first() {
+        let run = rest
+            .iter()
+            .take(record::CHUNK_MAX)
+            .take_while(|e| e.stream == first.stream)
+            .count();
+        let (chunk, tail) = rest.split_at(run);
+        let bytes = record::encode_chunk(chunk);
+        chunks
+            .insert(first.position, bytes.as_slice())
+            .map_err(db_err)?;
+        index
+            .insert(
+                stream_key(&first.stream, first.version).as_slice(),
+                first.position,
+            )
+            .map_err(db_err)?;
+        if let Some(last) = chunk.last() {
+            tips.insert(last.stream.clone(), (last.version, last.hash));
+        }
+        rest = tail;
+    }
+    Ok(())
+}
+
+/// Writes the heads of `tips` and the log head.
+fn write_heads(
+    txn: &WriteTransaction,
+    tips: &HashMap<StreamId, StreamTip>,
+    log: &LogHead,
+) -> Result<(), StoreError> {
+    let mut heads = txn.open_table(HEADS).map_err(db_err)?;
+    for (stream, (version, hash)) in tips {
+        let mut v = Vec::with_capacity(40);
+        v.extend_from_slice(&version.to_be_bytes());
+        v.extend_from_slice(&hash.0);
+        heads
+            .insert(stream.as_str(), v.as_slice())
+            .map_err(db_err)?;
+    }
+    let mut m = txn.open_table(META).map_err(db_err)?;
+    m.insert("head", &log.to_bytes()[..]).map_err(db_err)?;
+    Ok(())
+}
+
+impl RedbStore {
+    /// Opens (or creates) a store in directory `path` with default options.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, RedbOptions::default())
+    }
+
+    /// Opens (or creates) a store with options.
+    ///
+    /// Errors: [`StoreError::Locked`] when another process has it open,
+    /// [`StoreError::UnsupportedFormat`] for a directory or file that is not a casework
+    /// redb store, [`StoreError::Corruption`] when redb finds its file damaged (it says to
+    /// restore) or the global head and the log disagree.
+    pub fn open_with(path: impl AsRef<Path>, options: RedbOptions) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        match Self::check_exists(&path) {
+            Err(StoreError::Missing(_)) if options.create => {
+                std::fs::create_dir_all(&path)
+                    .map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))?;
+            }
+            other => other?,
+        }
+        let file = path.join(DB_FILE);
+        let db = guarded(|| {
+            let mut builder = Database::builder();
+            builder.set_cache_size(options.cache_bytes);
+            builder.create(&file).map_err(|e| match e {
+                redb::DatabaseError::DatabaseAlreadyOpen => {
+                    StoreError::Locked(path.display().to_string())
+                }
+                other => db_err(other),
+            })
+        })?;
+        let db = Arc::new(db);
+        let head = guarded(|| Self::init(&db, &path))?;
+        let importing = guarded(|| {
+            let txn = db.begin_read().map_err(db_err)?;
+            let m = txn.open_table(META).map_err(db_err)?;
+            Ok(m.get(user_meta_key(meta::IMPORTING).as_str())
+                .map_err(db_err)?
+                .is_some())
+        })?;
+        let vault = Vault::open(
+            &path,
+            RedbKeys {
+                db: Arc::clone(&db),
+                durable: options.durability != Durability::None,
+            },
+            options.durability != Durability::None,
+        )?;
+        Ok(RedbStore {
+            path,
+            db,
+            vault,
+            writer: Mutex::new(Writer {
+                log: head,
+                tips: HashMap::new(),
+            }),
+            queue: Mutex::new(Vec::new()),
+            visible: AtomicU64::new(head.position),
+            waiters: (Mutex::new(()), Condvar::new()),
+            importing: AtomicBool::new(importing),
+            durability: options.durability,
+            limits: options.limits,
+            clock: options.clock,
+        })
+    }
+
+    /// Creates the tables and the format record of a new store, or checks those of an
+    /// existing one; returns the log head.
+    fn init(db: &Database, path: &Path) -> Result<LogHead, StoreError> {
+        let txn = db.begin_write().map_err(db_err)?;
+        let head = {
+            let mut m = txn.open_table(META).map_err(db_err)?;
+            let format = m.get("format").map_err(db_err)?.map(|v| v.value().to_vec());
+            let events = txn.open_table(EVENTS).map_err(db_err)?;
+            let last_chunk = events
+                .last()
+                .map_err(db_err)?
+                .map(|(k, v)| (k.value(), v.value().to_vec()));
+            match format {
+                None if last_chunk.is_none() && m.is_empty().map_err(db_err)? => {
+                    m.insert("format", STORE_FORMAT).map_err(db_err)?;
+                    m.insert("head", &LogHead::EMPTY.to_bytes()[..])
+                        .map_err(db_err)?;
+                    m.insert(
+                        user_meta_key(meta::STORE_ID).as_str(),
+                        &uuid::Uuid::now_v7().as_bytes()[..],
+                    )
+                    .map_err(db_err)?;
+                    LogHead::EMPTY
+                }
+                None => {
+                    return Err(StoreError::UnsupportedFormat(format!(
+                        "{} is a redb database but not a casework store",
+                        path.display()
+                    )))
+                }
+                Some(f) if f != STORE_FORMAT => {
+                    return Err(StoreError::UnsupportedFormat(format!(
+                        "{} has format {:?}, this code reads {:?}",
+                        path.display(),
+                        String::from_utf8_lossy(&f),
+                        String::from_utf8_lossy(STORE_FORMAT)
+                    )))
+                }
+                Some(_) => {
+                    let head = m
+                        .get("head")
+                        .map_err(db_err)?
+                        .and_then(|v| LogHead::from_bytes(v.value()))
+                        .ok_or_else(|| {
+                            corrupt(StreamId::all(), 0, "global head record missing or damaged")
+                        })?;
+                    // a damaged chunk frame is left for reads and verify to report, so that
+                    // such a store can still be opened and exported
+                    let last = last_chunk.map_or(0, |(first, bytes)| {
+                        record::chunk_ranges(&bytes)
+                            .map_or(head.position, |r| first + (r.len() as u64).max(1) - 1)
+                    });
+                    if last != head.position {
+                        return Err(corrupt(
+                            StreamId::all(),
+                            head.position,
+                            format!("global head says {}, the log ends at {last}", head.position),
+                        ));
+                    }
+                    head
+                }
+            }
+        };
+        // the other tables exist from the start, so that readers can open them
+        txn.open_table(INDEX).map_err(db_err)?;
+        txn.open_table(HEADS).map_err(db_err)?;
+        txn.open_table(KEYS).map_err(db_err)?;
+        txn.commit().map_err(db_err)?;
+        Ok(head)
+    }
+
+    /// Refuses a path that holds no casework redb store, before redb would create one.
+    fn check_exists(path: &Path) -> Result<(), StoreError> {
+        let shown = path.display().to_string();
+        let entries: Vec<_> = match std::fs::read_dir(path) {
+            Ok(entries) => entries.filter_map(|e| e.ok()).collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::Missing(shown))
+            }
+            Err(_) if path.is_file() => {
+                return Err(StoreError::UnsupportedFormat(format!(
+                    "{shown} is a file, not a store directory"
+                )))
+            }
+            Err(e) => return Err(StoreError::Io(format!("{shown}: {e}"))),
+        };
+        if entries.is_empty() {
+            return Err(StoreError::Missing(format!("{shown} (an empty directory)")));
+        }
+        if !path.join(DB_FILE).is_file() {
+            return Err(StoreError::UnsupportedFormat(format!(
+                "{shown} holds other files, not a casework redb store"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The directory of the store.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes the store takes on disk (the database and the key slot file).
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        let size = |name: &str| std::fs::metadata(self.path.join(name)).map_or(0, |m| m.len());
+        Ok(size(DB_FILE) + size(casework_store::vault::SLOT_FILE))
+    }
+
+    /// Makes every commit so far durable (a durable empty commit after non-durable ones).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        guarded(|| {
+            let txn = self.db.begin_write().map_err(db_err)?;
+            txn.commit().map_err(db_err)
+        })
+    }
+
+    fn lock_writer(&self) -> Result<MutexGuard<'_, Writer>, StoreError> {
+        self.writer
+            .lock()
+            .map_err(|_| StoreError::Unavailable("a writer panicked".into()))
+    }
+
+    /// Makes positions up to `upto` visible to readers and wakes waiting subscribers.
+    fn publish(&self, upto: GlobalPosition) {
+        self.visible.fetch_max(upto, Ordering::SeqCst);
+        let (lock, cv) = &self.waiters;
+        drop(lock.lock());
+        cv.notify_all();
+    }
+
+    fn begin(&self) -> Result<WriteTransaction, StoreError> {
+        let mut txn = self.db.begin_write().map_err(db_err)?;
+        if self.durability == Durability::None {
+            txn.set_durability(redb::Durability::None)
+                .map_err(db_err)?;
+        }
+        Ok(txn)
+    }
+
+    fn tip(
+        writer: &Writer,
+        fresh: &HashMap<StreamId, StreamTip>,
+        txn: &WriteTransaction,
+        stream: &StreamId,
+    ) -> Result<StreamTip, StoreError> {
+        if let Some(tip) = fresh.get(stream).or_else(|| writer.tips.get(stream)) {
+            return Ok(*tip);
+        }
+        let heads = txn.open_table(HEADS).map_err(db_err)?;
+        let tip = heads
+            .get(stream.as_str())
+            .map_err(db_err)?
+            .map(|v| parse_tip(stream, v.value()))
+            .transpose()?;
+        Ok(tip.unwrap_or((0, Hash::ZERO)))
+    }
+
+    /// Decides, seals and writes the appends of `batch` in one write transaction and
+    /// commits it once; each request gets its outcome (a conflict fails only its own).
+    fn commit_batch(&self, writer: &mut Writer, batch: Vec<Request>) {
+        let mut outcomes: Vec<Result<AppendOutcome, StoreError>> = Vec::new();
+        let result = guarded(|| {
+            let txn = self.begin()?;
+            let mut log = writer.log;
+            let mut fresh: HashMap<StreamId, StreamTip> = HashMap::new();
+            let recorded_at = self.clock.now();
+            for req in &batch {
+                let (version, mut prev) = Self::tip(writer, &fresh, &txn, &req.stream)?;
+                let actual = (version > 0).then_some(version);
+                if !req.expected.admits(actual) {
+                    outcomes.push(Err(StoreError::Conflict {
+                        stream: req.stream.clone(),
+                        expected: req.expected,
+                        actual,
+                    }));
+                    continue;
+                }
+                let first_version = version + 1;
+                let first_position = log.position + 1;
+                let sealed: Vec<RecordedEvent> = req
+                    .events
+                    .iter()
+                    .cloned()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        let e = seal(
+                            &prev,
+                            &req.stream,
+                            first_version + i as u64,
+                            first_position + i as u64,
+                            recorded_at,
+                            e,
+                        );
+                        prev = e.hash;
+                        e
+                    })
+                    .collect();
+                write_events(&txn, &sealed, &mut fresh)?;
+                for e in &sealed {
+                    log.advance(e);
+                }
+                let n = sealed.len() as u64;
+                outcomes.push(Ok(AppendOutcome {
+                    first_version,
+                    last_version: first_version + n - 1,
+                    first_position,
+                    last_position: first_position + n - 1,
+                }));
+            }
+            write_heads(&txn, &fresh, &log)?;
+            txn.commit().map_err(db_err)?;
+            Ok((log, fresh))
+        });
+        match result {
+            Ok((log, fresh)) => {
+                writer.log = log;
+                if writer.tips.len() > 100_000 {
+                    writer.tips.clear();
+                }
+                writer.tips.extend(fresh);
+                self.publish(log.position);
+                for (req, outcome) in batch.iter().zip(outcomes) {
+                    req.done.set(outcome);
+                }
+            }
+            Err(e) => {
+                for req in &batch {
+                    req.done.set(Err(e.clone()));
+                }
+            }
+        }
+    }
+
+    /// Group commit: queue the append, then either lead (take the queue into one commit)
+    /// or wait for a leader to commit it.
+    fn append_grouped(&self, request: Request) -> Result<AppendOutcome, StoreError> {
+        let done = Arc::clone(&request.done);
+        self.queue
+            .lock()
+            .map_err(|_| StoreError::Unavailable("append queue poisoned".into()))?
+            .push(request);
+        loop {
+            if let Some(outcome) = done.outcome.lock().ok().and_then(|mut o| o.take()) {
+                return outcome;
+            }
+            if let Ok(mut writer) = self.writer.try_lock() {
+                loop {
+                    let batch: Vec<Request> = match self.queue.lock() {
+                        Ok(mut q) => std::mem::take(&mut *q),
+                        Err(_) => Vec::new(),
+                    };
+                    if batch.is_empty() {
+                        break;
+                    }
+                    self.commit_batch(&mut writer, batch);
+                }
+                continue;
+            }
+            let slot = done
+                .outcome
+                .lock()
+                .map_err(|_| StoreError::Unavailable("append outcome poisoned".into()))?;
+            if slot.is_none() {
+                // a leader is committing: wait for it, and look again now and then in
+                // case this append was queued after its last look
+                let _ = done.ready.wait_timeout(slot, Duration::from_millis(2));
+            }
+        }
+    }
+}
+
+impl EventStore for RedbStore {
+    fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        self.limits.check(&events)?;
+        if self.importing.load(Ordering::SeqCst) {
+            return Err(StoreError::ImportIncomplete(format!(
+                "an import into {} did not finish",
+                self.path.display()
+            )));
+        }
+        let request = Request {
+            stream: stream.clone(),
+            expected,
+            events,
+            done: Arc::new(Done::default()),
+        };
+        if self.durability == Durability::GroupCommit {
+            return self.append_grouped(request);
+        }
+        let done = Arc::clone(&request.done);
+        let mut writer = self.lock_writer()?;
+        self.commit_batch(&mut writer, vec![request]);
+        drop(writer);
+        let outcome = done
+            .outcome
+            .lock()
+            .map_err(|_| StoreError::Unavailable("append outcome poisoned".into()))?
+            .take();
+        outcome.unwrap_or_else(|| Err(StoreError::Unavailable("append lost its outcome".into())))
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        RedbStore::flush(self)
+    }
+
+    fn read_stream(
+        &self,
+        stream: &StreamId,
+        from: Version,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let from = from.max(1);
+        let mut out = Vec::with_capacity(limit.min(1024));
+        if limit == 0 {
+            return Ok(out);
+        }
+        guarded(|| {
+            let txn = self.db.begin_read().map_err(db_err)?;
+            let index = txn.open_table(INDEX).map_err(db_err)?;
+            let chunks = txn.open_table(EVENTS).map_err(db_err)?;
+            let (lo, at) = (stream_key(stream, 1), stream_key(stream, from));
+            // the chunk holding `from` starts at the last index entry at or before it
+            let start = index
+                .range(lo.as_slice()..=at.as_slice())
+                .map_err(db_err)?
+                .next_back()
+                .transpose()
+                .map_err(db_err)?
+                .map_or(at.clone(), |(k, _)| k.value().to_vec());
+            let end = stream_key(stream, u64::MAX);
+            for item in index
+                .range(start.as_slice()..=end.as_slice())
+                .map_err(db_err)?
+            {
+                let (k, v) = item.map_err(db_err)?;
+                let key = k.value();
+                let version = be_u64(&key[key.len() - 8..]).unwrap_or(0);
+                let position = v.value();
+                let bytes = chunks.get(position).map_err(db_err)?.ok_or_else(|| {
+                    corrupt(
+                        stream.clone(),
+                        version,
+                        format!("indexed chunk at position {position} is missing"),
+                    )
+                })?;
+                let skip = from.saturating_sub(version);
+                let take = (limit - out.len()) as u64;
+                let start = position.saturating_add(skip);
+                let wanted = start..=start.saturating_add(take - 1);
+                record::chunk_events(
+                    position,
+                    bytes.value(),
+                    wanted,
+                    Some((stream, version)),
+                    &mut out,
+                )?;
+                if out.len() >= limit {
+                    break;
+                }
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn read_all(
+        &self,
+        from: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let visible = self.visible.load(Ordering::SeqCst);
+        let from = from.max(1);
+        if from > visible || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let to = visible.min(from.saturating_add(limit as u64 - 1));
+        let mut out = Vec::with_capacity((to - from + 1) as usize);
+        guarded(|| {
+            let txn = self.db.begin_read().map_err(db_err)?;
+            let chunks = txn.open_table(EVENTS).map_err(db_err)?;
+            let start = chunks
+                .range(1..=from)
+                .map_err(db_err)?
+                .next_back()
+                .transpose()
+                .map_err(db_err)?
+                .map_or(from, |(k, _)| k.value());
+            let mut expected = start;
+            for item in chunks.range(start..=to).map_err(db_err)? {
+                let (k, v) = item.map_err(db_err)?;
+                let position = k.value();
+                if position != expected {
+                    return Err(corrupt(
+                        StreamId::all(),
+                        expected,
+                        format!("global log has position {position} where {expected} belongs"),
+                    ));
+                }
+                expected =
+                    position + record::chunk_events(position, v.value(), from..=to, None, &mut out)?;
+            }
+            if expected <= to {
+                return Err(corrupt(StreamId::all(), expected, "global log ends early"));
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn stream_version(&self, stream: &StreamId) -> Result<Option<Version>, StoreError> {
+        let writer = self.lock_writer()?;
+        if let Some((v, _)) = writer.tips.get(stream) {
+            return Ok((*v > 0).then_some(*v));
+        }
+        drop(writer);
+        guarded(|| {
+            let txn = self.db.begin_read().map_err(db_err)?;
+            let heads = txn.open_table(HEADS).map_err(db_err)?;
+            let tip = heads
+                .get(stream.as_str())
+                .map_err(db_err)?
+                .map(|v| parse_tip(stream, v.value()))
+                .transpose()?;
+            Ok(tip.map(|(v, _)| v).filter(|v| *v > 0))
+        })
+    }
+
+    fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
+        guarded(|| {
+            let txn = self.db.begin_read().map_err(db_err)?;
+            let heads = txn.open_table(HEADS).map_err(db_err)?;
+            heads
+                .iter()
+                .map_err(db_err)?
+                .map(|item| {
+                    let (k, _) = item.map_err(db_err)?;
+                    StreamId::new(k.value())
+                })
+                .collect()
+        })
+    }
+
+    fn head_position(&self) -> Result<GlobalPosition, StoreError> {
+        Ok(self.visible.load(Ordering::SeqCst))
+    }
+
+    fn wait_for_events(
+        &self,
+        after: GlobalPosition,
+        timeout: Duration,
+    ) -> Result<GlobalPosition, StoreError> {
+        let deadline = Instant::now() + timeout;
+        let (lock, cv) = &self.waiters;
+        let mut guard = lock
+            .lock()
+            .map_err(|_| StoreError::Unavailable("waiters lock poisoned".into()))?;
+        loop {
+            let head = self.visible.load(Ordering::SeqCst);
+            let now = Instant::now();
+            if head > after || now >= deadline {
+                return Ok(head);
+            }
+            guard = cv
+                .wait_timeout(guard, deadline - now)
+                .map_err(|_| StoreError::Unavailable("waiters lock poisoned".into()))?
+                .0;
+        }
+    }
+}
+
+/// The key area's index in the redb table `keys`.
+struct RedbKeys {
+    db: Arc<Database>,
+    durable: bool,
+}
+
+impl KeyIndex for RedbKeys {
+    fn get(&self, stream: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        guarded(|| {
+            let txn = self.db.begin_read().map_err(db_err)?;
+            let keys = txn.open_table(KEYS).map_err(db_err)?;
+            Ok(keys
+                .get(stream)
+                .map_err(db_err)?
+                .map(|v| v.value().to_vec()))
+        })
+    }
+
+    fn insert(&self, stream: &str, entry: Vec<u8>) -> Result<(), StoreError> {
+        guarded(|| {
+            let mut txn = self.db.begin_write().map_err(db_err)?;
+            if !self.durable {
+                txn.set_durability(redb::Durability::None)
+                    .map_err(db_err)?;
+            }
+            {
+                let mut keys = txn.open_table(KEYS).map_err(db_err)?;
+                keys.insert(stream, entry.as_slice()).map_err(db_err)?;
+            }
+            txn.commit().map_err(db_err)
+        })
+    }
+
+    fn entries(&self) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        guarded(|| {
+            let txn = self.db.begin_read().map_err(db_err)?;
+            let keys = txn.open_table(KEYS).map_err(db_err)?;
+            keys.iter()
+                .map_err(db_err)?
+                .map(|item| {
+                    let (k, v) = item.map_err(db_err)?;
+                    Ok((k.value().to_owned(), v.value().to_vec()))
+                })
+                .collect()
+        })
+    }
+}
+
+impl KeyArea for RedbStore {
+    fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
+        self.vault.get(stream)
+    }
+    fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
+        self.vault.all()
+    }
+    /// The key's slot is written and synced, then its index entry committed, before the
+    /// append that uses it.
+    fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
+        self.vault.create(stream, key)
+    }
+    /// The tombstone is committed durably whatever the policy, then the key's slot is
+    /// overwritten with zeros and synced, all before it returns.
+    fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.vault.destroy(stream, at, || self.flush())
+    }
+}
+
+impl StoreAdmin for RedbStore {
+    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut writer = self.lock_writer()?;
+        let w = &mut *writer;
+        let (log, fresh) = guarded(|| {
+            let txn = self.begin()?;
+            let mut head = w.log.position;
+            let mut seen = HashMap::new();
+            {
+                let none = HashMap::new();
+                let mut last = |s: &StreamId| Self::tip(w, &none, &txn, s);
+                check_restore(&mut head, &mut last, &mut seen, &events)?;
+            }
+            let mut fresh = HashMap::new();
+            write_events(&txn, &events, &mut fresh)?;
+            let mut log = w.log;
+            for e in &events {
+                log.advance(e);
+            }
+            write_heads(&txn, &fresh, &log)?;
+            txn.commit().map_err(db_err)?;
+            Ok((log, fresh))
+        })?;
+        w.log = log;
+        w.tips.extend(fresh);
+        self.publish(log.position);
+        Ok(())
+    }
+
+    fn log_head(&self) -> Result<LogHead, StoreError> {
+        Ok(self.lock_writer()?.log)
+    }
+
+    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        guarded(|| {
+            let txn = self.db.begin_read().map_err(db_err)?;
+            let m = txn.open_table(META).map_err(db_err)?;
+            Ok(m.get(user_meta_key(name).as_str())
+                .map_err(db_err)?
+                .map(|v| v.value().to_vec()))
+        })
+    }
+
+    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+        guarded(|| {
+            let txn = self.db.begin_write().map_err(db_err)?;
+            {
+                let mut m = txn.open_table(META).map_err(db_err)?;
+                let key = user_meta_key(name);
+                match value {
+                    Some(v) => m.insert(key.as_str(), v).map(|_| ()),
+                    None => m.remove(key.as_str()).map(|_| ()),
+                }
+                .map_err(db_err)?;
+            }
+            txn.commit().map_err(db_err)
+        })?;
+        if name == meta::IMPORTING {
+            self.importing.store(value.is_some(), Ordering::SeqCst);
+        }
+        Ok(())
+    }
+}
