@@ -451,8 +451,7 @@ impl RedbStore {
     fn begin(&self) -> Result<WriteTransaction, StoreError> {
         let mut txn = self.db.begin_write().map_err(db_err)?;
         if self.durability == Durability::None {
-            txn.set_durability(redb::Durability::None)
-                .map_err(db_err)?;
+            txn.set_durability(redb::Durability::None).map_err(db_err)?;
         }
         Ok(txn)
     }
@@ -725,8 +724,8 @@ impl EventStore for RedbStore {
                         format!("global log has position {position} where {expected} belongs"),
                     ));
                 }
-                expected =
-                    position + record::chunk_events(position, v.value(), from..=to, None, &mut out)?;
+                expected = position
+                    + record::chunk_events(position, v.value(), from..=to, None, &mut out)?;
             }
             if expected <= to {
                 return Err(corrupt(StreamId::all(), expected, "global log ends early"));
@@ -819,8 +818,7 @@ impl KeyIndex for RedbKeys {
         guarded(|| {
             let mut txn = self.db.begin_write().map_err(db_err)?;
             if !self.durable {
-                txn.set_durability(redb::Durability::None)
-                    .map_err(db_err)?;
+                txn.set_durability(redb::Durability::None).map_err(db_err)?;
             }
             {
                 let mut keys = txn.open_table(KEYS).map_err(db_err)?;

@@ -39,5 +39,6 @@ pub mod strategies;
 
 pub use casework_core::scenario::{given, Given, Then};
 pub mod conformance;
+pub mod embedded;
 
 pub use casework_case::check::{check_store, check_store_with_progress, Checked, Finding};
