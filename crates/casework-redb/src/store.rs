@@ -110,10 +110,33 @@ impl Done {
     }
 }
 
+/// The database, closed inside a panic guard: redb writes its allocator state when a
+/// database is dropped and panics there on some damaged files.
+struct Db {
+    inner: Option<Database>,
+}
+
+impl Db {
+    fn get(&self) -> Result<&Database, StoreError> {
+        self.inner
+            .as_ref()
+            .ok_or_else(|| StoreError::Unavailable("the redb store is closed".into()))
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some(db) = self.inner.take() {
+            // a damaged file can make redb panic while closing: never out of here
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(db)));
+        }
+    }
+}
+
 /// The embedded event store on redb.
 pub struct RedbStore {
     path: PathBuf,
-    db: Arc<Database>,
+    db: Arc<Db>,
     vault: Vault<RedbKeys>,
     writer: Mutex<Writer>,
     queue: Mutex<Vec<Request>>,
@@ -283,10 +306,10 @@ impl RedbStore {
                 other => db_err(other),
             })
         })?;
-        let db = Arc::new(db);
-        let head = guarded(|| Self::init(&db, &path))?;
+        let db = Arc::new(Db { inner: Some(db) });
+        let head = guarded(|| Self::init(db.get()?, &path))?;
         let importing = guarded(|| {
-            let txn = db.begin_read().map_err(db_err)?;
+            let txn = db.get()?.begin_read().map_err(db_err)?;
             let m = txn.open_table(META).map_err(db_err)?;
             Ok(m.get(user_meta_key(meta::IMPORTING).as_str())
                 .map_err(db_err)?
@@ -429,7 +452,7 @@ impl RedbStore {
     /// Makes every commit so far durable (a durable empty commit after non-durable ones).
     pub fn flush(&self) -> Result<(), StoreError> {
         guarded(|| {
-            let txn = self.db.begin_write().map_err(db_err)?;
+            let txn = self.db.get()?.begin_write().map_err(db_err)?;
             txn.commit().map_err(db_err)
         })
     }
@@ -449,7 +472,7 @@ impl RedbStore {
     }
 
     fn begin(&self) -> Result<WriteTransaction, StoreError> {
-        let mut txn = self.db.begin_write().map_err(db_err)?;
+        let mut txn = self.db.get()?.begin_write().map_err(db_err)?;
         if self.durability == Durability::None {
             txn.set_durability(redb::Durability::None).map_err(db_err)?;
         }
@@ -643,7 +666,7 @@ impl EventStore for RedbStore {
             return Ok(out);
         }
         guarded(|| {
-            let txn = self.db.begin_read().map_err(db_err)?;
+            let txn = self.db.get()?.begin_read().map_err(db_err)?;
             let index = txn.open_table(INDEX).map_err(db_err)?;
             let chunks = txn.open_table(EVENTS).map_err(db_err)?;
             let (lo, at) = (stream_key(stream, 1), stream_key(stream, from));
@@ -704,7 +727,7 @@ impl EventStore for RedbStore {
         let to = visible.min(from.saturating_add(limit as u64 - 1));
         let mut out = Vec::with_capacity((to - from + 1) as usize);
         guarded(|| {
-            let txn = self.db.begin_read().map_err(db_err)?;
+            let txn = self.db.get()?.begin_read().map_err(db_err)?;
             let chunks = txn.open_table(EVENTS).map_err(db_err)?;
             let start = chunks
                 .range(1..=from)
@@ -742,7 +765,7 @@ impl EventStore for RedbStore {
         }
         drop(writer);
         guarded(|| {
-            let txn = self.db.begin_read().map_err(db_err)?;
+            let txn = self.db.get()?.begin_read().map_err(db_err)?;
             let heads = txn.open_table(HEADS).map_err(db_err)?;
             let tip = heads
                 .get(stream.as_str())
@@ -755,7 +778,7 @@ impl EventStore for RedbStore {
 
     fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
         guarded(|| {
-            let txn = self.db.begin_read().map_err(db_err)?;
+            let txn = self.db.get()?.begin_read().map_err(db_err)?;
             let heads = txn.open_table(HEADS).map_err(db_err)?;
             heads
                 .iter()
@@ -798,14 +821,14 @@ impl EventStore for RedbStore {
 
 /// The key area's index in the redb table `keys`.
 struct RedbKeys {
-    db: Arc<Database>,
+    db: Arc<Db>,
     durable: bool,
 }
 
 impl KeyIndex for RedbKeys {
     fn get(&self, stream: &str) -> Result<Option<Vec<u8>>, StoreError> {
         guarded(|| {
-            let txn = self.db.begin_read().map_err(db_err)?;
+            let txn = self.db.get()?.begin_read().map_err(db_err)?;
             let keys = txn.open_table(KEYS).map_err(db_err)?;
             Ok(keys
                 .get(stream)
@@ -816,7 +839,7 @@ impl KeyIndex for RedbKeys {
 
     fn insert(&self, stream: &str, entry: Vec<u8>) -> Result<(), StoreError> {
         guarded(|| {
-            let mut txn = self.db.begin_write().map_err(db_err)?;
+            let mut txn = self.db.get()?.begin_write().map_err(db_err)?;
             if !self.durable {
                 txn.set_durability(redb::Durability::None).map_err(db_err)?;
             }
@@ -830,7 +853,7 @@ impl KeyIndex for RedbKeys {
 
     fn entries(&self) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         guarded(|| {
-            let txn = self.db.begin_read().map_err(db_err)?;
+            let txn = self.db.get()?.begin_read().map_err(db_err)?;
             let keys = txn.open_table(KEYS).map_err(db_err)?;
             keys.iter()
                 .map_err(db_err)?
@@ -900,7 +923,7 @@ impl StoreAdmin for RedbStore {
 
     fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         guarded(|| {
-            let txn = self.db.begin_read().map_err(db_err)?;
+            let txn = self.db.get()?.begin_read().map_err(db_err)?;
             let m = txn.open_table(META).map_err(db_err)?;
             Ok(m.get(user_meta_key(name).as_str())
                 .map_err(db_err)?
@@ -910,7 +933,7 @@ impl StoreAdmin for RedbStore {
 
     fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
         guarded(|| {
-            let txn = self.db.begin_write().map_err(db_err)?;
+            let txn = self.db.get()?.begin_write().map_err(db_err)?;
             {
                 let mut m = txn.open_table(META).map_err(db_err)?;
                 let key = user_meta_key(name);
