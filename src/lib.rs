@@ -27,6 +27,10 @@ pub use casework_store as store;
 #[cfg(feature = "sled")]
 pub use casework_sled as sled;
 
+/// The embedded store on redb (feature `redb`).
+#[cfg(feature = "redb")]
+pub use casework_redb as redb;
+
 /// The case process on a store: the [`Cases`](casework_case::Cases) service, the case
 /// codec, consent-scoped reads and erasure, the store checker.
 pub use casework_case as case;

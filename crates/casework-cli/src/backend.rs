@@ -1,17 +1,19 @@
 //! Opening the store the user chose.
 
 use casework_postgres::{PgOptions, PgStore};
+use casework_redb::{RedbOptions, RedbStore};
 use casework_sled::SledStore;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use casework_store::{Clock, EventStore, Store, SystemClock};
 
 use crate::failure::Failure;
-use crate::Cli;
+use crate::{Cli, Engine};
 
 /// The opened store.
 pub enum Backend {
     Sled(SledStore),
+    Redb(RedbStore),
     Pg(PgStore),
 }
 
@@ -19,7 +21,17 @@ impl Backend {
     pub fn store(&self) -> &dyn Store {
         match self {
             Backend::Sled(s) => s,
+            Backend::Redb(r) => r,
             Backend::Pg(p) => p,
+        }
+    }
+
+    /// The directory of an embedded store.
+    pub fn dir(&self) -> Option<&Path> {
+        match self {
+            Backend::Sled(s) => Some(s.path()),
+            Backend::Redb(r) => Some(r.path()),
+            Backend::Pg(_) => None,
         }
     }
 
@@ -27,6 +39,7 @@ impl Backend {
     pub fn size(&self) -> Option<u64> {
         match self {
             Backend::Sled(s) => s.size_on_disk().ok(),
+            Backend::Redb(r) => r.size_on_disk().ok(),
             Backend::Pg(_) => None,
         }
     }
@@ -34,6 +47,7 @@ impl Backend {
     pub fn describe(&self) -> String {
         match self {
             Backend::Sled(s) => format!("sled store {}", s.path().display()),
+            Backend::Redb(r) => format!("redb store {}", r.path().display()),
             Backend::Pg(p) => format!("PostgreSQL schema {}", p.schema()),
         }
     }
@@ -53,7 +67,7 @@ pub struct Staging {
 }
 
 enum Target {
-    Sled {
+    Dir {
         staging: PathBuf,
         target: PathBuf,
     },
@@ -77,7 +91,7 @@ impl Staging {
         });
         drop(self.backend);
         match (&self.target, result) {
-            (Target::Sled { staging, target }, Ok(t)) => {
+            (Target::Dir { staging, target }, Ok(t)) => {
                 // the target is absent or an empty store (checked when staging began)
                 if target.exists() {
                     std::fs::remove_dir_all(target).map_err(|e| {
@@ -110,7 +124,7 @@ impl Staging {
                 casework_postgres::promote_schema(url, staging, target)?;
                 Ok(t)
             }
-            (Target::Sled { staging, .. }, Err(e)) => {
+            (Target::Dir { staging, .. }, Err(e)) => {
                 let _ = std::fs::remove_dir_all(staging);
                 Err(e)
             }
@@ -182,14 +196,11 @@ pub fn open_staging(cli: &Cli) -> Result<Staging, Failure> {
         });
     }
     let target = cli.store.clone();
+    let engine = engine_of(cli)?;
     if target.exists() {
-        let existing = casework_sled::SledOptions {
-            create: false,
-            ..casework_sled::SledOptions::default()
-        };
-        match SledStore::open_with(&target, existing) {
+        match open_dir(engine, &target, false, Bulk::No, Box::new(SystemClock)) {
             Ok(store) => {
-                let head = store.head_position()?;
+                let head = store.store().head_position()?;
                 if head > 0 {
                     return Err(not_empty(head));
                 }
@@ -204,13 +215,9 @@ pub fn open_staging(cli: &Cli) -> Result<Staging, Failure> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "casework-data".to_owned());
     let staging = target.with_file_name(format!(".{name}.staging-{}", std::process::id()));
-    let options = casework_sled::SledOptions {
-        durability: casework_sled::Durability::None,
-        ..casework_sled::SledOptions::default()
-    };
     Ok(Staging {
-        backend: Backend::Sled(SledStore::open_with(&staging, options)?),
-        target: Target::Sled { staging, target },
+        backend: open_dir(engine, &staging, true, Bulk::Yes, Box::new(SystemClock))?,
+        target: Target::Dir { staging, target },
     })
 }
 
@@ -243,16 +250,87 @@ pub fn open_with_clock(cli: &Cli, clock: Option<Box<dyn Clock>>) -> Result<Backe
         )?));
     }
     // bulk commands write without a flush per append and flush once at the end
-    let bulk = matches!(cli.command, crate::Command::Demo { .. });
-    let options = casework_sled::SledOptions {
-        durability: if bulk {
-            casework_sled::Durability::None
-        } else {
-            casework_sled::Durability::FlushEveryAppend
-        },
-        clock,
-        create,
-        ..casework_sled::SledOptions::default()
+    let bulk = if matches!(cli.command, crate::Command::Demo { .. }) {
+        Bulk::Yes
+    } else {
+        Bulk::No
     };
-    Ok(Backend::Sled(SledStore::open_with(&cli.store, options)?))
+    Ok(open_dir(engine_of(cli)?, &cli.store, create, bulk, clock)?)
+}
+
+/// Whether a command writes in bulk (no flush per append, one at the end).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bulk {
+    Yes,
+    No,
+}
+
+/// The engine of the store directory `dir`: the one its files belong to, `None` for a
+/// missing or empty directory.
+fn engine_in(dir: &Path) -> Option<Engine> {
+    if dir.join(casework_redb::DB_FILE).is_file() {
+        Some(Engine::Redb)
+    } else if dir.join("conf").is_file() && dir.join("db").is_file() {
+        Some(Engine::Sled)
+    } else {
+        None
+    }
+}
+
+/// The engine to use: the store's own for an existing store (an `--engine` that names
+/// another is refused, not obeyed by opening something else), `--engine` for a new one,
+/// sled by default.
+fn engine_of(cli: &Cli) -> Result<Engine, Failure> {
+    match (engine_in(&cli.store), cli.engine) {
+        (Some(found), Some(asked)) if found != asked => Err(Failure::input(
+            format!(
+                "{} is a {} store, not {}",
+                cli.store.display(),
+                found.name(),
+                asked.name()
+            ),
+            "leave out --engine to open the store as it is, or name a new directory; \
+             `casework export` and `import --engine` move a store between engines",
+        )),
+        (Some(found), _) => Ok(found),
+        (None, asked) => Ok(asked.unwrap_or(Engine::Sled)),
+    }
+}
+
+/// Opens (or, with `create`, makes) the embedded store of `engine` in `dir`.
+fn open_dir(
+    engine: Engine,
+    dir: &Path,
+    create: bool,
+    bulk: Bulk,
+    clock: Box<dyn Clock>,
+) -> Result<Backend, casework_store::StoreError> {
+    Ok(match engine {
+        Engine::Sled => Backend::Sled(SledStore::open_with(
+            dir,
+            casework_sled::SledOptions {
+                durability: if bulk == Bulk::Yes {
+                    casework_sled::Durability::None
+                } else {
+                    casework_sled::Durability::FlushEveryAppend
+                },
+                clock,
+                create,
+                ..casework_sled::SledOptions::default()
+            },
+        )?),
+        Engine::Redb => Backend::Redb(RedbStore::open_with(
+            dir,
+            RedbOptions {
+                durability: if bulk == Bulk::Yes {
+                    casework_redb::Durability::None
+                } else {
+                    casework_redb::Durability::Immediate
+                },
+                clock,
+                create,
+                ..RedbOptions::default()
+            },
+        )?),
+    })
 }

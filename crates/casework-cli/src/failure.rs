@@ -85,7 +85,7 @@ impl From<StoreError> for Failure {
         let hint = match &e {
             StoreError::Locked(_) => Some("another casework process has this store open: stop it, or use --store for another directory".to_owned()),
             StoreError::UnsupportedFormat(_) => Some(format!("this is not a casework store of a version this program reads: check the store in `{}`, or export it with the version that wrote it", me())),
-            StoreError::Corruption { stream, .. } if stream.as_str() == "$all" && e.to_string().contains("sled cannot open") => Some(format!("restore the store from its backups into a new directory: `{} --store NEW-DIR restore BACKUP-DIR --public-key KEY.pub`", program())),
+            StoreError::Corruption { stream, .. } if stream.as_str() == "$all" && (e.to_string().contains("sled cannot open") || e.to_string().contains("redb reports its file damaged")) => Some(format!("restore the store from its backups into a new directory: `{} --store NEW-DIR restore BACKUP-DIR --public-key KEY.pub`", program())),
             StoreError::Corruption { .. } => Some(format!("run `{} verify` for the full list; restore from a backup (`restore`) or an export if needed", me())),
             StoreError::Missing(_) => Some(format!("check the path or schema; `{me} demo` makes a demo store there, `{me} import EXPORT-FILE` or `{me} restore BACKUP-DIR --public-key KEY.pub` bring one back", me = me())),
             StoreError::ImportIncomplete(_) => Some("an import or restore into this store was interrupted: delete it and import or restore again".to_owned()),

@@ -35,7 +35,7 @@ use crate::failure::Failure;
     after_help = "Exit codes: 0 success; 1 verify found problems; 2 usage (an unknown option, a number out of bounds); 3 store (missing, locked, damaged, unknown format, I/O, server down); 4 bad input (a file, date, id or name the command cannot use); 141 the output pipe was closed."
 )]
 pub struct Cli {
-    /// Directory of the embedded sled store.
+    /// Directory of the embedded store.
     #[arg(
         long,
         global = true,
@@ -43,6 +43,10 @@ pub struct Cli {
         value_name = "PATH"
     )]
     pub store: PathBuf,
+    /// The embedded engine of a new store: sled (the default) or redb. An existing store
+    /// is opened with its own engine; naming another is refused.
+    #[arg(long, global = true, value_enum, value_name = "ENGINE")]
+    pub engine: Option<Engine>,
     /// Use the PostgreSQL store at this URL instead (e.g. postgres://postgres@127.0.0.1:5432/test).
     #[arg(long, global = true, value_name = "URL")]
     pub pg: Option<String>,
@@ -54,6 +58,25 @@ pub struct Cli {
     pub policy: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The embedded store engines.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// sled 0.34.7, in a directory of sled's files.
+    Sled,
+    /// redb 4, one database file `casework.redb` in the directory.
+    Redb,
+}
+
+impl Engine {
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sled => "sled",
+            Engine::Redb => "redb",
+        }
+    }
 }
 
 /// The commands.

@@ -18,13 +18,13 @@ use crate::output::say;
 /// store's own directory.
 pub fn export(backend: &Backend, path: &Path, force: bool) -> Result<ExitCode, Failure> {
     let store = backend.store();
-    if let Backend::Sled(sled) = backend {
+    if let Some(store_dir) = backend.dir() {
         let inside = |p: &Path| {
             let dir = p
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            match (dir.canonicalize(), sled.path().canonicalize()) {
+            match (dir.canonicalize(), store_dir.canonicalize()) {
                 (Ok(dir), Ok(store)) => dir.starts_with(store),
                 _ => false,
             }
@@ -34,7 +34,7 @@ pub fn export(backend: &Backend, path: &Path, force: bool) -> Result<ExitCode, F
                 format!(
                     "{} is inside the store's directory {}",
                     path.display(),
-                    sled.path().display()
+                    store_dir.display()
                 ),
                 "write the export somewhere else: a file there could destroy the store or its keys",
             ));

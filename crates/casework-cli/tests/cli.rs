@@ -646,3 +646,40 @@ fn every_line_the_demo_suggests_runs_as_printed() {
         assert!(!stdout.trim().is_empty(), "{line}: no output");
     }
 }
+
+#[test]
+fn the_demo_runs_on_redb_and_import_moves_a_store_between_engines() {
+    let dir = tempfile::tempdir().unwrap();
+    let redb = dir.path().join("redb-store");
+    let (code, stdout, stderr) =
+        out(casework(&redb).args(["--engine", "redb", "demo", "--cases", "60", "--seed", "5"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("(0 rejected)"), "{stdout}");
+    assert!(redb.join("casework.redb").is_file());
+    // opened as it is, without naming the engine again
+    let (code, stdout, _) = out(casework(&redb).arg("verify"));
+    assert_eq!(code, 0, "{stdout}");
+    // naming another engine is refused, not obeyed by opening something else
+    let (code, _, stderr) = out(casework(&redb).args(["--engine", "sled", "stats"]));
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("is a redb store, not sled"), "{stderr}");
+    // redb → export → sled
+    let export = dir.path().join("move.jsonl");
+    let (code, _, stderr) = out(casework(&redb).arg("export").arg(&export));
+    assert_eq!(code, 0, "{stderr}");
+    let sled = dir.path().join("sled-store");
+    let (code, _, stderr) = out(casework(&sled)
+        .args(["--engine", "sled", "import"])
+        .arg(&export));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(sled.join("conf").is_file(), "a sled store");
+    let worklist =
+        |store: &Path| out(casework(store).args(["report", "worklist", "--format", "json"])).1;
+    assert_eq!(
+        worklist(&redb),
+        worklist(&sled),
+        "the same reports on both engines"
+    );
+    let (code, stdout, _) = out(casework(&sled).arg("verify"));
+    assert_eq!(code, 0, "{stdout}");
+}
