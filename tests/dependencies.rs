@@ -17,6 +17,10 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
             set(&["casework-core", "casework-store"]),
         ),
         (
+            "crates/casework-redb",
+            set(&["casework-core", "casework-store"]),
+        ),
+        (
             "crates/casework-postgres",
             set(&["casework-core", "casework-store"]),
         ),
@@ -48,6 +52,7 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
                 "casework-store",
                 "casework-case",
                 "casework-sled",
+                "casework-redb",
                 "casework-postgres",
                 "casework-reports",
                 "casework-sim",
@@ -61,6 +66,7 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
                 "casework-store",
                 "casework-case",
                 "casework-sled",
+                "casework-redb",
                 "casework-postgres",
                 "casework-reports",
                 "casework-sim",
@@ -130,6 +136,7 @@ fn the_store_and_its_backends_know_no_case_types() {
     for dir in [
         "crates/casework-store/src",
         "crates/casework-sled/src",
+        "crates/casework-redb/src",
         "crates/casework-postgres/src",
     ] {
         let mut stack = vec![root.join(dir)];
