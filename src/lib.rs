@@ -23,11 +23,12 @@ pub use casework_core as core;
 /// store.
 pub use casework_store as store;
 
-/// The embedded default store on sled (feature `sled`, on by default).
+/// The embedded store on sled (feature `sled`, on by default).
 #[cfg(feature = "sled")]
 pub use casework_sled as sled;
 
-/// The embedded store on redb (feature `redb`).
+/// The embedded store on redb (feature `redb`, on by default): the default engine of new
+/// stores (ADR 0013).
 #[cfg(feature = "redb")]
 pub use casework_redb as redb;
 

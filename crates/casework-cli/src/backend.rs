@@ -279,7 +279,7 @@ fn engine_in(dir: &Path) -> Option<Engine> {
 
 /// The engine to use: the store's own for an existing store (an `--engine` that names
 /// another is refused, not obeyed by opening something else), `--engine` for a new one,
-/// sled by default.
+/// redb by default (ADR 0013).
 fn engine_of(cli: &Cli) -> Result<Engine, Failure> {
     match (engine_in(&cli.store), cli.engine) {
         (Some(found), Some(asked)) if found != asked => Err(Failure::input(
@@ -293,7 +293,7 @@ fn engine_of(cli: &Cli) -> Result<Engine, Failure> {
              `casework export` and `import --engine` move a store between engines",
         )),
         (Some(found), _) => Ok(found),
-        (None, asked) => Ok(asked.unwrap_or(Engine::Sled)),
+        (None, asked) => Ok(asked.unwrap_or(Engine::Redb)),
     }
 }
 

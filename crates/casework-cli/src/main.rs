@@ -43,7 +43,7 @@ pub struct Cli {
         value_name = "PATH"
     )]
     pub store: PathBuf,
-    /// The embedded engine of a new store: sled (the default) or redb. An existing store
+    /// The embedded engine of a new store: redb (the default) or sled. An existing store
     /// is opened with its own engine; naming another is refused.
     #[arg(long, global = true, value_enum, value_name = "ENGINE")]
     pub engine: Option<Engine>,
@@ -65,7 +65,7 @@ pub struct Cli {
 pub enum Engine {
     /// sled 0.34.7, in a directory of sled's files.
     Sled,
-    /// redb 4, one database file `casework.redb` in the directory.
+    /// redb 4, one database file `casework.redb` in the directory (the default).
     Redb,
 }
 

@@ -210,7 +210,7 @@ fn case_show_and_history_speak_process_facts() {
 fn verify_passes_on_a_clean_store_and_names_a_tampered_event() {
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(
-        out(casework(dir.path()).args(["demo", "--cases", "20", "--seed", "3"])).0,
+        out(casework(dir.path()).args(["--engine", "sled", "demo", "--cases", "20", "--seed", "3"])).0,
         0
     );
     let (code, stdout, _) = out(casework(dir.path()).arg("verify"));

@@ -42,11 +42,18 @@ struct Office {
 }
 
 impl Office {
+    /// An office on the default engine.
     fn new(cases: &str) -> Self {
+        Self::on("redb", cases)
+    }
+
+    /// An office whose store is on `engine`.
+    fn on(engine: &str, cases: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let office = Office { dir };
-        ok(casework(&office.store())
-            .args(["demo", "--cases", cases, "--years", "1", "--seed", "5"]));
+        ok(casework(&office.store()).args([
+            "--engine", engine, "demo", "--cases", cases, "--years", "1", "--seed", "5",
+        ]));
         ok(Command::cargo_bin("casework")
             .unwrap()
             .arg("keygen")
@@ -311,7 +318,7 @@ fn imports_read_pipes_once_refuse_changed_keys_and_never_leave_half_a_store() {
 /// back every event up to the last backup and verifies.
 #[test]
 fn a_store_sled_cannot_open_comes_back_from_its_backups() {
-    let office = Office::new("60");
+    let office = Office::on("sled", "60");
     let backups = office.path("backups");
     let first = ok(casework(&office.store())
         .arg("backup")
@@ -443,4 +450,41 @@ fn audit_fields_are_refused_when_they_mean_nothing() {
     assert_eq!(head(&store), before, "nothing was written");
     let history = ok(casework(&store).args(["history", &case]));
     assert!(!history.contains("/coordinator@\n"), "{history}");
+}
+
+#[test]
+fn a_redb_store_with_a_damaged_header_comes_back_from_its_backups() {
+    let office = Office::new("40");
+    let backups = office.path("backups");
+    ok(casework(&office.store())
+        .arg("backup")
+        .arg(&backups)
+        .arg("--key")
+        .arg(office.path("office.key")));
+    let before = ok(casework(&office.store()).arg("stats"));
+    // damage: a byte of redb's file header
+    let file = office.store().join("casework.redb");
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes[3] ^= 0x10;
+    std::fs::write(&file, bytes).unwrap();
+    let (code, _, stderr) = out(casework(&office.store()).arg("stats"));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("restore"), "says what to do: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let restored = office.path("restored");
+    ok(casework(&restored)
+        .arg("restore")
+        .arg(&backups)
+        .arg("--public-key")
+        .arg(office.path("office.key.pub")));
+    let (code, stdout, _) = office.verify(&restored);
+    assert_eq!(code, 0, "{stdout}");
+    let after = ok(casework(&restored).arg("stats"));
+    let events = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("events"))
+            .map(str::to_owned)
+    };
+    assert_eq!(events(&after), events(&before));
 }

@@ -98,7 +98,6 @@ struct Request {
 #[derive(Default)]
 struct Done {
     outcome: Mutex<Option<Result<AppendOutcome, StoreError>>>,
-    ready: Condvar,
 }
 
 impl Done {
@@ -106,7 +105,10 @@ impl Done {
         if let Ok(mut slot) = self.outcome.lock() {
             *slot = Some(outcome);
         }
-        self.ready.notify_all();
+    }
+
+    fn take(&self) -> Option<Result<AppendOutcome, StoreError>> {
+        self.outcome.lock().ok().and_then(|mut o| o.take())
     }
 }
 
@@ -140,6 +142,9 @@ pub struct RedbStore {
     vault: Vault<RedbKeys>,
     writer: Mutex<Writer>,
     queue: Mutex<Vec<Request>>,
+    /// Woken when a group commit ends: its appends have their outcomes, and the writer is
+    /// free for the next leader.
+    turn: (Mutex<()>, Condvar),
     /// What readers of the global log may see: committed (and durable, but under `None`).
     visible: AtomicU64,
     waiters: (Mutex<()>, Condvar),
@@ -299,9 +304,17 @@ impl RedbStore {
         let db = guarded(|| {
             let mut builder = Database::builder();
             builder.set_cache_size(options.cache_bytes);
+            let existed = file.is_file();
             builder.create(&file).map_err(|e| match e {
                 redb::DatabaseError::DatabaseAlreadyOpen => {
                     StoreError::Locked(path.display().to_string())
+                }
+                // the store's own file that redb cannot read as a database is damaged
+                // (a flipped byte in its header reads as "not a redb database")
+                redb::DatabaseError::Storage(redb::StorageError::Io(io))
+                    if existed && io.kind() == std::io::ErrorKind::InvalidData =>
+                {
+                    damaged(&format!("{}: {io}", file.display()))
                 }
                 other => db_err(other),
             })
@@ -332,6 +345,7 @@ impl RedbStore {
                 tips: HashMap::new(),
             }),
             queue: Mutex::new(Vec::new()),
+            turn: (Mutex::new(()), Condvar::new()),
             visible: AtomicU64::new(head.position),
             waiters: (Mutex::new(()), Condvar::new()),
             importing: AtomicBool::new(importing),
@@ -573,39 +587,39 @@ impl RedbStore {
         }
     }
 
-    /// Group commit: queue the append, then either lead (take the queue into one commit)
-    /// or wait for a leader to commit it.
+    /// Group commit: queue the append, then either lead (take the queue into one commit,
+    /// again until it is empty) or wait for a leader to commit it.
     fn append_grouped(&self, request: Request) -> Result<AppendOutcome, StoreError> {
         let done = Arc::clone(&request.done);
-        self.queue
-            .lock()
-            .map_err(|_| StoreError::Unavailable("append queue poisoned".into()))?
-            .push(request);
+        fn poisoned<T>(_: T) -> StoreError {
+            StoreError::Unavailable("a group commit lock is poisoned".into())
+        }
+        self.queue.lock().map_err(poisoned)?.push(request);
+        let (lock, cv) = &self.turn;
         loop {
-            if let Some(outcome) = done.outcome.lock().ok().and_then(|mut o| o.take()) {
+            if let Some(outcome) = done.take() {
                 return outcome;
             }
             if let Ok(mut writer) = self.writer.try_lock() {
                 loop {
-                    let batch: Vec<Request> = match self.queue.lock() {
-                        Ok(mut q) => std::mem::take(&mut *q),
-                        Err(_) => Vec::new(),
-                    };
+                    let batch = std::mem::take(&mut *self.queue.lock().map_err(poisoned)?);
                     if batch.is_empty() {
                         break;
                     }
                     self.commit_batch(&mut writer, batch);
+                    drop(lock.lock());
+                    cv.notify_all();
                 }
+                drop(writer);
+                // an append queued after the last look waits for the next turn: wake it
+                drop(lock.lock());
+                cv.notify_all();
                 continue;
             }
-            let slot = done
-                .outcome
-                .lock()
-                .map_err(|_| StoreError::Unavailable("append outcome poisoned".into()))?;
-            if slot.is_none() {
-                // a leader is committing: wait for it, and look again now and then in
-                // case this append was queued after its last look
-                let _ = done.ready.wait_timeout(slot, Duration::from_millis(2));
+            let guard = lock.lock().map_err(poisoned)?;
+            if done.outcome.lock().map_err(poisoned)?.is_none() {
+                // the timeout only bounds a wake-up lost between the look and the wait
+                let _ = cv.wait_timeout(guard, Duration::from_millis(1));
             }
         }
     }
