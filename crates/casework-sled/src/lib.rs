@@ -1,6 +1,6 @@
 //! # casework-sled
 //!
-//! The embedded default store of casework: an [`EventStore`](casework_store::EventStore)
+//! An embedded store of casework (the default until ADR 0013 chose redb for new stores): an [`EventStore`](casework_store::EventStore)
 //! on [sled](https://docs.rs/sled/0.34.7) 0.34.7 (pinned exactly), in one directory, no
 //! server.
 //!
