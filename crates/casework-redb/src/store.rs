@@ -301,24 +301,17 @@ impl RedbStore {
             other => other?,
         }
         let file = path.join(DB_FILE);
-        let db = guarded(|| {
-            let mut builder = Database::builder();
-            builder.set_cache_size(options.cache_bytes);
-            let existed = file.is_file();
-            builder.create(&file).map_err(|e| match e {
-                redb::DatabaseError::DatabaseAlreadyOpen => {
-                    StoreError::Locked(path.display().to_string())
+        // another process that holds the store may be about to finish (a short command):
+        // wait up to a second for it before reporting the store as locked
+        let deadline = Instant::now() + Duration::from_secs(1);
+        let db = loop {
+            match Self::open_file(&path, &file, options.cache_bytes) {
+                Err(StoreError::Locked(_)) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
                 }
-                // the store's own file that redb cannot read as a database is damaged
-                // (a flipped byte in its header reads as "not a redb database")
-                redb::DatabaseError::Storage(redb::StorageError::Io(io))
-                    if existed && io.kind() == std::io::ErrorKind::InvalidData =>
-                {
-                    damaged(&format!("{}: {io}", file.display()))
-                }
-                other => db_err(other),
-            })
-        })?;
+                other => break other?,
+            }
+        };
         let db = Arc::new(Db { inner: Some(db) });
         let head = guarded(|| Self::init(db.get()?, &path))?;
         let importing = guarded(|| {
@@ -352,6 +345,28 @@ impl RedbStore {
             durability: options.durability,
             limits: options.limits,
             clock: options.clock,
+        })
+    }
+
+    /// Opens (or creates) the database file, turning redb's errors into the store's.
+    fn open_file(path: &Path, file: &Path, cache_bytes: usize) -> Result<Database, StoreError> {
+        guarded(|| {
+            let mut builder = Database::builder();
+            builder.set_cache_size(cache_bytes);
+            let existed = file.is_file();
+            builder.create(file).map_err(|e| match e {
+                redb::DatabaseError::DatabaseAlreadyOpen => {
+                    StoreError::Locked(path.display().to_string())
+                }
+                // the store's own file that redb cannot read as a database is damaged
+                // (a flipped byte in its header reads as "not a redb database")
+                redb::DatabaseError::Storage(redb::StorageError::Io(io))
+                    if existed && io.kind() == std::io::ErrorKind::InvalidData =>
+                {
+                    damaged(&format!("{}: {io}", file.display()))
+                }
+                other => db_err(other),
+            })
         })
     }
 
