@@ -2,10 +2,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use casework_store::published::Published;
 use casework_store::vault::{KeyIndex, Vault};
 use casework_store::{
     check_restore, hash::seal, meta, record, AppendOutcome, Clock, DataKey, EventStore,
@@ -145,9 +146,8 @@ pub struct RedbStore {
     /// Woken when a group commit ends: its appends have their outcomes, and the writer is
     /// free for the next leader.
     turn: (Mutex<()>, Condvar),
-    /// What readers of the global log may see: committed (and durable, but under `None`).
-    visible: AtomicU64,
-    waiters: (Mutex<()>, Condvar),
+    /// What readers of the global log may see, and who waits for it.
+    published: Published,
     /// Mirrors the [`meta::IMPORTING`] record: appends are refused while it is set.
     importing: AtomicBool,
     durability: Durability,
@@ -339,8 +339,7 @@ impl RedbStore {
             }),
             queue: Mutex::new(Vec::new()),
             turn: (Mutex::new(()), Condvar::new()),
-            visible: AtomicU64::new(head.position),
-            waiters: (Mutex::new(()), Condvar::new()),
+            published: Published::new(head.position),
             importing: AtomicBool::new(importing),
             durability: options.durability,
             limits: options.limits,
@@ -492,14 +491,6 @@ impl RedbStore {
             .map_err(|_| StoreError::Unavailable("a writer panicked".into()))
     }
 
-    /// Makes positions up to `upto` visible to readers and wakes waiting subscribers.
-    fn publish(&self, upto: GlobalPosition) {
-        self.visible.fetch_max(upto, Ordering::SeqCst);
-        let (lock, cv) = &self.waiters;
-        drop(lock.lock());
-        cv.notify_all();
-    }
-
     fn begin(&self) -> Result<WriteTransaction, StoreError> {
         let mut txn = self.db.get()?.begin_write().map_err(db_err)?;
         if self.durability == Durability::None {
@@ -589,7 +580,7 @@ impl RedbStore {
                     writer.tips.clear();
                 }
                 writer.tips.extend(fresh);
-                self.publish(log.position);
+                self.published.publish(log.position);
                 for (req, outcome) in batch.iter().zip(outcomes) {
                     req.done.set(outcome);
                 }
@@ -748,7 +739,7 @@ impl EventStore for RedbStore {
         from: GlobalPosition,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let visible = self.visible.load(Ordering::SeqCst);
+        let visible = self.published.head();
         let from = from.max(1);
         if from > visible || limit == 0 {
             return Ok(Vec::new());
@@ -821,7 +812,7 @@ impl EventStore for RedbStore {
     }
 
     fn head_position(&self) -> Result<GlobalPosition, StoreError> {
-        Ok(self.visible.load(Ordering::SeqCst))
+        Ok(self.published.head())
     }
 
     fn wait_for_events(
@@ -829,22 +820,7 @@ impl EventStore for RedbStore {
         after: GlobalPosition,
         timeout: Duration,
     ) -> Result<GlobalPosition, StoreError> {
-        let deadline = Instant::now() + timeout;
-        let (lock, cv) = &self.waiters;
-        let mut guard = lock
-            .lock()
-            .map_err(|_| StoreError::Unavailable("waiters lock poisoned".into()))?;
-        loop {
-            let head = self.visible.load(Ordering::SeqCst);
-            let now = Instant::now();
-            if head > after || now >= deadline {
-                return Ok(head);
-            }
-            guard = cv
-                .wait_timeout(guard, deadline - now)
-                .map_err(|_| StoreError::Unavailable("waiters lock poisoned".into()))?
-                .0;
-        }
+        self.published.wait(after, timeout)
     }
 }
 
@@ -942,7 +918,7 @@ impl StoreAdmin for RedbStore {
         })?;
         w.log = log;
         w.tips.extend(fresh);
-        self.publish(log.position);
+        self.published.publish(log.position);
         Ok(())
     }
 

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use casework_store::published::Published;
 use casework_store::{
     check_restore, checkpoint::compute_log_head, hash::seal, meta, AppendOutcome, Clock, DataKey,
     EventStore, ExpectedVersion, GlobalPosition, Hash, KeyArea, KeyState, Limits, LogHead,
@@ -98,11 +99,10 @@ pub struct SledStore {
     vault: Vault<SledKeys>,
     data_file: Option<std::fs::File>,
     writer: Mutex<Writer>,
-    /// Written to the tree (≥ `visible`).
+    /// Written to the tree (≥ the published head).
     applied: AtomicU64,
-    /// What readers may see: durable under the flushing policies.
-    visible: AtomicU64,
-    waiters: (Mutex<()>, Condvar),
+    /// What readers of the global log may see, and who waits for it.
+    published: Published,
     group: (Mutex<Group>, Condvar),
     /// Mirrors the [`meta::IMPORTING`] record: appends are refused while it is set.
     importing: AtomicBool,
@@ -408,8 +408,7 @@ impl SledStore {
                 tips: HashMap::new(),
             }),
             applied: AtomicU64::new(position),
-            visible: AtomicU64::new(position),
-            waiters: (Mutex::new(()), Condvar::new()),
+            published: Published::new(position),
             group: (
                 Mutex::new(Group {
                     flushed: position,
@@ -474,7 +473,7 @@ impl SledStore {
     /// Flushes everything written so far to disk (also [`EventStore::flush`]).
     pub fn flush(&self) -> Result<(), StoreError> {
         self.flush_to_disk()?;
-        self.publish(self.applied.load(Ordering::SeqCst));
+        self.published.publish(self.applied.load(Ordering::SeqCst));
         Ok(())
     }
 
@@ -490,14 +489,6 @@ impl SledStore {
         self.writer
             .lock()
             .map_err(|_| StoreError::Unavailable("a writer panicked".into()))
-    }
-
-    /// Makes positions up to `upto` visible to readers and wakes waiting subscribers.
-    fn publish(&self, upto: GlobalPosition) {
-        self.visible.fetch_max(upto, Ordering::SeqCst);
-        let (lock, cv) = &self.waiters;
-        drop(lock.lock());
-        cv.notify_all();
     }
 
     fn tip(&self, writer: &mut Writer, stream: &StreamId) -> Result<StreamTip, StoreError> {
@@ -575,14 +566,14 @@ impl SledStore {
         match self.durability {
             Durability::None => {
                 drop(writer);
-                self.publish(last);
+                self.published.publish(last);
                 Ok(())
             }
             Durability::FlushEveryAppend | Durability::FlushAndSync => {
                 let flushed = self.flush_to_disk();
                 drop(writer);
                 flushed?;
-                self.publish(last);
+                self.published.publish(last);
                 Ok(())
             }
             Durability::GroupCommit => {
@@ -612,7 +603,7 @@ impl SledStore {
             g.flushing = false;
             if result.is_ok() {
                 g.flushed = g.flushed.max(upto);
-                self.publish(upto);
+                self.published.publish(upto);
             }
             cv.notify_all();
             result?;
@@ -741,7 +732,7 @@ impl EventStore for SledStore {
         from: GlobalPosition,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let visible = self.visible.load(Ordering::SeqCst);
+        let visible = self.published.head();
         let from = from.max(1);
         if from > visible || limit == 0 {
             return Ok(Vec::new());
@@ -794,7 +785,7 @@ impl EventStore for SledStore {
     }
 
     fn head_position(&self) -> Result<GlobalPosition, StoreError> {
-        Ok(self.visible.load(Ordering::SeqCst))
+        Ok(self.published.head())
     }
 
     fn wait_for_events(
@@ -802,22 +793,7 @@ impl EventStore for SledStore {
         after: GlobalPosition,
         timeout: Duration,
     ) -> Result<GlobalPosition, StoreError> {
-        let deadline = Instant::now() + timeout;
-        let (lock, cv) = &self.waiters;
-        let mut guard = lock
-            .lock()
-            .map_err(|_| StoreError::Unavailable("waiters lock poisoned".into()))?;
-        loop {
-            let head = self.visible.load(Ordering::SeqCst);
-            let now = Instant::now();
-            if head > after || now >= deadline {
-                return Ok(head);
-            }
-            guard = cv
-                .wait_timeout(guard, deadline - now)
-                .map_err(|_| StoreError::Unavailable("waiters lock poisoned".into()))?
-                .0;
-        }
+        self.published.wait(after, timeout)
     }
 }
 
@@ -860,7 +836,7 @@ impl StoreAdmin for SledStore {
     }
     fn log_head(&self) -> Result<LogHead, StoreError> {
         let log = self.lock_writer()?.log;
-        if log.position > self.visible.load(Ordering::SeqCst) {
+        if log.position > self.published.head() {
             // written but not yet durable (group commit, no flush): make it so first
             self.flush()?;
         }
