@@ -16,7 +16,9 @@
 //! - [`outcomes`]: from a generated history to what users check — a store, a report, a
 //!   worklist;
 //! - [`check_store`]: invariant checkers over any stored history (used by `casework verify`);
-//! - [`conformance`]: the store conformance suite, for people who write their own backend.
+//! - [`conformance`]: the store conformance suite, for people who write their own backend;
+//! - [`embedded`]: what an embedded store must also pass on its real files — the canary and
+//!   destroyed-key scans and the SIGKILL crash loop ([`embedded_store_tests!`]).
 //!
 //! ```
 //! use casework_testkit::{given, strategies};
