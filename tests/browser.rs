@@ -71,12 +71,20 @@ fn pages() -> Vec<Page> {
     let plan = EntryPlan::from_csv_for(&plan, Some(2026)).unwrap();
 
     let monitoring = voucher_monitoring(&book, &policy, None, 2026, day);
-    // the provider with the most need groups in its first half-year of 2026
+    // the provider whose first half-year of 2026 has the most need groups with contracted
+    // hours (a catalog that fixes them), then the most need groups
     let half = monitoring
         .rows
         .iter()
         .map(|r| half_year(&book, &policy, &r.provider, 2026, 1))
-        .max_by_key(|h| (h.need_groups.len(), h.cases_worked))
+        .max_by_key(|h| {
+            let contracted = h
+                .need_groups
+                .iter()
+                .filter(|g| g.contracted_hours.is_some())
+                .count();
+            (contracted, h.need_groups.len(), h.cases_worked)
+        })
         .unwrap();
     // a closed case with a plan and services, for the final case report
     let closed = book.closed.closures.len();
