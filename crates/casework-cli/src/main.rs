@@ -270,7 +270,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             privacy::log(&open()?, case.as_deref(), format)
         }
         Command::Export { file, force } => transfer::export(&open()?, file, *force),
-        Command::Stats { format } => transfer::stats(&open()?, *format),
+        Command::Stats { format } => transfer::stats(&open()?, *format, &policy),
     }
 }
 

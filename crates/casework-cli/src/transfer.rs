@@ -178,7 +178,11 @@ fn import_failure(name: &str, e: ImportError) -> Failure {
     }
 }
 
-pub fn stats(backend: &Backend, format: crate::output::Format) -> Result<ExitCode, Failure> {
+pub fn stats(
+    backend: &Backend,
+    format: crate::output::Format,
+    policy: &casework_core::Policy,
+) -> Result<ExitCode, Failure> {
     let store = backend.store();
     let streams = store.list_streams()?;
     let head = store.head_position()?;
@@ -206,7 +210,12 @@ pub fn stats(backend: &Backend, format: crate::output::Format) -> Result<ExitCod
     say!("streams     {}", streams.len());
     say!("events      {head} (positions 1–{head})");
     if let (Some(f), Some(l)) = (first, last) {
-        say!("effective   {} – {}", f.date_naive(), l.date_naive());
+        // days as the reports count them: in the deployment's time zone
+        say!(
+            "effective   {} – {}",
+            policy.local_date(f),
+            policy.local_date(l)
+        );
     }
     if let Some(size) = backend.size() {
         say!(

@@ -105,15 +105,22 @@ pub fn planned_commands(config: &SimConfig) -> u64 {
         .sum()
 }
 
-/// The period's first instant, its length in days, and the midnight after its last day.
+/// The period's first instant, its length in days, and the local midnight (in the
+/// simulated deployment's time zone, the default policy's) after its last day, so that no
+/// event of the period falls on a local day after it.
 fn period(config: &SimConfig) -> (DateTime<Utc>, i64, DateTime<Utc>) {
     let start = Utc.from_utc_datetime(&config.start.and_hms_opt(8, 0, 0).unwrap_or_default());
     let days = i64::from(config.years.max(1)) * 365;
-    let end = Utc.from_utc_datetime(
-        &(config.start + chrono::Duration::days(days))
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default(),
-    );
+    let midnight = (config.start + chrono::Duration::days(days))
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default();
+    let end = casework_core::DEFAULT_TIME_ZONE
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map_or_else(
+            || Utc.from_utc_datetime(&midnight),
+            |t| t.with_timezone(&Utc),
+        );
     (start, days, end)
 }
 
