@@ -457,6 +457,12 @@ fn write_tables(
             "check the directory and its permissions",
         )
     };
+    if dir.exists() && !dir.is_dir() {
+        return Err(Failure::input(
+            format!("{} is a file, not a directory", dir.display()),
+            "give --out a directory (new or empty) for the CSV files",
+        ));
+    }
     if !dir.is_dir() {
         std::fs::create_dir(dir).map_err(|e| io(format!("cannot create {}", dir.display()), e))?;
     }

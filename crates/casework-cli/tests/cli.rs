@@ -613,6 +613,12 @@ fn csv_of_a_report_with_several_tables_names_one() {
     ]));
     assert_eq!(code, 4, "{stderr}");
     assert!(stderr.contains("one of: providers, stages"), "{stderr}");
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let (code, _, stderr) = out(casework(store)
+        .args(["report", "worklist", "--format", "csv", "--out"])
+        .arg(file.path()));
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("is a file, not a directory"), "{stderr}");
     let (code, _, stderr) = out(casework(store).args(["report", "worklist", "--table", "items"]));
     assert_eq!(code, 4, "{stderr}");
     assert!(stderr.contains("--format csv"), "{stderr}");
