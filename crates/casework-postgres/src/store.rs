@@ -5,9 +5,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use casework_store::{
-    check_restore, hash::seal, meta, AppendOutcome, Clock, DataKey, EventStore, ExpectedVersion,
-    GlobalPosition, Hash, KeyArea, KeyState, Limits, LogHead, Metadata, NewEvent, RecordedEvent,
-    StoreAdmin, StoreError, StreamId, StreamTip, SystemClock, Version,
+    check_restore, hash::seal_all, meta, AppendOutcome, Clock, DataKey, EventStore,
+    ExpectedVersion, GlobalPosition, Hash, KeyArea, KeyState, Limits, LogHead, Metadata, NewEvent,
+    RecordedEvent, StoreAdmin, StoreError, StreamId, StreamTip, SystemClock, Version,
 };
 use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
@@ -302,7 +302,7 @@ impl PgStore {
             )));
         }
         let s = &self.schema;
-        let (version, mut prev) = self.tip(tx, stream, true)?;
+        let (version, prev) = self.tip(tx, stream, true)?;
         let actual = (version > 0).then_some(version);
         if !expected.admits(actual) {
             return Err(StoreError::Conflict {
@@ -325,19 +325,16 @@ impl PgStore {
         // the digest in the row is the one at the old head
         log.position = first_position - 1;
         let recorded_at = self.clock.now();
-        let mut sealed = Vec::with_capacity(events.len());
-        for (i, e) in events.into_iter().enumerate() {
-            let e = seal(
-                &prev,
-                stream,
-                version + 1 + i as u64,
-                first_position + i as u64,
-                recorded_at,
-                e,
-            );
-            prev = e.hash;
-            log.advance(&e);
-            sealed.push(e);
+        let sealed = seal_all(
+            prev,
+            stream,
+            version + 1,
+            first_position,
+            recorded_at,
+            events,
+        );
+        for e in &sealed {
+            log.advance(e);
         }
         match self.insert(tx, &sealed) {
             Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {

@@ -9,14 +9,13 @@ use std::time::{Duration, Instant};
 use casework_store::published::Published;
 use casework_store::vault::{KeyIndex, Vault};
 use casework_store::{
-    check_restore, hash::seal, meta, record, AppendOutcome, Clock, DataKey, EventStore,
+    check_restore, hash::seal_all, meta, record, AppendOutcome, Clock, DataKey, EventStore,
     ExpectedVersion, GlobalPosition, Hash, KeyArea, KeyState, Limits, LogHead, NewEvent,
     RecordedEvent, StoreAdmin, StoreError, StreamId, StreamTip, SystemClock, Version,
 };
 use chrono::{DateTime, Utc};
 use redb::{
-    Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
-    WriteTransaction,
+    Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle, WriteTransaction,
 };
 
 /// The store format written into every redb store; opening another is a typed error.
@@ -233,14 +232,10 @@ fn write_events(
 ) -> Result<(), StoreError> {
     let mut chunks = txn.open_table(EVENTS).map_err(db_err)?;
     let mut index = txn.open_table(INDEX).map_err(db_err)?;
-    let mut rest = events;
-    while let Some(first) = rest.first() {
-        let run = rest
-            .iter()
-            .take(record::CHUNK_MAX)
-            .take_while(|e| e.stream == first.stream)
-            .count();
-        let (chunk, tail) = rest.split_at(run);
+    for chunk in record::chunks(events) {
+        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
+            continue;
+        };
         let bytes = record::encode_chunk(chunk);
         chunks
             .insert(first.position, bytes.as_slice())
@@ -251,10 +246,7 @@ fn write_events(
                 first.position,
             )
             .map_err(db_err)?;
-        if let Some(last) = chunk.last() {
-            tips.insert(last.stream.clone(), (last.version, last.hash));
-        }
-        rest = tail;
+        tips.insert(last.stream.clone(), (last.version, last.hash));
     }
     Ok(())
 }
@@ -313,14 +305,7 @@ impl RedbStore {
             }
         };
         let db = Arc::new(Db { inner: Some(db) });
-        let head = guarded(|| Self::init(db.get()?, &path))?;
-        let importing = guarded(|| {
-            let txn = db.get()?.begin_read().map_err(db_err)?;
-            let m = txn.open_table(META).map_err(db_err)?;
-            Ok(m.get(user_meta_key(meta::IMPORTING).as_str())
-                .map_err(db_err)?
-                .is_some())
-        })?;
+        let (head, importing) = guarded(|| Self::init(db.get()?, &path))?;
         let vault = Vault::open(
             &path,
             RedbKeys {
@@ -369,75 +354,91 @@ impl RedbStore {
         })
     }
 
-    /// Creates the tables and the format record of a new store, or checks those of an
-    /// existing one; returns the log head.
-    fn init(db: &Database, path: &Path) -> Result<LogHead, StoreError> {
-        let txn = db.begin_write().map_err(db_err)?;
-        let head = {
-            let mut m = txn.open_table(META).map_err(db_err)?;
-            let format = m.get("format").map_err(db_err)?.map(|v| v.value().to_vec());
-            let events = txn.open_table(EVENTS).map_err(db_err)?;
-            let last_chunk = events
-                .last()
-                .map_err(db_err)?
-                .map(|(k, v)| (k.value(), v.value().to_vec()));
-            match format {
-                None if last_chunk.is_none() && m.is_empty().map_err(db_err)? => {
-                    m.insert("format", STORE_FORMAT).map_err(db_err)?;
-                    m.insert("head", &LogHead::EMPTY.to_bytes()[..])
-                        .map_err(db_err)?;
-                    m.insert(
-                        user_meta_key(meta::STORE_ID).as_str(),
-                        &uuid::Uuid::now_v7().as_bytes()[..],
-                    )
-                    .map_err(db_err)?;
-                    LogHead::EMPTY
-                }
-                None => {
-                    return Err(StoreError::UnsupportedFormat(format!(
-                        "{} is a redb database but not a casework store",
-                        path.display()
-                    )))
-                }
-                Some(f) if f != STORE_FORMAT => {
-                    return Err(StoreError::UnsupportedFormat(format!(
-                        "{} has format {:?}, this code reads {:?}",
-                        path.display(),
-                        String::from_utf8_lossy(&f),
-                        String::from_utf8_lossy(STORE_FORMAT)
-                    )))
-                }
-                Some(_) => {
-                    let head = m
-                        .get("head")
-                        .map_err(db_err)?
-                        .and_then(|v| LogHead::from_bytes(v.value()))
-                        .ok_or_else(|| {
-                            corrupt(StreamId::all(), 0, "global head record missing or damaged")
-                        })?;
-                    // a damaged chunk frame is left for reads and verify to report, so that
-                    // such a store can still be opened and exported
-                    let last = last_chunk.map_or(0, |(first, bytes)| {
-                        record::chunk_ranges(&bytes)
-                            .map_or(head.position, |r| first + (r.len() as u64).max(1) - 1)
-                    });
-                    if last != head.position {
-                        return Err(corrupt(
-                            StreamId::all(),
-                            head.position,
-                            format!("global head says {}, the log ends at {last}", head.position),
-                        ));
-                    }
-                    head
-                }
-            }
+    /// Checks the format record and the log head of an existing store (in a read
+    /// transaction: opening never writes to a store that exists), or creates the tables
+    /// and records of a new one; returns the log head and whether an import is pending.
+    fn init(db: &Database, path: &Path) -> Result<(LogHead, bool), StoreError> {
+        let txn = db.begin_read().map_err(db_err)?;
+        let tables: Vec<String> = txn
+            .list_tables()
+            .map_err(db_err)?
+            .map(|t| t.name().to_owned())
+            .collect();
+        if tables.is_empty() {
+            drop(txn);
+            return Self::create(db).map(|head| (head, false));
+        }
+        let foreign = || {
+            StoreError::UnsupportedFormat(format!(
+                "{} is a redb database but not a casework store (it has the tables {})",
+                path.display(),
+                tables.join(", ")
+            ))
         };
-        // the other tables exist from the start, so that readers can open them
+        if !tables.iter().any(|t| t == META.name()) {
+            return Err(foreign());
+        }
+        let m = txn.open_table(META).map_err(db_err)?;
+        let format = m
+            .get("format")
+            .map_err(db_err)?
+            .map(|v| v.value().to_vec())
+            .ok_or_else(foreign)?;
+        if format != STORE_FORMAT {
+            return Err(StoreError::UnsupportedFormat(format!(
+                "{} has format {:?}, this code reads {:?}",
+                path.display(),
+                String::from_utf8_lossy(&format),
+                String::from_utf8_lossy(STORE_FORMAT)
+            )));
+        }
+        let head = m
+            .get("head")
+            .map_err(db_err)?
+            .and_then(|v| LogHead::from_bytes(v.value()))
+            .ok_or_else(|| corrupt(StreamId::all(), 0, "global head record missing or damaged"))?;
+        let importing = m
+            .get(user_meta_key(meta::IMPORTING).as_str())
+            .map_err(db_err)?
+            .is_some();
+        let events = txn.open_table(EVENTS).map_err(db_err)?;
+        // a damaged chunk frame is left for reads and verify to report, so that such a
+        // store can still be opened and exported
+        let last = events.last().map_err(db_err)?.map_or(0, |(k, v)| {
+            record::chunk_ranges(v.value())
+                .map_or(head.position, |r| k.value() + (r.len() as u64).max(1) - 1)
+        });
+        if last != head.position {
+            return Err(corrupt(
+                StreamId::all(),
+                head.position,
+                format!("global head says {}, the log ends at {last}", head.position),
+            ));
+        }
+        Ok((head, importing))
+    }
+
+    /// Creates every table (so that readers can open them) and the format, head and
+    /// store-id records of a new store, in one transaction.
+    fn create(db: &Database) -> Result<LogHead, StoreError> {
+        let txn = db.begin_write().map_err(db_err)?;
+        {
+            let mut m = txn.open_table(META).map_err(db_err)?;
+            m.insert("format", STORE_FORMAT).map_err(db_err)?;
+            m.insert("head", &LogHead::EMPTY.to_bytes()[..])
+                .map_err(db_err)?;
+            m.insert(
+                user_meta_key(meta::STORE_ID).as_str(),
+                &uuid::Uuid::now_v7().as_bytes()[..],
+            )
+            .map_err(db_err)?;
+        }
+        txn.open_table(EVENTS).map_err(db_err)?;
         txn.open_table(INDEX).map_err(db_err)?;
         txn.open_table(HEADS).map_err(db_err)?;
         txn.open_table(KEYS).map_err(db_err)?;
         txn.commit().map_err(db_err)?;
-        Ok(head)
+        Ok(LogHead::EMPTY)
     }
 
     /// Refuses a path that holds no casework redb store, before redb would create one.
@@ -519,15 +520,15 @@ impl RedbStore {
 
     /// Decides, seals and writes the appends of `batch` in one write transaction and
     /// commits it once; each request gets its outcome (a conflict fails only its own).
-    fn commit_batch(&self, writer: &mut Writer, batch: Vec<Request>) {
+    fn commit_batch(&self, writer: &mut Writer, mut batch: Vec<Request>) {
         let mut outcomes: Vec<Result<AppendOutcome, StoreError>> = Vec::new();
         let result = guarded(|| {
             let txn = self.begin()?;
             let mut log = writer.log;
             let mut fresh: HashMap<StreamId, StreamTip> = HashMap::new();
             let recorded_at = self.clock.now();
-            for req in &batch {
-                let (version, mut prev) = Self::tip(writer, &fresh, &txn, &req.stream)?;
+            for req in &mut batch {
+                let (version, prev) = Self::tip(writer, &fresh, &txn, &req.stream)?;
                 let actual = (version > 0).then_some(version);
                 if !req.expected.admits(actual) {
                     outcomes.push(Err(StoreError::Conflict {
@@ -539,24 +540,14 @@ impl RedbStore {
                 }
                 let first_version = version + 1;
                 let first_position = log.position + 1;
-                let sealed: Vec<RecordedEvent> = req
-                    .events
-                    .iter()
-                    .cloned()
-                    .enumerate()
-                    .map(|(i, e)| {
-                        let e = seal(
-                            &prev,
-                            &req.stream,
-                            first_version + i as u64,
-                            first_position + i as u64,
-                            recorded_at,
-                            e,
-                        );
-                        prev = e.hash;
-                        e
-                    })
-                    .collect();
+                let sealed = seal_all(
+                    prev,
+                    &req.stream,
+                    first_version,
+                    first_position,
+                    recorded_at,
+                    std::mem::take(&mut req.events),
+                );
                 write_events(&txn, &sealed, &mut fresh)?;
                 for e in &sealed {
                     log.advance(e);

@@ -143,9 +143,37 @@ fn foreign_and_newer_formats_are_refused() {
         }
         txn.commit().unwrap();
     }
-    // (an empty meta table is created by nobody else; the foreign table alone is enough)
-    let opened = RedbStore::open(dir.path());
-    assert!(opened.is_ok() || matches!(opened, Err(StoreError::UnsupportedFormat(_))));
+    match RedbStore::open(dir.path()) {
+        Err(StoreError::UnsupportedFormat(why)) => {
+            assert!(
+                why.contains("not a casework store") && why.contains("other"),
+                "{why}"
+            )
+        }
+        other => panic!("expected UnsupportedFormat, got {:?}", other.err()),
+    }
+    // its content is left as it was (redb keeps its own bookkeeping in the file), and no
+    // casework table was added to it
+    {
+        let db = redb::Database::create(dir.path().join(DB_FILE)).unwrap();
+        let txn = redb::ReadableDatabase::begin_read(&db).unwrap();
+        let def: redb::TableDefinition<&str, &str> = redb::TableDefinition::new("other");
+        assert_eq!(
+            txn.open_table(def)
+                .unwrap()
+                .get("a")
+                .unwrap()
+                .unwrap()
+                .value(),
+            "b"
+        );
+        let names: Vec<String> = txn
+            .list_tables()
+            .unwrap()
+            .map(|t| redb::TableHandle::name(&t).to_owned())
+            .collect();
+        assert_eq!(names, ["other"], "no casework table was added");
+    }
     // a newer casework format
     let dir = tempfile::tempdir().unwrap();
     drop(RedbStore::open(dir.path()).unwrap());

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use casework_store::published::Published;
 use casework_store::{
-    check_restore, checkpoint::compute_log_head, hash::seal, meta, AppendOutcome, Clock, DataKey,
-    EventStore, ExpectedVersion, GlobalPosition, Hash, KeyArea, KeyState, Limits, LogHead,
+    check_restore, checkpoint::compute_log_head, hash::seal_all, meta, AppendOutcome, Clock,
+    DataKey, EventStore, ExpectedVersion, GlobalPosition, Hash, KeyArea, KeyState, Limits, LogHead,
     NewEvent, RecordedEvent, StoreAdmin, StoreError, StreamId, StreamTip, SystemClock, Version,
 };
 use chrono::{DateTime, Utc};
@@ -514,23 +514,16 @@ impl SledStore {
     fn write_batch(&self, writer: &mut Writer, events: &[RecordedEvent]) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         let mut tips: HashMap<&StreamId, StreamTip> = HashMap::new();
-        let mut rest = events;
-        while let Some(first) = rest.first() {
-            let run = rest
-                .iter()
-                .take(record::CHUNK_MAX)
-                .take_while(|e| e.stream == first.stream)
-                .count();
-            let (chunk, tail) = rest.split_at(run);
+        for chunk in record::chunks(events) {
+            let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
+                continue;
+            };
             batch.insert(&event_key(first.position), record::encode_chunk(chunk));
             batch.insert(
                 stream_key(&first.stream, first.version),
                 &first.position.to_be_bytes(),
             );
-            if let Some(last) = chunk.last() {
-                tips.insert(&last.stream, (last.version, last.hash));
-            }
-            rest = tail;
+            tips.insert(&last.stream, (last.version, last.hash));
         }
         for (stream, (version, hash)) in &tips {
             let mut v = Vec::with_capacity(40);
@@ -626,7 +619,7 @@ impl EventStore for SledStore {
             )));
         }
         let mut writer = self.lock_writer()?;
-        let (version, mut prev) = self.tip(&mut writer, stream)?;
+        let (version, prev) = self.tip(&mut writer, stream)?;
         let actual = (version > 0).then_some(version);
         if !expected.admits(actual) {
             return Err(StoreError::Conflict {
@@ -638,22 +631,14 @@ impl EventStore for SledStore {
         let first_version = version + 1;
         let first_position = writer.log.position + 1;
         let recorded_at = self.clock.now();
-        let sealed: Vec<RecordedEvent> = events
-            .into_iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let e = seal(
-                    &prev,
-                    stream,
-                    first_version + i as u64,
-                    first_position + i as u64,
-                    recorded_at,
-                    e,
-                );
-                prev = e.hash;
-                e
-            })
-            .collect();
+        let sealed = seal_all(
+            prev,
+            stream,
+            first_version,
+            first_position,
+            recorded_at,
+            events,
+        );
         let n = sealed.len() as u64;
         self.write_batch(&mut writer, &sealed)?;
         let last = first_position + n - 1;

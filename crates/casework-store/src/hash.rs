@@ -168,6 +168,36 @@ pub fn seal(
     e
 }
 
+/// Seals the events of one append in order: versions from `first_version`, positions from
+/// `first_position`, each hash chained to the one before, the first to `prev` (the
+/// stream's last hash, or [`Hash::ZERO`] for a new stream).
+pub fn seal_all(
+    prev: Hash,
+    stream: &StreamId,
+    first_version: Version,
+    first_position: GlobalPosition,
+    recorded_at: DateTime<Utc>,
+    events: Vec<NewEvent>,
+) -> Vec<RecordedEvent> {
+    let mut prev = prev;
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(i, event)| {
+            let e = seal(
+                &prev,
+                stream,
+                first_version + i as u64,
+                first_position + i as u64,
+                recorded_at,
+                event,
+            );
+            prev = e.hash;
+            e
+        })
+        .collect()
+}
+
 /// The first broken link of a chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainBreak {

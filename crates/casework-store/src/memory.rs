@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::checkpoint::LogHead;
 use crate::crypto::{DataKey, KeyState};
 use crate::error::StoreError;
-use crate::hash::{seal, Hash};
+use crate::hash::{seal_all, Hash};
 use crate::store::{Clock, EventStore, KeyArea, Limits, StoreAdmin, SystemClock};
 use crate::types::{
     AppendOutcome, ExpectedVersion, GlobalPosition, NewEvent, RecordedEvent, StreamId, Version,
@@ -116,7 +116,7 @@ impl EventStore for MemoryStore {
                 actual,
             });
         }
-        let mut prev = indices
+        let prev = indices
             .and_then(|i| i.last())
             .and_then(|&i| inner.log.get(i))
             .map_or(Hash::ZERO, |e| e.hash);
@@ -125,16 +125,15 @@ impl EventStore for MemoryStore {
         let recorded_at = self.clock.now();
         let count = events.len() as u64;
         let mut new_indices = Vec::with_capacity(events.len());
-        for (i, event) in events.into_iter().enumerate() {
-            let e = seal(
-                &prev,
-                stream,
-                first_version + i as u64,
-                first_position + i as u64,
-                recorded_at,
-                event,
-            );
-            prev = e.hash;
+        let sealed = seal_all(
+            prev,
+            stream,
+            first_version,
+            first_position,
+            recorded_at,
+            events,
+        );
+        for e in sealed {
             inner.head.advance(&e);
             new_indices.push(inner.log.len());
             inner.log.push(e);

@@ -217,6 +217,24 @@ const CHUNK_FORMAT: u8 = 2;
 /// atomic batch.
 pub const CHUNK_MAX: usize = 64;
 
+/// Splits consecutive sealed events into chunks: runs of one stream, at most
+/// [`CHUNK_MAX`] events each. A store writes each chunk under its first position, with one
+/// stream-index entry for its first version.
+pub fn chunks(events: &[RecordedEvent]) -> impl Iterator<Item = &[RecordedEvent]> {
+    let mut rest = events;
+    std::iter::from_fn(move || {
+        let first = rest.first()?;
+        let run = rest
+            .iter()
+            .take(CHUNK_MAX)
+            .take_while(|e| e.stream == first.stream)
+            .count();
+        let (chunk, tail) = rest.split_at(run);
+        rest = tail;
+        Some(chunk)
+    })
+}
+
 /// Encodes consecutive events of one stream (one append, or part of one) as a chunk:
 /// `u8 format (2), u16 count, count × (u32 len, record)`. Each record keeps its own CRC.
 pub fn encode_chunk(events: &[RecordedEvent]) -> Vec<u8> {
