@@ -68,6 +68,32 @@ impl Office {
         office
     }
 
+    /// Restores `backups` into the new store `restored`, checks that the restore verified
+    /// against the newest checkpoint and that the store verifies and holds as many events
+    /// as `before` (its `stats`) said; returns the restored store's path.
+    fn restore_as_before(&self, backups: &Path, before: &str) -> PathBuf {
+        let restored = self.path("restored");
+        let stdout = ok(casework(&restored)
+            .arg("restore")
+            .arg(backups)
+            .arg("--public-key")
+            .arg(self.path("office.key.pub")));
+        assert!(
+            stdout.contains("verified against the newest checkpoint"),
+            "{stdout}"
+        );
+        let (code, stdout, _) = self.verify(&restored);
+        assert_eq!(code, 0, "{stdout}");
+        let after = ok(casework(&restored).arg("stats"));
+        let events = |s: &str| {
+            s.lines()
+                .find(|l| l.starts_with("events"))
+                .map(str::to_owned)
+        };
+        assert_eq!(events(&after), events(before));
+        restored
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
@@ -360,25 +386,7 @@ fn a_store_sled_cannot_open_comes_back_from_its_backups() {
     );
     assert!(stderr.contains("restore"), "{stderr}");
 
-    let restored = office.path("restored");
-    let stdout = ok(casework(&restored)
-        .arg("restore")
-        .arg(&backups)
-        .arg("--public-key")
-        .arg(office.path("office.key.pub")));
-    assert!(
-        stdout.contains("verified against the newest checkpoint"),
-        "{stdout}"
-    );
-    let (code, stdout, _) = office.verify(&restored);
-    assert_eq!(code, 0, "{stdout}");
-    let after = ok(casework(&restored).arg("stats"));
-    let events = |s: &str| {
-        s.lines()
-            .find(|l| l.starts_with("events"))
-            .map(str::to_owned)
-    };
-    assert_eq!(events(&after), events(&before));
+    let restored = office.restore_as_before(&backups, &before);
     // restore refuses a store that holds events
     let (code, _, stderr) = out(casework(&restored)
         .arg("restore")
@@ -472,19 +480,5 @@ fn a_redb_store_with_a_damaged_header_comes_back_from_its_backups() {
     assert!(stderr.contains("restore"), "says what to do: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 
-    let restored = office.path("restored");
-    ok(casework(&restored)
-        .arg("restore")
-        .arg(&backups)
-        .arg("--public-key")
-        .arg(office.path("office.key.pub")));
-    let (code, stdout, _) = office.verify(&restored);
-    assert_eq!(code, 0, "{stdout}");
-    let after = ok(casework(&restored).arg("stats"));
-    let events = |s: &str| {
-        s.lines()
-            .find(|l| l.starts_with("events"))
-            .map(str::to_owned)
-    };
-    assert_eq!(events(&after), events(&before));
+    office.restore_as_before(&backups, &before);
 }
