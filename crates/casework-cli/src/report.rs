@@ -425,32 +425,21 @@ fn emit(args: &ReportArgs, report: &impl Report, format: Format) -> Result<Strin
         ),
     };
     match (format, &args.table, &args.out) {
-        (Format::Csv, _, Some(dir)) => {
-            write_tables(dir, &csv_tables(report), args.table.as_deref())
+        (Format::Csv, table, Some(dir)) => {
+            let tables = match table {
+                Some(name) => vec![(name.clone(), render_table(report, name).map_err(several)?)],
+                None => csv_tables(report),
+            };
+            write_tables(dir, &tables)
         }
         (Format::Csv, Some(name), None) => render_table(report, name).map_err(several),
         _ => render(report, format).map_err(several),
     }
 }
 
-/// Writes `NAME.csv` per table (only table `only`, if given) into `dir`, which is created
-/// if missing; nothing is written if any of the files exists already.
-fn write_tables(
-    dir: &std::path::Path,
-    tables: &[(String, String)],
-    only: Option<&str>,
-) -> Result<String, Failure> {
-    let chosen: Vec<&(String, String)> = tables
-        .iter()
-        .filter(|(name, _)| only.is_none_or(|o| o == name))
-        .collect();
-    if let (Some(o), true) = (only, chosen.is_empty()) {
-        let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
-        return Err(Failure::input(
-            format!("the report has no table {o:?}"),
-            format!("give one of: {}", names.join(", ")),
-        ));
-    }
+/// Writes `NAME.csv` per table into `dir`, which is created if missing; nothing is
+/// written if any of the files exists already.
+fn write_tables(dir: &std::path::Path, tables: &[(String, String)]) -> Result<String, Failure> {
     let io = |what: String, e: std::io::Error| {
         Failure::input(
             format!("{what}: {e}"),
@@ -466,7 +455,7 @@ fn write_tables(
     if !dir.is_dir() {
         std::fs::create_dir(dir).map_err(|e| io(format!("cannot create {}", dir.display()), e))?;
     }
-    let paths: Vec<std::path::PathBuf> = chosen
+    let paths: Vec<std::path::PathBuf> = tables
         .iter()
         .map(|(name, _)| dir.join(format!("{name}.csv")))
         .collect();
@@ -477,7 +466,7 @@ fn write_tables(
         ));
     }
     let mut listing = String::new();
-    for (path, (_, text)) in paths.iter().zip(&chosen) {
+    for (path, (_, text)) in paths.iter().zip(tables) {
         use std::io::Write;
         let mut file = std::fs::OpenOptions::new()
             .write(true)
