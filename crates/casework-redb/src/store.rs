@@ -443,28 +443,11 @@ impl RedbStore {
 
     /// Refuses a path that holds no casework redb store, before redb would create one.
     fn check_exists(path: &Path) -> Result<(), StoreError> {
-        let shown = path.display().to_string();
-        let entries: Vec<_> = match std::fs::read_dir(path) {
-            Ok(entries) => entries.filter_map(|e| e.ok()).collect(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::Missing(shown))
-            }
-            Err(_) if path.is_file() => {
-                return Err(StoreError::UnsupportedFormat(format!(
-                    "{shown} is a file, not a store directory"
-                )))
-            }
-            Err(e) => return Err(StoreError::Io(format!("{shown}: {e}"))),
-        };
-        if entries.is_empty() {
-            return Err(StoreError::Missing(format!("{shown} (an empty directory)")));
-        }
-        if !path.join(DB_FILE).is_file() {
-            return Err(StoreError::UnsupportedFormat(format!(
-                "{shown} holds other files, not a casework redb store"
-            )));
-        }
-        Ok(())
+        casework_store::check_store_dir(
+            path,
+            |path| path.join(DB_FILE).is_file(),
+            "a casework redb store",
+        )
     }
 
     /// The directory of the store.

@@ -81,8 +81,8 @@ pub use repository::{
     Repository,
 };
 pub use store::{
-    check_restore, log_events, meta, Clock, EventStore, KeyArea, Limits, LogEvents, ManualClock,
-    SteppingClock, Store, StoreAdmin, StreamTip, SystemClock,
+    check_restore, check_store_dir, log_events, meta, Clock, EventStore, KeyArea, Limits,
+    LogEvents, ManualClock, SteppingClock, Store, StoreAdmin, StreamTip, SystemClock,
 };
 pub use subscription::{
     CatchUp, CheckpointStore, FileCheckpoints, MemoryCheckpoints, SubscriptionError,

@@ -579,3 +579,36 @@ impl Clock for SteppingClock {
         DateTime::from_timestamp_micros(micros).unwrap_or_default()
     }
 }
+
+/// Refuses a directory that holds no embedded store of the kind `holds_store` recognises
+/// by its files, before an engine would create one there: a missing directory or an empty
+/// one is [`StoreError::Missing`] (the caller may create the store), a file or a directory
+/// of other files is [`StoreError::UnsupportedFormat`] (`what` names the store kind).
+pub fn check_store_dir(
+    path: &std::path::Path,
+    holds_store: impl Fn(&std::path::Path) -> bool,
+    what: &str,
+) -> Result<(), StoreError> {
+    let shown = path.display().to_string();
+    let mut entries = match std::fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(StoreError::Missing(shown))
+        }
+        Err(_) if path.is_file() => {
+            return Err(StoreError::UnsupportedFormat(format!(
+                "{shown} is a file, not a store directory"
+            )))
+        }
+        Err(e) => return Err(StoreError::Io(format!("{shown}: {e}"))),
+    };
+    if entries.next().is_none() {
+        return Err(StoreError::Missing(format!("{shown} (an empty directory)")));
+    }
+    if !holds_store(path) {
+        return Err(StoreError::UnsupportedFormat(format!(
+            "{shown} holds other files, not {what}"
+        )));
+    }
+    Ok(())
+}
