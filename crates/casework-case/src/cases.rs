@@ -166,12 +166,21 @@ impl<S: Store> Cases<S> {
         Ok((loaded.state, loaded.version))
     }
 
-    /// The case as it is now (personal fields opened).
+    /// The case as it is now, personal fields sealed: the state commands are decided on
+    /// and [`Cases::execute`] returns ([`Repository::load`]); no key is read.
     pub fn load(&self, case: CaseId) -> Result<CaseState, StoreError> {
         Ok(self.repo().load(&StreamId::for_case(case))?.state)
     }
 
-    /// The case as it was at a position, or as of an effective or recorded time.
+    /// The case as it is now with its personal fields opened (erased ones read as
+    /// erased): for a reader entitled to all of them. A viewer whose consent covers only
+    /// some fields reads through [`Cases::read`] instead.
+    pub fn load_opened(&self, case: CaseId) -> Result<CaseState, StoreError> {
+        Ok(self.repo().load_opened(&StreamId::for_case(case))?.state)
+    }
+
+    /// The case as it was at a position, or as of an effective or recorded time
+    /// (personal fields sealed, as [`Cases::load`]).
     pub fn load_as_of(&self, case: CaseId, as_of: AsOf) -> Result<CaseState, StoreError> {
         Ok(self
             .repo()

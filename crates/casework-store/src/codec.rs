@@ -11,7 +11,9 @@ use std::marker::PhantomData;
 pub use casework_core::StoredEvent;
 use serde_json::Value;
 
-use crate::crypto::{has_sealed_fields, open_fields, seal_fields, DataKey, KeyState};
+use crate::crypto::{
+    has_personal_values, has_sealed_fields, open_fields, seal_fields, DataKey, KeyState,
+};
 use crate::error::StoreError;
 use crate::types::{Metadata, NewEvent, RecordedEvent, StreamId, Version};
 
@@ -71,6 +73,19 @@ impl<E: StoredEvent> Codec<E> {
         version: Version,
         key: &DataKey,
     ) -> Result<NewEvent, StoreError> {
+        self.encode_sealed_with(event, metadata, stream, version, &mut || Ok(key.clone()))
+    }
+
+    /// Like [`Codec::encode_sealed`], asking `key` for the data key only when the event
+    /// holds a personal value to seal (a personal field left empty needs no key).
+    pub fn encode_sealed_with(
+        &self,
+        event: &E,
+        metadata: Metadata,
+        stream: &StreamId,
+        version: Version,
+        key: &mut dyn FnMut() -> Result<DataKey, StoreError>,
+    ) -> Result<NewEvent, StoreError> {
         let event_type = event.event_type();
         let schema_version = E::current_schema_version(event_type).unwrap_or(1);
         let paths = E::personal_paths(event_type, schema_version);
@@ -80,7 +95,10 @@ impl<E: StoredEvent> Codec<E> {
         // one JSON tree, sealed in place and written once
         let ser = |e: serde_json::Error| StoreError::Serialization(e.to_string());
         let mut tree = serde_json::to_value(event).map_err(ser)?;
-        if !seal_fields(&mut tree, paths, stream, version, key)? {
+        if !has_personal_values(&mut tree, paths) {
+            return self.encode(event, metadata);
+        }
+        if !seal_fields(&mut tree, paths, stream, version, &key()?)? {
             // nothing personal in it after all: the plain encoding, byte for byte
             return self.encode(event, metadata);
         }

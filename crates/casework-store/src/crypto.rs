@@ -188,6 +188,14 @@ fn fields<'v>(root: &'v mut Value, pattern: &str) -> Vec<Field<'v>> {
     out
 }
 
+/// Whether the JSON tree holds a value (not absent, not `null`) at any of `patterns`:
+/// whether sealing it needs a key.
+pub fn has_personal_values(root: &mut Value, patterns: &[&str]) -> bool {
+    patterns
+        .iter()
+        .any(|pattern| fields(root, pattern).iter().any(|f| !f.value.is_null()))
+}
+
 /// Seals, in place, the personal fields at `patterns` of the JSON tree of event `version`
 /// of `stream`; returns whether any was sealed (absent and `null` fields are left alone).
 pub fn seal_fields(

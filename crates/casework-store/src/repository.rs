@@ -7,11 +7,12 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::codec::{Codec, StoredEvent};
-use crate::crypto::{has_sealed_fields, KeyState};
+use crate::crypto::{has_sealed_fields, DataKey, KeyState};
 use crate::error::{check_effective_time, AuditError, StoreError};
 use crate::store::KeyArea;
 use crate::types::{
-    AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, RecordedEvent, StreamId, Version,
+    AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, NewEvent, RecordedEvent, StreamId,
+    Version,
 };
 
 /// Why executing a command failed.
@@ -150,44 +151,70 @@ where
         &self.codec
     }
 
-    /// Reads and folds the whole stream.
+    /// Reads and folds the whole stream **sealed**: personal fields stay as the store
+    /// holds them ([`casework_core::Redaction::Sealed`]), no data key is read and nothing
+    /// is decrypted. This is the state commands are decided on and the state
+    /// [`Executed::state`] is (invariant 6: it equals this replay). Readers that show
+    /// personal data use [`Repository::load_opened`].
     pub fn load(&self, stream: &StreamId) -> Result<Loaded<P::State>, StoreError> {
-        self.load_filtered(stream, |_| true)
+        let events = self.store.read_stream_all(stream)?;
+        self.fold_sealed(&events)
     }
 
-    /// Reads and folds the stream as it was at `as_of`.
+    /// Reads and folds the stream as it was at `as_of`, sealed like [`Repository::load`].
     pub fn load_as_of(
         &self,
         stream: &StreamId,
         as_of: AsOf,
     ) -> Result<Loaded<P::State>, StoreError> {
-        self.load_filtered(stream, |e| as_of.includes(e))
+        let mut events = self.store.read_stream_all(stream)?;
+        events.retain(|e| as_of.includes(e));
+        self.fold_sealed(&events)
     }
 
-    fn load_filtered(
+    /// Reads and folds the whole stream with its personal fields **opened** with the
+    /// stream's data key (erased ones read as [`casework_core::Redaction::Erased`]): the
+    /// explicit step for readers that show personal data. Differs from
+    /// [`Repository::load`] only in the personal fields.
+    pub fn load_opened(&self, stream: &StreamId) -> Result<Loaded<P::State>, StoreError> {
+        self.load_opened_filtered(stream, |_| true)
+    }
+
+    /// Reads and folds the stream as it was at `as_of`, opened like
+    /// [`Repository::load_opened`].
+    pub fn load_opened_as_of(
+        &self,
+        stream: &StreamId,
+        as_of: AsOf,
+    ) -> Result<Loaded<P::State>, StoreError> {
+        self.load_opened_filtered(stream, |e| as_of.includes(e))
+    }
+
+    fn load_opened_filtered(
         &self,
         stream: &StreamId,
         keep: impl Fn(&RecordedEvent) -> bool,
     ) -> Result<Loaded<P::State>, StoreError> {
         let (events, key) = read_with_key(self.store, stream)?;
-        let kept: Vec<&RecordedEvent> = events.iter().filter(|e| keep(e)).collect();
-        Ok(Loaded {
-            state: self.fold_events(kept.iter().copied(), key.as_ref())?,
-            version: kept.last().map(|e| e.version),
-        })
+        let mut state = P::State::default();
+        let mut version = None;
+        for r in events.iter().filter(|e| keep(e)) {
+            P::evolve_in_place(&mut state, &self.codec.decode_opened(r, key.as_ref())?);
+            version = Some(r.version);
+        }
+        Ok(Loaded { state, version })
     }
 
-    /// Folds stored events into the state, opening their sealed fields with `key`.
-    fn fold_events<'e>(
-        &self,
-        recorded: impl IntoIterator<Item = &'e RecordedEvent>,
-        key: Option<&KeyState>,
-    ) -> Result<P::State, StoreError> {
+    /// Folds stored events into the state, personal fields left sealed.
+    fn fold_sealed(&self, recorded: &[RecordedEvent]) -> Result<Loaded<P::State>, StoreError> {
         let mut state = P::State::default();
         for r in recorded {
-            P::evolve_in_place(&mut state, &self.codec.decode_opened(r, key)?);
+            P::evolve_in_place(&mut state, &self.codec.decode(r)?);
         }
-        Ok(state)
+        Ok(Loaded {
+            state,
+            version: recorded.last().map(|e| e.version),
+        })
     }
 
     /// Loads the stream, decides `cmd` and appends the events with the loaded version as
@@ -285,20 +312,15 @@ where
         metadata.correlation_id.get_or_insert_with(Uuid::now_v7);
         let first_id = idempotency_key.map(|k| idempotent_event_id(stream, k, 0));
         for attempt in 1..=self.max_attempts {
-            let (recorded, key) = read_with_key(self.store, stream)?;
+            // decisions read no personal field of the state: the case is loaded sealed,
+            // without its data key and without decrypting anything
+            let recorded = self.store.read_stream_all(stream)?;
             if let Some(first_id) = first_id {
                 if let Some(at) = recorded.iter().position(|e| e.event_id == first_id) {
-                    return self.first_outcome(
-                        stream,
-                        &recorded,
-                        key.as_ref(),
-                        at,
-                        idempotency_key,
-                    );
+                    return self.first_outcome(stream, &recorded, at, idempotency_key);
                 }
             }
-            let mut state = self.fold_events(&recorded, key.as_ref())?;
-            let version = recorded.last().map(|e| e.version);
+            let Loaded { mut state, version } = self.fold_sealed(&recorded)?;
             let expectation = version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
             if let Some(expected) = expect.filter(|&e| e != version) {
                 return Err(StoreError::Conflict {
@@ -316,6 +338,7 @@ where
                 ctx.clock_skew_minutes(),
             )
             .map_err(audit)?;
+            drop(recorded);
             let events = P::decide(&state, cmd, ctx).map_err(RepoError::Rejected)?;
             if events.is_empty() {
                 return Ok(Executed {
@@ -331,16 +354,15 @@ where
                     e.event_id = idempotent_event_id(stream, k, i as u32);
                 }
             }
+            // the state a replay will see: events with sealed fields as they read back
+            let as_stored = sealed_forms::<P::Event>(&new)?;
             match self.store.append(stream, expectation, new) {
                 Ok(outcome) => {
+                    for (event, stored) in events.iter().zip(&as_stored) {
+                        P::evolve_in_place(&mut state, stored.as_ref().unwrap_or(event));
+                    }
                     if events.iter().any(StoredEvent::erases_personal_data) {
                         self.store.destroy_data_key(stream, ctx.effective_at())?;
-                        // the state as a replay now sees it: the sealed fields are gone
-                        state = self.load(stream)?.state;
-                    } else {
-                        for event in &events {
-                            P::evolve_in_place(&mut state, event);
-                        }
                     }
                     return Ok(Executed {
                         state,
@@ -360,13 +382,13 @@ where
     }
 
     /// The outcome of an idempotent command whose first event is `recorded[at]`: its
-    /// events (ids derived from the key, in order), where they stand, and the state right
-    /// after them.
+    /// events (ids derived from the key, in order, personal fields opened as the first
+    /// try returned them), where they stand, and the state right after them (sealed, as
+    /// [`Repository::load`] folds it).
     fn first_outcome(
         &self,
         stream: &StreamId,
         recorded: &[RecordedEvent],
-        key: Option<&KeyState>,
         at: usize,
         idempotency_key: Option<&str>,
     ) -> ExecuteResult<P> {
@@ -376,15 +398,17 @@ where
             .zip(0u32..)
             .take_while(|(e, i)| e.event_id == idempotent_event_id(stream, k, *i))
             .count();
-        let mut state = P::State::default();
-        let mut events = Vec::with_capacity(count);
-        for (i, r) in recorded[..at + count].iter().enumerate() {
-            let event = self.codec.decode_opened(r, key)?;
-            P::evolve_in_place(&mut state, &event);
-            if i >= at {
-                events.push(event);
-            }
-        }
+        let mine = &recorded[at..at + count];
+        let key = if mine.iter().any(|e| has_sealed_fields(&e.payload)) {
+            self.store.data_key(stream)?
+        } else {
+            None
+        };
+        let events = mine
+            .iter()
+            .map(|r| self.codec.decode_opened(r, key.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let state = self.fold_sealed(&recorded[..at + count])?.state;
         let (first, last) = (&recorded[at], &recorded[at + count - 1]);
         Ok(Executed {
             state,
@@ -400,33 +424,49 @@ where
     }
 
     /// Encodes events that will follow version `after` of `stream`; personal fields are
-    /// sealed with the stream's data key, which is made on the first event that needs it.
+    /// sealed with the stream's data key, which is read (or made, on the first event that
+    /// needs it) only when an event holds a personal value.
     fn encode(
         &self,
         stream: &StreamId,
         after: Version,
         events: &[P::Event],
         metadata: &Metadata,
-    ) -> Result<Vec<crate::types::NewEvent>, StoreError> {
-        let personal = events.iter().any(|e| {
-            let event_type = e.event_type();
-            let version = P::Event::current_schema_version(event_type).unwrap_or(1);
-            !P::Event::personal_paths(event_type, version).is_empty()
-        });
-        let key = if personal {
-            Some(self.store.data_key_for_writing(stream)?)
-        } else {
-            None
+    ) -> Result<Vec<NewEvent>, StoreError> {
+        let mut key: Option<DataKey> = None;
+        let mut key_for_writing = || match &key {
+            Some(k) => Ok(k.clone()),
+            None => Ok(key.insert(self.store.data_key_for_writing(stream)?).clone()),
         };
         events
             .iter()
             .zip(after + 1..)
-            .map(|(e, version)| match &key {
-                Some(key) => self
-                    .codec
-                    .encode_sealed(e, metadata.clone(), stream, version, key),
-                None => self.codec.encode(e, metadata.clone()),
+            .map(|(e, version)| {
+                self.codec.encode_sealed_with(
+                    e,
+                    metadata.clone(),
+                    stream,
+                    version,
+                    &mut key_for_writing,
+                )
             })
             .collect()
     }
+}
+
+/// For each new event whose payload holds sealed fields, the event as a sealed replay
+/// decodes it (personal fields [`casework_core::Redaction::Sealed`]); `None` for events
+/// stored as decided. The payloads were just encoded at the current schema version, so no
+/// upcasting applies.
+fn sealed_forms<E: StoredEvent>(new: &[NewEvent]) -> Result<Vec<Option<E>>, StoreError> {
+    new.iter()
+        .map(|e| {
+            if !has_sealed_fields(&e.payload) {
+                return Ok(None);
+            }
+            serde_json::from_slice(&e.payload)
+                .map(Some)
+                .map_err(|err| StoreError::Serialization(format!("{}: {err}", e.event_type)))
+        })
+        .collect()
 }

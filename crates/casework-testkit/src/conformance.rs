@@ -45,7 +45,7 @@ use casework_case::{case_codec, CaseStream};
 use casework_store::hash::{verify_chain, Hash};
 use casework_store::CatchUp;
 use casework_store::StoreError;
-use casework_store::{AsOf, Repository};
+use casework_store::{AsOf, Loaded, RecordedEvent, Repository};
 use casework_store::{EventStore, KeyArea, Store, StoreAdmin};
 use casework_store::{ExpectedVersion, Metadata, NewEvent, StreamId};
 
@@ -666,6 +666,146 @@ pub fn as_of_reads<S: Store>(new_store: impl Fn() -> S) {
     assert_eq!(repo.load(&stream).unwrap().state, second.state);
 }
 
+/// Counts the calls of [`KeyArea::data_key`] on the store it wraps; delegates the rest.
+struct KeyReads<'s, S> {
+    store: &'s S,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+impl<S: Store> EventStore for KeyReads<'_, S> {
+    fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<casework_store::AppendOutcome, StoreError> {
+        self.store.append(stream, expected, events)
+    }
+    fn read_stream(
+        &self,
+        stream: &StreamId,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.store.read_stream(stream, from, limit)
+    }
+    fn read_all(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.store.read_all(from, limit)
+    }
+    fn stream_version(&self, stream: &StreamId) -> Result<Option<u64>, StoreError> {
+        self.store.stream_version(stream)
+    }
+    fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
+        self.store.list_streams()
+    }
+    fn head_position(&self) -> Result<u64, StoreError> {
+        self.store.head_position()
+    }
+    fn wait_for_events(&self, after: u64, timeout: Duration) -> Result<u64, StoreError> {
+        self.store.wait_for_events(after, timeout)
+    }
+    fn now(&self) -> DateTime<Utc> {
+        self.store.now()
+    }
+}
+
+impl<S: Store> KeyArea for KeyReads<'_, S> {
+    fn data_key(&self, stream: &StreamId) -> Result<Option<casework_store::KeyState>, StoreError> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.store.data_key(stream)
+    }
+    fn create_data_key(
+        &self,
+        stream: &StreamId,
+        key: casework_store::DataKey,
+    ) -> Result<casework_store::KeyState, StoreError> {
+        self.store.create_data_key(stream, key)
+    }
+    fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.store.destroy_data_key(stream, at)
+    }
+}
+
+/// Commands are decided on the sealed state: a command whose events carry no personal
+/// field reads no data key and decrypts nothing, although the case holds sealed fields.
+/// The state it returns is the sealed replay ([`Repository::load`], invariant 6);
+/// [`Repository::load_opened`] is the explicit step that opens the personal fields.
+pub fn commands_decide_on_sealed_state<S: Store>(new_store: impl Fn() -> S) {
+    let inner = new_store();
+    let store = KeyReads {
+        store: &inner,
+        reads: Default::default(),
+    };
+    let reads = || store.reads.load(std::sync::atomic::Ordering::SeqCst);
+    let policy = Policy::default();
+    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+    let client = Actor::new("client", Role::Client, "client");
+    let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
+    let (case, cmds) = case_commands();
+    let stream = StreamId::for_case(case);
+    let registered = repo
+        .execute(
+            &stream,
+            &cmds[0],
+            &Context::new(t0(), &coordinator, &policy),
+            Metadata::default(),
+        )
+        .unwrap();
+    // the registration sealed the client's name; the state it returns holds it sealed
+    assert!(reads() >= 1, "sealing the registration needs the key");
+    let client_of =
+        |state: &casework_core::CaseState| state.registration().map(|r| r.client.clone());
+    assert_eq!(
+        client_of(&registered.state).and_then(|c| c.redaction().cloned()),
+        Some(casework_core::Redaction::Sealed)
+    );
+    assert_eq!(
+        repo.load(&stream).unwrap(),
+        Loaded {
+            state: registered.state.clone(),
+            version: Some(1),
+        }
+    );
+    // consent: its scope names released doctors (sealed, even when the list is empty)
+    let ctx = Context::new(t0() + chrono::Duration::days(1), &client, &policy);
+    let consent = CaseCommand::SignConsent {
+        signatory: Signatory::Client,
+        scope: casework_core::ConsentScope {
+            institutions: [InstitutionId::new("iiz")].into(),
+            ..Default::default()
+        },
+    };
+    let signed = repo
+        .execute(&stream, &consent, &ctx, Metadata::default())
+        .unwrap();
+    assert_eq!(repo.load(&stream).unwrap().state, signed.state);
+    let before = reads();
+    let form = CaseCommand::FormTeam {
+        coordinator: casework_core::UserId::new("k.meier"),
+        coordinator_institution: InstitutionId::new("iiz"),
+        members: vec![],
+    };
+    let ctx = Context::new(t0() + chrono::Duration::days(2), &coordinator, &policy);
+    let formed = repo
+        .execute(&stream, &form, &ctx, Metadata::default())
+        .unwrap();
+    assert_eq!(reads(), before, "deciding read a data key");
+    assert_eq!(
+        formed.state.phase_name(),
+        casework_core::PhaseName::TeamFormed
+    );
+    assert_eq!(repo.load(&stream).unwrap().state, formed.state);
+    // opening is the reader's explicit step, and only it reads the key
+    let opened = repo.load_opened(&stream).unwrap();
+    assert_eq!(reads(), before + 1);
+    assert_eq!(
+        client_of(&opened.state).and_then(|c| c.expose().map(|d| d.name.clone())),
+        Some("Test Client".to_owned())
+    );
+    assert_eq!(opened.version, Some(3));
+    assert_eq!(opened.state.phase_name(), formed.state.phase_name());
+}
+
 /// The repository retries a decision after a conflict and records the actor.
 pub fn repository_retries_conflicts<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
@@ -1148,7 +1288,7 @@ macro_rules! conformance_tests {
             #[allow(unused_imports)]
             use super::*;
             use $crate::conformance as c;
-            $crate::conformance_tests!(@each $factory, $guard; execute_expecting_decides_on_the_given_version, idempotent_commands_append_once, audit_fields_are_checked, execute_erase_destroys_the_key, log_digest_is_kept_at_append_time, checkpoints_verify_and_refuse_forgeries, checkpoint_detects_rewritten_history, meta_and_the_import_marker, reads_from_any_u64, export_import_carries_the_key_area, key_area, crypto_shredding, sealed_fields_are_bound_to_their_event, access_log_records_every_special_read_once, expected_any, expected_no_stream, expected_stream_exists, expected_exact, atomic_multi_event_append, empty_append_is_rejected, limits_are_enforced, reads_page_and_list, envelope_round_trips, gapless_global_order_under_concurrent_writers, one_winner_per_version, subscription_misses_and_duplicates_nothing, as_of_reads, repository_retries_conflicts, chain_detects_edit_reorder_delete, upcasting_on_read, bad_input_is_a_typed_error, export_import_round_trips, import_refuses_tampered_files, restore_checks_continuity);
+            $crate::conformance_tests!(@each $factory, $guard; execute_expecting_decides_on_the_given_version, idempotent_commands_append_once, audit_fields_are_checked, execute_erase_destroys_the_key, log_digest_is_kept_at_append_time, checkpoints_verify_and_refuse_forgeries, checkpoint_detects_rewritten_history, meta_and_the_import_marker, reads_from_any_u64, export_import_carries_the_key_area, key_area, crypto_shredding, sealed_fields_are_bound_to_their_event, access_log_records_every_special_read_once, expected_any, expected_no_stream, expected_stream_exists, expected_exact, atomic_multi_event_append, empty_append_is_rejected, limits_are_enforced, reads_page_and_list, envelope_round_trips, gapless_global_order_under_concurrent_writers, one_winner_per_version, subscription_misses_and_duplicates_nothing, as_of_reads, commands_decide_on_sealed_state, repository_retries_conflicts, chain_detects_edit_reorder_delete, upcasting_on_read, bad_input_is_a_typed_error, export_import_round_trips, import_refuses_tampered_files, restore_checks_continuity);
             #[test]
             fn matches_the_model() {
                 if $guard() {

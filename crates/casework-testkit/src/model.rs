@@ -80,8 +80,8 @@ use std::sync::Arc;
 use casework_case::{case_codec, CaseStream};
 use casework_core::*;
 use casework_store::{
-    read_with_key, Codec, EventStore, ManualClock, MemoryStore, Metadata, RepoError, Repository,
-    StreamId,
+    read_with_key, Codec, EventStore, ManualClock, MemoryStore, Metadata, RecordedEvent, RepoError,
+    Repository, StreamId,
 };
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
@@ -391,7 +391,7 @@ where
                         return Err(fail("the store", e.to_string(), &story));
                     }
                 };
-            let recorded = self
+            let (recorded, sealed) = self
                 .recorded(&store)
                 .map_err(|e| fail("the store", e, &story))?;
             if rejected && recorded.len() as u64 != before {
@@ -404,7 +404,8 @@ where
             for (name, check) in &self.checks {
                 check(&recorded).map_err(|detail| fail(name, detail, &story))?;
             }
-            let replayed = fold::<P, _>(&recorded);
+            // the live state is the sealed form (commands are decided without the key)
+            let replayed = fold::<P, _>(&sealed);
             if replayed != live {
                 return Err(fail(
                     "invariant 6: replay equals the live state",
@@ -424,18 +425,28 @@ where
         Ok(tally)
     }
 
-    /// The stream's events, decoded (sealed fields opened with the stream's key).
-    fn recorded(&self, store: &MemoryStore) -> Result<Vec<P::Event>, String> {
+    /// The stream's events, decoded twice: with sealed fields opened with the stream's
+    /// key (what checks read), and as stored, sealed (what the live state is folded from).
+    #[allow(clippy::type_complexity)]
+    fn recorded(&self, store: &MemoryStore) -> Result<(Vec<P::Event>, Vec<P::Event>), String> {
         let (records, key) = read_with_key(store, &self.stream).map_err(|e| e.to_string())?;
         let codec = (self.codec)();
-        records
+        let failed = |r: &RecordedEvent, e| {
+            format!("event {} of the stream does not decode: {e}", r.version)
+        };
+        let opened = records
             .iter()
             .map(|r| {
                 codec
                     .decode_opened(r, key.as_ref())
-                    .map_err(|e| format!("event {} of the stream does not decode: {e}", r.version))
+                    .map_err(|e| failed(r, e))
             })
-            .collect()
+            .collect::<Result<_, _>>()?;
+        let sealed = records
+            .iter()
+            .map(|r| codec.decode(r).map_err(|e| failed(r, e)))
+            .collect::<Result<_, _>>()?;
+        Ok((opened, sealed))
     }
 }
 

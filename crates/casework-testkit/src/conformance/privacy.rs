@@ -288,7 +288,7 @@ pub fn crypto_shredding<S: Store>(new_store: impl Fn() -> S) {
         );
         // process facts survive: the state folds to a closed, erased case with its voucher
         let loaded = Repository::<CaseProcess, S>::new(&store, case_codec())
-            .load(&case.stream)
+            .load_opened(&case.stream)
             .unwrap();
         let casework_core::CaseState::Closed(closed) = loaded.state else {
             panic!("an erased case folds to a closed case")
@@ -391,7 +391,7 @@ pub fn sealed_fields_are_bound_to_their_event<S: Store>(new_store: impl Fn() -> 
         .append(source, ExpectedVersion::Any, vec![new])
         .unwrap();
     let repo = Repository::<CaseProcess, S>::new(&store, case_codec());
-    match repo.load(source) {
+    match repo.load_opened(source) {
         Err(StoreError::Undecryptable { version, field, .. }) => {
             assert_eq!((version, field.as_str()), (out.last_version, "notes"))
         }
@@ -409,7 +409,7 @@ pub fn sealed_fields_are_bound_to_their_event<S: Store>(new_store: impl Fn() -> 
         .append(&other, ExpectedVersion::NoStream, events)
         .unwrap();
     assert!(matches!(
-        repo.load(&other),
+        repo.load_opened(&other),
         Err(StoreError::Undecryptable { version: 1, .. })
     ));
     // the verifier names it too, and the chain itself is intact
