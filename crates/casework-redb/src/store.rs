@@ -23,6 +23,9 @@ pub const STORE_FORMAT: &[u8] = b"casework-redb/1";
 
 /// The database file in the store directory (beside the key slot file).
 pub const DB_FILE: &str = "casework.redb";
+/// Where a new database is made before it is renamed to [`DB_FILE`]: a crash while a
+/// store is being created leaves no half-made database under the store's name.
+const NEW_FILE: &str = "casework.redb.new";
 
 /// First position of a chunk → the chunk of event records.
 const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
@@ -293,6 +296,16 @@ impl RedbStore {
             other => other?,
         }
         let file = path.join(DB_FILE);
+        if !file.is_file() {
+            // an empty directory, or one where the creation of a store was cut short
+            if !options.create {
+                return Err(StoreError::Missing(format!(
+                    "{} (its creation did not finish)",
+                    path.display()
+                )));
+            }
+            Self::create_file(&path, &file)?;
+        }
         // another process that holds the store may be about to finish (a short command):
         // wait up to a second for it before reporting the store as locked
         let deadline = Instant::now() + Duration::from_secs(1);
@@ -330,6 +343,26 @@ impl RedbStore {
             limits: options.limits,
             clock: options.clock,
         })
+    }
+
+    /// Makes a new database with its tables and records under [`NEW_FILE`], then renames
+    /// it to `file` and syncs the directory: the store appears whole or not at all.
+    fn create_file(path: &Path, file: &Path) -> Result<(), StoreError> {
+        let fresh = path.join(NEW_FILE);
+        let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", fresh.display()));
+        // a leftover of an earlier creation that was cut short holds nothing
+        match std::fs::remove_file(&fresh) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+            _ => {}
+        }
+        guarded(|| {
+            let db = Database::builder().create(&fresh).map_err(db_err)?;
+            Self::create(&db).map(drop)
+        })?;
+        std::fs::rename(&fresh, file).map_err(io)?;
+        std::fs::File::open(path)
+            .and_then(|dir| dir.sync_all())
+            .map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))
     }
 
     /// Opens (or creates) the database file, turning redb's errors into the store's.
@@ -445,7 +478,7 @@ impl RedbStore {
     fn check_exists(path: &Path) -> Result<(), StoreError> {
         casework_store::check_store_dir(
             path,
-            |path| path.join(DB_FILE).is_file(),
+            |path| path.join(DB_FILE).is_file() || path.join(NEW_FILE).is_file(),
             "a casework redb store",
         )
     }

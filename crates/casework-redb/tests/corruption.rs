@@ -203,6 +203,42 @@ fn foreign_and_newer_formats_are_refused() {
     assert!(!missing.exists(), "nothing was created");
 }
 
+/// A crash while a store is being created (found by the kill loop: killed at 40 ms, the
+/// child left a database file without its header, which then read as damaged) leaves only
+/// `casework.redb.new`: reading says the store is missing, creating starts over.
+#[test]
+fn a_creation_cut_short_is_no_store_and_is_made_again() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("casework.redb.new"), b"half a header").unwrap();
+    let read_only = casework_redb::RedbOptions {
+        create: false,
+        ..Default::default()
+    };
+    assert!(matches!(
+        RedbStore::open_with(dir.path(), read_only),
+        Err(StoreError::Missing(why)) if why.contains("did not finish")
+    ));
+    assert!(!dir.path().join("casework.redb").exists());
+    let store = RedbStore::open(dir.path()).unwrap();
+    let s = StreamId::new("case-a").unwrap();
+    store
+        .append(
+            &s,
+            ExpectedVersion::NoStream,
+            vec![conformance::sample_event("case-a", 1)],
+        )
+        .unwrap();
+    assert!(!dir.path().join("casework.redb.new").exists());
+    drop(store);
+    assert_eq!(
+        RedbStore::open(dir.path())
+            .unwrap()
+            .head_position()
+            .unwrap(),
+        1
+    );
+}
+
 #[test]
 fn a_second_opener_gets_locked() {
     let dir = tempfile::tempdir().unwrap();

@@ -20,14 +20,23 @@
 //!
 //! ## Layout
 //!
-//! One sled tree, `casework-events`, with four key spaces:
+//! One sled tree, `casework-events`, with three key spaces (format `casework-sled/2`):
 //!
 //! | key | value |
 //! | --- | --- |
 //! | `e` + position (u64 BE) | a chunk of event records ([`record`], shared with the redb store: binary envelope + payload + CRC-32) |
-//! | `s` + stream id + `0x00` + version (u64 BE) | the event's position |
-//! | `h` + stream id | the stream's last version and hash |
-//! | `m` + `format` / `head` | the store format (`casework-sled/1`) and the global head |
+//! | `s` + stream id + `0x00` + version (u64 BE) | the chunk's first position and the log digest after the chunk (40 bytes) |
+//! | `m` + `format` / `head` | the store format and the global head at the last clean close |
+//!
+//! The heads are **derived, not written per append** (issue 23): a stream's last version
+//! and hash are the last event of the chunk its last index entry points to (kept in memory
+//! once read or written); the global head is the last chunk's last position with the
+//! digest its index entry holds, found once at open. An append writes two keys, the chunk
+//! and its index entry. The `head` record is written when the store is dropped and checked
+//! at the next open, so a log cut short behind a clean close is found there; after a crash
+//! it is older than the log, which is expected. Format 1 (`casework-sled/1`, a stream-head
+//! record `h` + stream and the global head written with every append, 8-byte index
+//! entries) is read and upgraded to format 2 when opened.
 //!
 //! The key area for crypto-shredding ([`casework_store::crypto`]) is apart from the
 //! events: a tree `casework-keys` indexes a slot file `casework-keys.slots` in the store
@@ -35,11 +44,13 @@
 //! destroyed, because sled's log would keep a destroyed value on disk (ADR 0005).
 //!
 //! The global position is the store's own gapless counter (not sled's `generate_id`).
-//! Every append is **one atomic `sled::Batch`** on that tree that writes the events, the
-//! stream index, the stream head and the global head together, under one writer lock (one
-//! writer path at a time). Opening checks the format record (an unknown or newer format is
-//! [`StoreError::UnsupportedFormat`](casework_store::StoreError::UnsupportedFormat)) and
-//! that the global head equals the last event of the log.
+//! Every append is **one atomic `sled::Batch`** on that tree that writes the chunk and its
+//! index entry together, under one writer lock (one writer path at a time), so the derived
+//! heads are always those of a whole append. Opening checks the format record (an unknown
+//! or newer format is
+//! [`StoreError::UnsupportedFormat`](casework_store::StoreError::UnsupportedFormat)), that
+//! the last chunk has its index entry, and that the recorded head does not lie beyond the
+//! log.
 //!
 //! ## What is durable when
 //!

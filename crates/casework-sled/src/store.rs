@@ -20,14 +20,17 @@ use casework_store::vault::Vault;
 use crate::keys::SledKeys;
 
 /// The store format written into every sled store; opening another is a typed error.
-pub const STORE_FORMAT: &[u8] = b"casework-sled/1";
+/// Version 2 derives the heads (see the crate docs); a version-1 store is upgraded when
+/// it is opened.
+pub const STORE_FORMAT: &[u8] = b"casework-sled/2";
+/// The first format: a stream-head and a global-head record written with every append.
+const STORE_FORMAT_1: &[u8] = b"casework-sled/1";
 
 const TREE: &str = "casework-events";
 /// The key area's index, apart from the events: stream id → key slot or tombstone.
 const KEYS_TREE: &str = "casework-keys";
 const EVENT: u8 = b'e';
 const STREAM: u8 = b's';
-const HEAD: u8 = b'h';
 const META: u8 = b'm';
 
 /// When an append is durable.
@@ -97,6 +100,8 @@ pub struct SledStore {
     tree: sled::Tree,
     /// The key area (`vault.rs`).
     vault: Vault<SledKeys>,
+    /// The global head as the `head` record holds it (written at a clean close).
+    recorded_head: Mutex<LogHead>,
     data_file: Option<std::fs::File>,
     writer: Mutex<Writer>,
     /// Written to the tree (≥ the published head).
@@ -125,11 +130,27 @@ fn stream_key(stream: &StreamId, version: Version) -> Vec<u8> {
     k
 }
 
-fn head_key(stream: &StreamId) -> Vec<u8> {
-    let mut k = Vec::with_capacity(stream.as_str().len() + 1);
-    k.push(HEAD);
-    k.extend_from_slice(stream.as_str().as_bytes());
-    k
+/// A stream-index entry: the chunk's first position and the log digest after its last
+/// event (format 1 wrote the position alone).
+fn index_value(position: GlobalPosition, digest: &Hash) -> [u8; 40] {
+    let mut v = [0u8; 40];
+    v[..8].copy_from_slice(&position.to_be_bytes());
+    v[8..].copy_from_slice(&digest.0);
+    v
+}
+
+/// The position in a stream-index entry of either format.
+fn index_position(v: &[u8]) -> Option<GlobalPosition> {
+    match v.len() {
+        8 | 40 => be_u64(&v[..8]),
+        _ => None,
+    }
+}
+
+/// The log digest in a stream-index entry (`None`: a format-1 entry has none).
+fn index_digest(v: &[u8]) -> Option<Hash> {
+    let digest: [u8; 32] = v.get(8..40)?.try_into().ok()?;
+    Some(Hash(digest))
 }
 
 fn event_key(position: GlobalPosition) -> [u8; 9] {
@@ -213,6 +234,88 @@ fn sled_corruption_detail(path: &Path, e: &sled::Error) -> String {
         },
         other => other.to_string(),
     }
+}
+
+/// The global head derived from the last chunk: its last position, and the log digest
+/// its stream-index entry holds. `recorded` is the `head` record (and whether it holds a
+/// digest); it must not lie beyond the derived head (a log cut short behind a clean
+/// close), and it stands in for a last chunk too damaged to read, so that such a store
+/// still opens and reads and `verify` report the damage. Returns the head and whether its
+/// digest is known (a format-1 store from before the log digest has none).
+fn derive_head(
+    tree: &sled::Tree,
+    (recorded, recorded_known): (LogHead, bool),
+) -> Result<(LogHead, bool), StoreError> {
+    let ends_early = |last: GlobalPosition| {
+        corrupt(
+            all_stream(),
+            recorded.position,
+            format!(
+                "global head says {}, the log ends at {last}",
+                recorded.position
+            ),
+        )
+    };
+    let Some((k, v)) = tree
+        .range(event_key(0)..=event_key(u64::MAX))
+        .next_back()
+        .transpose()
+        .map_err(io)?
+    else {
+        if recorded.position > 0 {
+            return Err(ends_early(0));
+        }
+        return Ok((LogHead::EMPTY, true));
+    };
+    let first = be_u64(&k[1..]).unwrap_or(0);
+    let readable = record::chunk_ranges(&v).ok().and_then(|ranges| {
+        let e = record::decode(&v[ranges.first()?.clone()]).ok()?;
+        Some((first + ranges.len() as u64 - 1, e.stream, e.version))
+    });
+    let Some((last, stream, version)) = readable else {
+        if recorded.position >= first {
+            return Ok((recorded, recorded_known));
+        }
+        return Err(corrupt(
+            all_stream(),
+            first,
+            format!("the last chunk (position {first}) is damaged and no head record reaches it"),
+        ));
+    };
+    let entry = tree
+        .get(stream_key(&stream, version))
+        .map_err(io)?
+        .filter(|e| index_position(e) == Some(first))
+        .ok_or_else(|| {
+            corrupt(
+                stream.clone(),
+                version,
+                format!("the chunk at position {first} has no stream-index entry"),
+            )
+        })?;
+    if recorded.position > last {
+        return Err(ends_early(last));
+    }
+    let (head, known) = match index_digest(&entry) {
+        Some(digest) => (
+            LogHead {
+                position: last,
+                digest,
+            },
+            true,
+        ),
+        // format 1 wrote the head record with every append
+        None if recorded.position == last => (recorded, recorded_known),
+        None => return Err(ends_early(last)),
+    };
+    if known && recorded_known && recorded.position == last && recorded.digest != head.digest {
+        return Err(corrupt(
+            all_stream(),
+            last,
+            "the log digest at the head differs from the head record",
+        ));
+    }
+    Ok((head, known))
 }
 
 fn be_u64(bytes: &[u8]) -> Option<u64> {
@@ -300,17 +403,18 @@ impl SledStore {
             )));
         }
         let tree = db.open_tree(TREE).map_err(io)?;
-        // the head record holds the position and, since the log digest, the digest at it
-        // (40 bytes); an older store's 8-byte record is upgraded below
+        // the `head` record holds the position and, since the log digest, the digest at it
+        // (40 bytes; an older store's 8-byte record is upgraded below). Format 2 writes it
+        // at a clean close only: the heads are derived from the last chunk at open
         let mut upgrade_digest = false;
-        let head = match tree.get(meta_key("format")).map_err(io)? {
+        let (head, recorded_head) = match tree.get(meta_key("format")).map_err(io)? {
             None if tree.is_empty() => {
                 let mut batch = sled::Batch::default();
                 batch.insert(meta_key("format"), STORE_FORMAT);
                 batch.insert(meta_key("head"), &LogHead::EMPTY.to_bytes()[..]);
                 tree.apply_batch(batch).map_err(io)?;
                 db.flush().map_err(io)?;
-                LogHead::EMPTY
+                (LogHead::EMPTY, LogHead::EMPTY)
             }
             None => {
                 return Err(StoreError::UnsupportedFormat(format!(
@@ -318,7 +422,7 @@ impl SledStore {
                     path.display()
                 )))
             }
-            Some(f) if &f[..] != STORE_FORMAT => {
+            Some(f) if &f[..] != STORE_FORMAT && &f[..] != STORE_FORMAT_1 => {
                 return Err(StoreError::UnsupportedFormat(format!(
                     "{} has format {:?}, this code reads {:?}",
                     path.display(),
@@ -326,43 +430,28 @@ impl SledStore {
                     String::from_utf8_lossy(STORE_FORMAT)
                 )))
             }
-            Some(_) => {
+            Some(f) => {
                 let record = tree.get(meta_key("head")).map_err(io)?;
-                let head = match record.as_deref().map(|v| (v.len(), v)) {
-                    Some((40, v)) => LogHead::from_bytes(v),
-                    Some((8, v)) => {
-                        upgrade_digest = true;
-                        be_u64(v).map(|position| LogHead {
+                let recorded = match record.as_deref().map(|v| (v.len(), v)) {
+                    Some((40, v)) => LogHead::from_bytes(v).map(|h| (h, true)),
+                    Some((8, v)) => be_u64(v).map(|position| {
+                        let head = LogHead {
                             position,
                             digest: Hash::ZERO,
-                        })
-                    }
+                        };
+                        (head, false)
+                    }),
                     _ => None,
                 }
                 .ok_or_else(|| corrupt(all_stream(), 0, "global head record missing or damaged"))?;
-                let last = match tree
-                    .range(event_key(0)..=event_key(u64::MAX))
-                    .next_back()
-                    .transpose()
-                    .map_err(io)?
-                {
-                    None => 0,
-                    Some((k, v)) => {
-                        let first = be_u64(&k[1..]).unwrap_or(0);
-                        // a damaged chunk frame is left for reads and verify to report,
-                        // so that such a store can still be opened and exported
-                        record::chunk_ranges(&v)
-                            .map_or(head.position, |r| first + (r.len() as u64).max(1) - 1)
-                    }
-                };
-                if last != head.position {
-                    return Err(corrupt(
-                        all_stream(),
-                        head.position,
-                        format!("global head says {}, the log ends at {last}", head.position),
-                    ));
+                let (head, known) = derive_head(&tree, recorded)?;
+                upgrade_digest = !known;
+                if &f[..] == STORE_FORMAT_1 {
+                    // from now on the heads are derived; format-1 code must not open it
+                    tree.insert(meta_key("format"), STORE_FORMAT).map_err(io)?;
+                    db.flush().map_err(io)?;
                 }
-                head
+                (head, recorded.0)
             }
         };
         // a new store gets its id here, and so does one written before ids existed
@@ -402,6 +491,7 @@ impl SledStore {
             db,
             tree,
             vault,
+            recorded_head: Mutex::new(recorded_head),
             data_file,
             writer: Mutex::new(Writer {
                 log: head,
@@ -430,6 +520,9 @@ impl SledStore {
                 .map_err(io)?;
             store.flush_to_disk()?;
             store.lock_writer()?.log = log;
+            if let Ok(mut recorded) = store.recorded_head.lock() {
+                *recorded = log;
+            }
         }
         Ok(store)
     }
@@ -474,51 +567,72 @@ impl SledStore {
             .map_err(|_| StoreError::Unavailable("a writer panicked".into()))
     }
 
+    /// The stream's last version and hash: from the writers' cache, else from the last
+    /// event of the chunk its last index entry points to.
     fn tip(&self, writer: &mut Writer, stream: &StreamId) -> Result<StreamTip, StoreError> {
         if let Some(tip) = writer.tips.get(stream) {
             return Ok(*tip);
         }
-        let tip = match self.tree.get(head_key(stream)).map_err(io)? {
-            None => (0, Hash::ZERO),
-            Some(v) if v.len() == 40 => {
-                let version = be_u64(&v[..8]).unwrap_or(0);
-                let mut h = [0u8; 32];
-                h.copy_from_slice(&v[8..]);
-                (version, Hash(h))
-            }
-            Some(_) => return Err(corrupt(stream.clone(), 0, "stream head record damaged")),
+        let Some((k, v)) = self
+            .tree
+            .range(stream_key(stream, 1)..=stream_key(stream, u64::MAX))
+            .next_back()
+            .transpose()
+            .map_err(io)?
+        else {
+            return Ok((0, Hash::ZERO));
         };
+        let version = be_u64(&k[k.len() - 8..]).unwrap_or(0);
+        let damaged = |detail: String| corrupt(stream.clone(), version, detail);
+        let position =
+            index_position(&v).ok_or_else(|| damaged("stream index entry damaged".into()))?;
+        let chunk = self
+            .tree
+            .get(event_key(position))
+            .map_err(io)?
+            .ok_or_else(|| damaged(format!("indexed chunk at position {position} is missing")))?;
+        let count = record::chunk_ranges(&chunk)
+            .map_err(|e| damaged(format!("chunk at position {position}: {e}")))?
+            .len() as u64;
+        let last = position + count.max(1) - 1;
+        let mut out = Vec::with_capacity(1);
+        record::chunk_events(
+            position,
+            &chunk,
+            last..=last,
+            Some((stream, version)),
+            &mut out,
+        )?;
+        let tip = out
+            .pop()
+            .map(|e| (e.version, e.hash))
+            .ok_or_else(|| damaged(format!("chunk at position {position} is empty")))?;
+        writer.tips.insert(stream.clone(), tip);
         Ok(tip)
     }
 
-    /// Writes sealed events and the heads in one atomic batch; the writer lock is held.
-    /// Consecutive events of one stream go into chunks of at most `CHUNK_MAX` events, each
-    /// under the key of its first position, with one stream-index entry per chunk.
+    /// Writes sealed events in one atomic batch; the writer lock is held. Consecutive
+    /// events of one stream go into chunks of at most `CHUNK_MAX` events, each under the
+    /// key of its first position, with one stream-index entry per chunk that also holds
+    /// the log digest after it. No head record is written: the heads are derived.
     fn write_batch(&self, writer: &mut Writer, events: &[RecordedEvent]) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         let mut tips: HashMap<&StreamId, StreamTip> = HashMap::new();
+        let mut log = writer.log;
         for chunk in record::chunks(events) {
             let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
                 continue;
             };
+            for e in chunk {
+                log.advance(e);
+            }
             batch.insert(&event_key(first.position), record::encode_chunk(chunk));
             batch.insert(
                 stream_key(&first.stream, first.version),
-                &first.position.to_be_bytes(),
+                &index_value(first.position, &log.digest)[..],
             );
             tips.insert(&last.stream, (last.version, last.hash));
         }
-        for (stream, (version, hash)) in &tips {
-            let mut v = Vec::with_capacity(40);
-            v.extend_from_slice(&version.to_be_bytes());
-            v.extend_from_slice(&hash.0);
-            batch.insert(head_key(stream), v);
-        }
-        let mut log = writer.log;
-        for e in events {
-            log.advance(e);
-        }
-        batch.insert(meta_key("head"), &log.to_bytes()[..]);
         self.tree.apply_batch(batch).map_err(io)?;
         let last = log.position;
         writer.log = log;
@@ -583,6 +697,25 @@ impl SledStore {
             }
             cv.notify_all();
             result?;
+        }
+    }
+}
+
+impl Drop for SledStore {
+    /// Records the global head at a clean close, so that the next open finds a log cut
+    /// short behind it. Best effort: a store that is not closed cleanly (a crash) derives
+    /// its head from the last chunk all the same.
+    fn drop(&mut self) {
+        let (Ok(writer), Ok(recorded)) = (self.writer.lock(), self.recorded_head.lock()) else {
+            return;
+        };
+        if writer.log != *recorded
+            && self
+                .tree
+                .insert(meta_key("head"), &writer.log.to_bytes()[..])
+                .is_ok()
+        {
+            let _ = self.db.flush();
         }
     }
 }
@@ -668,7 +801,7 @@ impl EventStore for SledStore {
         for item in self.tree.range(start..=stream_key(stream, u64::MAX)) {
             let (k, v) = item.map_err(io)?;
             let version = be_u64(&k[k.len() - 8..]).unwrap_or(0);
-            let position = be_u64(&v)
+            let position = index_position(&v)
                 .ok_or_else(|| corrupt(stream.clone(), version, "stream index entry damaged"))?;
             let bytes = self
                 .tree
@@ -740,16 +873,23 @@ impl EventStore for SledStore {
         Ok((v > 0).then_some(v))
     }
 
+    /// One step per stream through the stream index: from a stream's first entry to the
+    /// key after its last.
     fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
-        self.tree
-            .scan_prefix([HEAD])
-            .map(|item| {
-                let (k, _) = item.map_err(io)?;
-                let name = String::from_utf8(k[1..].to_vec())
-                    .map_err(|_| corrupt(all_stream(), 0, "stream name is not UTF-8"))?;
-                StreamId::new(name)
-            })
-            .collect()
+        let mut out = Vec::new();
+        let mut from = vec![STREAM];
+        while let Some((k, _)) = self.tree.range(from..).next().transpose().map_err(io)? {
+            if k.first() != Some(&STREAM) || k.len() < 10 {
+                break;
+            }
+            let name = String::from_utf8(k[1..k.len() - 9].to_vec())
+                .map_err(|_| corrupt(all_stream(), 0, "stream name is not UTF-8"))?;
+            let stream = StreamId::new(name)?;
+            from = stream_key(&stream, u64::MAX);
+            from.push(0);
+            out.push(stream);
+        }
+        Ok(out)
     }
 
     fn head_position(&self) -> Result<GlobalPosition, StoreError> {

@@ -256,11 +256,11 @@ fn foreign_and_newer_formats_are_refused() {
     {
         let db = raw_sled(dir.path());
         let tree = db.open_tree("casework-events").unwrap();
-        tree.insert(b"mformat", &b"casework-sled/2"[..]).unwrap();
+        tree.insert(b"mformat", &b"casework-sled/3"[..]).unwrap();
         db.flush().unwrap();
     }
     assert!(
-        matches!(SledStore::open(dir.path()), Err(StoreError::UnsupportedFormat(m)) if m.contains("casework-sled/2"))
+        matches!(SledStore::open(dir.path()), Err(StoreError::UnsupportedFormat(m)) if m.contains("casework-sled/3"))
     );
 }
 
@@ -380,29 +380,167 @@ fn appends_larger_than_a_chunk_read_back_from_any_version_and_position() {
     assert_eq!(store.head_position().unwrap(), 206);
 }
 
-/// A store written before the log digest (an 8-byte head record) opens, computes the
-/// digest once from its log, and keeps it from then on.
-#[test]
-fn a_store_from_before_the_log_digest_gets_it_at_open() {
-    let dir = tempfile::tempdir().unwrap();
-    filled(dir.path());
-    let expected = {
-        let store = SledStore::open(dir.path()).unwrap();
-        store.log_head().unwrap()
+/// Rewrites a store as format 1 wrote it: 8-byte stream-index entries, a stream-head
+/// record per stream (`h` + stream → last version and hash) and a global-head record
+/// written with every append, of 40 bytes (`head` with digest) or, before the log
+/// digest, 8 bytes.
+fn as_format_1(dir: &std::path::Path, head: LogHead, with_digest: bool) {
+    let tips: Vec<(StreamId, u64, Hash)> = {
+        let store = SledStore::open(dir).unwrap();
+        store
+            .list_streams()
+            .unwrap()
+            .into_iter()
+            .map(|s| {
+                let last = store.read_stream_all(&s).unwrap().pop().unwrap();
+                (s, last.version, last.hash)
+            })
+            .collect()
     };
+    let db = raw_sled(dir);
+    let tree = db.open_tree("casework-events").unwrap();
+    for item in tree.scan_prefix(b"s") {
+        let (k, v) = item.unwrap();
+        assert_eq!(v.len(), 40, "format 2 index entries hold the digest");
+        tree.insert(k, &v[..8]).unwrap();
+    }
+    for (stream, version, hash) in tips {
+        let mut k = b"h".to_vec();
+        k.extend_from_slice(stream.as_str().as_bytes());
+        let mut v = version.to_be_bytes().to_vec();
+        v.extend_from_slice(&hash.0);
+        tree.insert(k, v).unwrap();
+    }
+    let record = if with_digest {
+        head.to_bytes().to_vec()
+    } else {
+        head.position.to_be_bytes().to_vec()
+    };
+    tree.insert(b"mhead", record).unwrap();
+    tree.insert(b"mformat", &b"casework-sled/1"[..]).unwrap();
+    db.flush().unwrap();
+}
+
+/// A format-1 store (heads written with every append) opens, is upgraded to format 2, and
+/// goes on: same head and digest, same streams and versions, appends continue both
+/// chains. One from before the log digest (an 8-byte head record, 8-byte index entries)
+/// computes the digest once from its log.
+#[test]
+fn a_format_1_store_is_upgraded_at_open() {
+    for with_digest in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        filled(dir.path());
+        let expected = SledStore::open(dir.path()).unwrap().log_head().unwrap();
+        as_format_1(dir.path(), expected, with_digest);
+        {
+            let store = SledStore::open(dir.path()).unwrap();
+            assert_eq!(store.log_head().unwrap(), expected);
+            assert_eq!(
+                store.log_head().unwrap(),
+                checkpoint::compute_log_head(&store).unwrap()
+            );
+            let a = StreamId::new("case-a").unwrap();
+            assert_eq!(store.stream_version(&a).unwrap(), Some(4));
+            assert_eq!(store.list_streams().unwrap().len(), 2);
+            store
+                .append(
+                    &a,
+                    ExpectedVersion::Exact(4),
+                    vec![conformance::sample_event("case-a", 5)],
+                )
+                .unwrap();
+            assert_eq!(store.verify_all().unwrap(), vec![]);
+            assert_eq!(store.head_position().unwrap(), 9);
+            assert_eq!(
+                store.log_head().unwrap(),
+                checkpoint::compute_log_head(&store).unwrap()
+            );
+        }
+        let db = raw_sled(dir.path());
+        let tree = db.open_tree("casework-events").unwrap();
+        assert_eq!(
+            tree.get(b"mformat").unwrap().as_deref(),
+            Some(&b"casework-sled/2"[..])
+        );
+    }
+}
+
+/// Format 2 derives both heads: an append writes the chunk and its stream-index entry
+/// and nothing else, and a store reopened after appends to many streams knows every
+/// stream's version and the global head and digest.
+#[test]
+fn an_append_writes_two_keys_and_the_heads_are_derived() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = |dir: &std::path::Path| {
+        let db = raw_sled(dir);
+        let tree = db.open_tree("casework-events").unwrap();
+        let mut by_kind = std::collections::BTreeMap::new();
+        for item in tree.iter() {
+            let (k, _) = item.unwrap();
+            *by_kind.entry(k[0] as char).or_insert(0) += 1;
+        }
+        by_kind
+    };
+    let (head, versions) = {
+        let store = SledStore::open(dir.path()).unwrap();
+        for round in 1..=3u64 {
+            for s in ["case-a", "case-b", "case-c"] {
+                let stream = StreamId::new(s).unwrap();
+                store
+                    .append(
+                        &stream,
+                        ExpectedVersion::Any,
+                        (1..=2)
+                            .map(|n| conformance::sample_event(s, round * 2 + n))
+                            .collect(),
+                    )
+                    .unwrap();
+            }
+        }
+        let versions: Vec<_> = store
+            .list_streams()
+            .unwrap()
+            .iter()
+            .map(|s| store.stream_version(s).unwrap())
+            .collect();
+        (store.log_head().unwrap(), versions)
+    };
+    let counted = keys(dir.path());
+    // 9 appends: 9 chunks and 9 index entries, no head records; meta: format, head, store id
+    assert_eq!(counted.get(&'e'), Some(&9), "{counted:?}");
+    assert_eq!(counted.get(&'s'), Some(&9), "{counted:?}");
+    assert_eq!(counted.get(&'m'), Some(&3), "{counted:?}");
+    assert_eq!(counted.len(), 3, "{counted:?}");
+    // as after a crash: the head record is the one of the last clean close (here: the
+    // empty store's), the appends since are only in chunks and index entries
     {
         let db = raw_sled(dir.path());
         let tree = db.open_tree("casework-events").unwrap();
-        tree.insert(b"mhead", &expected.position.to_be_bytes())
+        tree.insert(b"mhead", &LogHead::EMPTY.to_bytes()[..])
             .unwrap();
         db.flush().unwrap();
     }
     let store = SledStore::open(dir.path()).unwrap();
-    assert_eq!(store.log_head().unwrap(), expected);
-    assert_eq!(
-        store.log_head().unwrap(),
-        checkpoint::compute_log_head(&store).unwrap()
-    );
+    assert_eq!(store.log_head().unwrap(), head);
+    assert_eq!(store.head_position().unwrap(), 18);
+    let again: Vec<_> = store
+        .list_streams()
+        .unwrap()
+        .iter()
+        .map(|s| store.stream_version(s).unwrap())
+        .collect();
+    assert_eq!(again, versions);
+    assert_eq!(again, vec![Some(6); 3]);
+    let c = StreamId::new("case-c").unwrap();
+    let out = store
+        .append(
+            &c,
+            ExpectedVersion::Exact(6),
+            vec![conformance::sample_event("case-c", 7)],
+        )
+        .unwrap();
+    assert_eq!((out.last_version, out.last_position), (7, 19));
+    assert_eq!(store.verify_all().unwrap(), vec![]);
 }
 
 /// A damaged sled snapshot makes sled refuse the store: the error is a `Corruption` (not
