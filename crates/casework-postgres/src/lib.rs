@@ -36,7 +36,17 @@
 //! Appends to the same stream additionally lock the stream's row (`SELECT … FOR UPDATE`);
 //! two writers creating a new stream at once collide on the unique key (SQLSTATE 23505),
 //! which becomes [`StoreError::Conflict`](casework_store::StoreError::Conflict). Every append
-//! runs in one transaction: all events or none. `LISTEN`/`NOTIFY` (channel
+//! runs in one transaction: all events or none.
+//!
+//! **One round trip per append** (schema version 4): the append is one call of the
+//! server-side function `append_events`, prepared once per connection and run as its own
+//! transaction (or inside the caller's, [`PgStore::append_in`]). The function checks the
+//! expected version, advances the counter row, inserts the events, extends the log digest
+//! (SHA-256 in SQL, the same bytes as `casework_store::checkpoint::log_digest`) and sets
+//! the stream head. The event hashes are computed here, in Rust, against the stream head
+//! this process last saw (appended, or read to the end of the stream); the function
+//! compares that head with the stored one and, if another process moved it, returns the
+//! real head and the events are sealed again (a second round trip, only then). `LISTEN`/`NOTIFY` (channel
 //! `casework_<schema>`) only wakes waiting subscribers; they always read from the table.
 //!
 //! ## What scales, and how

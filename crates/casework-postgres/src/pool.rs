@@ -33,9 +33,31 @@ pub struct Pool {
 pub struct Conn<'p> {
     client: Option<Pooled>,
     pool: &'p Pool,
+    broken: bool,
 }
 
 impl Conn<'_> {
+    /// Whether a statement on this connection failed in a way that ends the connection.
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+
+    /// Checks the outcome of a statement: after an error that is not an SQL error of the
+    /// statement (the connection was reset; the server ended the session with a `FATAL`,
+    /// as `pg_terminate_backend` does) the connection may still look open, so it is not
+    /// put back into the pool.
+    pub fn checked<T>(&mut self, r: Result<T, postgres::Error>) -> Result<T, postgres::Error> {
+        if let Err(e) = &r {
+            let fatal = e
+                .as_db_error()
+                .is_none_or(|db| matches!(db.severity(), "FATAL" | "PANIC"));
+            if fatal {
+                self.broken = true;
+            }
+        }
+        r
+    }
+
     /// The statement for `sql`, prepared once per connection and reused (saves the
     /// server's parse and plan on every read).
     pub fn prepared(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
@@ -79,7 +101,7 @@ fn unreachable_client() -> ! {
 impl Drop for Conn<'_> {
     fn drop(&mut self) {
         if let Some(client) = self.client.take() {
-            self.pool.put_back(client);
+            self.pool.put_back(client, self.broken);
         }
     }
 }
@@ -115,6 +137,7 @@ impl Pool {
                     return Ok(Conn {
                         client: Some(client),
                         pool: self,
+                        broken: false,
                     });
                 }
             }
@@ -128,6 +151,7 @@ impl Pool {
                             statements: HashMap::new(),
                         }),
                         pool: self,
+                        broken: false,
                     }),
                     Err(e) => {
                         let mut state = self.state.lock().map_err(poisoned)?;
@@ -155,9 +179,9 @@ impl Pool {
         }
     }
 
-    fn put_back(&self, client: Pooled) {
+    fn put_back(&self, client: Pooled, broken: bool) {
         if let Ok(mut state) = self.state.lock() {
-            if client.client.is_closed() {
+            if broken || client.client.is_closed() {
                 state.open -= 1;
             } else {
                 state.idle.push(client);

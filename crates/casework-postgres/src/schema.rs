@@ -4,7 +4,7 @@ use casework_store::StoreError;
 use postgres::Client;
 
 /// The schema version this code writes and reads.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 
 /// Why `name` cannot be a schema name, if it cannot: it must be a plain lowercase
 /// identifier (it is spliced into SQL) of at most 63 bytes (PostgreSQL's limit).
@@ -84,6 +84,73 @@ fn migration(schema: &str, to: i32) -> Option<String> {
                 value bytea NOT NULL
             );
             INSERT INTO {schema}.meta VALUES ('store-id', uuid_send(gen_random_uuid()));
+            "#
+        )),
+        // one statement per append (issue 23): the expected-version check, the counter
+        // row, the events, the log digest and the stream head in one server-side function
+        // that runs in the caller's transaction (or the statement's own). The client seals
+        // the events against the stream head it last saw; a head that moved meanwhile is
+        // returned for resealing (outcome 2), a failed expectation as outcome 1.
+        4 => Some(format!(
+            r#"
+            CREATE OR REPLACE FUNCTION {schema}.append_events(
+                p_stream text, p_expect_kind int, p_expect bigint,
+                p_prev_version bigint, p_prev_hash bytea,
+                p_event_id uuid[], p_event_type text[], p_schema_version smallint[],
+                p_recorded_at timestamptz, p_effective_at timestamptz[], p_actor text[],
+                p_correlation uuid[], p_causation uuid[], p_payload bytea[], p_hash bytea[],
+                p_channel text)
+            RETURNS TABLE (r_outcome int, r_version bigint, r_hash bytea, r_first bigint)
+            LANGUAGE plpgsql AS $fn$
+            DECLARE
+                cur_version bigint;
+                cur_hash bytea;
+                n int := cardinality(p_hash);
+                head bigint;
+                dig bytea;
+            BEGIN
+                SELECT s.version, s.hash INTO cur_version, cur_hash
+                    FROM {schema}.streams s WHERE s.stream_id = p_stream FOR UPDATE;
+                IF (p_expect_kind = 1 AND cur_version IS NOT NULL)
+                    OR (p_expect_kind = 2 AND cur_version IS NULL)
+                    OR (p_expect_kind = 3 AND cur_version IS DISTINCT FROM p_expect) THEN
+                    RETURN QUERY SELECT 1, cur_version, cur_hash, NULL::bigint;
+                    RETURN;
+                END IF;
+                IF coalesce(cur_version, 0) <> p_prev_version
+                    OR coalesce(cur_hash, decode(repeat('00', 32), 'hex')) <> p_prev_hash THEN
+                    RETURN QUERY SELECT 2, cur_version, cur_hash, NULL::bigint;
+                    RETURN;
+                END IF;
+                -- the global log's counter row: its lock orders commits by position
+                UPDATE {schema}.log_head h SET position = h.position + n WHERE h.id = 1
+                    RETURNING h.position, h.digest INTO head, dig;
+                INSERT INTO {schema}.events (position, stream_id, version, event_id, event_type,
+                        schema_version, recorded_at, effective_at, actor, correlation_id,
+                        causation_id, payload, hash)
+                    SELECT head - n + t.i, p_stream, p_prev_version + t.i, t.event_id,
+                        t.event_type, t.schema_version, p_recorded_at, t.effective_at, t.actor,
+                        t.correlation, t.causation, t.payload, t.hash
+                    FROM unnest(p_event_id, p_event_type, p_schema_version, p_effective_at,
+                        p_actor, p_correlation, p_causation, p_payload, p_hash)
+                        WITH ORDINALITY AS t(event_id, event_type, schema_version, effective_at,
+                            actor, correlation, causation, payload, hash, i);
+                -- the running log digest (casework_store::checkpoint::log_digest)
+                FOR i IN 1..n LOOP
+                    dig := sha256(convert_to('casework/log/v1', 'UTF8') || dig
+                        || int8send(head - n + i)
+                        || int4send(octet_length(convert_to(p_stream, 'UTF8')))
+                        || convert_to(p_stream, 'UTF8')
+                        || int8send(p_prev_version + i) || p_hash[i]);
+                END LOOP;
+                UPDATE {schema}.log_head h SET digest = dig WHERE h.id = 1;
+                INSERT INTO {schema}.streams AS s VALUES (p_stream, p_prev_version + n, p_hash[n])
+                    ON CONFLICT (stream_id)
+                    DO UPDATE SET version = EXCLUDED.version, hash = EXCLUDED.hash;
+                PERFORM pg_notify(p_channel, head::text);
+                RETURN QUERY SELECT 0, p_prev_version + n, p_hash[n], head - n + 1;
+            END
+            $fn$;
             "#
         )),
         _ => None,

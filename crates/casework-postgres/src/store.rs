@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use casework_store::{
-    check_restore, hash::seal_all, meta, AppendOutcome, Clock, DataKey, EventStore,
+    check_restore, hash, hash::seal_all, meta, AppendOutcome, Clock, DataKey, EventStore,
     ExpectedVersion, GlobalPosition, Hash, KeyArea, KeyState, Limits, LogHead, Metadata, NewEvent,
     RecordedEvent, StoreAdmin, StoreError, StreamId, StreamTip, SystemClock, Version,
 };
@@ -59,6 +59,10 @@ pub struct PgStore {
     /// Mirrors the [`meta::IMPORTING`] row as this process last saw it: appends are
     /// refused while it is set.
     importing: AtomicBool,
+    /// The stream heads this process last saw (appended or read to the end): the head an
+    /// append seals against. Only a guess: the server checks it and returns the real head
+    /// when it moved.
+    tips: std::sync::Mutex<HashMap<StreamId, StreamTip>>,
 }
 
 fn io(e: postgres::Error) -> StoreError {
@@ -153,6 +157,48 @@ impl Columns {
     }
 }
 
+/// Column arrays of the events of one append for `append_events` (the function sets
+/// stream, versions, positions and recorded-at itself).
+struct AppendColumns<'e> {
+    event_id: Vec<Uuid>,
+    event_type: Vec<&'e str>,
+    schema_version: Vec<i16>,
+    effective_at: Vec<DateTime<Utc>>,
+    actor: Vec<Option<&'e str>>,
+    correlation: Vec<Option<Uuid>>,
+    causation: Vec<Option<Uuid>>,
+    payload: Vec<&'e [u8]>,
+    hash: Vec<&'e [u8]>,
+}
+
+impl<'e> AppendColumns<'e> {
+    fn of(events: &'e [RecordedEvent]) -> Self {
+        AppendColumns {
+            event_id: events.iter().map(|e| e.event_id).collect(),
+            event_type: events.iter().map(|e| e.event_type.as_str()).collect(),
+            schema_version: events.iter().map(|e| e.schema_version as i16).collect(),
+            effective_at: events.iter().map(|e| e.effective_at).collect(),
+            actor: events.iter().map(|e| e.metadata.actor.as_deref()).collect(),
+            correlation: events.iter().map(|e| e.metadata.correlation_id).collect(),
+            causation: events.iter().map(|e| e.metadata.causation_id).collect(),
+            payload: events.iter().map(|e| e.payload.as_slice()).collect(),
+            hash: events.iter().map(|e| e.hash.0.as_slice()).collect(),
+        }
+    }
+}
+
+/// A sealed event back to the new event it was made from (to seal it again).
+fn unsealed(e: RecordedEvent) -> NewEvent {
+    NewEvent {
+        event_id: e.event_id,
+        event_type: e.event_type,
+        schema_version: e.schema_version,
+        effective_at: e.effective_at,
+        metadata: e.metadata,
+        payload: e.payload,
+    }
+}
+
 fn decode_row(row: &Row) -> Result<RecordedEvent, StoreError> {
     let stream: String = row.get(1);
     let version: i64 = row.get(2);
@@ -226,6 +272,7 @@ impl PgStore {
             limits: options.limits,
             clock: options.clock,
             importing: AtomicBool::new(false),
+            tips: Default::default(),
         };
         store.upgrade_digest()?;
         let importing = store.meta(meta::IMPORTING)?.is_some();
@@ -267,15 +314,27 @@ impl PgStore {
         tx.commit().map_err(io)
     }
 
-    /// Runs a read with a statement prepared once per pooled connection.
+    /// Runs a read with a statement prepared once per pooled connection. A pooled
+    /// connection the server ended while it was idle (a restart, `pg_terminate_backend`)
+    /// fails on its first use; a read is safe to repeat, so it is run once more on a new
+    /// connection. (An append is not repeated: its outcome is unknown to the caller.)
     fn read(
         &self,
         sql: &str,
         params: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<Vec<Row>, StoreError> {
-        let mut conn = self.pool.get()?;
-        let statement = conn.prepared(sql).map_err(io)?;
-        conn.query(&statement, params).map_err(io)
+        let mut again = true;
+        loop {
+            let mut conn = self.pool.get()?;
+            let rows = match conn.prepared(sql) {
+                Ok(statement) => conn.query(&statement, params),
+                Err(e) => Err(e),
+            };
+            match conn.checked(rows) {
+                Err(_) if again && conn.is_broken() => again = false,
+                other => return other.map_err(io),
+            }
+        }
     }
 
     /// The schema the store lives in.
@@ -294,6 +353,33 @@ impl PgStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
+        let sql = self.append_sql();
+        self.append_with(stream, expected, events, &mut |params| {
+            tx.query_one(sql.as_str(), params)
+        })
+    }
+
+    /// The one statement of an append: `append_events` (schema version 4).
+    fn append_sql(&self) -> String {
+        format!(
+            "SELECT r_outcome, r_version, r_hash, r_first FROM {}.append_events($1, $2, $3, $4, \
+             $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            self.schema
+        )
+    }
+
+    /// An append as one call of `append_events` through `call` (one round trip): seals
+    /// the events against the stream head last seen here, and seals again against the
+    /// head the server returns if it moved meanwhile (another process wrote the stream).
+    fn append_with(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        call: &mut dyn FnMut(
+            &[&(dyn postgres::types::ToSql + Sync)],
+        ) -> Result<Row, postgres::Error>,
+    ) -> Result<AppendOutcome, StoreError> {
         self.limits.check(&events)?;
         if self.importing.load(Ordering::SeqCst) {
             return Err(StoreError::ImportIncomplete(format!(
@@ -301,66 +387,110 @@ impl PgStore {
                 self.schema
             )));
         }
-        let s = &self.schema;
-        let (version, prev) = self.tip(tx, stream, true)?;
-        let actual = (version > 0).then_some(version);
-        if !expected.admits(actual) {
-            return Err(StoreError::Conflict {
-                stream: stream.clone(),
-                expected,
-                actual,
-            });
-        }
-        let n = events.len() as u64;
-        // the global log's counter row: its lock orders commits by position
-        let row = tx
-            .query_one(
-                &format!("UPDATE {s}.log_head SET position = position + $1 WHERE id = 1 RETURNING position, digest"),
-                &[&to_i64(n)?],
-            )
-            .map_err(io)?;
-        let mut log = head_row(&row)?;
-        let head = log.position as i64;
-        let first_position = head as u64 - n + 1;
-        // the digest in the row is the one at the old head
-        log.position = first_position - 1;
+        let (kind, exact) = match expected {
+            ExpectedVersion::Any => (0, 0),
+            ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => (1, 0),
+            ExpectedVersion::StreamExists => (2, 0),
+            ExpectedVersion::Exact(v) => (3, to_i64(v)?),
+        };
+        let mut tip = self.seen_tip(stream);
         let recorded_at = self.clock.now();
-        let sealed = seal_all(
-            prev,
-            stream,
-            version + 1,
-            first_position,
-            recorded_at,
-            events,
-        );
-        for e in &sealed {
-            log.advance(e);
-        }
-        match self.insert(tx, &sealed) {
-            Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
-                // a writer that created the stream concurrently won
-                return Err(StoreError::Conflict {
-                    stream: stream.clone(),
-                    expected,
-                    actual: None,
-                });
+        let mut events = events;
+        for _ in 0..16 {
+            let (version, prev) = tip;
+            let n = events.len() as u64;
+            let sealed = seal_all(prev, stream, version + 1, 1, recorded_at, events);
+            let c = AppendColumns::of(&sealed);
+            let row = call(&[
+                &stream.as_str(),
+                &kind,
+                &exact,
+                &to_i64(version)?,
+                &prev.0.as_slice(),
+                &c.event_id,
+                &c.event_type,
+                &c.schema_version,
+                &hash::to_micros(recorded_at),
+                &c.effective_at,
+                &c.actor,
+                &c.correlation,
+                &c.causation,
+                &c.payload,
+                &c.hash,
+                &self.channel,
+            ]);
+            let row = match row {
+                Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+                    // a writer that created the stream concurrently won
+                    return Err(StoreError::Conflict {
+                        stream: stream.clone(),
+                        expected,
+                        actual: None,
+                    });
+                }
+                other => other.map_err(io)?,
+            };
+            let outcome: i32 = row.get(0);
+            let head = (
+                row.get::<_, Option<i64>>(1).map_or(0, |v| v.max(0) as u64),
+                match row.get::<_, Option<Vec<u8>>>(2) {
+                    None => Hash::ZERO,
+                    Some(h) => Hash(h.try_into().map_err(|_| {
+                        corrupt(stream.clone(), version, "stream head hash is not 32 bytes")
+                    })?),
+                },
+            );
+            self.saw_tip(stream, head);
+            match outcome {
+                0 => {
+                    let first_position: i64 = row.get(3);
+                    let first_position = first_position.max(1) as u64;
+                    return Ok(AppendOutcome {
+                        first_version: version + 1,
+                        last_version: version + n,
+                        first_position,
+                        last_position: first_position + n - 1,
+                    });
+                }
+                1 => {
+                    return Err(StoreError::Conflict {
+                        stream: stream.clone(),
+                        expected,
+                        actual: (head.0 > 0).then_some(head.0),
+                    })
+                }
+                _ => {
+                    // sealed against a head that moved: seal the same events again
+                    tip = head;
+                    events = sealed.into_iter().map(unsealed).collect();
+                }
             }
-            other => {
-                other.map_err(io)?;
-            }
         }
-        self.set_tips(tx, &sealed)?;
-        tx.execute(
-            &format!("WITH d AS (UPDATE {s}.log_head SET digest = $3 WHERE id = 1) SELECT pg_notify($1, $2)"),
-            &[&self.channel, &head.to_string(), &log.digest.0.to_vec()],
-        )
-        .map_err(io)?;
-        Ok(AppendOutcome {
-            first_version: version + 1,
-            last_version: version + n,
-            first_position,
-            last_position: head as u64,
+        Err(StoreError::Conflict {
+            stream: stream.clone(),
+            expected,
+            actual: (tip.0 > 0).then_some(tip.0),
         })
+    }
+
+    /// The head an append seals against: the one last seen, else the empty stream (right
+    /// for a new stream; the server returns the real head otherwise).
+    fn seen_tip(&self, stream: &StreamId) -> StreamTip {
+        self.tips
+            .lock()
+            .ok()
+            .and_then(|t| t.get(stream).copied())
+            .unwrap_or((0, Hash::ZERO))
+    }
+
+    /// Remembers a stream head the server reported or a read reached.
+    fn saw_tip(&self, stream: &StreamId, tip: StreamTip) {
+        if let Ok(mut tips) = self.tips.lock() {
+            if tips.len() >= 100_000 {
+                tips.clear();
+            }
+            tips.insert(stream.clone(), tip);
+        }
     }
 
     fn tip(
@@ -463,29 +593,31 @@ impl EventStore for PgStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
-        self.limits.check(&events)?;
         let mut conn = self.pool.get()?;
-        let mut tx = conn.transaction().map_err(io)?;
-        let outcome = match self.append_in(&mut tx, stream, expected, events) {
+        let statement = conn.prepared(&self.append_sql());
+        let statement = conn.checked(statement).map_err(io)?;
+        // one statement in its own transaction: one round trip, commit included
+        let result = self.append_with(stream, expected, events, &mut |params| {
+            let row = conn.query_one(&statement, params);
+            conn.checked(row)
+        });
+        drop(conn);
+        match result {
             Err(StoreError::Conflict {
                 stream,
                 expected,
                 actual: None,
             }) => {
-                drop(tx);
-                // after a lost race to create the stream the transaction is aborted: read
-                // the winner's version for the error
+                // after a lost race to create the stream: read the winner's version
                 let actual = self.stream_version(&stream)?;
-                return Err(StoreError::Conflict {
+                Err(StoreError::Conflict {
                     stream,
                     expected,
                     actual,
-                });
+                })
             }
-            other => other?,
-        };
-        tx.commit().map_err(io)?;
-        Ok(outcome)
+            other => other,
+        }
     }
 
     fn read_stream(
@@ -515,6 +647,12 @@ impl EventStore for PgStore {
             }
             out.push(e);
         }
+        if out.len() < limit {
+            // read to the end: the stream's head as of this read, for the next append
+            if let Some(last) = out.last() {
+                self.saw_tip(stream, (last.version, last.hash));
+            }
+        }
         Ok(out)
     }
 
@@ -537,8 +675,15 @@ impl EventStore for PgStore {
     }
 
     fn stream_version(&self, stream: &StreamId) -> Result<Option<Version>, StoreError> {
-        let (v, _) = self.tip(&mut *self.pool.get()?, stream, false)?;
-        Ok((v > 0).then_some(v))
+        let s = &self.schema;
+        let rows = self.read(
+            &format!("SELECT version FROM {s}.streams WHERE stream_id = $1"),
+            &[&stream.as_str()],
+        )?;
+        Ok(rows
+            .first()
+            .map(|r| r.get::<_, i64>(0).max(0) as u64)
+            .filter(|&v| v > 0))
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -547,14 +692,10 @@ impl EventStore for PgStore {
 
     fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
         let s = &self.schema;
-        let rows = self
-            .pool
-            .get()?
-            .query(
-                &format!(r#"SELECT stream_id FROM {s}.streams ORDER BY stream_id COLLATE "C""#),
-                &[],
-            )
-            .map_err(io)?;
+        let rows = self.read(
+            &format!(r#"SELECT stream_id FROM {s}.streams ORDER BY stream_id COLLATE "C""#),
+            &[],
+        )?;
         rows.iter()
             .map(|r| {
                 let id: String = r.get(0);
@@ -566,15 +707,14 @@ impl EventStore for PgStore {
 
     fn head_position(&self) -> Result<GlobalPosition, StoreError> {
         let s = &self.schema;
-        let head: i64 = self
-            .pool
-            .get()?
-            .query_one(
-                &format!("SELECT position FROM {s}.log_head WHERE id = 1"),
-                &[],
-            )
-            .map_err(io)?
-            .get(0);
+        let rows = self.read(
+            &format!("SELECT position FROM {s}.log_head WHERE id = 1"),
+            &[],
+        )?;
+        let head: i64 = rows
+            .first()
+            .map(|r| r.get(0))
+            .ok_or_else(|| corrupt(StreamId::all(), 0, "the log head row is missing"))?;
         Ok(head.max(0) as u64)
     }
 

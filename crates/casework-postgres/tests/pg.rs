@@ -211,7 +211,7 @@ fn a_backend_killed_mid_append_writes_all_or_nothing_and_reports_a_typed_error()
         let row = admin
             .query_opt(
                 "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1 AND pid <> pg_backend_pid()",
-                &[&format!("%{schema}.log_head SET position%")],
+                &[&format!("%{schema}.append_events%")],
             )
             .unwrap();
         if let Some(row) = row {
@@ -552,4 +552,57 @@ fn a_staged_schema_is_promoted_only_over_an_empty_target() {
     )
     .unwrap();
     assert_eq!(moved.read_all(1, 10).unwrap()[0].stream, sid("s"));
+}
+
+/// An append is one call of `append_events`, sealed against the stream head this process
+/// last saw. Two processes (two stores on one schema) writing the same stream each see a
+/// stale head in turn: the server returns the real one and the append is sealed again, so
+/// chains and the server-side log digest stay right; an expectation the real head fails
+/// is a conflict naming it.
+#[test]
+fn appends_from_two_processes_reseal_against_the_real_head() {
+    let Some(url) = common::url() else { return };
+    let one = common::fresh();
+    let schema = one.store.schema().to_owned();
+    let two = PgStore::open(
+        &url,
+        PgOptions {
+            schema: schema.clone(),
+            ..PgOptions::default()
+        },
+    )
+    .unwrap();
+    let s = sid("shared");
+    for round in 0..3u64 {
+        let n = round * 4;
+        one.store
+            .append(
+                &s,
+                ExpectedVersion::Any,
+                vec![sample_event("shared", n + 1), sample_event("shared", n + 2)],
+            )
+            .unwrap();
+        // `two` last saw the stream before `one` wrote: it seals against a stale head
+        let out = two
+            .append(
+                &s,
+                ExpectedVersion::Exact(n + 2),
+                vec![sample_event("shared", n + 3), sample_event("shared", n + 4)],
+            )
+            .unwrap();
+        assert_eq!((out.first_version, out.last_version), (n + 3, n + 4));
+    }
+    match one.store.append(
+        &s,
+        ExpectedVersion::Exact(10),
+        vec![sample_event("shared", 11)],
+    ) {
+        Err(StoreError::Conflict { actual, .. }) => assert_eq!(actual, Some(12)),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(one.store.verify_all().unwrap(), vec![]);
+    assert_eq!(
+        one.store.log_head().unwrap(),
+        checkpoint::compute_log_head(&one.store).unwrap()
+    );
 }
