@@ -48,7 +48,7 @@ pub fn event_decode(data: &[u8]) {
         recorded_at: Default::default(),
         effective_at: Default::default(),
         metadata: Metadata::default(),
-        payload: data[2..].to_vec(),
+        payload: data[2..].to_vec().into(),
         hash: Hash::ZERO,
     };
     let codec = case_codec();

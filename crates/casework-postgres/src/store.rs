@@ -151,7 +151,7 @@ impl Columns {
         self.actor.push(e.metadata.actor.clone());
         self.correlation.push(e.metadata.correlation_id);
         self.causation.push(e.metadata.causation_id);
-        self.payload.push(e.payload.clone());
+        self.payload.push(e.payload.to_vec());
         self.hash.push(e.hash.0.to_vec());
         Ok(())
     }
@@ -181,7 +181,7 @@ impl<'e> AppendColumns<'e> {
             actor: events.iter().map(|e| e.metadata.actor.as_deref()).collect(),
             correlation: events.iter().map(|e| e.metadata.correlation_id).collect(),
             causation: events.iter().map(|e| e.metadata.causation_id).collect(),
-            payload: events.iter().map(|e| e.payload.as_slice()).collect(),
+            payload: events.iter().map(|e| &e.payload[..]).collect(),
             hash: events.iter().map(|e| e.hash.0.as_slice()).collect(),
         }
     }
@@ -195,7 +195,7 @@ fn unsealed(e: RecordedEvent) -> NewEvent {
         schema_version: e.schema_version,
         effective_at: e.effective_at,
         metadata: e.metadata,
-        payload: e.payload,
+        payload: Vec::from(e.payload),
     }
 }
 
@@ -231,7 +231,7 @@ fn decode_row(row: &Row) -> Result<RecordedEvent, StoreError> {
             correlation_id: row.get(9),
             causation_id: row.get(10),
         },
-        payload: row.get(11),
+        payload: row.get::<_, Vec<u8>>(11).into(),
         hash: Hash(hash),
     })
 }

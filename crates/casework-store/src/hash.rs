@@ -161,7 +161,7 @@ pub fn seal(
         recorded_at: to_micros(recorded_at),
         effective_at: to_micros(event.effective_at),
         metadata: event.metadata,
-        payload: event.payload,
+        payload: event.payload.into(),
         hash: Hash::ZERO,
     };
     e.hash = chain_hash(prev, &e);

@@ -91,6 +91,7 @@ pub use transfer::{
     export_jsonl, import_jsonl, ImportError, ImportOptions, Imported, EXPORT_FORMAT,
 };
 pub use types::{
+    Bytes,
     AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, NewEvent, RecordedEvent, StreamId,
     Version,
 };

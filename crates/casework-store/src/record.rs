@@ -205,7 +205,7 @@ fn parse(body: &[u8]) -> Result<RecordedEvent, String> {
             correlation_id,
             causation_id,
         },
-        payload,
+        payload: payload.into(),
         hash,
     })
 }

@@ -197,7 +197,7 @@ fn json_line<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
 fn event_line(e: &RecordedEvent) -> Line<'_> {
     let raw = serde_json::from_slice::<&RawValue>(&e.payload)
         .ok()
-        .filter(|r| r.get().as_bytes() == e.payload.as_slice());
+        .filter(|r| r.get().as_bytes() == &e.payload[..]);
     Line {
         position: e.position,
         stream: e.stream.clone(),
@@ -356,7 +356,7 @@ pub(crate) fn parse_line(line_no: u64, text: &str) -> Result<RecordedEvent, Impo
         recorded_at: l.recorded_at,
         effective_at: l.effective_at,
         metadata: l.metadata,
-        payload,
+        payload: payload.into(),
         hash: l.hash,
     })
 }

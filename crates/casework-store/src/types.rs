@@ -1,6 +1,7 @@
 //! The vocabulary of the store: streams, versions, positions, the envelope.
 
 use chrono::{DateTime, Utc};
+pub use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -13,7 +14,7 @@ use crate::hash::Hash;
 /// is reserved for the store's own streams (e.g. `$all` in error messages).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct StreamId(String);
+pub struct StreamId(std::sync::Arc<str>);
 
 impl StreamId {
     /// Longest stream id in bytes.
@@ -25,7 +26,7 @@ impl StreamId {
         if id.is_empty() || id.len() > Self::MAX_LEN || id.chars().any(char::is_control) {
             return Err(StoreError::InvalidStreamId(id));
         }
-        Ok(StreamId(id))
+        Ok(StreamId(id.into()))
     }
 
     /// `<prefix><uuid>`: the stream of entity `id` in a category of streams (the case
@@ -42,7 +43,7 @@ impl StreamId {
             out.push(c);
         }
         out.push_str(&id.hyphenated().to_string());
-        StreamId(out)
+        StreamId(out.into())
     }
 
     /// The UUID after `prefix`, if this id is exactly what [`StreamId::prefixed`] writes
@@ -64,7 +65,7 @@ impl StreamId {
 
     /// The pseudo-stream `$all` that names the global log in errors.
     pub fn all() -> Self {
-        StreamId("$all".to_owned())
+        StreamId("$all".into())
     }
 }
 
@@ -77,7 +78,7 @@ impl TryFrom<String> for StreamId {
 
 impl From<StreamId> for String {
     fn from(s: StreamId) -> String {
-        s.0
+        s.0.to_string()
     }
 }
 
@@ -208,8 +209,9 @@ pub struct RecordedEvent {
     pub effective_at: DateTime<Utc>,
     /// Who and why.
     pub metadata: Metadata,
-    /// The payload bytes as stored.
-    pub payload: Vec<u8>,
+    /// The payload bytes as stored, shared: cloning a recorded event (a store handing out
+    /// what it holds) copies no payload.
+    pub payload: Bytes,
     /// The hash chaining this event to the previous one of its stream.
     pub hash: Hash,
 }

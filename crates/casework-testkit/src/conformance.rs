@@ -45,7 +45,7 @@ use casework_case::{case_codec, CaseStream};
 use casework_store::hash::{verify_chain, Hash};
 use casework_store::CatchUp;
 use casework_store::StoreError;
-use casework_store::{AsOf, Loaded, RecordedEvent, Repository};
+use casework_store::{AsOf, Bytes, Loaded, RecordedEvent, Repository};
 use casework_store::{EventStore, KeyArea, Store, StoreAdmin};
 use casework_store::{ExpectedVersion, Metadata, NewEvent, StreamId};
 
@@ -867,7 +867,7 @@ pub fn chain_detects_edit_reorder_delete<S: Store>(new_store: impl Fn() -> S) {
     assert_eq!(store.verify_stream(&s).unwrap(), Ok(()));
 
     let mut edited = good.clone();
-    edited[2].payload = br#"{"n":3,"note":"altered"}"#.to_vec();
+    edited[2].payload = Bytes::from_static(br#"{"n":3,"note":"altered"}"#);
     assert_eq!(verify_chain(&s, &edited).map_err(|b| b.version), Err(3));
 
     let mut edited_meta = good.clone();
@@ -1139,7 +1139,7 @@ pub fn restore_checks_continuity<S: Store>(new_store: impl Fn() -> S) {
     assert!(matches!(err, StoreError::Corruption { .. }), "{err}");
     // a broken hash
     let mut bad = all[0].clone();
-    bad.payload.push(b' ');
+    bad.payload = [&bad.payload[..], b" "].concat().into();
     assert!(matches!(
         target.restore(vec![bad]),
         Err(StoreError::Corruption { version: 1, .. })
@@ -1238,7 +1238,7 @@ pub fn matches_the_model<S: Store>(new_store: impl Fn() -> S, cases: u32) {
                         .read_stream(&name(stream), from, limit)
                         .map_err(|e| TestCaseError::fail(e.to_string()))?
                         .into_iter()
-                        .map(|e| (e.version, e.payload))
+                        .map(|e| (e.version, e.payload.to_vec()))
                         .collect();
                     prop_assert_eq!(got, want);
                 }
@@ -1254,7 +1254,7 @@ pub fn matches_the_model<S: Store>(new_store: impl Fn() -> S, cases: u32) {
                         .read_all(from, limit)
                         .map_err(|e| TestCaseError::fail(e.to_string()))?
                         .into_iter()
-                        .map(|e| (e.position, e.payload))
+                        .map(|e| (e.position, e.payload.to_vec()))
                         .collect();
                     prop_assert_eq!(got, want);
                 }

@@ -222,7 +222,7 @@ fn the_store_check_names_moved_personal_data_and_counts_erasures() {
         "CaseRegistered",
         1,
         source[0].effective_at,
-        source[0].payload.clone(),
+        source[0].payload.to_vec(),
     );
     store
         .append(&forged, ExpectedVersion::NoStream, vec![copy])

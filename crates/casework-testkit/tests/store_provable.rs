@@ -138,7 +138,9 @@ proptest! {
             }
             Change::EditPayload(i, b) => {
                 let b = b % log[i].payload.len();
-                log[i].payload[b] = if log[i].payload[b] == b'x' { b'y' } else { b'x' };
+                let mut payload = log[i].payload.to_vec();
+                payload[b] = if payload[b] == b'x' { b'y' } else { b'x' };
+                log[i].payload = payload.into();
                 prop_assume!(log[i].payload != source.log[i].payload);
             }
             Change::Truncate(i) => log.truncate(i),

@@ -402,7 +402,7 @@ pub fn sealed_fields_are_bound_to_their_event<S: Store>(new_store: impl Fn() -> 
     store.create_data_key(&other, DataKey::generate(1)).unwrap();
     let mut events = vec![NewEvent::new("CaseRegistered", 1, day(0), {
         let first = &store.read_stream_all(source).unwrap()[0];
-        first.payload.clone()
+        first.payload.to_vec()
     })];
     events.push(NewEvent::new("ReviewHeld", 1, day(1), forged));
     store

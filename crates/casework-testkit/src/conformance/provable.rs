@@ -160,7 +160,7 @@ pub fn checkpoint_detects_rewritten_history<S: Store>(new_store: impl Fn() -> S)
     variants.push(("delete an event", deleted));
     let mut inserted = log.clone();
     let mut extra = log[2].clone();
-    extra.payload = b"{\"inserted\":true}".to_vec();
+    extra.payload = casework_store::Bytes::from_static(b"{\"inserted\":true}");
     inserted.insert(3, extra);
     variants.push(("insert an event", inserted));
     let mut swapped = log.clone();
