@@ -217,6 +217,12 @@ fn main() {
         .skip(1)
         .filter_map(|a| a.parse().ok())
         .collect();
+    // `--only memory` (or `sled`, `postgres`): one pair, e.g. to count its instructions
+    let only = std::env::args()
+        .skip_while(|a| a != "--only")
+        .nth(1)
+        .unwrap_or_default();
+    let runs = |pair: &str| only.is_empty() || only == pair;
     let cases = args.first().copied().unwrap_or(1000);
     let events = args.get(1).copied().unwrap_or(100);
     let commands = f64::from(cases * (events / PER_COMMAND));
@@ -225,64 +231,74 @@ fn main() {
     let mut results: Vec<(&str, Duration)> = Vec::new();
 
     // in memory
-    let memory = MemoryStore::new();
-    results.push(("casework MemoryStore", run_casework(&memory, cases, events)));
-    let mem = CqrsFramework::new(MemStore::<EsLedger>::default(), vec![], ());
-    results.push((
-        "cqrs-es MemStore",
-        rt.block_on(run_cqrs(&mem, cases, events)),
-    ));
+    if runs("memory") || only == "casework-memory" {
+        let memory = MemoryStore::new();
+        results.push(("casework MemoryStore", run_casework(&memory, cases, events)));
+    }
+    if runs("memory") || only == "cqrs-memory" {
+        let mem = CqrsFramework::new(MemStore::<EsLedger>::default(), vec![], ());
+        results.push((
+            "cqrs-es MemStore",
+            rt.block_on(run_cqrs(&mem, cases, events)),
+        ));
+    }
 
-    // sled, flushed before every append returns (the default)
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let sled = SledStore::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-    results.push((
-        "casework SledStore (flush per append)",
-        run_casework(&sled, cases, events),
-    ));
+    if runs("sled") {
+        // sled, flushed before every append returns (the default)
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let sled = SledStore::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        results.push((
+            "casework SledStore (flush per append)",
+            run_casework(&sled, cases, events),
+        ));
 
-    // PostgreSQL: casework's own schema, and postgres-es's tables in another schema
-    fresh_schema(&url, "peer_bench_cw");
-    let pg = PgStore::open(
-        &url,
-        PgOptions {
-            schema: "peer_bench_cw".into(),
-            ..PgOptions::default()
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    results.push(("casework PgStore", run_casework(&pg, cases, events)));
+    }
 
-    fresh_schema(&url, "peer_bench_es");
-    let mut client =
-        postgres::Client::connect(&url, postgres::NoTls).unwrap_or_else(|e| panic!("{e}"));
-    client
-        .batch_execute(
-            "CREATE TABLE peer_bench_es.events (
-                aggregate_type text NOT NULL,
-                aggregate_id text NOT NULL,
-                sequence bigint CHECK (sequence >= 0) NOT NULL,
-                event_type text NOT NULL,
-                event_version text NOT NULL,
-                payload json NOT NULL,
-                metadata json NOT NULL,
-                PRIMARY KEY (aggregate_type, aggregate_id, sequence)
-            );",
+    if runs("postgres") {
+        // PostgreSQL: casework's own schema, and postgres-es's tables in another schema
+        fresh_schema(&url, "peer_bench_cw");
+        let pg = PgStore::open(
+            &url,
+            PgOptions {
+                schema: "peer_bench_cw".into(),
+                ..PgOptions::default()
+            },
         )
         .unwrap_or_else(|e| panic!("{e}"));
-    let options: sqlx::postgres::PgConnectOptions = url
-        .parse::<sqlx::postgres::PgConnectOptions>()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .options([("search_path", "peer_bench_es")]);
-    let pool = rt
-        .block_on(
-            sqlx::postgres::PgPoolOptions::new()
-                .max_connections(10)
-                .connect_with(options),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-    let es = postgres_es::postgres_cqrs::<EsLedger>(pool, vec![], ());
-    results.push(("postgres-es", rt.block_on(run_cqrs(&es, cases, events))));
+        results.push(("casework PgStore", run_casework(&pg, cases, events)));
+
+        fresh_schema(&url, "peer_bench_es");
+        let mut client =
+            postgres::Client::connect(&url, postgres::NoTls).unwrap_or_else(|e| panic!("{e}"));
+        client
+            .batch_execute(
+                "CREATE TABLE peer_bench_es.events (
+                    aggregate_type text NOT NULL,
+                    aggregate_id text NOT NULL,
+                    sequence bigint CHECK (sequence >= 0) NOT NULL,
+                    event_type text NOT NULL,
+                    event_version text NOT NULL,
+                    payload json NOT NULL,
+                    metadata json NOT NULL,
+                    PRIMARY KEY (aggregate_type, aggregate_id, sequence)
+                );",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let options: sqlx::postgres::PgConnectOptions = url
+            .parse::<sqlx::postgres::PgConnectOptions>()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .options([("search_path", "peer_bench_es")]);
+        let pool = rt
+            .block_on(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(10)
+                    .connect_with(options),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let es = postgres_es::postgres_cqrs::<EsLedger>(pool, vec![], ());
+        results.push(("postgres-es", rt.block_on(run_cqrs(&es, cases, events))));
+
+    }
 
     let by_name: HashMap<&str, Duration> = results.iter().copied().collect();
     println!(
@@ -299,17 +315,20 @@ fn main() {
             total / s
         );
     }
-    let ratio = |ours: &str, peer: &str| by_name[peer].as_secs_f64() / by_name[ours].as_secs_f64();
-    println!(
-        "in memory: casework / cqrs-es speed = {:.2}",
-        ratio("casework MemoryStore", "cqrs-es MemStore")
-    );
-    println!(
-        "PostgreSQL: casework / postgres-es speed = {:.2}",
-        ratio("casework PgStore", "postgres-es")
-    );
-    println!(
-        "sled (durable, embedded) / postgres-es speed = {:.2}",
-        ratio("casework SledStore (flush per append)", "postgres-es")
-    );
+    let ratio = |ours: &str, peer: &str| {
+        Some(by_name.get(peer)?.as_secs_f64() / by_name.get(ours)?.as_secs_f64())
+    };
+    for (what, ours, peer) in [
+        ("in memory", "casework MemoryStore", "cqrs-es MemStore"),
+        ("PostgreSQL", "casework PgStore", "postgres-es"),
+        (
+            "sled (durable, embedded) vs postgres-es",
+            "casework SledStore (flush per append)",
+            "postgres-es",
+        ),
+    ] {
+        if let Some(r) = ratio(ours, peer) {
+            println!("{what}: casework / peer speed = {r:.2}");
+        }
+    }
 }

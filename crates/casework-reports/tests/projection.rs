@@ -145,7 +145,14 @@ fn copy_stream(source: &MemoryStore, from: casework_core::CaseId, store: &Memory
         .read_stream_all(&StreamId::for_case(from))
         .unwrap()
         .into_iter()
-        .map(|e| NewEvent::new(e.event_type, e.schema_version, e.effective_at, e.payload.into()))
+        .map(|e| {
+            NewEvent::new(
+                e.event_type,
+                e.schema_version,
+                e.effective_at,
+                e.payload.into(),
+            )
+        })
         .collect();
     let stream = StreamId::new(to).unwrap();
     let version = store.read_stream_all(&stream).unwrap().len() as u64;

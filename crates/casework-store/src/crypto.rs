@@ -239,7 +239,19 @@ pub fn seal_fields(
 
 /// Whether a payload holds any sealed field (a cheap byte scan).
 pub fn has_sealed_fields(payload: &[u8]) -> bool {
-    payload.windows(9).any(|w| w == b"\"$sealed\"")
+    // jump from one `$` to the next (rare in JSON) instead of comparing at every byte
+    let mut at = 0;
+    while let Some(i) = payload[at..].iter().position(|&b| b == b'$') {
+        let dollar = at + i;
+        if dollar > 0
+            && payload[dollar - 1] == b'"'
+            && payload[dollar + 1..].starts_with(b"sealed\"")
+        {
+            return true;
+        }
+        at = dollar + 1;
+    }
+    false
 }
 
 /// Opens the sealed fields at `patterns` of a JSON payload of event `version` of
@@ -380,5 +392,33 @@ mod tests {
         }
         assert_eq!(KeyState::from_bytes(b"A123"), None);
         assert!(format!("{:?}", DataKey::generate(1)).contains("<secret>"));
+    }
+
+    proptest::proptest! {
+        /// The scan that jumps from `$` to `$` finds exactly what comparing at every byte
+        /// finds, on any bytes, with the needle planted anywhere.
+        #[test]
+        fn the_sealed_scan_matches_the_plain_one(
+            mut bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            at in 0usize..64,
+            plant in proptest::prelude::any::<bool>(),
+        ) {
+            const NEEDLE: &[u8] = b"\"$sealed\"";
+            if plant {
+                let at = at.min(bytes.len());
+                bytes.splice(at..at, NEEDLE.iter().copied());
+            }
+            let plain = bytes.windows(NEEDLE.len()).any(|w| w == NEEDLE);
+            proptest::prop_assert_eq!(has_sealed_fields(&bytes), plain);
+        }
+    }
+
+    #[test]
+    fn sealed_fields_are_found_in_json() {
+        assert!(has_sealed_fields(br#"{"a":{"$sealed":"AA","kv":1}}"#));
+        assert!(!has_sealed_fields(br#"{"a":"$sealedx","b":"$x"}"#));
+        assert!(!has_sealed_fields(b"$"));
+        assert!(!has_sealed_fields(b"\"$sealed"));
+        assert!(!has_sealed_fields(b""));
     }
 }

@@ -91,7 +91,6 @@ pub use transfer::{
     export_jsonl, import_jsonl, ImportError, ImportOptions, Imported, EXPORT_FORMAT,
 };
 pub use types::{
-    Bytes,
-    AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, NewEvent, RecordedEvent, StreamId,
-    Version,
+    AppendOutcome, Bytes, ExpectedVersion, GlobalPosition, Metadata, NewEvent, RecordedEvent,
+    StreamId, Version,
 };

@@ -168,12 +168,32 @@ impl EventStore for MemoryStore {
             return Ok(Vec::new());
         };
         let skip = from.saturating_sub(1) as usize;
-        Ok(indices
-            .iter()
-            .skip(skip)
-            .take(limit)
-            .filter_map(|&i| inner.log.get(i).cloned())
-            .collect())
+        let wanted = indices.get(skip..).unwrap_or_default();
+        let wanted = &wanted[..wanted.len().min(limit)];
+        // one allocation of the exact size; a clone shares the payload and stream name
+        let mut out = Vec::with_capacity(wanted.len());
+        out.extend(wanted.iter().filter_map(|&i| inner.log.get(i).cloned()));
+        Ok(out)
+    }
+
+    /// Lends the stored events under the lock: nothing is copied.
+    fn visit_stream(
+        &self,
+        stream: &StreamId,
+        f: &mut dyn FnMut(&RecordedEvent) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let inner = self.lock()?;
+        for &i in inner.streams.get(stream).into_iter().flatten() {
+            if let Some(e) = inner.log.get(i) {
+                f(e)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One read under the lock, without the default's pages.
+    fn read_stream_all(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.read_stream(stream, 1, usize::MAX)
     }
 
     fn read_all(
@@ -182,8 +202,9 @@ impl EventStore for MemoryStore {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let inner = self.lock()?;
-        let skip = from.saturating_sub(1) as usize;
-        Ok(inner.log.iter().skip(skip).take(limit).cloned().collect())
+        let skip = (from.saturating_sub(1) as usize).min(inner.log.len());
+        let wanted = &inner.log[skip..];
+        Ok(wanted[..wanted.len().min(limit)].to_vec())
     }
 
     fn stream_version(&self, stream: &StreamId) -> Result<Option<Version>, StoreError> {

@@ -157,8 +157,7 @@ where
     /// [`Executed::state`] is (invariant 6: it equals this replay). Readers that show
     /// personal data use [`Repository::load_opened`].
     pub fn load(&self, stream: &StreamId) -> Result<Loaded<P::State>, StoreError> {
-        let events = self.store.read_stream_all(stream)?;
-        self.fold_sealed(&events)
+        self.fold_stream(stream, None, |_| true).map(|f| f.loaded)
     }
 
     /// Reads and folds the stream as it was at `as_of`, sealed like [`Repository::load`].
@@ -167,9 +166,8 @@ where
         stream: &StreamId,
         as_of: AsOf,
     ) -> Result<Loaded<P::State>, StoreError> {
-        let mut events = self.store.read_stream_all(stream)?;
-        events.retain(|e| as_of.includes(e));
-        self.fold_sealed(&events)
+        self.fold_stream(stream, None, |e| as_of.includes(e))
+            .map(|f| f.loaded)
     }
 
     /// Reads and folds the whole stream with its personal fields **opened** with the
@@ -203,6 +201,35 @@ where
             version = Some(r.version);
         }
         Ok(Loaded { state, version })
+    }
+
+    /// Folds the stream's events that `keep` admits into the state, personal fields left
+    /// sealed, as the store lends them ([`EventStore::visit_stream`]: no copy of the
+    /// events where the store holds them in memory); notes whether an event has the id
+    /// `find`.
+    fn fold_stream(
+        &self,
+        stream: &StreamId,
+        find: Option<Uuid>,
+        keep: impl Fn(&RecordedEvent) -> bool,
+    ) -> Result<Folded<P::State>, StoreError> {
+        let mut state = P::State::default();
+        let (mut version, mut first_at, mut found) = (None, None, false);
+        self.store.visit_stream(stream, &mut |e| {
+            if !keep(e) {
+                return Ok(());
+            }
+            first_at.get_or_insert(e.effective_at);
+            found |= find == Some(e.event_id);
+            P::evolve_in_place(&mut state, &self.codec.decode(e)?);
+            version = Some(e.version);
+            Ok(())
+        })?;
+        Ok(Folded {
+            loaded: Loaded { state, version },
+            first_at,
+            found,
+        })
     }
 
     /// Folds stored events into the state, personal fields left sealed.
@@ -314,13 +341,18 @@ where
         for attempt in 1..=self.max_attempts {
             // decisions read no personal field of the state: the case is loaded sealed,
             // without its data key and without decrypting anything
-            let recorded = self.store.read_stream_all(stream)?;
-            if let Some(first_id) = first_id {
+            let Folded {
+                loaded: Loaded { mut state, version },
+                first_at,
+                found,
+            } = self.fold_stream(stream, first_id, |_| true)?;
+            if let Some(first_id) = first_id.filter(|_| found) {
+                // a retry of an idempotent command: its first outcome, read again
+                let recorded = self.store.read_stream_all(stream)?;
                 if let Some(at) = recorded.iter().position(|e| e.event_id == first_id) {
                     return self.first_outcome(stream, &recorded, at, idempotency_key);
                 }
             }
-            let Loaded { mut state, version } = self.fold_sealed(&recorded)?;
             let expectation = version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
             if let Some(expected) = expect.filter(|&e| e != version) {
                 return Err(StoreError::Conflict {
@@ -333,12 +365,11 @@ where
             check_effective_time(
                 stream,
                 ctx.effective_at(),
-                recorded.first().map(|e| e.effective_at),
+                first_at,
                 self.store.now(),
                 ctx.clock_skew_minutes(),
             )
             .map_err(audit)?;
-            drop(recorded);
             let events = P::decide(&state, cmd, ctx).map_err(RepoError::Rejected)?;
             if events.is_empty() {
                 return Ok(Executed {
@@ -461,7 +492,8 @@ where
 fn sealed_forms<E: StoredEvent>(new: &[NewEvent]) -> Result<Vec<Option<E>>, StoreError> {
     new.iter()
         .map(|e| {
-            if !has_sealed_fields(&e.payload) {
+            let personal = !E::personal_paths(&e.event_type, e.schema_version).is_empty();
+            if !personal || !has_sealed_fields(&e.payload) {
                 return Ok(None);
             }
             serde_json::from_slice(&e.payload)
@@ -469,4 +501,12 @@ fn sealed_forms<E: StoredEvent>(new: &[NewEvent]) -> Result<Vec<Option<E>>, Stor
                 .map_err(|err| StoreError::Serialization(format!("{}: {err}", e.event_type)))
         })
         .collect()
+}
+
+/// A stream folded for a command: the state and version, the first event's effective
+/// time (the audit check's lower bound) and whether the event sought is there.
+struct Folded<S> {
+    loaded: Loaded<S>,
+    first_at: Option<DateTime<Utc>>,
+    found: bool,
 }

@@ -81,6 +81,22 @@ pub trait EventStore: Send + Sync {
         Ok(())
     }
 
+    /// Visits every event of a stream in version order, stopping at the first error `f`
+    /// returns. The default reads the stream ([`EventStore::read_stream_all`]); a store
+    /// that holds its events in memory lends them without a copy (`MemoryStore` calls `f`
+    /// under its lock, so `f` must not call the store). The repository loads cases this
+    /// way.
+    fn visit_stream(
+        &self,
+        stream: &StreamId,
+        f: &mut dyn FnMut(&RecordedEvent) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        for e in &self.read_stream_all(stream)? {
+            f(e)?;
+        }
+        Ok(())
+    }
+
     /// Reads a whole stream (in pages).
     fn read_stream_all(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
         let mut out = Vec::new();

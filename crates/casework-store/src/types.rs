@@ -1,7 +1,7 @@
 //! The vocabulary of the store: streams, versions, positions, the envelope.
 
-use chrono::{DateTime, Utc};
 pub use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

@@ -394,6 +394,28 @@ pub fn reads_page_and_list<S: Store>(new_store: impl Fn() -> S) {
         store.list_streams().unwrap(),
         vec![sid("p-1"), sid("p-2"), sid("p-3")]
     );
+    // visiting a stream lends what reading it returns, in order, and stops at an error
+    let mut seen = Vec::new();
+    store
+        .visit_stream(&s, &mut |e| {
+            seen.push(e.clone());
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(seen, store.read_stream_all(&s).unwrap());
+    let mut visited = 0;
+    let stopped = store.visit_stream(&s, &mut |e| {
+        visited += 1;
+        match e.version {
+            2 => Err(StoreError::Serialization("stop".into())),
+            _ => Ok(()),
+        }
+    });
+    assert!(matches!(stopped, Err(StoreError::Serialization(_))));
+    assert_eq!(visited, 2);
+    store
+        .visit_stream(&sid("nope"), &mut |_| panic!("no events"))
+        .unwrap();
 }
 
 /// The envelope round-trips: ids, type, schema version, timestamps (to the microsecond),
