@@ -697,14 +697,19 @@ impl EventStore for RedbStore {
             let index = txn.open_table(INDEX).map_err(db_err)?;
             let chunks = txn.open_table(EVENTS).map_err(db_err)?;
             let (lo, at) = (stream_key(stream, 1), stream_key(stream, from));
-            // the chunk holding `from` starts at the last index entry at or before it
-            let start = index
-                .range(lo.as_slice()..=at.as_slice())
-                .map_err(db_err)?
-                .next_back()
-                .transpose()
-                .map_err(db_err)?
-                .map_or(at.clone(), |(k, _)| k.value().to_vec());
+            // the chunk holding `from` starts at the last index entry at or before it (a
+            // stream's first chunk starts at version 1: a whole-stream read needs no seek)
+            let start = if from == 1 {
+                at
+            } else {
+                index
+                    .range(lo.as_slice()..=at.as_slice())
+                    .map_err(db_err)?
+                    .next_back()
+                    .transpose()
+                    .map_err(db_err)?
+                    .map_or(at.clone(), |(k, _)| k.value().to_vec())
+            };
             let end = stream_key(stream, u64::MAX);
             for item in index
                 .range(start.as_slice()..=end.as_slice())

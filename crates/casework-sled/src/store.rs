@@ -790,14 +790,18 @@ impl EventStore for SledStore {
         if limit == 0 {
             return Ok(out);
         }
-        // the chunk holding `from` starts at the last index entry at or before it
-        let start = self
-            .tree
-            .range(stream_key(stream, 1)..=stream_key(stream, from))
-            .next_back()
-            .transpose()
-            .map_err(io)?
-            .map_or_else(|| stream_key(stream, from), |(k, _)| k.to_vec());
+        // the chunk holding `from` starts at the last index entry at or before it (a
+        // stream's first chunk starts at version 1: a whole-stream read needs no seek)
+        let start = if from == 1 {
+            stream_key(stream, 1)
+        } else {
+            self.tree
+                .range(stream_key(stream, 1)..=stream_key(stream, from))
+                .next_back()
+                .transpose()
+                .map_err(io)?
+                .map_or_else(|| stream_key(stream, from), |(k, _)| k.to_vec())
+        };
         for item in self.tree.range(start..=stream_key(stream, u64::MAX)) {
             let (k, v) = item.map_err(io)?;
             let version = be_u64(&k[k.len() - 8..]).unwrap_or(0);
