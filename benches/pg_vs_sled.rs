@@ -1,6 +1,7 @@
 //! PostgreSQL and sled side by side in one run: append throughput (10 events per append,
-//! each store with its default durability) and the latency of reading one case of 50
-//! events from a store of 100,000 events.
+//! each store with its default durability), the latency of reading one case of 50
+//! events from a store of 100,000 events, and PostgreSQL with 1, 2, 4 and 8 concurrent
+//! writers on distinct cases (throughput counts every writer's events).
 //!
 //! Run: `CASEWORK_PG_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --features postgres --bench pg_vs_sled`
 
@@ -99,6 +100,37 @@ fn side_by_side(c: &mut Criterion) {
                 },
                 BatchSize::SmallInput,
             )
+        });
+    }
+    group.finish();
+
+    // concurrent writers on distinct cases (issue 23): every append waits for the counter
+    // row, so this shows what one round trip per append buys when commits queue
+    let mut group = c.benchmark_group("postgres_writers_append_10");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    for writers in [1u64, 2, 4, 8] {
+        group.throughput(Throughput::Elements(10 * writers));
+        let round = std::sync::atomic::AtomicU64::new(0);
+        group.bench_function(format!("{writers}_writers"), |b| {
+            b.iter_custom(|iters| {
+                let r = round.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let start = std::time::Instant::now();
+                std::thread::scope(|scope| {
+                    for w in 0..writers {
+                        let pg = &pg;
+                        scope.spawn(move || {
+                            // each writer its own cases; every iteration one append each
+                            for i in 0..iters {
+                                let s = sid(format!("p{writers}-r{r}-w{w}-{}", i % 50));
+                                pg.append(&s, ExpectedVersion::Any, ten("p", i * 10))
+                                    .unwrap_or_else(|e| panic!("{e}"));
+                            }
+                        });
+                    }
+                });
+                start.elapsed()
+            })
         });
     }
     group.finish();

@@ -251,7 +251,6 @@ fn main() {
             "casework SledStore (flush per append)",
             run_casework(&sled, cases, events),
         ));
-
     }
 
     if runs("postgres") {
@@ -297,7 +296,6 @@ fn main() {
             .unwrap_or_else(|e| panic!("{e}"));
         let es = postgres_es::postgres_cqrs::<EsLedger>(pool, vec![], ());
         results.push(("postgres-es", rt.block_on(run_cqrs(&es, cases, events))));
-
     }
 
     let by_name: HashMap<&str, Duration> = results.iter().copied().collect();
