@@ -103,9 +103,13 @@ impl<'a> Reader<'a> {
         Ok(i64::from_be_bytes(self.array()?))
     }
 
-    fn string(&mut self) -> Result<String, String> {
+    fn str(&mut self) -> Result<&'a str, String> {
         let len = self.u16()? as usize;
-        String::from_utf8(self.take(len)?.to_vec()).map_err(|_| "string is not UTF-8".to_owned())
+        std::str::from_utf8(self.take(len)?).map_err(|_| "string is not UTF-8".to_owned())
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        self.str().map(str::to_owned)
     }
 }
 
@@ -123,6 +127,12 @@ pub struct Damage {
 
 /// Decodes a record; any damage (checksum, truncation, bad field) is an error.
 pub fn decode(bytes: &[u8]) -> Result<RecordedEvent, Damage> {
+    decode_in(bytes, None)
+}
+
+/// Decodes a record whose stream is probably `known` (a stream read, the next record of
+/// a chunk): a record of that stream shares its name instead of allocating its own.
+fn decode_in(bytes: &[u8], known: Option<&StreamId>) -> Result<RecordedEvent, Damage> {
     if bytes.len() < 5 {
         return Err(Damage {
             detail: format!("record of {} bytes is too short", bytes.len()),
@@ -134,28 +144,31 @@ pub fn decode(bytes: &[u8]) -> Result<RecordedEvent, Damage> {
     let stored = u32::from_be_bytes([crc[0], crc[1], crc[2], crc[3]]);
     if crc32fast::hash(body) != stored {
         // say whose event it is, if the damage spared the header
-        let header = parse(body).ok();
+        let header = parse(body, None).ok();
         return Err(Damage {
             detail: "checksum mismatch (bytes altered or torn)".to_owned(),
             stream: header.as_ref().map(|e| e.stream.clone()),
             version: header.map(|e| e.version),
         });
     }
-    parse(body).map_err(|detail| Damage {
+    parse(body, known).map_err(|detail| Damage {
         detail,
         stream: None,
         version: None,
     })
 }
 
-fn parse(body: &[u8]) -> Result<RecordedEvent, String> {
+fn parse(body: &[u8], known: Option<&StreamId>) -> Result<RecordedEvent, String> {
     let mut r = Reader { bytes: body, at: 0 };
     let format = r.take(1)?[0];
     if format != FORMAT {
         return Err(format!("unknown record format {format}"));
     }
     let event_id = Uuid::from_bytes(r.array()?);
-    let stream = StreamId::new(r.string()?).map_err(|e| e.to_string())?;
+    let stream = match (r.str()?, known) {
+        (name, Some(known)) if name == known.as_str() => known.clone(),
+        (name, _) => StreamId::new(name).map_err(|e| e.to_string())?,
+    };
     let version = r.u64()?;
     let position = r.u64()?;
     let event_type = r.string()?;
@@ -309,6 +322,8 @@ pub fn chunk_events(
         let (s, v) = name(0);
         corrupt(s, v, d)
     })?;
+    // a chunk holds one stream: its name is read once and shared
+    let mut known = owner.map(|(s, _)| s.clone());
     for (i, range) in ranges.iter().enumerate() {
         let position = first + i as u64;
         if position < *wanted.start() {
@@ -317,7 +332,7 @@ pub fn chunk_events(
         if position > *wanted.end() {
             break;
         }
-        let e = decode(&bytes[range.clone()]).map_err(|d| {
+        let e = decode_in(&bytes[range.clone()], known.as_ref()).map_err(|d| {
             let (s, v) = match (owner, d.stream, d.version) {
                 (None, Some(s), Some(v)) => (s, v),
                 _ => name(i as u64),
@@ -336,6 +351,9 @@ pub fn chunk_events(
                     e.stream, e.version, e.position
                 ),
             ));
+        }
+        if known.is_none() {
+            known = Some(e.stream.clone());
         }
         out.push(e);
     }
