@@ -157,6 +157,11 @@ impl Columns {
     }
 }
 
+/// Runs the `append_events` statement with its parameters (on a pooled connection, or in
+/// the caller's transaction) and returns its one row.
+type AppendCall<'c> =
+    dyn FnMut(&[&(dyn postgres::types::ToSql + Sync)]) -> Result<Row, postgres::Error> + 'c;
+
 /// Column arrays of the events of one append for `append_events` (the function sets
 /// stream, versions, positions and recorded-at itself).
 struct AppendColumns<'e> {
@@ -376,9 +381,7 @@ impl PgStore {
         stream: &StreamId,
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
-        call: &mut dyn FnMut(
-            &[&(dyn postgres::types::ToSql + Sync)],
-        ) -> Result<Row, postgres::Error>,
+        call: &mut AppendCall<'_>,
     ) -> Result<AppendOutcome, StoreError> {
         self.limits.check(&events)?;
         if self.importing.load(Ordering::SeqCst) {
