@@ -272,6 +272,58 @@ fn every_event_round_trips_and_tags_its_type() {
     }
 }
 
+/// Events are read tag first from the stored bytes (`"type"` leads) and, when the tag
+/// comes later (a JSON tree with sorted keys, as an upcaster leaves it; a reordered
+/// object), by collecting the object first: both give the event that was written.
+#[test]
+fn every_event_reads_back_with_its_tag_first_or_anywhere() {
+    for e in one_of_each() {
+        let bytes = serde_json::to_vec(&e).unwrap();
+        assert!(
+            bytes.starts_with(br#"{"type":"#),
+            "the stored form leads with the tag"
+        );
+        assert_eq!(serde_json::from_slice::<CaseEvent>(&bytes).unwrap(), e);
+        // the tag last, through a reader that cannot borrow
+        let tree = serde_json::to_value(&e).unwrap();
+        let mut fields: Vec<(String, serde_json::Value)> = tree
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        fields.sort_by_key(|(k, _)| k == "type");
+        let text = format!(
+            "{{{}}}",
+            fields
+                .iter()
+                .map(|(k, v)| format!("{}:{v}", serde_json::to_string(k).unwrap()))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        assert!(
+            !text.starts_with(r#"{"type""#) || fields.len() == 1,
+            "{text}"
+        );
+        assert_eq!(
+            serde_json::from_str::<CaseEvent>(&text).unwrap(),
+            e,
+            "{text}"
+        );
+        assert_eq!(
+            serde_json::from_reader::<_, CaseEvent>(text.as_bytes()).unwrap(),
+            e
+        );
+    }
+    // a tag that is not a string, or none at all, is an error
+    assert!(
+        serde_json::from_str::<CaseEvent>(r#"{"at":"2026-01-01T00:00:00Z","type":7}"#).is_err()
+    );
+    assert!(serde_json::from_str::<CaseEvent>(r#"{"at":"2026-01-01T00:00:00Z"}"#).is_err());
+    assert!(serde_json::from_str::<CaseEvent>(r#"{}"#).is_err());
+    assert!(serde_json::from_str::<CaseEvent>(r#""CaseClosed""#).is_err());
+}
+
 #[test]
 fn unknown_types_and_malformed_payloads_are_errors_not_panics() {
     assert!(serde_json::from_str::<CaseEvent>(

@@ -20,7 +20,7 @@ use crate::voucher::{FeedbackFacts, FeedbackKind, ReturnReason};
 use super::state::{AssessmentOutcome, ClientDetails, ClosureReason, SituationReport};
 
 /// Something that happened in a case. Every event carries `at`, its effective time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type")]
 pub enum CaseEvent {
     /// A person was registered for the process.
@@ -508,6 +508,319 @@ impl CaseEvent {
             | CaseEvent::ServiceHoursRecorded { voucher, .. }
             | CaseEvent::VoucherLinked { voucher, .. } => Some(voucher),
             _ => None,
+        }
+    }
+}
+
+/// Reads a `CaseEvent` from its internally tagged JSON without buffering: serde's derive
+/// for `#[serde(tag = "type")]` collects every event into a `Content` tree before it
+/// looks at the tag (a fifth of the demo's command path, issue 23). The stored JSON
+/// always starts with `"type"`, so the tag is read first and the rest of the object goes
+/// straight into the variant's fields. An object whose tag comes later (a JSON tree
+/// rebuilt by an upcaster, a hand-written payload) is collected first, as before.
+impl<'de> Deserialize<'de> for CaseEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(tag_first::EventVisitor)
+    }
+}
+
+/// The variants of [`CaseEvent`] once more, for serde's externally tagged derive
+/// (`remote`: it builds `CaseEvent` values; a field that differs does not compile). Keep
+/// it equal to `CaseEvent` — `tests/event_json.rs` reads every event type back.
+#[derive(Deserialize)]
+#[serde(remote = "CaseEvent")]
+#[allow(dead_code)] // only its generated `deserialize` is used
+enum TagFirst {
+    CaseRegistered {
+        at: DateTime<Utc>,
+        case_id: CaseId,
+        referrer: InstitutionId,
+        client: Personal<ClientDetails>,
+        profile: Profile,
+        route: String,
+    },
+    ConsentSigned {
+        at: DateTime<Utc>,
+        signatory: Signatory,
+        scope: ConsentScope,
+    },
+    ConsentRevoked {
+        at: DateTime<Utc>,
+    },
+    TeamFormed {
+        at: DateTime<Utc>,
+        coordinator: UserId,
+        coordinator_institution: InstitutionId,
+        members: Vec<Member>,
+    },
+    MemberJoined {
+        at: DateTime<Utc>,
+        member: Member,
+    },
+    MemberLeft {
+        at: DateTime<Utc>,
+        user: UserId,
+    },
+    SituationAssessed {
+        at: DateTime<Utc>,
+        report: Personal<SituationReport>,
+        outcome: AssessmentOutcome,
+    },
+    PlanAgreed {
+        at: DateTime<Utc>,
+        plan: Plan,
+    },
+    PlanRevised {
+        at: DateTime<Utc>,
+        plan: Plan,
+    },
+    ReviewHeld {
+        at: DateTime<Utc>,
+        completed_measures: Vec<MeasureId>,
+        notes: Personal<String>,
+    },
+    NeedGroupClassified {
+        at: DateTime<Utc>,
+        voucher: VoucherId,
+        need_group: u8,
+    },
+    VoucherIssued {
+        at: DateTime<Utc>,
+        voucher: VoucherId,
+        service: ServiceId,
+        provider: ProviderId,
+    },
+    VoucherRedeemed {
+        at: DateTime<Utc>,
+        voucher: VoucherId,
+    },
+    VoucherReturned {
+        at: DateTime<Utc>,
+        voucher: VoucherId,
+        reason: ReturnReason,
+    },
+    ServiceStageStarted {
+        at: DateTime<Utc>,
+        voucher: VoucherId,
+        stage: u8,
+    },
+    FeedbackReceived {
+        at: DateTime<Utc>,
+        voucher: VoucherId,
+        kind: FeedbackKind,
+        facts: FeedbackFacts,
+        #[serde(default)]
+        content: Option<Personal<String>>,
+    },
+    ServiceHoursRecorded {
+        at: DateTime<Utc>,
+        voucher: VoucherId,
+        module: u8,
+        individual_minutes: u32,
+        group_sessions: u32,
+    },
+    MandateRecorded {
+        at: DateTime<Utc>,
+        mandate: Mandate,
+    },
+    AdmissionDecided {
+        at: DateTime<Utc>,
+        decision: AdmissionDecision,
+    },
+    DeadlineEscalated {
+        at: DateTime<Utc>,
+        item: DeadlineItem,
+        level: u8,
+        party: Responsible,
+        to: EscalationTarget,
+    },
+    CoordinationHandedOver {
+        at: DateTime<Utc>,
+        from: UserId,
+        to: UserId,
+        institution: InstitutionId,
+        reason: HandoverReason,
+    },
+    ConferenceScheduled {
+        at: DateTime<Utc>,
+        on: NaiveDate,
+    },
+    ConferenceHeld {
+        at: DateTime<Utc>,
+        kind: ConferenceKind,
+        participants: Vec<UserId>,
+        minutes: Personal<String>,
+        decision: ConferenceDecision,
+    },
+    CaseManagementDelegated {
+        at: DateTime<Utc>,
+        delegate: UserId,
+        institution: InstitutionId,
+        measures: Vec<MeasureId>,
+        until: NaiveDate,
+    },
+    DelegationEnded {
+        at: DateTime<Utc>,
+    },
+    ProgressRecorded {
+        at: DateTime<Utc>,
+        by: UserId,
+        on: ProgressOn,
+        status: ProgressStatus,
+        note: Personal<String>,
+    },
+    VoucherLinked {
+        at: DateTime<Utc>,
+        voucher: VoucherId,
+        measure: MeasureId,
+    },
+    ClosureNoticeSent {
+        at: DateTime<Utc>,
+        to: NoticeRecipient,
+    },
+    CaseEvaluated {
+        at: DateTime<Utc>,
+        attainment: Vec<GoalAttainment>,
+    },
+    CaseClosed {
+        at: DateTime<Utc>,
+        reason: ClosureReason,
+    },
+    CaseErased {
+        at: DateTime<Utc>,
+    },
+}
+
+mod tag_first {
+    use std::borrow::Cow;
+    use std::fmt;
+
+    use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, Visitor};
+
+    use super::{CaseEvent, TagFirst};
+
+    pub(super) struct EventVisitor;
+
+    impl<'de> Visitor<'de> for EventVisitor {
+        type Value = CaseEvent;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a case event: a JSON object with its \"type\"")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CaseEvent, A::Error> {
+            let Some(Text(first)) = map.next_key::<Text<'de>>()? else {
+                return Err(de::Error::missing_field("type"));
+            };
+            if first == "type" {
+                let Text(variant) = map.next_value::<Text<'de>>()?;
+                return TagFirst::deserialize(Variant {
+                    name: variant,
+                    fields: map,
+                });
+            }
+            // the tag comes later: collect the object, then read it the same way
+            let mut object = serde_json::Map::new();
+            object.insert(first.into_owned(), map.next_value()?);
+            while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+                object.insert(k, v);
+            }
+            let variant = match object.remove("type") {
+                Some(serde_json::Value::String(name)) => name,
+                Some(_) => return Err(de::Error::custom("the event's \"type\" is not a string")),
+                None => return Err(de::Error::missing_field("type")),
+            };
+            let fields = de::value::MapDeserializer::new(object.into_iter());
+            TagFirst::deserialize(Variant {
+                name: Cow::Owned(variant),
+                fields,
+            })
+            .map_err(|e: serde_json::Error| de::Error::custom(e))
+        }
+    }
+
+    /// A string borrowed from the input where it can be (serde's `Cow` always copies).
+    struct Text<'de>(Cow<'de, str>);
+
+    impl<'de> de::Deserialize<'de> for Text<'de> {
+        fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct TextVisitor;
+            impl<'de> Visitor<'de> for TextVisitor {
+                type Value = Text<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                    Ok(Text(Cow::Borrowed(v)))
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                    Ok(Text(Cow::Owned(v.to_owned())))
+                }
+                fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                    Ok(Text(Cow::Owned(v)))
+                }
+            }
+            deserializer.deserialize_str(TextVisitor)
+        }
+    }
+
+    /// The rest of an event object, shown to the externally tagged derive as the enum
+    /// variant `name` whose struct fields are the remaining entries.
+    struct Variant<'de, M> {
+        name: Cow<'de, str>,
+        fields: M,
+    }
+
+    impl<'de, M: MapAccess<'de>> de::Deserializer<'de> for Variant<'de, M> {
+        type Error = M::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, M::Error> {
+            visitor.visit_enum(self)
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map
+            struct enum identifier ignored_any
+        }
+    }
+
+    impl<'de, M: MapAccess<'de>> de::EnumAccess<'de> for Variant<'de, M> {
+        type Error = M::Error;
+        type Variant = Fields<M>;
+
+        fn variant_seed<S: DeserializeSeed<'de>>(
+            self,
+            seed: S,
+        ) -> Result<(S::Value, Fields<M>), M::Error> {
+            let name: de::value::CowStrDeserializer<'de, M::Error> = self.name.into_deserializer();
+            Ok((seed.deserialize(name)?, Fields(self.fields)))
+        }
+    }
+
+    pub(super) struct Fields<M>(M);
+
+    impl<'de, M: MapAccess<'de>> de::VariantAccess<'de> for Fields<M> {
+        type Error = M::Error;
+
+        fn unit_variant(self) -> Result<(), M::Error> {
+            Err(de::Error::custom("case events have fields"))
+        }
+
+        fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, _: T) -> Result<T::Value, M::Error> {
+            Err(de::Error::custom("case events have named fields"))
+        }
+
+        fn tuple_variant<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value, M::Error> {
+            Err(de::Error::custom("case events have named fields"))
+        }
+
+        fn struct_variant<V: Visitor<'de>>(
+            self,
+            _fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, M::Error> {
+            visitor.visit_map(self.0)
         }
     }
 }
