@@ -324,6 +324,33 @@ fn every_event_reads_back_with_its_tag_first_or_anywhere() {
     assert!(serde_json::from_str::<CaseEvent>(r#""CaseClosed""#).is_err());
 }
 
+/// A stored payload is read as the type its envelope names, whatever its key order (a
+/// sealed event's JSON has sorted keys); its own `"type"` must be there and agree.
+#[test]
+fn stored_payloads_are_read_as_their_envelope_says() {
+    for e in one_of_each() {
+        let sorted = serde_json::to_vec(&serde_json::to_value(&e).unwrap()).unwrap();
+        assert_eq!(
+            CaseEvent::from_stored_json(e.event_type(), &sorted).unwrap(),
+            e
+        );
+    }
+    let closed = br#"{"type":"CaseClosed","at":"2026-01-01T00:00:00Z","reason":"other"}"#;
+    assert!(CaseEvent::from_stored_json("CaseClosed", closed).is_ok());
+    let err = CaseEvent::from_stored_json("ConsentRevoked", closed).unwrap_err();
+    assert!(
+        err.to_string().contains("its envelope says ConsentRevoked"),
+        "{err}"
+    );
+    let untyped = br#"{"at":"2026-01-01T00:00:00Z","reason":"other"}"#;
+    assert!(CaseEvent::from_stored_json("CaseClosed", untyped).is_err());
+    assert!(CaseEvent::from_stored_json("CaseTeleported", closed).is_err());
+    assert!(CaseEvent::from_stored_json("CaseClosed", b"[1,2]").is_err());
+    assert!(CaseEvent::from_stored_json("CaseClosed", &closed[..20]).is_err());
+    let trailing = [&closed[..], b" x"].concat();
+    assert!(CaseEvent::from_stored_json("CaseClosed", &trailing).is_err());
+}
+
 #[test]
 fn unknown_types_and_malformed_payloads_are_errors_not_panics() {
     assert!(serde_json::from_str::<CaseEvent>(

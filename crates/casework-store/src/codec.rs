@@ -137,7 +137,7 @@ impl<E: StoredEvent> Codec<E> {
     pub fn decode(&self, recorded: &RecordedEvent) -> Result<E, StoreError> {
         if recorded.schema_version == current_version::<E>(recorded)? {
             // the common path: straight from bytes, no intermediate tree
-            return serde_json::from_slice(&recorded.payload).map_err(|e| {
+            return E::from_json(&recorded.event_type, &recorded.payload).map_err(|e| {
                 if e.is_syntax() || e.is_eof() {
                     corrupt(recorded, format!("payload is not JSON: {e}"))
                 } else {

@@ -512,6 +512,16 @@ impl CaseEvent {
     }
 }
 
+impl CaseEvent {
+    /// Reads the JSON `payload` of a stored event whose envelope names `event_type`, in one
+    /// pass (no buffering, whatever the order of its keys — a sealed event's JSON is
+    /// written from a tree with sorted keys). The payload's own `"type"` must be there
+    /// and agree with the envelope.
+    pub fn from_stored_json(event_type: &str, payload: &[u8]) -> serde_json::Result<Self> {
+        tag_first::of_type(event_type, payload)
+    }
+}
+
 /// Reads a `CaseEvent` from its internally tagged JSON without buffering: serde's derive
 /// for `#[serde(tag = "type")]` collects every event into a `Content` tree before it
 /// looks at the tag (a fifth of the demo's command path, issue 23). The stored JSON
@@ -701,6 +711,38 @@ mod tag_first {
 
     pub(super) struct EventVisitor;
 
+    /// Reads the JSON object `payload` as the variant `event_type` (the type its envelope
+    /// names), in one pass whatever the order of its keys; its own `"type"` is checked
+    /// against the envelope's by the caller.
+    pub(super) fn of_type(event_type: &str, payload: &[u8]) -> serde_json::Result<CaseEvent> {
+        struct Known<'n>(&'n str);
+        impl<'de> Visitor<'de> for Known<'_> {
+            type Value = CaseEvent;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a {} event: a JSON object", self.0)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<CaseEvent, A::Error> {
+                let mut checked = Checked {
+                    map,
+                    expected: self.0,
+                    seen: false,
+                };
+                let event = TagFirst::deserialize(Variant {
+                    name: self.0,
+                    fields: &mut checked,
+                })?;
+                if !checked.seen {
+                    return Err(de::Error::missing_field("type"));
+                }
+                Ok(event)
+            }
+        }
+        let mut de = serde_json::Deserializer::from_slice(payload);
+        let event = de::Deserializer::deserialize_map(&mut de, Known(event_type))?;
+        de.end()?;
+        Ok(event)
+    }
+
     impl<'de> Visitor<'de> for EventVisitor {
         type Value = CaseEvent;
 
@@ -715,7 +757,7 @@ mod tag_first {
             if first == "type" {
                 let Text(variant) = map.next_value::<Text<'de>>()?;
                 return TagFirst::deserialize(Variant {
-                    name: variant,
+                    name: &variant,
                     fields: map,
                 });
             }
@@ -732,10 +774,51 @@ mod tag_first {
             };
             let fields = de::value::MapDeserializer::new(object.into_iter());
             TagFirst::deserialize(Variant {
-                name: Cow::Owned(variant),
+                name: &variant,
                 fields,
             })
             .map_err(|e: serde_json::Error| de::Error::custom(e))
+        }
+    }
+
+    /// The entries of an event object, minus its `"type"`, which must be `expected`.
+    struct Checked<'n, M> {
+        map: M,
+        expected: &'n str,
+        seen: bool,
+    }
+
+    impl<'de, M: MapAccess<'de>> MapAccess<'de> for &mut Checked<'_, M> {
+        type Error = M::Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, M::Error> {
+            loop {
+                let Some(Text(key)) = self.map.next_key::<Text<'de>>()? else {
+                    return Ok(None);
+                };
+                if key != "type" {
+                    let key: de::value::CowStrDeserializer<'de, M::Error> = key.into_deserializer();
+                    return seed.deserialize(key).map(Some);
+                }
+                let Text(found) = self.map.next_value::<Text<'de>>()?;
+                if found != self.expected {
+                    return Err(de::Error::custom(format!(
+                        "the payload is a {found}, its envelope says {}",
+                        self.expected
+                    )));
+                }
+                self.seen = true;
+            }
+        }
+
+        fn next_value_seed<V: DeserializeSeed<'de>>(
+            &mut self,
+            seed: V,
+        ) -> Result<V::Value, M::Error> {
+            self.map.next_value_seed(seed)
         }
     }
 
@@ -766,12 +849,12 @@ mod tag_first {
 
     /// The rest of an event object, shown to the externally tagged derive as the enum
     /// variant `name` whose struct fields are the remaining entries.
-    struct Variant<'de, M> {
-        name: Cow<'de, str>,
+    struct Variant<'n, M> {
+        name: &'n str,
         fields: M,
     }
 
-    impl<'de, M: MapAccess<'de>> de::Deserializer<'de> for Variant<'de, M> {
+    impl<'de, M: MapAccess<'de>> de::Deserializer<'de> for Variant<'_, M> {
         type Error = M::Error;
 
         fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, M::Error> {
@@ -785,7 +868,7 @@ mod tag_first {
         }
     }
 
-    impl<'de, M: MapAccess<'de>> de::EnumAccess<'de> for Variant<'de, M> {
+    impl<'de, M: MapAccess<'de>> de::EnumAccess<'de> for Variant<'_, M> {
         type Error = M::Error;
         type Variant = Fields<M>;
 
@@ -793,7 +876,7 @@ mod tag_first {
             self,
             seed: S,
         ) -> Result<(S::Value, Fields<M>), M::Error> {
-            let name: de::value::CowStrDeserializer<'de, M::Error> = self.name.into_deserializer();
+            let name: de::value::StrDeserializer<'_, M::Error> = self.name.into_deserializer();
             Ok((seed.deserialize(name)?, Fields(self.fields)))
         }
     }
