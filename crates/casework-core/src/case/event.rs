@@ -524,10 +524,12 @@ impl CaseEvent {
 
 /// Reads a `CaseEvent` from its internally tagged JSON without buffering: serde's derive
 /// for `#[serde(tag = "type")]` collects every event into a `Content` tree before it
-/// looks at the tag (a fifth of the demo's command path, issue 23). The stored JSON
-/// always starts with `"type"`, so the tag is read first and the rest of the object goes
-/// straight into the variant's fields. An object whose tag comes later (a JSON tree
-/// rebuilt by an upcaster, a hand-written payload) is collected first, as before.
+/// looks at the tag (a fifth of the demo's command path, issue 23). JSON that serde
+/// writes for an event starts with `"type"`, so the tag is read first and the rest of
+/// the object goes straight into the variant's fields. An object whose tag comes later
+/// (a sealed event, written from a tree with sorted keys; a tree an upcaster rebuilt; a
+/// hand-written payload) is collected first, as before — the store's codec avoids that by
+/// reading with the envelope's type ([`CaseEvent::from_stored_json`]).
 impl<'de> Deserialize<'de> for CaseEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_map(tag_first::EventVisitor)
