@@ -70,16 +70,9 @@ fn io(e: postgres::Error) -> StoreError {
 }
 
 fn parse_key(stream: &StreamId, bytes: &[u8]) -> Result<KeyState, StoreError> {
-    KeyState::from_bytes(bytes)
-        .ok_or_else(|| corrupt(stream.clone(), 0, "the key area entry is not a data key"))
-}
-
-fn corrupt(stream: StreamId, version: Version, detail: impl Into<String>) -> StoreError {
-    StoreError::Corruption {
-        stream,
-        version,
-        detail: detail.into(),
-    }
+    KeyState::from_bytes(bytes).ok_or_else(|| {
+        StoreError::corruption(stream.clone(), 0, "the key area entry is not a data key")
+    })
 }
 
 const COLUMNS: &str = "position, stream_id, version, event_id, event_type, schema_version, \
@@ -118,7 +111,7 @@ fn head_row(row: &Row) -> Result<LogHead, StoreError> {
     let position: i64 = row.get(0);
     let digest: Option<Vec<u8>> = row.get(1);
     let digest: [u8; 32] = digest.and_then(|d| d.try_into().ok()).ok_or_else(|| {
-        corrupt(
+        StoreError::corruption(
             StreamId::all(),
             position.max(0) as u64,
             "the log digest is missing or damaged",
@@ -209,13 +202,13 @@ fn decode_row(row: &Row) -> Result<RecordedEvent, StoreError> {
     let version: i64 = row.get(2);
     let position: i64 = row.get(0);
     let stream = StreamId::new(stream.clone()).map_err(|_| {
-        corrupt(
+        StoreError::corruption(
             StreamId::all(),
             position as u64,
             format!("invalid stream id {stream:?}"),
         )
     })?;
-    let bad = |detail: &str| corrupt(stream.clone(), version.max(0) as u64, detail);
+    let bad = |detail: &str| StoreError::corruption(stream.clone(), version.max(0) as u64, detail);
     let hash: Vec<u8> = row.get(12);
     let hash: [u8; 32] = hash.try_into().map_err(|_| bad("hash is not 32 bytes"))?;
     let schema_version: i16 = row.get(5);
@@ -439,7 +432,11 @@ impl PgStore {
                 match row.get::<_, Option<Vec<u8>>>(2) {
                     None => Hash::ZERO,
                     Some(h) => Hash(h.try_into().map_err(|_| {
-                        corrupt(stream.clone(), version, "stream head hash is not 32 bytes")
+                        StoreError::corruption(
+                            stream.clone(),
+                            version,
+                            "stream head hash is not 32 bytes",
+                        )
                     })?),
                 },
             );
@@ -516,7 +513,7 @@ impl PgStore {
                 let version: i64 = row.get(0);
                 let hash: Vec<u8> = row.get(1);
                 let hash: [u8; 32] = hash.try_into().map_err(|_| {
-                    corrupt(
+                    StoreError::corruption(
                         stream.clone(),
                         version.max(0) as u64,
                         "stream head hash is not 32 bytes",
@@ -642,7 +639,7 @@ impl EventStore for PgStore {
             let e = decode_row(row)?;
             let want = from.max(1) + i as u64;
             if e.version != want {
-                return Err(corrupt(
+                return Err(StoreError::corruption(
                     stream.clone(),
                     want,
                     format!("version {} where {want} belongs", e.version),
@@ -702,8 +699,9 @@ impl EventStore for PgStore {
         rows.iter()
             .map(|r| {
                 let id: String = r.get(0);
-                StreamId::new(id.clone())
-                    .map_err(|_| corrupt(StreamId::all(), 0, format!("invalid stream id {id:?}")))
+                StreamId::new(id.clone()).map_err(|_| {
+                    StoreError::corruption(StreamId::all(), 0, format!("invalid stream id {id:?}"))
+                })
             })
             .collect()
     }
@@ -714,10 +712,9 @@ impl EventStore for PgStore {
             &format!("SELECT position FROM {s}.log_head WHERE id = 1"),
             &[],
         )?;
-        let head: i64 = rows
-            .first()
-            .map(|r| r.get(0))
-            .ok_or_else(|| corrupt(StreamId::all(), 0, "the log head row is missing"))?;
+        let head: i64 = rows.first().map(|r| r.get(0)).ok_or_else(|| {
+            StoreError::corruption(StreamId::all(), 0, "the log head row is missing")
+        })?;
         Ok(head.max(0) as u64)
     }
 
@@ -774,7 +771,7 @@ impl KeyArea for PgStore {
             .map(|row| {
                 let id: String = row.get(0);
                 let stream = StreamId::new(id.clone()).map_err(|_| {
-                    corrupt(
+                    StoreError::corruption(
                         StreamId::all(),
                         0,
                         format!("invalid stream id {id:?} in the key area"),
@@ -798,8 +795,9 @@ impl KeyArea for PgStore {
         .map_err(io)?;
         drop(conn);
         // committed: whichever key won is there for every connection to read
-        self.data_key(stream)?
-            .ok_or_else(|| corrupt(stream.clone(), 0, "the data key vanished after its insert"))
+        self.data_key(stream)?.ok_or_else(|| {
+            StoreError::corruption(stream.clone(), 0, "the data key vanished after its insert")
+        })
     }
     /// Commits the tombstone, then vacuums the key table so that the old row version
     /// (holding the key) leaves the table's pages as soon as no older snapshot needs it.
@@ -858,9 +856,9 @@ impl StoreAdmin for PgStore {
             &format!("SELECT position, digest FROM {s}.log_head WHERE id = 1"),
             &[],
         )?;
-        let row = rows
-            .first()
-            .ok_or_else(|| corrupt(StreamId::all(), 0, "the log head row is missing"))?;
+        let row = rows.first().ok_or_else(|| {
+            StoreError::corruption(StreamId::all(), 0, "the log head row is missing")
+        })?;
         head_row(row)
     }
     fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {

@@ -157,14 +157,6 @@ pub struct RedbStore {
     clock: Box<dyn Clock>,
 }
 
-fn corrupt(stream: StreamId, version: Version, detail: impl Into<String>) -> StoreError {
-    StoreError::Corruption {
-        stream,
-        version,
-        detail: detail.into(),
-    }
-}
-
 /// An error of redb as the store's: damage says what to do about it.
 fn db_err(e: impl Into<redb::Error>) -> StoreError {
     match e.into() {
@@ -177,7 +169,7 @@ fn db_err(e: impl Into<redb::Error>) -> StoreError {
 }
 
 fn damaged(what: &str) -> StoreError {
-    corrupt(
+    StoreError::corruption(
         StreamId::all(),
         0,
         format!(
@@ -219,7 +211,11 @@ fn user_meta_key(name: &str) -> String {
 
 fn parse_tip(stream: &StreamId, v: &[u8]) -> Result<StreamTip, StoreError> {
     if v.len() != 40 {
-        return Err(corrupt(stream.clone(), 0, "stream head record damaged"));
+        return Err(StoreError::corruption(
+            stream.clone(),
+            0,
+            "stream head record damaged",
+        ));
     }
     let mut h = [0u8; 32];
     h.copy_from_slice(&v[8..]);
@@ -429,7 +425,9 @@ impl RedbStore {
             .get("head")
             .map_err(db_err)?
             .and_then(|v| LogHead::from_bytes(v.value()))
-            .ok_or_else(|| corrupt(StreamId::all(), 0, "global head record missing or damaged"))?;
+            .ok_or_else(|| {
+                StoreError::corruption(StreamId::all(), 0, "global head record missing or damaged")
+            })?;
         let importing = m
             .get(user_meta_key(meta::IMPORTING).as_str())
             .map_err(db_err)?
@@ -442,7 +440,7 @@ impl RedbStore {
                 .map_or(head.position, |r| k.value() + (r.len() as u64).max(1) - 1)
         });
         if last != head.position {
-            return Err(corrupt(
+            return Err(StoreError::corruption(
                 StreamId::all(),
                 head.position,
                 format!("global head says {}, the log ends at {last}", head.position),
@@ -720,7 +718,7 @@ impl EventStore for RedbStore {
                 let version = be_u64(&key[key.len() - 8..]).unwrap_or(0);
                 let position = v.value();
                 let bytes = chunks.get(position).map_err(db_err)?.ok_or_else(|| {
-                    corrupt(
+                    StoreError::corruption(
                         stream.clone(),
                         version,
                         format!("indexed chunk at position {position} is missing"),
@@ -773,7 +771,7 @@ impl EventStore for RedbStore {
                 let (k, v) = item.map_err(db_err)?;
                 let position = k.value();
                 if position != expected {
-                    return Err(corrupt(
+                    return Err(StoreError::corruption(
                         StreamId::all(),
                         expected,
                         format!("global log has position {position} where {expected} belongs"),
@@ -783,7 +781,11 @@ impl EventStore for RedbStore {
                     + record::chunk_events(position, v.value(), from..=to, None, &mut out)?;
             }
             if expected <= to {
-                return Err(corrupt(StreamId::all(), expected, "global log ends early"));
+                return Err(StoreError::corruption(
+                    StreamId::all(),
+                    expected,
+                    "global log ends early",
+                ));
             }
             Ok(())
         })?;

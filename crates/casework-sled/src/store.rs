@@ -173,8 +173,8 @@ fn user_meta_key(name: &str) -> Vec<u8> {
 /// The error for a store sled cannot open because its files are damaged: names the files
 /// and the offset sled reports, and says the way back.
 fn damaged(path: &Path, detail: impl std::fmt::Display) -> StoreError {
-    corrupt(
-        all_stream(),
+    StoreError::corruption(
+        StreamId::all(),
         0,
         format!(
             "sled cannot open the store: its files in {} are damaged ({detail}); sled keeps its \
@@ -247,8 +247,8 @@ fn derive_head(
     (recorded, recorded_known): (LogHead, bool),
 ) -> Result<(LogHead, bool), StoreError> {
     let ends_early = |last: GlobalPosition| {
-        corrupt(
-            all_stream(),
+        StoreError::corruption(
+            StreamId::all(),
             recorded.position,
             format!(
                 "global head says {}, the log ends at {last}",
@@ -276,8 +276,8 @@ fn derive_head(
         if recorded.position >= first {
             return Ok((recorded, recorded_known));
         }
-        return Err(corrupt(
-            all_stream(),
+        return Err(StoreError::corruption(
+            StreamId::all(),
             first,
             format!("the last chunk (position {first}) is damaged and no head record reaches it"),
         ));
@@ -287,7 +287,7 @@ fn derive_head(
         .map_err(io)?
         .filter(|e| index_position(e) == Some(first))
         .ok_or_else(|| {
-            corrupt(
+            StoreError::corruption(
                 stream.clone(),
                 version,
                 format!("the chunk at position {first} has no stream-index entry"),
@@ -309,8 +309,8 @@ fn derive_head(
         None => return Err(ends_early(last)),
     };
     if known && recorded_known && recorded.position == last && recorded.digest != head.digest {
-        return Err(corrupt(
-            all_stream(),
+        return Err(StoreError::corruption(
+            StreamId::all(),
             last,
             "the log digest at the head differs from the head record",
         ));
@@ -320,18 +320,6 @@ fn derive_head(
 
 fn be_u64(bytes: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(bytes.try_into().ok()?))
-}
-
-fn corrupt(stream: StreamId, version: Version, detail: impl Into<String>) -> StoreError {
-    StoreError::Corruption {
-        stream,
-        version,
-        detail: detail.into(),
-    }
-}
-
-fn all_stream() -> StreamId {
-    StreamId::all()
 }
 
 impl SledStore {
@@ -443,7 +431,13 @@ impl SledStore {
                     }),
                     _ => None,
                 }
-                .ok_or_else(|| corrupt(all_stream(), 0, "global head record missing or damaged"))?;
+                .ok_or_else(|| {
+                    StoreError::corruption(
+                        StreamId::all(),
+                        0,
+                        "global head record missing or damaged",
+                    )
+                })?;
                 let (head, known) = derive_head(&tree, recorded)?;
                 upgrade_digest = !known;
                 if &f[..] == STORE_FORMAT_1 {
@@ -583,7 +577,7 @@ impl SledStore {
             return Ok((0, Hash::ZERO));
         };
         let version = be_u64(&k[k.len() - 8..]).unwrap_or(0);
-        let damaged = |detail: String| corrupt(stream.clone(), version, detail);
+        let damaged = |detail: String| StoreError::corruption(stream.clone(), version, detail);
         let position =
             index_position(&v).ok_or_else(|| damaged("stream index entry damaged".into()))?;
         let chunk = self
@@ -805,14 +799,15 @@ impl EventStore for SledStore {
         for item in self.tree.range(start..=stream_key(stream, u64::MAX)) {
             let (k, v) = item.map_err(io)?;
             let version = be_u64(&k[k.len() - 8..]).unwrap_or(0);
-            let position = index_position(&v)
-                .ok_or_else(|| corrupt(stream.clone(), version, "stream index entry damaged"))?;
+            let position = index_position(&v).ok_or_else(|| {
+                StoreError::corruption(stream.clone(), version, "stream index entry damaged")
+            })?;
             let bytes = self
                 .tree
                 .get(event_key(position))
                 .map_err(io)?
                 .ok_or_else(|| {
-                    corrupt(
+                    StoreError::corruption(
                         stream.clone(),
                         version,
                         format!("indexed chunk at position {position} is missing"),
@@ -857,8 +852,8 @@ impl EventStore for SledStore {
             let (k, v) = item.map_err(io)?;
             let position = be_u64(&k[1..]).unwrap_or(0);
             if position != expected {
-                return Err(corrupt(
-                    all_stream(),
+                return Err(StoreError::corruption(
+                    StreamId::all(),
                     expected,
                     format!("global log has position {position} where {expected} belongs"),
                 ));
@@ -866,7 +861,11 @@ impl EventStore for SledStore {
             expected = position + record::chunk_events(position, &v, from..=to, None, &mut out)?;
         }
         if expected <= to {
-            return Err(corrupt(all_stream(), expected, "global log ends early"));
+            return Err(StoreError::corruption(
+                StreamId::all(),
+                expected,
+                "global log ends early",
+            ));
         }
         Ok(out)
     }
@@ -886,8 +885,9 @@ impl EventStore for SledStore {
             if k.first() != Some(&STREAM) || k.len() < 10 {
                 break;
             }
-            let name = String::from_utf8(k[1..k.len() - 9].to_vec())
-                .map_err(|_| corrupt(all_stream(), 0, "stream name is not UTF-8"))?;
+            let name = String::from_utf8(k[1..k.len() - 9].to_vec()).map_err(|_| {
+                StoreError::corruption(StreamId::all(), 0, "stream name is not UTF-8")
+            })?;
             let stream = StreamId::new(name)?;
             from = stream_key(&stream, u64::MAX);
             from.push(0);

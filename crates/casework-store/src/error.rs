@@ -184,6 +184,16 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// [`StoreError::Corruption`] of event `version` of `stream` (`StreamId::all()` and a
+    /// position for the global log), saying what is wrong.
+    pub fn corruption(stream: StreamId, version: Version, detail: impl Into<String>) -> Self {
+        StoreError::Corruption {
+            stream,
+            version,
+            detail: detail.into(),
+        }
+    }
+
     /// Whether retrying the same operation may succeed (conflicts after a reload, IO).
     pub fn is_transient(&self) -> bool {
         matches!(self, StoreError::Conflict { .. } | StoreError::Io(_))

@@ -292,18 +292,6 @@ pub fn chunk_ranges(bytes: &[u8]) -> Result<Vec<std::ops::Range<usize>>, String>
     Ok(out)
 }
 
-fn corrupt(stream: StreamId, version: u64, detail: impl Into<String>) -> StoreError {
-    StoreError::Corruption {
-        stream,
-        version,
-        detail: detail.into(),
-    }
-}
-
-fn all_stream() -> StreamId {
-    StreamId::all()
-}
-
 /// Decodes the records of the chunk under key position `first` whose positions lie in
 /// `wanted`, checking each against the position (and, for stream reads, the stream and
 /// version) it must have. Damage is reported for the exact event.
@@ -316,11 +304,11 @@ pub fn chunk_events(
 ) -> Result<u64, StoreError> {
     let name = |i: u64| match owner {
         Some((s, v)) => (s.clone(), v + i),
-        None => (all_stream(), first + i),
+        None => (StreamId::all(), first + i),
     };
     let ranges = chunk_ranges(bytes).map_err(|d| {
         let (s, v) = name(0);
-        corrupt(s, v, d)
+        StoreError::corruption(s, v, d)
     })?;
     // a chunk holds one stream: its name is read once and shared
     let mut known = owner.map(|(s, _)| s.clone());
@@ -337,13 +325,13 @@ pub fn chunk_events(
                 (None, Some(s), Some(v)) => (s, v),
                 _ => name(i as u64),
             };
-            corrupt(s, v, format!("{} (position {position})", d.detail))
+            StoreError::corruption(s, v, format!("{} (position {position})", d.detail))
         })?;
         let misplaced = e.position != position
             || owner.is_some_and(|(s, v)| &e.stream != s || e.version != v + i as u64);
         if misplaced {
             let (s, v) = name(i as u64);
-            return Err(corrupt(
+            return Err(StoreError::corruption(
                 s,
                 v,
                 format!(
