@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use casework::core::{Policy, ProviderId};
+use casework::process::{Policy, ProviderId};
 use casework::reports::*;
 use casework::sim::{simulate, SimConfig};
 use casework::sled::{Durability, SledOptions, SledStore};
@@ -67,7 +67,7 @@ fn six_reports(store: &dyn EventStore, book: &CaseBook, policy: &Policy) -> usiz
     n += render(&outcomes(book, from, day), Format::Json).map_or(0, |s| s.len());
     n += render(&deadline_worklist(book, policy, day, 14), Format::Json).map_or(0, |s| s.len());
     if let Some(id) = book.cases.keys().min() {
-        let file = CaseFile::load(store, *id, None, casework::core::DEFAULT_TIME_ZONE)
+        let file = CaseFile::load(store, *id, None, casework::process::DEFAULT_TIME_ZONE)
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|| panic!("case {id} has no registration"));
         n += case_report(*id, &file, policy, day)

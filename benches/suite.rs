@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use casework::case::case_codec;
 use casework::core::*;
+use casework::process::*;
 use casework::sim::{simulate, SimConfig};
 use casework::sled::{Durability, SledOptions, SledStore};
 use casework::store::{

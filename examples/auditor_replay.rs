@@ -5,7 +5,7 @@
 //! Run: `cargo run --example auditor_replay`
 
 use casework::case::case_codec;
-use casework::core::*;
+use casework::process::*;
 use casework::sim::{simulate, SimConfig};
 use casework::sled::{SledOptions, SledStore};
 use casework::store::{AsOf, EventStore, Repository};

@@ -4,6 +4,7 @@
 //! Run: `cargo run --example custom_policy`
 
 use casework::core::*;
+use casework::process::*;
 use chrono::{TimeZone, Utc};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -7,6 +7,7 @@
 use casework::case::CaseStream;
 use casework::case::{case_codec, Cases};
 use casework::core::*;
+use casework::process::*;
 use casework::sled::SledStore;
 use casework::store::{
     EventStore, ExpectedVersion, Metadata, RepoError, Repository, StoreError, StreamId,

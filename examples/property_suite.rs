@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use casework::core::*;
+use casework::process::*;
 use casework_testkit::model::{self, Deviation, Variant};
 use casework_testkit::strategies::{self, Generator};
 use proptest::prelude::*;

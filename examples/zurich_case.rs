@@ -7,6 +7,7 @@
 //! Run: `cargo run --example zurich_case`
 
 use casework::core::*;
+use casework::process::*;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
 

@@ -3,7 +3,7 @@
 //! and must return — with a typed error or a value — and never panic.
 
 use casework::case::case_codec;
-use casework::core::{CaseEvent, Policy};
+use casework::process::{CaseEvent, Policy};
 use casework::reports::EntryPlan;
 use casework::store::{
     import_jsonl, DataKey, Hash, ImportOptions, KeyState, MemoryStore, Metadata, RecordedEvent,

@@ -5,10 +5,10 @@
 //! machine (decide/evolve).
 //!
 //! This is the facade: it re-exports the crates behind it. Start with
-//! [`CaseProcess`](core::CaseProcess) and the [`Policy`](core::Policy).
+//! [`CaseProcess`](process::CaseProcess) and the [`Policy`](process::Policy).
 //!
 //! ```
-//! use casework::core::{Policy, CaseState, PhaseName};
+//! use casework::process::{Policy, CaseState, PhaseName};
 //! let policy = Policy::default();
 //! assert_eq!(policy.services.len(), 5);
 //! assert_eq!(CaseState::default().phase_name(), PhaseName::Unregistered);
@@ -16,8 +16,12 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-/// The domain: decide/evolve contract, case process, policy, deadlines.
+/// The engine's generic contract: decide/evolve, audit identity, stored events, personal
+/// values.
 pub use casework_core as core;
+
+/// The case process: commands, events, state, rules, policy, deadlines, access.
+pub use casework_process as process;
 
 /// The event-store contract, envelope, hash chain, repository, subscriptions, in-memory
 /// store.
@@ -68,11 +72,13 @@ pub use uuid;
 /// ```
 pub mod prelude {
     pub use casework_case::{CaseStream, Cases};
-    pub use casework_core::access::Viewer;
-    pub use casework_core::{
+    pub use casework_process::access::Viewer;
+    pub use casework_process::{
         Actor, CaseCommand, CaseError, CaseId, CaseState, ClientDetails, Gender, MarketProximity,
         PhaseName, Policy, ProblemArea, Profile, Purpose, Role,
     };
+    #[cfg(feature = "redb")]
+    pub use casework_redb::RedbStore;
     pub use casework_store::{AsOf, EventStore, RepoError, Store, StoreError};
     pub use chrono::{DateTime, Duration, TimeZone, Utc};
 }

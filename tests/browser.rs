@@ -22,7 +22,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use casework::case::CaseStream;
-use casework::core::{CaseState, Policy};
+use casework::process::{CaseState, Policy};
 use casework::reports::*;
 use casework::sim::{simulate, SimConfig, TEAMS};
 use casework::store::{EventStore, MemoryStore};

@@ -124,9 +124,10 @@ fn sixteen_clients_one_winner_per_version_and_replay_equals_live() {
     let (_, state) = call(s.addr, "GET", &format!("/cases/{case}"), &[], "");
     assert_eq!(state["version"], 17);
     let stream = casework::store::StreamId::new(format!("case-{case}")).unwrap();
-    let replay = Repository::<casework::core::CaseProcess, _>::new(s.cases.store(), case_codec())
-        .load(&stream)
-        .unwrap();
+    let replay =
+        Repository::<casework::process::CaseProcess, _>::new(s.cases.store(), case_codec())
+            .load(&stream)
+            .unwrap();
     assert_eq!(serde_json::to_value(&replay.state).unwrap(), state["state"]);
     let (_, history) = call(s.addr, "GET", &format!("/cases/{case}/history"), &[], "");
     assert_eq!(history["events"].as_array().unwrap().len(), 17);

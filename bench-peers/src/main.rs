@@ -16,7 +16,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use casework_core::{Actor, Context, Policy, Process, Role};
+use casework_core::Process;
+use casework_process::{Actor, Context, Policy, Role};
 use casework_postgres::{PgOptions, PgStore};
 use casework_sled::SledStore;
 use casework_store::{Codec, KeyArea, MemoryStore, Metadata, Repository, StoredEvent, StreamId};

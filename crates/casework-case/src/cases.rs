@@ -5,10 +5,11 @@
 use crate::CaseStream;
 use std::sync::Arc;
 
-use casework_core::access::Viewer;
-use casework_core::{
+use casework_core::Personal;
+use casework_process::access::Viewer;
+use casework_process::{
     Actor, CaseCommand, CaseError, CaseId, CaseProcess, CaseState, ClientDetails, Context,
-    InstitutionId, Personal, Policy, Profile,
+    InstitutionId, Policy, Profile,
 };
 use chrono::{DateTime, Utc};
 
@@ -23,7 +24,7 @@ use casework_store::{Metadata, RecordedEvent, StreamId};
 /// handle. Clones share them (`Arc`), so a web handler or a worker thread takes its own.
 ///
 /// ```
-/// use casework_core::{Actor, ClientDetails, Gender, Policy, ProblemArea, Profile, Role};
+/// use casework_process::{Actor, ClientDetails, Gender, Policy, ProblemArea, Profile, Role};
 /// use casework_case::Cases;
 /// use casework_store::{EventStore, MemoryStore};
 ///

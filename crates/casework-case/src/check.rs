@@ -2,7 +2,7 @@
 //! the case invariants of every case stream, sealed personal data and erasures. Used by
 //! the CLI and by auditors (and re-exported by the testkit).
 
-use casework_core::{invariants, CaseEvent};
+use casework_process::{invariants, CaseEvent};
 
 use crate::codec::case_codec;
 use crate::privacy::{erasure_status, ErasureStatus};

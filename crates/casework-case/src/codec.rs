@@ -1,7 +1,7 @@
-//! The codec of the case process: [`casework_core::CaseEvent`] with every upcaster of its
+//! The codec of the case process: [`casework_process::CaseEvent`] with every upcaster of its
 //! history.
 
-use casework_core::CaseEvent;
+use casework_process::CaseEvent;
 use casework_store::Codec;
 use serde_json::Value;
 

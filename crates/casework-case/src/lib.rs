@@ -5,7 +5,7 @@
 //!
 //! - [`Cases`]: the case service an application embeds (register, execute, load, read for
 //!   a viewer, history, erase, as-of reads).
-//! - [`case_codec`]: the codec of [`casework_core::CaseEvent`] with every upcaster of its
+//! - [`case_codec`]: the codec of [`casework_process::CaseEvent`] with every upcaster of its
 //!   history.
 //! - [`CaseStream`]: `StreamId::for_case(case)` and `stream.case_id()`.
 //! - [`privacy`]: consent-scoped reads with an access log for special categories, and
@@ -20,7 +20,7 @@
 //!
 //! ```
 //! use casework_case::{case_codec, CaseStream};
-//! use casework_core::{Actor, CaseCommand, CaseId, CaseProcess, Context, Policy, Role};
+//! use casework_process::{Actor, CaseCommand, CaseId, CaseProcess, Context, Policy, Role};
 //! use casework_store::{EventStore, MemoryStore, Metadata, Repository, StreamId};
 //!
 //! let store = MemoryStore::new();

@@ -2,7 +2,7 @@
 //! erasure by crypto-shredding.
 //!
 //! - [`read_case`] reads a case for a [`Viewer`]: personal data the consent does not let
-//!   the viewer see is withheld with the reason ([`casework_core::access`]), and every
+//!   the viewer see is withheld with the reason ([`casework_process::access`]), and every
 //!   read that shows special-category data (health, addiction) is first recorded in the
 //!   case's access-log stream (`access-<case uuid>`), an ordinary hash-chained stream. A
 //!   read whose log entry cannot be written fails: there are no unlogged special reads.
@@ -13,9 +13,10 @@
 //!   work, and every hash chain still verifies. Run again after a crash between the two
 //!   steps, it finishes the destruction.
 
-use casework_core::access::{redact_event, Disclosure, Viewer};
-use casework_core::{
-    fold, CaseCommand, CaseError, CaseEvent, CaseProcess, CaseState, Context, Policy, Role,
+use casework_core::fold;
+use casework_process::access::{redact_event, Disclosure, Viewer};
+use casework_process::{
+    CaseCommand, CaseError, CaseEvent, CaseProcess, CaseState, Context, Policy, Role,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

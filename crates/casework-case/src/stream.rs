@@ -1,6 +1,6 @@
 //! Which stream holds a case: `case-<uuid>`.
 
-use casework_core::CaseId;
+use casework_process::CaseId;
 use casework_store::StreamId;
 
 /// The prefix of every case stream.
@@ -11,7 +11,7 @@ pub const CASE_STREAM_PREFIX: &str = "case-";
 ///
 /// ```
 /// use casework_case::CaseStream;
-/// use casework_core::CaseId;
+/// use casework_process::CaseId;
 /// use casework_store::StreamId;
 ///
 /// let case = CaseId(uuid::Uuid::from_u128(7));

@@ -4,7 +4,7 @@ use casework_case::CaseStream;
 use std::process::ExitCode;
 
 use casework_case::case_codec;
-use casework_core::{deadlines, AdmissionDecision, CaseEvent, CaseState, Policy, VoucherStatus};
+use casework_process::{deadlines, AdmissionDecision, CaseEvent, CaseState, Policy, VoucherStatus};
 use casework_reports::CaseFile;
 use casework_store::StreamId;
 use clap::Subcommand;

@@ -4,7 +4,7 @@ use casework_case::CaseStream;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use casework_core::{CaseState, ClosureReason, Policy};
+use casework_process::{CaseState, ClosureReason, Policy};
 use casework_reports::{
     deadline_worklist, outcomes, voucher_monitoring, CaseBook, CaseFile, Projector,
 };

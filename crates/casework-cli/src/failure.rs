@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use casework_core::Policy;
+use casework_process::Policy;
 use casework_store::StoreError;
 
 static ME: std::sync::OnceLock<String> = std::sync::OnceLock::new();

@@ -5,8 +5,8 @@ use casework_case::CaseStream;
 use std::process::ExitCode;
 
 use casework_case::{access_log, erase_case, read_case};
-use casework_core::access::{personal_values, Viewer};
-use casework_core::{Actor, CaseError, Context, Policy, Purpose, Role};
+use casework_process::access::{personal_values, Viewer};
+use casework_process::{Actor, CaseError, Context, Policy, Purpose, Role};
 use casework_store::{Metadata, RepoError, StreamId};
 use chrono::{DateTime, TimeZone, Utc};
 use clap::Args;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use casework_core::{CaseId, Policy, ProviderId};
+use casework_process::{CaseId, Policy, ProviderId};
 use casework_reports::*;
 use casework_store::{AsOf, Store};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};

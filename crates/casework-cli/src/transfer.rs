@@ -181,7 +181,7 @@ fn import_failure(name: &str, e: ImportError) -> Failure {
 pub fn stats(
     backend: &Backend,
     format: crate::output::Format,
-    policy: &casework_core::Policy,
+    policy: &casework_process::Policy,
 ) -> Result<ExitCode, Failure> {
     let store = backend.store();
     let streams = store.list_streams()?;

@@ -1,93 +1,67 @@
 //! # casework-core
 //!
-//! The domain of casework, pure and synchronous: no IO, no clock, no randomness, no
-//! threads. It holds
+//! The engine's generic contract, pure and synchronous: no IO, no clock, no randomness, no
+//! threads, and no case type. It holds
 //!
-//! - the generic decide/evolve contract ([`Process`], [`Context`], [`fold`]),
-//! - the case process of interinstitutional case management ([`CaseProcess`]): commands,
-//!   events, phases, vouchers, and the typed errors that name the broken rule,
-//! - the deployment's [`Policy`] as data (deadlines, need-group catalogs, triage),
-//! - derived [`deadline`]s, [`invariants`] checks, and the given/when/then [`scenario`] helper.
+//! - the decide/evolve contract ([`Process`], [`DecisionContext`], [`fold`], [`execute`]),
+//! - the audit [`Identity`] a store records for every decision,
+//! - what a store must know of an event type ([`StoredEvent`]),
+//! - personal values that a store seals and erases ([`Personal`], [`Redaction`]),
+//! - the given/when/then [`scenario`] helper for decisions of any process.
+//!
+//! The case process of interinstitutional case management implements this contract in
+//! `casework-process`; another workflow can implement it too and run on the same stores.
 //!
 //! ```
-//! use casework_core::*;
-//! use chrono::{TimeZone, Utc};
-//! use uuid::Uuid;
+//! use casework_core::{execute, fold, Process};
 //!
-//! let policy = Policy::default();
-//! let referrer = Actor::new("s.keller", Role::Referrer, "sozialamt-zurich");
-//! let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
-//! let ctx = Context::new(now, &referrer, &policy);
+//! /// A door that is opened and closed: the smallest process.
+//! struct Door;
+//! #[derive(Debug, PartialEq)]
+//! enum Cmd { Open, Close }
+//! #[derive(Debug, PartialEq)]
+//! enum Ev { Opened, Closed }
+//! #[derive(Debug, thiserror::Error, PartialEq)]
+//! #[error("the door is already {0}")]
+//! struct Already(&'static str);
+//! struct Ctx;
+//! impl casework_core::DecisionContext for Ctx {
+//!     fn effective_at(&self) -> chrono::DateTime<chrono::Utc> { chrono::DateTime::UNIX_EPOCH }
+//!     fn acting(&self) -> casework_core::Identity {
+//!         casework_core::Identity { user: "u".into(), role: "r".into(), institution: "i".into() }
+//!     }
+//! }
+//! impl Process for Door {
+//!     type State = bool;
+//!     type Command = Cmd;
+//!     type Event = Ev;
+//!     type Error = Already;
+//!     type Context<'c> = Ctx;
+//!     fn decide(open: &bool, cmd: &Cmd, _: &Ctx) -> Result<Vec<Ev>, Already> {
+//!         match (cmd, *open) {
+//!             (Cmd::Open, false) => Ok(vec![Ev::Opened]),
+//!             (Cmd::Close, true) => Ok(vec![Ev::Closed]),
+//!             (Cmd::Open, true) => Err(Already("open")),
+//!             (Cmd::Close, false) => Err(Already("closed")),
+//!         }
+//!     }
+//!     fn evolve(_: bool, event: &Ev) -> bool { *event == Ev::Opened }
+//! }
 //!
-//! let register = CaseCommand::RegisterCase {
-//!     case_id: CaseId(Uuid::nil()),
-//!     referrer: InstitutionId::new("sozialamt-zurich"),
-//!     client: Personal::new(ClientDetails { name: "Anna Muster".into(), contact: None }),
-//!     profile: Profile::new(34, Gender::Female, "zurich-west")
-//!         .problems([ProblemArea::Health, ProblemArea::Finances]),
-//! };
-//! let events = CaseProcess::decide(&CaseState::default(), &register, &ctx).unwrap();
-//! let state = fold::<CaseProcess, _>(&events);
-//! assert_eq!(state.phase_name(), PhaseName::Registered);
-//! assert_eq!(state.registration().unwrap().route, "placement officer");
+//! let mut open = fold::<Door, _>(&[Ev::Opened, Ev::Closed]);
+//! assert!(!open);
+//! assert_eq!(execute::<Door>(&mut open, &Cmd::Open, &Ctx), Ok(vec![Ev::Opened]));
+//! assert_eq!(execute::<Door>(&mut open, &Cmd::Open, &Ctx), Err(Already("open")));
+//! assert!(open);
 //! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod access;
-pub mod case;
-pub mod catalog;
-pub mod consent;
-pub mod coordination;
-pub mod deadline;
-mod default_policy;
-pub mod ids;
-pub mod invariants;
 mod personal;
-pub mod plan;
-pub mod policy;
 mod process;
 pub mod scenario;
 mod stored;
-pub mod team;
-pub mod triage;
-pub mod voucher;
 
-pub use access::{Disclosure, Viewer};
-pub use case::{
-    permitted_roles, Assessment, AssessmentOutcome, CaseCommand, CaseError, CaseEvent, CaseProcess,
-    CaseState, ClientDetails, ClosedCase, ClosureReason, OpenCase, Phase, PhaseName, Planned,
-    Registration, SituationReport,
-};
-pub use catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
-pub use consent::{Consent, ConsentScope, DataCategory, Purpose, Signatory};
-pub use coordination::{
-    closure_duties, AdmissionDecision, Attainment, Conference, ConferenceDecision, ConferenceKind,
-    Coordination, DeclineReason, Delegation, Escalation, EscalationLevel, EscalationTarget,
-    GoalAttainment, HandoverReason, Mandate, NoticeRecipient, ProgressOn, ProgressStatus,
-};
-pub use deadline::{deadlines, erasure_responsible, overdue, Deadline, DeadlineItem, Responsible};
-pub use default_policy::{
-    ADDICTION_COUNSELLING, CARE_OF_RELATIVES, CHILDCARE, DEBT_COUNSELLING, PSYCHOSOCIAL_CARE,
-};
-pub use ids::{
-    CaseId, GoalId, InstitutionId, MeasureId, ProviderId, ServiceId, TeamId, UserId, VoucherId,
-};
-pub use invariants::{Invariant, Violation};
 pub use personal::{Personal, Redaction};
-pub use plan::{Goal, GoalTarget, Measure, Plan, PlanError};
-pub use policy::{
-    ClosureRules, ConferenceRules, DeadlineRules, DelegationRules, Due, IntakeRules,
-    PhaseDeadlines, PlanSignatures, Policy, PolicyError, ProcessRules, Sector, ServicePolicy,
-    Thresholds, Tz, DEFAULT_TIME_ZONE,
-};
-pub use process::{
-    execute, fold, Actor, ActorError, Context, DecisionContext, Identity, Process, Role,
-};
+pub use process::{execute, fold, ActorError, DecisionContext, Identity, Process};
 pub use stored::StoredEvent;
-pub use team::{Member, Team, TeamFunction};
-pub use triage::{Gender, MarketProximity, ProblemArea, Profile};
-pub use voucher::{
-    DeliveredEffort, FeedbackFacts, FeedbackKind, ReturnReason, ServiceOutcome, Voucher,
-    VoucherStatus,
-};

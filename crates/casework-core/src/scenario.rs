@@ -20,15 +20,34 @@ pub struct Then<P: Process> {
 ///
 /// ```
 /// use casework_core::scenario::given;
-/// use casework_core::*;
-/// use chrono::{TimeZone, Utc};
+/// use casework_core::{DecisionContext, Identity, Process};
 ///
-/// let policy = Policy::default();
-/// let auditor = Actor::new("a.roth", Role::Auditor, "revision");
-/// let ctx = Context::new(Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap(), &auditor, &policy);
-/// given::<CaseProcess>([])
-///     .when(&CaseCommand::RevokeConsent, &ctx)
-///     .then_err(CaseError::NotPermitted { role: Role::Auditor, command: "RevokeConsent" });
+/// /// A counter that may not pass three.
+/// struct Counter;
+/// #[derive(Debug, PartialEq, thiserror::Error)]
+/// #[error("the counter is full")]
+/// struct Full;
+/// struct Ctx;
+/// impl DecisionContext for Ctx {
+///     fn effective_at(&self) -> chrono::DateTime<chrono::Utc> { chrono::DateTime::UNIX_EPOCH }
+///     fn acting(&self) -> Identity {
+///         Identity { user: "u".into(), role: "r".into(), institution: "i".into() }
+///     }
+/// }
+/// impl Process for Counter {
+///     type State = u8;
+///     type Command = ();
+///     type Event = u8;
+///     type Error = Full;
+///     type Context<'c> = Ctx;
+///     fn decide(n: &u8, _: &(), _: &Ctx) -> Result<Vec<u8>, Full> {
+///         if *n < 3 { Ok(vec![n + 1]) } else { Err(Full) }
+///     }
+///     fn evolve(_: u8, event: &u8) -> u8 { *event }
+/// }
+///
+/// given::<Counter>([1, 2]).when(&(), &Ctx).then([3]);
+/// given::<Counter>([1, 2, 3]).when(&(), &Ctx).then_err(Full);
 /// ```
 pub fn given<P: Process>(events: impl IntoIterator<Item = P::Event>) -> Given<P> {
     let events: Vec<P::Event> = events.into_iter().collect();

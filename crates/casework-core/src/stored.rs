@@ -7,8 +7,6 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::case::CaseEvent;
-
 /// A domain event type the store can persist.
 pub trait StoredEvent: Serialize + DeserializeOwned {
     /// The type name written into the envelope.
@@ -37,33 +35,5 @@ pub trait StoredEvent: Serialize + DeserializeOwned {
     fn from_json(event_type: &str, payload: &[u8]) -> serde_json::Result<Self> {
         let _ = event_type;
         serde_json::from_slice(payload)
-    }
-}
-
-impl StoredEvent for CaseEvent {
-    fn event_type(&self) -> &'static str {
-        CaseEvent::event_type(self)
-    }
-
-    fn current_schema_version(event_type: &str) -> Option<u16> {
-        CaseEvent::TYPES
-            .contains(&event_type)
-            .then(|| CaseEvent::current_schema_version(event_type))
-    }
-
-    fn effective_at(&self) -> DateTime<Utc> {
-        self.at()
-    }
-
-    fn personal_paths(event_type: &str, schema_version: u16) -> &'static [&'static str] {
-        CaseEvent::personal_paths(event_type, schema_version)
-    }
-
-    fn erases_personal_data(&self) -> bool {
-        matches!(self, CaseEvent::CaseErased { .. })
-    }
-
-    fn from_json(event_type: &str, payload: &[u8]) -> serde_json::Result<Self> {
-        CaseEvent::from_stored_json(event_type, payload)
     }
 }

@@ -18,10 +18,10 @@ use casework_case::CaseStream;
 use std::collections::HashMap;
 
 use casework_case::case_codec;
-use casework_core::policy::local_date;
-use casework_core::{
-    CaseEvent, CaseId, CaseProcess, CaseState, DeliveredEffort, Process, Tz, VoucherId,
-    DEFAULT_TIME_ZONE,
+use casework_core::Process;
+use casework_process::policy::local_date;
+use casework_process::{
+    CaseEvent, CaseId, CaseProcess, CaseState, DeliveredEffort, Tz, VoucherId, DEFAULT_TIME_ZONE,
 };
 use casework_store::{AsOf, EventStore, RecordedEvent, StreamId};
 use chrono::Datelike;

@@ -2,7 +2,7 @@
 //! period, initial situation, goals and modules, result, further measures, cooperation.
 //! Process facts, ids and pseudonymous labels only: no names, no free text.
 
-use casework_core::{
+use casework_process::{
     deadlines, AssessmentOutcome, CaseId, CaseState, ClosureReason, Deadline, DeadlineItem, GoalId,
     InstitutionId, MarketProximity, MeasureId, PhaseName, Policy, ProblemArea, ProviderId,
     Responsible, ServiceId, VoucherId, VoucherStatus,

@@ -7,10 +7,10 @@
 //! events. Each report sums these totals for its period with what the open cases add at
 //! report time, through the same per-case functions (in the report's module).
 
-use casework_core::{policy::local_date, Tz};
+use casework_process::{policy::local_date, Tz};
 use std::collections::BTreeMap;
 
-use casework_core::{
+use casework_process::{
     erasure_responsible, CaseId, ClosedCase, ProviderId, Responsible, ServiceId, TeamId,
 };
 use chrono::{DateTime, NaiveDate, Utc};

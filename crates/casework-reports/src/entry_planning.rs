@@ -1,10 +1,10 @@
 //! Report 2: entry planning, plan vs actual (Eintrittsplanung Soll/Ist), per team and
 //! month. The plan is an input (CSV); actual entries are registrations.
 
-use casework_core::{policy::local_date, Tz};
+use casework_process::{policy::local_date, Tz};
 use std::collections::BTreeMap;
 
-use casework_core::{Gender, Registration, TeamId};
+use casework_process::{Gender, Registration, TeamId};
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 

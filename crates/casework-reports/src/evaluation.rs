@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use casework_core::{
+use casework_process::{
     AdmissionDecision, Attainment, ClosedCase, ClosureReason, DeclineReason, Responsible, TeamId,
 };
 use chrono::NaiveDate;
@@ -177,7 +177,7 @@ pub fn evaluation(book: &CaseBook, from: NaiveDate, to: NaiveDate) -> Evaluation
         .cases
         .values()
         .filter(|e| match &*e.state {
-            casework_core::CaseState::Open(c) => {
+            casework_process::CaseState::Open(c) => {
                 c.coordination.delegation_on(to, book.zone).is_some()
             }
             _ => false,

@@ -1,10 +1,10 @@
 //! Report 3: provider half-year report (Hamm contract), as of 30 June / 31 December, due by
 //! the last working day of the following month.
 
-use casework_core::{policy::local_date, Tz};
+use casework_process::{policy::local_date, Tz};
 use std::collections::{BTreeMap, BTreeSet};
 
-use casework_core::{Policy, ProviderId, ServiceId, Voucher, VoucherStatus};
+use casework_process::{Policy, ProviderId, ServiceId, Voucher, VoucherStatus};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 

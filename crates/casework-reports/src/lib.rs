@@ -21,7 +21,7 @@
 //! use casework_store::MemoryStore;
 //! let store = MemoryStore::new();
 //! let book = Projector::<CaseBook>::rebuild(&store).unwrap().projection;
-//! let policy = casework_core::Policy::default();
+//! let policy = casework_process::Policy::default();
 //! let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
 //! let report = voucher_monitoring(&book, &policy, None, 2026, day);
 //! assert!(render(&report, Format::Table).unwrap().starts_with("Voucher monitoring 2026"));

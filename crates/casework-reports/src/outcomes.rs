@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use casework_core::{ClosureReason, ServiceId, Voucher, VoucherId};
+use casework_process::{ClosureReason, ServiceId, Voucher, VoucherId};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 

@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use casework_core::TeamId;
+use casework_process::TeamId;
 
 use crate::entry_planning::{EntryPlan, PlanFileError};
 

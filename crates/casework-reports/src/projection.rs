@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use casework_case::case_codec;
-use casework_core::CaseEvent;
+use casework_process::CaseEvent;
 use casework_store::{AsOf, Codec, EventStore, GlobalPosition, RecordedEvent, StoreError};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

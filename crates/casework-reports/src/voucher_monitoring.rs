@@ -1,9 +1,9 @@
 //! Report 1: provider voucher monitoring (Aachen), per provider and service for a year.
 
-use casework_core::{policy::local_date, Tz};
+use casework_process::{policy::local_date, Tz};
 use std::collections::BTreeMap;
 
-use casework_core::{
+use casework_process::{
     CaseState, Policy, ProviderId, Registration, ServiceId, Voucher, VoucherStatus,
 };
 use chrono::{Datelike, NaiveDate};

@@ -1,7 +1,7 @@
 //! Report 6: the deadline worklist — due and overdue items per coordinator and provider
 //! on a given day, most overdue first.
 
-use casework_core::{
+use casework_process::{
     deadlines, CaseId, CaseState, Deadline, DeadlineItem, EscalationTarget, MeasureId, Policy,
     Responsible, VoucherId,
 };
@@ -114,7 +114,7 @@ pub fn deadline_worklist(
             continue;
         }
         let coordinator = match &waiting.responsible {
-            casework_core::Responsible::Coordinator(u) => Some(u.to_string()),
+            casework_process::Responsible::Coordinator(u) => Some(u.to_string()),
             _ => None,
         };
         let d = Deadline {

@@ -7,6 +7,7 @@
 use casework_case::case_codec;
 use casework_case::CaseStream;
 use casework_core::*;
+use casework_process::*;
 use casework_reports::*;
 use casework_store::{MemoryStore, Metadata, Repository, StreamId};
 use chrono::{TimeZone, Utc};

@@ -2,7 +2,7 @@
 //! and the reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use casework_core::TeamId;
+use casework_process::TeamId;
 use casework_reports::EntryPlan;
 
 fn refused(text: &str) -> (usize, String) {

@@ -7,7 +7,7 @@
 mod common;
 
 use casework_case::CaseStream;
-use casework_core::CaseState;
+use casework_process::CaseState;
 use casework_reports::*;
 use casework_store::{AsOf, EventStore, MemoryStore, StoreAdmin};
 use proptest::prelude::*;
@@ -76,17 +76,17 @@ proptest! {
 fn oracle(
     store: &MemoryStore,
     as_of: Option<AsOf>,
-) -> (Vec<(casework_core::CaseId, CaseFile)>, ClosedTotals) {
+) -> (Vec<(casework_process::CaseId, CaseFile)>, ClosedTotals) {
     let (mut open, mut closed) = (Vec::new(), ClosedTotals::default());
     for stream in store.list_streams().unwrap() {
         let id = stream.case_id().unwrap();
-        match CaseFile::load(store, id, as_of, casework_core::DEFAULT_TIME_ZONE).unwrap() {
+        match CaseFile::load(store, id, as_of, casework_process::DEFAULT_TIME_ZONE).unwrap() {
             None => {}
             Some(CaseFile {
                 state: CaseState::Closed(case),
                 effort,
                 ..
-            }) => closed.add_case(&case, &effort, casework_core::DEFAULT_TIME_ZONE),
+            }) => closed.add_case(&case, &effort, casework_process::DEFAULT_TIME_ZONE),
             Some(file) => open.push((id, file)),
         }
     }
@@ -118,7 +118,7 @@ fn a_closed_case_leaves_the_book_and_its_file_keeps_everything() {
         store,
         common::case(2),
         None,
-        casework_core::DEFAULT_TIME_ZONE,
+        casework_process::DEFAULT_TIME_ZONE,
     )
     .unwrap()
     .unwrap();
@@ -132,14 +132,19 @@ fn a_closed_case_leaves_the_book_and_its_file_keeps_everything() {
         store,
         common::case(999),
         None,
-        casework_core::DEFAULT_TIME_ZONE
+        casework_process::DEFAULT_TIME_ZONE
     )
     .unwrap()
     .is_none());
 }
 
 /// The events of `from` appended as they are to `to` in `store`.
-fn copy_stream(source: &MemoryStore, from: casework_core::CaseId, store: &MemoryStore, to: &str) {
+fn copy_stream(
+    source: &MemoryStore,
+    from: casework_process::CaseId,
+    store: &MemoryStore,
+    to: &str,
+) {
     use casework_store::{ExpectedVersion, NewEvent, StreamId};
     let events = source
         .read_stream_all(&StreamId::for_case(from))

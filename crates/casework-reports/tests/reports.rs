@@ -3,7 +3,7 @@
 
 mod common;
 
-use casework_core::*;
+use casework_process::*;
 use casework_reports::*;
 use common::*;
 
@@ -168,7 +168,7 @@ fn outcomes_give_rates_and_reasons() {
 fn case_reports_are_interim_or_final_and_hold_no_personal_data() {
     let d = deployment();
     let file = |n| {
-        CaseFile::load(&d.store, case(n), None, casework_core::DEFAULT_TIME_ZONE)
+        CaseFile::load(&d.store, case(n), None, casework_process::DEFAULT_TIME_ZONE)
             .unwrap()
             .unwrap()
     };

@@ -36,7 +36,7 @@ use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use casework_case::case_codec;
-use casework_core::{CaseProcess, Policy};
+use casework_process::{CaseProcess, Policy};
 use casework_store::{Clock, ManualClock, Metadata, RepoError, Repository, StoreError, StreamId};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
@@ -114,7 +114,7 @@ fn period(config: &SimConfig) -> (DateTime<Utc>, i64, DateTime<Utc>) {
     let midnight = (config.start + chrono::Duration::days(days))
         .and_hms_opt(0, 0, 0)
         .unwrap_or_default();
-    let end = casework_core::DEFAULT_TIME_ZONE
+    let end = casework_process::DEFAULT_TIME_ZONE
         .from_local_datetime(&midnight)
         .earliest()
         .map_or_else(
@@ -157,7 +157,7 @@ pub fn simulate(
         }
         let step = &scripts[case][index];
         config.clock.set(step.at);
-        let ctx = casework_core::Context::new(step.at, &step.actor, &policy);
+        let ctx = casework_process::Context::new(step.at, &step.actor, &policy);
         let stream = StreamId::for_case(step.case);
         summary.commands += 1;
         match repo.execute(&stream, &step.command, &ctx, Metadata::default()) {

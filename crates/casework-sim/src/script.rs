@@ -2,6 +2,7 @@
 //! from the case's own random stream, valid by construction.
 
 use casework_core::*;
+use casework_process::*;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::rng::Rng;
@@ -112,7 +113,7 @@ trait LocalDay {
 
 impl LocalDay for DateTime<Utc> {
     fn local_day(&self) -> NaiveDate {
-        casework_core::policy::local_date(casework_core::DEFAULT_TIME_ZONE, *self)
+        casework_process::policy::local_date(casework_process::DEFAULT_TIME_ZONE, *self)
     }
 }
 

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use casework_case::case_codec;
-use casework_core::{invariants, CaseEvent, VoucherStatus};
+use casework_process::{invariants, CaseEvent, VoucherStatus};
 use casework_sim::{simulate, SimConfig};
 use casework_store::{EventStore, KeyArea, MemoryStore};
 
@@ -32,11 +32,11 @@ fn a_simulation_is_consistent_deterministic_and_calibrated() {
             .map(|r| codec.decode(r).unwrap())
             .collect();
         assert_eq!(
-            invariants::check_under(&events, &casework_core::Policy::default()),
+            invariants::check_under(&events, &casework_process::Policy::default()),
             vec![],
             "{stream}"
         );
-        let state = casework_core::fold::<casework_core::CaseProcess, _>(&events);
+        let state = casework_core::fold::<casework_process::CaseProcess, _>(&events);
         for v in state.vouchers().unwrap().values() {
             issued += 1;
             match v.status {

@@ -6,7 +6,7 @@ use casework_case::CaseStream;
 use std::path::{Path, PathBuf};
 
 use casework_case::case_codec;
-use casework_core::{Actor, CaseCommand, CaseProcess, Context, Policy, Role};
+use casework_process::{Actor, CaseCommand, CaseProcess, Context, Policy, Role};
 use casework_sled::SledStore;
 use casework_store::backup::{backup, list_sets, restore_backup, BackupOptions};
 use casework_store::checkpoint::{verify_against, SigningKey};
@@ -152,7 +152,7 @@ fn an_idempotent_command_is_found_after_a_restart() {
     let path = dir.path().join("store");
     let policy = Policy::default();
     let referrer = Actor::new("s.keller", Role::Referrer, "sozialamt");
-    let case = casework_core::CaseId(uuid::Uuid::from_u128(7));
+    let case = casework_process::CaseId(uuid::Uuid::from_u128(7));
     let stream = casework_store::StreamId::for_case(case);
     let cmd = casework_testkit::conformance::registration(case, "Restart Client");
     let at = chrono::DateTime::parse_from_rfc3339("2025-03-01T09:00:00Z")

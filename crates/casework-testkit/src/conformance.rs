@@ -18,9 +18,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use casework_core::{
+use casework_core::Personal;
+use casework_process::{
     Actor, CaseCommand, CaseEvent, CaseId, CaseProcess, ClientDetails, Context, Gender,
-    InstitutionId, Personal, Policy, ProblemArea, Profile, Role, Signatory,
+    InstitutionId, Policy, ProblemArea, Profile, Role, Signatory,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
@@ -673,7 +674,7 @@ pub fn as_of_reads<S: Store>(new_store: impl Fn() -> S) {
     let p2 = second.outcome.map(|o| o.last_position).unwrap_or_default();
     assert_eq!((p1, p2), (3, 4));
     let phase = |as_of| repo.load_as_of(&stream, as_of).unwrap().state.phase_name();
-    use casework_core::PhaseName::{Consented, Registered, Unregistered};
+    use casework_process::PhaseName::{Consented, Registered, Unregistered};
     assert_eq!(phase(AsOf::Position(2)), Unregistered);
     assert_eq!(phase(AsOf::Position(3)), Registered);
     assert_eq!(phase(AsOf::Position(4)), Consented);
@@ -776,7 +777,7 @@ pub fn commands_decide_on_sealed_state<S: Store>(new_store: impl Fn() -> S) {
     // the registration sealed the client's name; the state it returns holds it sealed
     assert!(reads() >= 1, "sealing the registration needs the key");
     let client_of =
-        |state: &casework_core::CaseState| state.registration().map(|r| r.client.clone());
+        |state: &casework_process::CaseState| state.registration().map(|r| r.client.clone());
     assert_eq!(
         client_of(&registered.state).and_then(|c| c.redaction().cloned()),
         Some(casework_core::Redaction::Sealed)
@@ -792,7 +793,7 @@ pub fn commands_decide_on_sealed_state<S: Store>(new_store: impl Fn() -> S) {
     let ctx = Context::new(t0() + chrono::Duration::days(1), &client, &policy);
     let consent = CaseCommand::SignConsent {
         signatory: Signatory::Client,
-        scope: casework_core::ConsentScope {
+        scope: casework_process::ConsentScope {
             institutions: [InstitutionId::new("iiz")].into(),
             ..Default::default()
         },
@@ -803,7 +804,7 @@ pub fn commands_decide_on_sealed_state<S: Store>(new_store: impl Fn() -> S) {
     assert_eq!(repo.load(&stream).unwrap().state, signed.state);
     let before = reads();
     let form = CaseCommand::FormTeam {
-        coordinator: casework_core::UserId::new("k.meier"),
+        coordinator: casework_process::UserId::new("k.meier"),
         coordinator_institution: InstitutionId::new("iiz"),
         members: vec![],
     };
@@ -814,7 +815,7 @@ pub fn commands_decide_on_sealed_state<S: Store>(new_store: impl Fn() -> S) {
     assert_eq!(reads(), before, "deciding read a data key");
     assert_eq!(
         formed.state.phase_name(),
-        casework_core::PhaseName::TeamFormed
+        casework_process::PhaseName::TeamFormed
     );
     assert_eq!(repo.load(&stream).unwrap().state, formed.state);
     // opening is the reader's explicit step, and only it reads the key
@@ -870,7 +871,7 @@ pub fn repository_retries_conflicts<S: Store>(new_store: impl Fn() -> S) {
     assert!(matches!(
         err,
         Err(casework_store::RepoError::Rejected(
-            casework_core::CaseError::AlreadyRegistered(_)
+            casework_process::CaseError::AlreadyRegistered(_)
         ))
     ));
     assert_eq!(store.stream_version(&stream).unwrap(), Some(9));

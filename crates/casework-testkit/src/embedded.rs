@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use casework_case::case_codec;
 use casework_case::CaseStream;
-use casework_core::*;
+use casework_process::*;
 use casework_store::{
     EventStore, ExpectedVersion, KeyArea, Metadata, NewEvent, Repository, Store, StoreError,
     StreamId,

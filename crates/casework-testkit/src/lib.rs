@@ -23,6 +23,7 @@
 //! ```
 //! use casework_testkit::{given, strategies};
 //! use casework_core::*;
+//! use casework_process::*;
 //! use proptest::prelude::*;
 //!
 //! // every generated history satisfies the invariants

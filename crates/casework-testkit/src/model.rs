@@ -79,6 +79,7 @@ use std::sync::Arc;
 
 use casework_case::{case_codec, CaseStream};
 use casework_core::*;
+use casework_process::*;
 use casework_store::{
     read_with_key, Codec, EventStore, ManualClock, MemoryStore, Metadata, RecordedEvent, RepoError,
     Repository, StreamId,
@@ -507,6 +508,7 @@ where
 ///
 /// ```
 /// use casework_core::*;
+/// use casework_process::*;
 /// use casework_testkit::model::{self, Deviation, Variant};
 /// use casework_testkit::strategies::Generator;
 ///

@@ -5,6 +5,7 @@
 //! ```
 //! use casework_testkit::{outcomes, strategies::Generator};
 //! use casework_core::*;
+//! use casework_process::*;
 //! use proptest::prelude::*;
 //!
 //! let cases = Generator::default().depth(20..=30);
@@ -23,7 +24,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use casework_case::{case_codec, CaseStream};
-use casework_core::{CaseId, CaseProcess, Context};
+use casework_process::{CaseId, CaseProcess, Context};
 use casework_reports::{deadline_worklist, CaseBook, Projector, Worklist};
 use casework_store::{ManualClock, MemoryStore, Metadata, Repository, StreamId};
 use chrono::NaiveDate;

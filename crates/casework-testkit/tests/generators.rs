@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use casework_core::*;
+use casework_process::*;
 use std::collections::BTreeMap;
 
 use casework_testkit::strategies::{self, Generator, Run};

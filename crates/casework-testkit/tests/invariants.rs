@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use casework_core::*;
+use casework_process::*;
 use casework_testkit::strategies::{start, steps, Step};
 use chrono::Duration;
 use proptest::prelude::*;

@@ -2,7 +2,7 @@
 //! a deliberately broken process is caught, shrunk, and told as a story.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use casework_core::*;
+use casework_process::*;
 use casework_testkit::model::{self, Deviation, Variant};
 use casework_testkit::strategies::Generator;
 

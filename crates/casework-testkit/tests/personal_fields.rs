@@ -1,4 +1,4 @@
-//! The one declaration of personal data (`casework_core::access::PERSONAL_FIELDS`) is
+//! The one declaration of personal data (`casework_process::access::PERSONAL_FIELDS`) is
 //! complete and exact: every `Personal` field of every generated event is declared, every
 //! declaration finds its field, none lacks categories; the store seals exactly what is
 //! declared.
@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use casework_core::access::{personal_values, FieldCategories, PERSONAL_FIELDS};
-use casework_core::*;
+use casework_process::access::{personal_values, FieldCategories, PERSONAL_FIELDS};
+use casework_process::*;
 use casework_testkit::strategies::history;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;

@@ -7,8 +7,8 @@ use casework_case::CaseStream;
 use std::collections::BTreeSet;
 
 use casework_case::{access_log, case_codec, read_case};
-use casework_core::access::Viewer;
-use casework_core::*;
+use casework_process::access::Viewer;
+use casework_process::*;
 use casework_store::{EventStore, KeyArea, MemoryStore, Metadata, Repository, StreamId};
 use casework_testkit::strategies::{steps, INSTITUTIONS, ROLES};
 use chrono::{Duration, TimeZone, Utc};
@@ -38,7 +38,7 @@ fn viewer() -> impl Strategy<Value = Viewer> {
         .prop_map(|(i, role, purpose)| Viewer::new("reader", i, role, purpose))
 }
 
-/// What the history itself says, read independently of `casework_core::access`.
+/// What the history itself says, read independently of `casework_process::access`.
 struct Facts {
     scope: Option<ConsentScope>,
     revoked: bool,

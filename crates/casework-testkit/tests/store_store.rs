@@ -6,7 +6,7 @@ use casework_case::CaseStream;
 use std::convert::Infallible;
 
 use casework_case::*;
-use casework_core::{CaseEvent, ProviderId};
+use casework_process::{CaseEvent, ProviderId};
 use casework_store::*;
 use casework_testkit::conformance;
 use chrono::{TimeZone, Utc};
@@ -199,13 +199,13 @@ fn hashes_are_stable_across_runs() {
 
 #[test]
 fn every_case_event_survives_the_store() {
-    use casework_core::{Actor, Context, Policy, Role};
+    use casework_process::{Actor, Context, Policy, Role};
     // one case through the repository; decoded history equals what was decided
     let store = MemoryStore::new();
-    let repo = Repository::<casework_core::CaseProcess, _>::new(&store, case_codec());
+    let repo = Repository::<casework_process::CaseProcess, _>::new(&store, case_codec());
     let policy = Policy::default();
     let referrer = Actor::new("s.keller", Role::Referrer, "sozialamt");
-    let case = casework_core::CaseId(uuid::Uuid::from_u128(9));
+    let case = casework_process::CaseId(uuid::Uuid::from_u128(9));
     let stream = StreamId::for_case(case);
     assert_eq!(stream.as_str(), "case-00000000-0000-0000-0000-000000000009");
     let ctx = Context::new(
@@ -213,19 +213,19 @@ fn every_case_event_survives_the_store() {
         &referrer,
         &policy,
     );
-    let cmd = casework_core::CaseCommand::RegisterCase {
+    let cmd = casework_process::CaseCommand::RegisterCase {
         case_id: case,
-        referrer: casework_core::InstitutionId::new("sozialamt"),
-        client: casework_core::Personal::new(casework_core::ClientDetails {
+        referrer: casework_process::InstitutionId::new("sozialamt"),
+        client: casework_core::Personal::new(casework_process::ClientDetails {
             name: "N".into(),
             contact: None,
         }),
-        profile: casework_core::Profile::new(30, casework_core::Gender::Male, "t")
+        profile: casework_process::Profile::new(30, casework_process::Gender::Male, "t")
             .problems([
-                casework_core::ProblemArea::Health,
-                casework_core::ProblemArea::Social,
+                casework_process::ProblemArea::Health,
+                casework_process::ProblemArea::Social,
             ])
-            .market(casework_core::MarketProximity::Far),
+            .market(casework_process::MarketProximity::Far),
     };
     let done = repo
         .execute(&stream, &cmd, &ctx, Metadata::default())
@@ -249,7 +249,7 @@ fn every_case_event_survives_the_store() {
 
 #[test]
 fn a_case_stream_names_its_case_only_as_for_case_writes_it() {
-    let id = casework_core::CaseId(uuid::Uuid::from_u128(
+    let id = casework_process::CaseId(uuid::Uuid::from_u128(
         0x0194_0000_0000_7000_8000_0000_0000_00ab,
     ));
     assert_eq!(StreamId::for_case(id).case_id(), Some(id));

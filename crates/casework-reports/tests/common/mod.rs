@@ -4,6 +4,7 @@
 
 use casework_case::CaseStream;
 use casework_core::*;
+use casework_process::*;
 use std::sync::Arc;
 
 use casework_case::case_codec;

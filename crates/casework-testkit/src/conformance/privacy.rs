@@ -3,13 +3,13 @@
 
 use std::sync::{Arc, Barrier};
 
-use casework_core::access::Viewer;
-use casework_core::{
+use casework_core::{Personal, Redaction};
+use casework_process::access::Viewer;
+use casework_process::{
     Actor, Attainment, CaseCommand, CaseId, CaseProcess, ClosureReason, ConsentScope, Context,
     DataCategory, FeedbackFacts, FeedbackKind, Goal, GoalAttainment, GoalId, InstitutionId,
-    Measure, MeasureId, Member, NoticeRecipient, Personal, Plan, Policy, ProviderId, Purpose,
-    Redaction, Role, ServiceId, Signatory, SituationReport, TeamFunction, UserId, VoucherId,
-    ADDICTION_COUNSELLING,
+    Measure, MeasureId, Member, NoticeRecipient, Plan, Policy, ProviderId, Purpose, Role,
+    ServiceId, Signatory, SituationReport, TeamFunction, UserId, VoucherId, ADDICTION_COUNSELLING,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use uuid::Uuid;
@@ -135,7 +135,7 @@ pub fn canary_workload<S: Store + ?Sized>(store: &S, cases: u32) -> CanaryWorklo
                         obstacles: vec![],
                         client_view: String::new(),
                     }),
-                    outcome: casework_core::AssessmentOutcome::RoundTable,
+                    outcome: casework_process::AssessmentOutcome::RoundTable,
                 },
             ),
             (
@@ -290,7 +290,7 @@ pub fn crypto_shredding<S: Store>(new_store: impl Fn() -> S) {
         let loaded = Repository::<CaseProcess, S>::new(&store, case_codec())
             .load_opened(&case.stream)
             .unwrap();
-        let casework_core::CaseState::Closed(closed) = loaded.state else {
+        let casework_process::CaseState::Closed(closed) = loaded.state else {
             panic!("an erased case folds to a closed case")
         };
         assert!(closed.erased_at.is_some());
@@ -310,7 +310,9 @@ pub fn crypto_shredding<S: Store>(new_store: impl Fn() -> S) {
         let ctx = Context::new(day(40), &coordinator, &policy);
         assert!(matches!(
             erase_case(&store, &case.stream, &ctx, Metadata::default()),
-            Err(RepoError::Rejected(casework_core::CaseError::AlreadyErased))
+            Err(RepoError::Rejected(
+                casework_process::CaseError::AlreadyErased
+            ))
         ));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use casework_core::{Actor, CaseCommand, CaseId, CaseProcess, Context, Policy, Role};
+use casework_process::{Actor, CaseCommand, CaseId, CaseProcess, Context, Policy, Role};
 use uuid::Uuid;
 
 use super::{case_commands, events, filled, sample_event, sid, t0};
@@ -470,7 +470,9 @@ pub fn execute_erase_destroys_the_key<S: Store>(new_store: impl Fn() -> S) {
             &Context::new(at, &coordinator, &policy),
             Metadata::default()
         ),
-        Err(RepoError::Rejected(casework_core::CaseError::AlreadyErased))
+        Err(RepoError::Rejected(
+            casework_process::CaseError::AlreadyErased
+        ))
     ));
 }
 

@@ -4,6 +4,7 @@
 use std::ops::RangeInclusive;
 
 use casework_core::*;
+use casework_process::*;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use proptest::prelude::*;
 use uuid::Uuid;
@@ -26,6 +27,7 @@ pub const CASE_ID: CaseId = CaseId(Uuid::from_u128(7));
 /// ```
 /// use casework_testkit::strategies::Generator;
 /// use casework_core::*;
+/// use casework_process::*;
 ///
 /// let cases = Generator::default()
 ///     .depth(10..=40)          // steps per case

@@ -13,6 +13,7 @@
 //! ```
 //! use casework_testkit::strategies::Generator;
 //! use casework_core::*;
+//! use casework_process::*;
 //! use proptest::prelude::*;
 //! use proptest::test_runner::TestRunner;
 //!
@@ -36,6 +37,7 @@ pub use story::{History, Played, Run, Step, Steps};
 
 use bits::Bits;
 use casework_core::*;
+use casework_process::*;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
 
@@ -149,7 +151,7 @@ pub fn step() -> impl Strategy<Value = Step> {
 /// default one; the same as `Generator::default().with_policy(policy.clone()).run()`.
 ///
 /// ```
-/// use casework_core::Policy;
+/// use casework_process::Policy;
 /// use casework_testkit::strategies;
 /// use proptest::prelude::*;
 ///

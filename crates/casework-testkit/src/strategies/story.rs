@@ -5,7 +5,7 @@
 use std::fmt::{self, Debug, Display, Formatter};
 use std::ops::Deref;
 
-use casework_core::{Actor, CaseCommand, CaseError, CaseEvent, CaseId, CaseState};
+use casework_process::{Actor, CaseCommand, CaseError, CaseEvent, CaseId, CaseState};
 use chrono::{DateTime, Duration, Utc};
 
 /// One step: who issues which command, how many days after the step before.

@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use crate::consent::Consent;
 use crate::coordination::Coordination;
 use crate::ids::{CaseId, InstitutionId, MeasureId, VoucherId};
-use crate::personal::Personal;
 use crate::plan::Plan;
 use crate::team::Team;
 use crate::triage::Profile;
 use crate::voucher::Voucher;
+use casework_core::Personal;
 
 /// The state of one case, folded from its events.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

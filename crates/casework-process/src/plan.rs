@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{GoalId, InstitutionId, MeasureId};
-use crate::personal::Personal;
+use casework_core::Personal;
 
 /// An integration plan as agreed at the round table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,9 +11,9 @@ use crate::consent::{ConsentScope, DataCategory};
 use crate::coordination::ProgressOn;
 use crate::ids::InstitutionId;
 use crate::policy::{local_date, Policy, Tz, DEFAULT_TIME_ZONE};
-use crate::process::Process;
 use crate::triage::Profile;
 use crate::voucher::{FeedbackKind, VoucherStatus};
+use casework_core::Process;
 
 /// The invariants of the case process (`docs/architecture.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

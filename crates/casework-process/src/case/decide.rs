@@ -3,9 +3,9 @@
 use chrono::Duration;
 
 use crate::access::report_categories;
+use crate::actor::{Context, Role};
 use crate::consent::DataCategory;
 use crate::ids::{InstitutionId, VoucherId};
-use crate::process::{Context, Role};
 use crate::voucher::{FeedbackKind, Voucher, VoucherStatus};
 
 use super::command::CaseCommand;

@@ -183,7 +183,7 @@ impl Policy {
     /// Parses and validates a policy from JSON.
     ///
     /// ```
-    /// use casework_core::Policy;
+    /// use casework_process::Policy;
     /// let json = serde_json::to_string(&Policy::default()).unwrap();
     /// let policy = Policy::from_json(&json).unwrap();
     /// assert_eq!(policy, Policy::default());
@@ -228,7 +228,7 @@ impl Policy {
     /// event, a deadline or a report date means.
     ///
     /// ```
-    /// use casework_core::Policy;
+    /// use casework_process::Policy;
     /// use chrono::{NaiveDate, TimeZone, Utc};
     /// // 23:30 UTC on 31 January is 00:30 on 1 February in Aachen
     /// let at = Utc.with_ymd_and_hms(2015, 1, 31, 23, 30, 0).unwrap();

@@ -7,6 +7,7 @@ mod common;
 
 use casework_core::scenario::given;
 use casework_core::*;
+use casework_process::*;
 use common::*;
 
 fn items(

@@ -42,7 +42,7 @@ impl Profile {
     /// no degree, motivated, integration realistic — and is set with the methods below.
     ///
     /// ```
-    /// use casework_core::{Gender, MarketProximity, ProblemArea, Profile};
+    /// use casework_process::{Gender, MarketProximity, ProblemArea, Profile};
     /// let p = Profile::new(34, Gender::Female, "aachen")
     ///     .problems([ProblemArea::Health, ProblemArea::Finances])
     ///     .market(MarketProximity::Far)

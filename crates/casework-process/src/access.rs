@@ -24,12 +24,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::actor::Role;
 use crate::case::{CaseEvent, CaseState};
 use crate::consent::{ConsentScope, DataCategory, Purpose};
 use crate::ids::{InstitutionId, UserId};
-use crate::personal::{Personal, Redaction};
-use crate::process::Role;
 use crate::triage::{ProblemArea, Profile};
+use casework_core::{Personal, Redaction};
 
 /// Who reads: a user of an institution, in a role, for a purpose. The access rules look
 /// at institution, role and purpose; the user is recorded in the access log.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::InstitutionId;
-use crate::personal::Personal;
+use casework_core::Personal;
 
 /// What the client agreed to: which institutions may exchange which data, and which
 /// professionals are released from medical or professional confidentiality.

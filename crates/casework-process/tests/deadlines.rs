@@ -4,6 +4,7 @@
 mod common;
 
 use casework_core::*;
+use casework_process::*;
 use common::*;
 
 fn vid(s: &str) -> VoucherId {

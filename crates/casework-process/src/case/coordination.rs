@@ -6,12 +6,12 @@ use std::collections::BTreeSet;
 
 use chrono::{Days, NaiveDate};
 
+use crate::actor::{Context, Role};
 use crate::coordination::{
     AdmissionDecision, ConferenceDecision, Delegation, NoticeRecipient, ProgressOn,
 };
 use crate::deadline::open_deadlines;
 use crate::plan::Plan;
-use crate::process::{Context, Role};
 
 use super::command::CaseCommand;
 use super::decide::wrong_phase;

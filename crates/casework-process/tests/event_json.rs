@@ -6,6 +6,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use casework_core::*;
+use casework_process::*;
 use common::*;
 
 /// One example of every event type, built through the real decide path where possible.

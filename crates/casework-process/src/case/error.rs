@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::actor::Role;
 use crate::ids::{CaseId, ProviderId, ServiceId, UserId, VoucherId};
 use crate::plan::PlanError;
-use crate::process::Role;
 use crate::triage::AdmissionGap;
 use crate::voucher::FeedbackKind;
 

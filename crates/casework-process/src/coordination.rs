@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::deadline::{DeadlineItem, Responsible};
 use crate::ids::{GoalId, InstitutionId, MeasureId, UserId};
-use crate::personal::Personal;
 use crate::policy::{local_date, Tz};
+use casework_core::Personal;
 
 /// The referral's mandate (seed 001: "einen Auftrag mit Zielen für die Zusammenarbeit"):
 /// what the referring office asks the network to achieve, and which documents it asks for.

@@ -6,6 +6,7 @@
 mod common;
 
 use casework_core::*;
+use casework_process::*;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use common::*;
 

@@ -19,13 +19,15 @@ pub use state::{
     TeamFormed,
 };
 
-use crate::process::{Context, Process};
+use crate::actor::Context;
+use casework_core::Process;
 
 /// The case process of `domain.md`: registration → consent → team → assessment → plan →
 /// implementation with vouchers → closure (and erasure).
 ///
 /// ```
 /// use casework_core::*;
+/// use casework_process::*;
 /// use chrono::{TimeZone, Utc};
 ///
 /// let policy = Policy::default();

@@ -5,6 +5,7 @@ mod common;
 
 use casework_core::scenario::given;
 use casework_core::*;
+use casework_process::*;
 use common::*;
 
 fn vid(s: &str) -> VoucherId {

@@ -351,6 +351,7 @@ impl Display for CaseEvent {
 mod tests {
     use super::*;
     use crate::*;
+    use casework_core::Personal;
     use chrono::{TimeZone, Utc};
 
     #[test]

@@ -11,11 +11,11 @@ use crate::coordination::{
 };
 use crate::deadline::{DeadlineItem, Responsible};
 use crate::ids::{CaseId, InstitutionId, MeasureId, ProviderId, ServiceId, UserId, VoucherId};
-use crate::personal::Personal;
 use crate::plan::Plan;
 use crate::team::Member;
 use crate::triage::Profile;
 use crate::voucher::{FeedbackFacts, FeedbackKind, ReturnReason};
+use casework_core::Personal;
 
 use super::state::{AssessmentOutcome, ClientDetails, ClosureReason, SituationReport};
 

@@ -1,7 +1,7 @@
 //! The default policy reproduces `domain.md`; policies load from JSON and are validated.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use casework_core::*;
+use casework_process::*;
 
 fn service(p: &Policy, id: &str) -> ServicePolicy {
     p.service(&ServiceId::new(id)).cloned().unwrap()
