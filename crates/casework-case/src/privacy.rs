@@ -234,9 +234,13 @@ pub fn erase_case<S: KeyArea + ?Sized>(
     // `execute` destroys the key itself once `CaseErased` is recorded
     let outcome = match repo.execute(stream, &CaseCommand::EraseCase, ctx, metadata) {
         Ok(done) => done.outcome,
-        Err(RepoError::Rejected(CaseError::AlreadyErased)) => {
+        Err(RepoError::Rejected(CaseError::Closure(
+            casework_process::ClosureError::AlreadyErased,
+        ))) => {
             if matches!(store.data_key(stream)?, Some(KeyState::Destroyed { .. })) {
-                return Err(RepoError::Rejected(CaseError::AlreadyErased));
+                return Err(RepoError::Rejected(CaseError::Closure(
+                    casework_process::ClosureError::AlreadyErased,
+                )));
             }
             // an earlier run recorded the erasure and stopped: finish it
             store.destroy_data_key(stream, ctx.now)?;

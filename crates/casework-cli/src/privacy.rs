@@ -202,10 +202,12 @@ pub fn erase(
         Err(RepoError::Rejected(e)) => {
             let hint = match e {
                 CaseError::WrongPhase { .. } => "only a closed case can be erased: close it first",
-                CaseError::RetentionNotElapsed { .. } => {
-                    "the policy's retention period has not passed yet"
+                CaseError::Closure(casework_process::ClosureError::RetentionNotElapsed {
+                    ..
+                }) => "the policy's retention period has not passed yet",
+                CaseError::Closure(casework_process::ClosureError::AlreadyErased) => {
+                    "nothing left to do"
                 }
-                CaseError::AlreadyErased => "nothing left to do",
                 _ => "see the rule named above",
             };
             Err(Failure::input(

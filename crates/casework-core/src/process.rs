@@ -21,7 +21,7 @@ pub trait Process {
     /// Why a command was rejected.
     type Error: std::error::Error;
     /// What a decision may depend on besides the state and the command: when it happens,
-    /// who acts, the deployment's rules. The case process uses [`Context`]; another
+    /// who acts, the deployment's rules. The case process uses its `Context`; another
     /// workflow brings its own type (its own roles, its own rules) and says through
     /// [`DecisionContext`] what the store records of it.
     type Context<'c>: DecisionContext;

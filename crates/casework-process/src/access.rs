@@ -25,10 +25,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Role;
-use crate::case::{CaseEvent, CaseState};
 use crate::consent::{ConsentScope, DataCategory, Purpose};
 use crate::ids::{InstitutionId, UserId};
-use crate::triage::{ProblemArea, Profile};
+use crate::model::{CaseEvent, CaseState};
+use crate::policy::triage::{ProblemArea, Profile};
 use casework_core::{Personal, Redaction};
 
 /// Who reads: a user of an institution, in a role, for a purpose. The access rules look

@@ -4,10 +4,10 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::case::{AssessmentOutcome, CaseState, ClosedCase, OpenCase, Phase};
-use crate::coordination::{ConferenceDecision, ProgressOn};
 use crate::ids::{InstitutionId, MeasureId, ProviderId, UserId, VoucherId};
+use crate::model::{AssessmentOutcome, CaseState, ClosedCase, OpenCase, Phase};
 use crate::policy::{local_date, Due, Policy, Tz};
+use crate::record::{ConferenceDecision, ProgressOn};
 use crate::voucher::{Voucher, VoucherStatus};
 
 /// One pending deadline.

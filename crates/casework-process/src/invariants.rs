@@ -6,12 +6,12 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::access::report_categories;
-use crate::case::{CaseEvent, CaseProcess, CaseState, ClosureReason};
 use crate::consent::{ConsentScope, DataCategory};
-use crate::coordination::ProgressOn;
 use crate::ids::InstitutionId;
+use crate::model::{CaseEvent, CaseProcess, CaseState, ClosureReason};
+use crate::policy::triage::Profile;
 use crate::policy::{local_date, Policy, Tz, DEFAULT_TIME_ZONE};
-use crate::triage::Profile;
+use crate::record::ProgressOn;
 use crate::voucher::{FeedbackKind, VoucherStatus};
 use casework_core::Process;
 

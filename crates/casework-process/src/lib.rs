@@ -39,52 +39,47 @@
 
 pub mod access;
 mod actor;
-pub mod case;
-pub mod catalog;
-pub mod consent;
-pub mod coordination;
 pub mod deadline;
-mod default_policy;
 pub mod ids;
 pub mod invariants;
-pub mod plan;
+mod model;
 pub mod policy;
-mod stored;
-pub mod team;
-pub mod triage;
-pub mod voucher;
+pub mod rules;
 
 pub use access::{Disclosure, Viewer};
 pub use actor::{Actor, Context, Role};
-pub use case::{
-    permitted_roles, Assessment, AssessmentOutcome, CaseCommand, CaseError, CaseEvent, CaseProcess,
-    CaseState, ClientDetails, ClosedCase, ClosureReason, OpenCase, Phase, PhaseName, Planned,
-    Registration, SituationReport,
-};
-pub use catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
-pub use consent::{Consent, ConsentScope, DataCategory, Purpose, Signatory};
-pub use coordination::{
-    closure_duties, AdmissionDecision, Attainment, Conference, ConferenceDecision, ConferenceKind,
-    Coordination, DeclineReason, Delegation, Escalation, EscalationLevel, EscalationTarget,
-    GoalAttainment, HandoverReason, Mandate, NoticeRecipient, ProgressOn, ProgressStatus,
-};
 pub use deadline::{deadlines, erasure_responsible, overdue, Deadline, DeadlineItem, Responsible};
-pub use default_policy::{
-    ADDICTION_COUNSELLING, CARE_OF_RELATIVES, CHILDCARE, DEBT_COUNSELLING, PSYCHOSOCIAL_CARE,
-};
 pub use ids::{
     CaseId, GoalId, InstitutionId, MeasureId, ProviderId, ServiceId, TeamId, UserId, VoucherId,
 };
 pub use invariants::{Invariant, Violation};
-pub use plan::{Goal, GoalTarget, Measure, Plan, PlanError};
-pub use policy::{
-    ClosureRules, ConferenceRules, DeadlineRules, DelegationRules, Due, IntakeRules,
-    PhaseDeadlines, PlanSignatures, Policy, PolicyError, ProcessRules, Sector, ServicePolicy,
-    Thresholds, Tz, DEFAULT_TIME_ZONE,
+pub use model::consent::{Consent, ConsentScope, DataCategory, Purpose, Signatory};
+pub use model::plan::{Goal, GoalTarget, Measure, Plan, PlanError};
+pub use model::record::{
+    closure_duties, AdmissionDecision, Attainment, Conference, ConferenceDecision, ConferenceKind,
+    Coordination, DeclineReason, Delegation, Escalation, EscalationLevel, EscalationTarget,
+    GoalAttainment, HandoverReason, Mandate, NoticeRecipient, ProgressOn, ProgressStatus,
 };
-pub use team::{Member, Team, TeamFunction};
-pub use triage::{Gender, MarketProximity, ProblemArea, Profile};
-pub use voucher::{
+pub use model::team::{Member, Team, TeamFunction};
+pub use model::voucher::{
     DeliveredEffort, FeedbackFacts, FeedbackKind, ReturnReason, ServiceOutcome, Voucher,
     VoucherStatus,
 };
+pub use model::{
+    consent, plan, record, team, voucher, Assessed, Assessment, AssessmentOutcome, CaseCommand,
+    CaseEvent, CaseProcess, CaseState, ClientDetails, ClosedCase, ClosureReason, Consented,
+    OpenCase, Phase, PhaseName, Planned, Registration, Review, SituationReport, TeamFormed,
+};
+pub use policy::catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
+pub use policy::triage::{Gender, MarketProximity, ProblemArea, Profile};
+pub use policy::{
+    ClosureRules, ConferenceRules, DeadlineRules, DelegationRules, Due, IntakeRules,
+    PhaseDeadlines, PlanSignatures, Policy, PolicyError, ProcessRules, Sector, ServicePolicy,
+    Thresholds, Tz, ADDICTION_COUNSELLING, CARE_OF_RELATIVES, CHILDCARE, DEBT_COUNSELLING,
+    DEFAULT_TIME_ZONE, PSYCHOSOCIAL_CARE,
+};
+pub use rules::error::{
+    CaseError, ClosureError, ConsentError, CoordinationError, IntakeError, PlanningError,
+    TeamError, VoucherError,
+};
+pub use rules::{command_rule, permitted_roles, CommandRule};

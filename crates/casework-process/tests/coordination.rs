@@ -74,17 +74,17 @@ fn a_deadline_that_is_not_overdue_cannot_be_escalated() {
             &escalate(DeadlineItem::Consent, 1),
             &w.ctx(&w.caseworker, 14),
         )
-        .then_err(CaseError::NotOverdue {
+        .then_err(CaseError::Coordination(CoordinationError::NotOverdue {
             item: DeadlineItem::Consent,
-        });
+        }));
     given::<CaseProcess>(w.registered())
         .when(
             &escalate(DeadlineItem::Review, 1),
             &w.ctx(&w.caseworker, 40),
         )
-        .then_err(CaseError::NotOverdue {
+        .then_err(CaseError::Coordination(CoordinationError::NotOverdue {
             item: DeadlineItem::Review,
-        });
+        }));
 }
 
 #[test]
@@ -167,7 +167,7 @@ fn a_plan_takes_effect_only_signed_by_client_and_coordinator() {
             &CaseCommand::AgreePlan { plan: unsigned },
             &w.ctx(&w.coordinator, 20),
         )
-        .then_err(CaseError::PlanNotSigned("client"));
+        .then_err(CaseError::Planning(PlanningError::PlanNotSigned("client")));
     let mut unsigned = plan(date(20));
     unsigned.signed_by_coordinator = false;
     given::<CaseProcess>(w.assessed(AssessmentOutcome::RoundTable))
@@ -177,7 +177,9 @@ fn a_plan_takes_effect_only_signed_by_client_and_coordinator() {
             },
             &w.ctx(&w.coordinator, 20),
         )
-        .then_err(CaseError::PlanNotSigned("coordinator"));
+        .then_err(CaseError::Planning(PlanningError::PlanNotSigned(
+            "coordinator",
+        )));
     // a deployment whose policy asks for the client's signature only
     let mut w2 = World::default();
     w2.policy.process.plan_signatures.coordinator = false;
@@ -200,10 +202,12 @@ fn sub_goals_hang_under_a_top_level_goal_and_sectors_come_from_the_policy() {
             &CaseCommand::AgreePlan { plan: p },
             &w.ctx(&w.coordinator, 20),
         )
-        .then_err(CaseError::InvalidPlan(PlanError::BadParent {
-            goal: GoalId::new("G1a"),
-            parent: GoalId::new("G1a"),
-        }));
+        .then_err(CaseError::Planning(PlanningError::InvalidPlan(
+            PlanError::BadParent {
+                goal: GoalId::new("G1a"),
+                parent: GoalId::new("G1a"),
+            },
+        )));
     let mut p = smart_plan(date(20));
     p.measures[1].sector = Some("maritime".into());
     given::<CaseProcess>(w.assessed(AssessmentOutcome::RoundTable))
@@ -211,7 +215,9 @@ fn sub_goals_hang_under_a_top_level_goal_and_sectors_come_from_the_policy() {
             &CaseCommand::AgreePlan { plan: p },
             &w.ctx(&w.coordinator, 20),
         )
-        .then_err(CaseError::UnknownSector("maritime".into()));
+        .then_err(CaseError::Planning(PlanningError::UnknownSector(
+            "maritime".into(),
+        )));
 }
 
 fn smart_planned(w: &World) -> Vec<CaseEvent> {
@@ -294,7 +300,13 @@ fn specialists_report_on_their_measures_and_the_client_on_its_own_tasks() {
             &w.ctx(&w.specialist, 30),
         )
         .rejected();
-    assert!(matches!(err, CaseError::NotResponsible { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            CaseError::Planning(PlanningError::NotResponsible { .. })
+        ),
+        "{err}"
+    );
     given::<CaseProcess>(h.clone())
         .when(
             &progress(m("M3"), ProgressStatus::Done),
@@ -341,7 +353,9 @@ fn a_voucher_serves_a_measure_of_the_plan() {
     };
     given::<CaseProcess>(h.clone())
         .when(&link("M9"), &w.ctx(&w.caseworker, 22))
-        .then_err(CaseError::UnknownMeasure(MeasureId::new("M9")));
+        .then_err(CaseError::Planning(PlanningError::UnknownMeasure(
+            MeasureId::new("M9"),
+        )));
     let mut linked = h.clone();
     linked.extend(w.continue_from(&h, &[(&w.caseworker, 22, link("M1"))]));
     let state = state_of(&linked);
@@ -433,9 +447,9 @@ fn coordination_passes_only_to_a_team_institution_inside_the_consent() {
             },
             &w.ctx(&w.coordinator, 25),
         )
-        .then_err(CaseError::NotTeamInstitution(InstitutionId::new(
-            "jobcenter",
-        )));
+        .then_err(CaseError::Coordination(
+            CoordinationError::NotTeamInstitution(InstitutionId::new("jobcenter")),
+        ));
     given::<CaseProcess>(w.planned())
         .when(
             &CaseCommand::HandOverCoordination {
@@ -445,7 +459,9 @@ fn coordination_passes_only_to_a_team_institution_inside_the_consent() {
             },
             &w.ctx(&w.coordinator, 25),
         )
-        .then_err(CaseError::AlreadyCoordinator(UserId::new("k.meier")));
+        .then_err(CaseError::Coordination(
+            CoordinationError::AlreadyCoordinator(UserId::new("k.meier")),
+        ));
 }
 
 // ---- 4. case conferences -----------------------------------------------------------------
@@ -467,13 +483,17 @@ fn a_conference_has_team_members_as_participants() {
             &conference(&["k.meier"], ConferenceDecision::Continue),
             &w.ctx(&w.coordinator, 30),
         )
-        .then_err(CaseError::TooFewParticipants { min: 2, got: 1 });
+        .then_err(CaseError::Coordination(
+            CoordinationError::TooFewParticipants { min: 2, got: 1 },
+        ));
     given::<CaseProcess>(w.planned())
         .when(
             &conference(&["k.meier", "n.nobody"], ConferenceDecision::Continue),
             &w.ctx(&w.coordinator, 30),
         )
-        .then_err(CaseError::NotAParticipant(UserId::new("n.nobody")));
+        .then_err(CaseError::Coordination(CoordinationError::NotAParticipant(
+            UserId::new("n.nobody"),
+        )));
 }
 
 #[test]
@@ -551,7 +571,13 @@ fn a_delegate_acts_only_inside_its_delegation_and_period() {
             &w.ctx(&w.provider, 40),
         )
         .rejected();
-    assert!(matches!(err, CaseError::NotResponsible { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            CaseError::Planning(PlanningError::NotResponsible { .. })
+        ),
+        "{err}"
+    );
     // after the period
     let err = given::<CaseProcess>(d.clone())
         .when(
@@ -559,7 +585,13 @@ fn a_delegate_acts_only_inside_its_delegation_and_period() {
             &w.ctx(&w.provider, 101),
         )
         .rejected();
-    assert!(matches!(err, CaseError::NotResponsible { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            CaseError::Planning(PlanningError::NotResponsible { .. })
+        ),
+        "{err}"
+    );
     // a measure delegate holds no reviews: that needs the whole case
     given::<CaseProcess>(d.clone())
         .when(
@@ -576,7 +608,9 @@ fn a_delegate_acts_only_inside_its_delegation_and_period() {
     // a second delegation waits for the first
     given::<CaseProcess>(d.clone())
         .when(&delegate_m2(90), &w.ctx(&w.coordinator, 30))
-        .then_err(CaseError::DelegationRunning(date(100)));
+        .then_err(CaseError::Coordination(
+            CoordinationError::DelegationRunning(date(100)),
+        ));
 }
 
 #[test]
@@ -605,7 +639,7 @@ fn the_delegate_reports_at_policy_intervals_and_the_delegation_ends() {
     assert!(report(&d).is_none());
     given::<CaseProcess>(d)
         .when(&CaseCommand::EndDelegation, &w.ctx(&w.coordinator, 61))
-        .then_err(CaseError::NoDelegation);
+        .then_err(CaseError::Coordination(CoordinationError::NoDelegation));
 }
 
 #[test]
@@ -643,10 +677,12 @@ fn a_whole_case_delegate_reviews_and_rates_goals_and_a_period_has_a_limit() {
         .accepted();
     given::<CaseProcess>(h)
         .when(&delegate_m2(25 + 400), &w.ctx(&w.coordinator, 25))
-        .then_err(CaseError::DelegationTooLong {
-            until: date(425),
-            latest: date(390),
-        });
+        .then_err(CaseError::Coordination(
+            CoordinationError::DelegationTooLong {
+                until: date(425),
+                latest: date(390),
+            },
+        ));
 }
 
 // ---- 6. closure duties, evaluation, erasure on the worklist --------------------------------
@@ -659,18 +695,23 @@ fn a_case_closes_only_after_the_notices_and_the_evaluation() {
     };
     given::<CaseProcess>(w.planned())
         .when(&close, &w.ctx(&w.coordinator, 60))
-        .then_err(CaseError::NoticeMissing(NoticeRecipient::Referrer));
+        .then_err(CaseError::Closure(ClosureError::NoticeMissing(
+            NoticeRecipient::Referrer,
+        )));
     let noticed = w.with_notices(&w.planned(), 60);
     given::<CaseProcess>(noticed.clone())
         .when(&close, &w.ctx(&w.coordinator, 60))
-        .then_err(CaseError::EvaluationRequired);
+        .then_err(CaseError::Closure(ClosureError::EvaluationRequired));
     let err = given::<CaseProcess>(noticed.clone())
         .when(
             &CaseCommand::EvaluateCase { attainment: vec![] },
             &w.ctx(&w.coordinator, 60),
         )
         .rejected();
-    assert_eq!(err, CaseError::EvaluationIncomplete("missing G1".into()));
+    assert_eq!(
+        err,
+        CaseError::Closure(ClosureError::EvaluationIncomplete("missing G1".into()))
+    );
     let evaluated = w.with_evaluation(&noticed, 60);
     given::<CaseProcess>(evaluated.clone())
         .when(&close, &w.ctx(&w.coordinator, 61))
@@ -756,7 +797,7 @@ fn where_the_policy_requires_it_consent_waits_for_admission() {
     w.policy.process.intake.admission_required = true;
     given::<CaseProcess>(w.registered())
         .when(&sign_consent(), &w.ctx(&w.client, 1))
-        .then_err(CaseError::AdmissionRequired);
+        .then_err(CaseError::Consent(ConsentError::AdmissionRequired));
     let mut h = w.registered();
     h.extend(w.continue_from(
         &h,
@@ -790,7 +831,7 @@ fn where_the_policy_requires_it_consent_waits_for_admission() {
             },
             &w.ctx(&w.caseworker, 1),
         )
-        .then_err(CaseError::AdmissionAlreadyDecided);
+        .then_err(CaseError::Intake(IntakeError::AdmissionAlreadyDecided));
     // closing a referral as declined goes through the intake decision
     given::<CaseProcess>(w.registered())
         .when(
@@ -799,7 +840,7 @@ fn where_the_policy_requires_it_consent_waits_for_admission() {
             },
             &w.ctx(&w.coordinator, 1),
         )
-        .then_err(CaseError::UseDecideAdmission);
+        .then_err(CaseError::Closure(ClosureError::UseDecideAdmission));
 }
 
 // ---- invariants 9–11 over stored histories -------------------------------------------------

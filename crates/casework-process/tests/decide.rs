@@ -71,15 +71,15 @@ fn register_without_multi_problem_situation_or_motivation_is_denied() {
     };
     given::<CaseProcess>([])
         .when(&cmd, &w.ctx(&w.referrer, 0))
-        .then_err(CaseError::AdmissionDenied {
+        .then_err(CaseError::Intake(IntakeError::AdmissionDenied {
             gaps: vec![
-                triage::AdmissionGap::NotMultiProblem {
+                policy::triage::AdmissionGap::NotMultiProblem {
                     areas: 1,
                     required: 2,
                 },
-                triage::AdmissionGap::NotMotivated,
+                policy::triage::AdmissionGap::NotMotivated,
             ],
-        });
+        }));
 }
 
 #[test]
@@ -251,7 +251,9 @@ fn form_team_with_a_duplicate_member_is_rejected() {
     };
     given::<CaseProcess>(w.consented())
         .when(&cmd, &w.ctx(&w.coordinator, 3))
-        .then_err(CaseError::AlreadyMember(UserId::new("r.huber")));
+        .then_err(CaseError::Team(TeamError::AlreadyMember(UserId::new(
+            "r.huber",
+        ))));
 }
 
 #[test]
@@ -316,7 +318,9 @@ fn add_an_existing_member_is_rejected() {
             },
             &w.ctx(&w.coordinator, 4),
         )
-        .then_err(CaseError::AlreadyMember(UserId::new("r.huber")));
+        .then_err(CaseError::Team(TeamError::AlreadyMember(UserId::new(
+            "r.huber",
+        ))));
 }
 
 #[test]
@@ -345,7 +349,7 @@ fn the_coordinator_cannot_leave() {
             },
             &w.ctx(&w.coordinator, 4),
         )
-        .then_err(CaseError::CoordinatorCannotLeave);
+        .then_err(CaseError::Team(TeamError::CoordinatorCannotLeave));
 }
 
 #[test]
@@ -358,7 +362,7 @@ fn remove_a_non_member_is_rejected() {
             },
             &w.ctx(&w.coordinator, 4),
         )
-        .then_err(CaseError::NotMember(UserId::new("nobody")));
+        .then_err(CaseError::Team(TeamError::NotMember(UserId::new("nobody"))));
 }
 
 #[test]
@@ -448,7 +452,7 @@ fn agree_plan_after_a_recommendation_to_close_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.assessed(AssessmentOutcome::RecommendAndClose))
         .when(&agree_plan(date(20)), &w.ctx(&w.coordinator, 20))
-        .then_err(CaseError::NoRoundTable);
+        .then_err(CaseError::Planning(PlanningError::NoRoundTable));
 }
 
 #[test]
@@ -473,7 +477,7 @@ fn incomplete_plans_are_rejected_with_the_rule() {
                 &CaseCommand::AgreePlan { plan: p },
                 &w.ctx(&w.coordinator, 20),
             )
-            .then_err(CaseError::InvalidPlan(expected));
+            .then_err(CaseError::Planning(PlanningError::InvalidPlan(expected)));
     };
     let base = plan(date(20));
 
@@ -575,7 +579,9 @@ fn revise_plan_with_an_invalid_plan_is_rejected() {
             &CaseCommand::RevisePlan { plan: p },
             &w.ctx(&w.coordinator, 50),
         )
-        .then_err(CaseError::InvalidPlan(PlanError::NoGoals));
+        .then_err(CaseError::Planning(PlanningError::InvalidPlan(
+            PlanError::NoGoals,
+        )));
 }
 
 #[test]
@@ -603,7 +609,9 @@ fn review_of_an_unknown_measure_is_rejected() {
     };
     given::<CaseProcess>(w.planned())
         .when(&cmd, &w.ctx(&w.coordinator, 45))
-        .then_err(CaseError::UnknownMeasure(MeasureId::new("M7")));
+        .then_err(CaseError::Planning(PlanningError::UnknownMeasure(
+            MeasureId::new("M7"),
+        )));
 }
 
 #[test]
@@ -665,7 +673,9 @@ fn issue_voucher_for_an_unknown_service_is_rejected() {
             &issue("V1", "astrology", DEBT_PROVIDER),
             &w.ctx(&w.caseworker, 2),
         )
-        .then_err(CaseError::UnknownService(ServiceId::new("astrology")));
+        .then_err(CaseError::Voucher(VoucherError::UnknownService(
+            ServiceId::new("astrology"),
+        )));
 }
 
 #[test]
@@ -676,7 +686,7 @@ fn issue_a_voucher_id_twice_is_rejected() {
             &issue("V1", DEBT_COUNSELLING, DEBT_PROVIDER),
             &w.ctx(&w.caseworker, 3),
         )
-        .then_err(CaseError::VoucherExists(vid("V1")));
+        .then_err(CaseError::Voucher(VoucherError::VoucherExists(vid("V1"))));
 }
 
 #[test]
@@ -709,7 +719,7 @@ fn redeem_an_unknown_voucher_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_issued())
         .when(&redeem("V9"), &w.ctx(&w.provider, 9))
-        .then_err(CaseError::UnknownVoucher(vid("V9")));
+        .then_err(CaseError::Voucher(VoucherError::UnknownVoucher(vid("V9"))));
 }
 
 #[test]
@@ -717,10 +727,10 @@ fn another_provider_cannot_redeem() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_issued())
         .when(&redeem("V1"), &w.ctx(&w.debt_provider, 9))
-        .then_err(CaseError::NotVoucherProvider {
+        .then_err(CaseError::Voucher(VoucherError::NotVoucherProvider {
             voucher: vid("V1"),
             provider: ProviderId::new(PROVIDER),
-        });
+        }));
 }
 
 #[test]
@@ -728,7 +738,9 @@ fn redeem_twice_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_redeemed())
         .when(&redeem("V1"), &w.ctx(&w.provider, 10))
-        .then_err(CaseError::VoucherAlreadyRedeemed(vid("V1")));
+        .then_err(CaseError::Voucher(VoucherError::VoucherAlreadyRedeemed(
+            vid("V1"),
+        )));
 }
 
 fn returned() -> CaseCommand {
@@ -755,7 +767,9 @@ fn return_a_redeemed_voucher_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_redeemed())
         .when(&returned(), &w.ctx(&w.caseworker, 40))
-        .then_err(CaseError::VoucherAlreadyRedeemed(vid("V1")));
+        .then_err(CaseError::Voucher(VoucherError::VoucherAlreadyRedeemed(
+            vid("V1"),
+        )));
 }
 
 #[test]
@@ -770,10 +784,10 @@ fn a_returned_voucher_is_finished() {
     ] {
         given::<CaseProcess>(h.clone())
             .when(&cmd, &w.ctx(&w.caseworker, 41))
-            .then_err(CaseError::VoucherFinished {
+            .then_err(CaseError::Voucher(VoucherError::VoucherFinished {
                 voucher: vid("V1"),
                 status: "returned",
-            });
+            }));
     }
 }
 
@@ -782,7 +796,7 @@ fn return_an_unknown_voucher_is_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.consented())
         .when(&returned(), &w.ctx(&w.caseworker, 40))
-        .then_err(CaseError::UnknownVoucher(vid("V1")));
+        .then_err(CaseError::Voucher(VoucherError::UnknownVoucher(vid("V1"))));
 }
 
 fn debt_voucher_redeemed(w: &World) -> Vec<CaseEvent> {
@@ -830,11 +844,11 @@ fn stages_cannot_be_skipped_or_exceed_the_policy() {
             },
             &w.ctx(&w.debt_provider, 60),
         )
-        .then_err(CaseError::InvalidStage {
+        .then_err(CaseError::Voucher(VoucherError::InvalidStage {
             voucher: vid("D1"),
             stage: 3,
             why: "the current stage is 1".into(),
-        });
+        }));
     given::<CaseProcess>(w.voucher_redeemed())
         .when(
             &CaseCommand::StartServiceStage {
@@ -843,11 +857,11 @@ fn stages_cannot_be_skipped_or_exceed_the_policy() {
             },
             &w.ctx(&w.provider, 60),
         )
-        .then_err(CaseError::InvalidStage {
+        .then_err(CaseError::Voucher(VoucherError::InvalidStage {
             voucher: vid("V1"),
             stage: 2,
             why: "the service has 1 stage(s)".into(),
-        });
+        }));
 }
 
 #[test]
@@ -861,7 +875,9 @@ fn a_stage_needs_a_redeemed_voucher() {
             },
             &w.ctx(&w.provider, 60),
         )
-        .then_err(CaseError::VoucherNotRedeemed(vid("V1")));
+        .then_err(CaseError::Voucher(VoucherError::VoucherNotRedeemed(vid(
+            "V1",
+        ))));
 }
 
 #[test]
@@ -893,10 +909,10 @@ fn classify_into_an_unknown_need_group_is_rejected() {
             },
             &w.ctx(&w.provider, 12),
         )
-        .then_err(CaseError::UnknownNeedGroup {
+        .then_err(CaseError::Voucher(VoucherError::UnknownNeedGroup {
             service: ServiceId::new(ADDICTION_COUNSELLING),
             need_group: 6,
-        });
+        }));
 }
 
 #[test]
@@ -918,7 +934,9 @@ fn classify_for_a_service_without_catalog_is_rejected() {
             },
             &w.ctx(&w.caseworker, 12),
         )
-        .then_err(CaseError::NoCatalog(ServiceId::new(CHILDCARE)));
+        .then_err(CaseError::Voucher(VoucherError::NoCatalog(ServiceId::new(
+            CHILDCARE,
+        ))));
 }
 
 #[test]
@@ -932,7 +950,9 @@ fn classify_before_redemption_is_rejected() {
             },
             &w.ctx(&w.provider, 12),
         )
-        .then_err(CaseError::VoucherNotRedeemed(vid("V1")));
+        .then_err(CaseError::Voucher(VoucherError::VoucherNotRedeemed(vid(
+            "V1",
+        ))));
 }
 
 // ---- feedback ----------------------------------------------------------------------------
@@ -978,11 +998,11 @@ fn a_second_first_feedback_is_rejected() {
             &feedback("V1", FeedbackKind::First, None),
             &w.ctx(&w.provider, 7),
         )
-        .then_err(CaseError::FeedbackOutOfOrder {
+        .then_err(CaseError::Voucher(VoucherError::FeedbackOutOfOrder {
             voucher: vid("V1"),
             kind: FeedbackKind::First,
             why: "the first feedback was already received",
-        });
+        }));
 }
 
 #[test]
@@ -993,7 +1013,9 @@ fn interim_feedback_needs_redemption() {
             &feedback("V1", FeedbackKind::Interim, None),
             &w.ctx(&w.provider, 7),
         )
-        .then_err(CaseError::VoucherNotRedeemed(vid("V1")));
+        .then_err(CaseError::Voucher(VoucherError::VoucherNotRedeemed(vid(
+            "V1",
+        ))));
 }
 
 #[test]
@@ -1044,10 +1066,10 @@ fn final_feedback_completes_the_voucher() {
             &feedback("V1", FeedbackKind::Final, Some(ServiceOutcome::Completed)),
             &w.ctx(&w.provider, 91),
         )
-        .then_err(CaseError::VoucherFinished {
+        .then_err(CaseError::Voucher(VoucherError::VoucherFinished {
             voucher: vid("V1"),
             status: "completed",
-        });
+        }));
 }
 
 #[test]
@@ -1058,7 +1080,7 @@ fn final_feedback_without_outcome_is_rejected() {
             &feedback("V1", FeedbackKind::Final, None),
             &w.ctx(&w.provider, 90),
         )
-        .then_err(CaseError::OutcomeRequired(vid("V1")));
+        .then_err(CaseError::Voucher(VoucherError::OutcomeRequired(vid("V1"))));
 }
 
 #[test]
@@ -1069,10 +1091,10 @@ fn feedback_from_another_provider_is_rejected() {
             &feedback("V1", FeedbackKind::Interim, None),
             &w.ctx(&w.debt_provider, 60),
         )
-        .then_err(CaseError::NotVoucherProvider {
+        .then_err(CaseError::Voucher(VoucherError::NotVoucherProvider {
             voucher: vid("V1"),
             provider: ProviderId::new(PROVIDER),
-        });
+        }));
 }
 
 fn hours(module: u8, minutes: u32, sessions: u32) -> CaseCommand {
@@ -1110,7 +1132,7 @@ fn service_hours_of_nothing_are_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_redeemed())
         .when(&hours(1, 0, 0), &w.ctx(&w.provider, 15))
-        .then_err(CaseError::NoEffort);
+        .then_err(CaseError::Voucher(VoucherError::NoEffort));
 }
 
 #[test]
@@ -1118,10 +1140,10 @@ fn service_hours_in_an_unknown_module_are_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_redeemed())
         .when(&hours(13, 60, 0), &w.ctx(&w.provider, 15))
-        .then_err(CaseError::UnknownModule {
+        .then_err(CaseError::Voucher(VoucherError::UnknownModule {
             service: ServiceId::new(ADDICTION_COUNSELLING),
             module: 13,
-        });
+        }));
 }
 
 #[test]
@@ -1129,7 +1151,9 @@ fn service_hours_before_redemption_are_rejected() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_issued())
         .when(&hours(1, 60, 0), &w.ctx(&w.provider, 15))
-        .then_err(CaseError::VoucherNotRedeemed(vid("V1")));
+        .then_err(CaseError::Voucher(VoucherError::VoucherNotRedeemed(vid(
+            "V1",
+        ))));
 }
 
 // ---- closure and erasure -----------------------------------------------------------------
@@ -1160,7 +1184,7 @@ fn close_with_consent_revoked_must_use_revoke() {
             },
             &w.ctx(&w.coordinator, 200),
         )
-        .then_err(CaseError::UseRevokeConsent);
+        .then_err(CaseError::Closure(ClosureError::UseRevokeConsent));
 }
 
 #[test]
@@ -1214,7 +1238,9 @@ fn erase_waits_for_the_retention_period() {
     w.policy.thresholds.retention_days = 30;
     given::<CaseProcess>(w.closed())
         .when(&CaseCommand::EraseCase, &w.ctx(&w.coordinator, 59))
-        .then_err(CaseError::RetentionNotElapsed { until: t(60) });
+        .then_err(CaseError::Closure(ClosureError::RetentionNotElapsed {
+            until: t(60),
+        }));
 }
 
 #[test]
@@ -1224,7 +1250,7 @@ fn erase_twice_is_rejected() {
     h.extend(w.continue_from(&h, &[(&w.coordinator, 30, CaseCommand::EraseCase)]));
     given::<CaseProcess>(h)
         .when(&CaseCommand::EraseCase, &w.ctx(&w.coordinator, 31))
-        .then_err(CaseError::AlreadyErased);
+        .then_err(CaseError::Closure(ClosureError::AlreadyErased));
 }
 
 #[test]
@@ -1238,9 +1264,9 @@ fn error_messages_name_the_rule() {
         e.to_string(),
         "AddMember needs phase team formed or assessed, but the case is consented"
     );
-    let e = CaseError::AdmissionDenied {
-        gaps: vec![triage::AdmissionGap::NotMotivated],
-    };
+    let e = CaseError::Intake(IntakeError::AdmissionDenied {
+        gaps: vec![policy::triage::AdmissionGap::NotMotivated],
+    });
     assert_eq!(
         e.to_string(),
         "admission criteria not met: client not motivated"

@@ -248,7 +248,7 @@ where
     /// expectation. On a conflict it reloads and decides again, up to the bound.
     ///
     /// Audit fields are checked before anything is decided ([`StoreError::Audit`], nothing
-    /// written): the actor of `ctx` must be a valid identity ([`casework_process::Actor::check`])
+    /// written): the actor of `ctx` must be a valid identity ([`casework_core::Identity::check`])
     /// and is recorded as `user/role@institution` (`metadata` may name it, but no other);
     /// the effective time `ctx.now` may not precede the stream's first event nor lie after
     /// the store's clock by more than the policy's `clock_skew_minutes`. A correlation id

@@ -310,9 +310,9 @@ pub fn crypto_shredding<S: Store>(new_store: impl Fn() -> S) {
         let ctx = Context::new(day(40), &coordinator, &policy);
         assert!(matches!(
             erase_case(&store, &case.stream, &ctx, Metadata::default()),
-            Err(RepoError::Rejected(
-                casework_process::CaseError::AlreadyErased
-            ))
+            Err(RepoError::Rejected(casework_process::CaseError::Closure(
+                casework_process::ClosureError::AlreadyErased
+            )))
         ));
     }
 }

@@ -470,9 +470,9 @@ pub fn execute_erase_destroys_the_key<S: Store>(new_store: impl Fn() -> S) {
             &Context::new(at, &coordinator, &policy),
             Metadata::default()
         ),
-        Err(RepoError::Rejected(
-            casework_process::CaseError::AlreadyErased
-        ))
+        Err(RepoError::Rejected(casework_process::CaseError::Closure(
+            casework_process::ClosureError::AlreadyErased
+        )))
     ));
 }
 

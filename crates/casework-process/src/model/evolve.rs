@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::consent::Consent;
-use crate::coordination::{
+use crate::record::{
     Conference, ConferenceDecision, Coordination, Delegation, Escalation, ProgressOn,
     ProgressStatus,
 };

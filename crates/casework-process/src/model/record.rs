@@ -335,8 +335,8 @@ mod progress_pairs {
 pub fn closure_duties(
     plan: Option<&crate::plan::Plan>,
     attainment: Attainment,
-) -> Vec<crate::case::CaseCommand> {
-    use crate::case::CaseCommand;
+) -> Vec<crate::model::CaseCommand> {
+    use crate::model::CaseCommand;
     let mut out: Vec<CaseCommand> = [NoticeRecipient::Referrer, NoticeRecipient::Client]
         .into_iter()
         .map(|to| CaseCommand::SendClosureNotice { to })

@@ -7,8 +7,8 @@
 use std::fmt::{self, Debug, Display, Formatter, Write};
 
 use crate::consent::ConsentScope;
-use crate::coordination::{AdmissionDecision, GoalAttainment, ProgressOn};
 use crate::plan::Plan;
+use crate::record::{AdmissionDecision, GoalAttainment, ProgressOn};
 use crate::team::Member;
 use crate::voucher::FeedbackFacts;
 

@@ -9,9 +9,17 @@ use chrono::{DateTime, NaiveDate, Utc};
 pub use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::Catalog;
+pub mod catalog;
+mod defaults;
+pub mod triage;
+
+pub use defaults::{
+    ADDICTION_COUNSELLING, CARE_OF_RELATIVES, CHILDCARE, DEBT_COUNSELLING, PSYCHOSOCIAL_CARE,
+};
+
 use crate::ids::{ProviderId, ServiceId};
-use crate::triage::Triage;
+use crate::policy::catalog::Catalog;
+use crate::policy::triage::Triage;
 
 /// A deployment's policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,7 +273,7 @@ pub struct ProcessRules {
     pub phase_deadlines: PhaseDeadlines,
     /// Escalation levels, lowest first; level 1 is the reminder.
     #[serde(default = "default_escalation")]
-    pub escalation: Vec<crate::coordination::EscalationLevel>,
+    pub escalation: Vec<crate::record::EscalationLevel>,
     /// Case conferences.
     #[serde(default)]
     pub conference: ConferenceRules,
@@ -305,10 +313,7 @@ impl Default for ProcessRules {
 impl ProcessRules {
     /// The highest escalation level that applies `days_overdue` days after a due date, 0
     /// if none.
-    pub fn escalation_level(
-        &self,
-        days_overdue: i64,
-    ) -> Option<&crate::coordination::EscalationLevel> {
+    pub fn escalation_level(&self, days_overdue: i64) -> Option<&crate::record::EscalationLevel> {
         self.escalation
             .iter()
             .filter(|l| i64::from(l.after_days_overdue) <= days_overdue)
@@ -382,8 +387,8 @@ impl Default for PhaseDeadlines {
     }
 }
 
-fn default_escalation() -> Vec<crate::coordination::EscalationLevel> {
-    use crate::coordination::{EscalationLevel, EscalationTarget};
+fn default_escalation() -> Vec<crate::record::EscalationLevel> {
+    use crate::record::{EscalationLevel, EscalationTarget};
     // No source for the days; the bodies follow seed 001 (the OPA "Sicherstellung der
     // vereinbarten Dienstleistungen") and `domain.md` ("reminded and, failing that, the
     // matter goes up").

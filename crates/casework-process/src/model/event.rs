@@ -5,15 +5,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::consent::{ConsentScope, Signatory};
-use crate::coordination::{
-    AdmissionDecision, ConferenceDecision, ConferenceKind, EscalationTarget, GoalAttainment,
-    HandoverReason, Mandate, NoticeRecipient, ProgressOn, ProgressStatus,
-};
 use crate::deadline::{DeadlineItem, Responsible};
 use crate::ids::{CaseId, InstitutionId, MeasureId, ProviderId, ServiceId, UserId, VoucherId};
 use crate::plan::Plan;
+use crate::policy::triage::Profile;
+use crate::record::{
+    AdmissionDecision, ConferenceDecision, ConferenceKind, EscalationTarget, GoalAttainment,
+    HandoverReason, Mandate, NoticeRecipient, ProgressOn, ProgressStatus,
+};
 use crate::team::Member;
-use crate::triage::Profile;
 use crate::voucher::{FeedbackFacts, FeedbackKind, ReturnReason};
 use casework_core::Personal;
 

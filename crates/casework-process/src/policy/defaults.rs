@@ -2,10 +2,10 @@
 //! deadlines, the Hamm catalogs for addiction and debt counselling, the Aachen routing table,
 //! the Aachen four-stage debt counselling with a 90-day stage threshold.
 
-use crate::catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
 use crate::ids::ServiceId;
+use crate::policy::catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
+use crate::policy::triage::{Admission, MarketProximity, RouteCondition, RoutingRule, Triage};
 use crate::policy::{DeadlineRules, Due, Policy, ServicePolicy, Thresholds};
-use crate::triage::{Admission, MarketProximity, RouteCondition, RoutingRule, Triage};
 
 /// Service id of childcare (Kinderbetreuung).
 pub const CHILDCARE: &str = "childcare";

@@ -3,7 +3,7 @@
 use casework_core::StoredEvent;
 use chrono::{DateTime, Utc};
 
-use crate::case::CaseEvent;
+use crate::model::CaseEvent;
 
 impl StoredEvent for CaseEvent {
     fn event_type(&self) -> &'static str {

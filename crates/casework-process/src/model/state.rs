@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::consent::Consent;
-use crate::coordination::Coordination;
 use crate::ids::{CaseId, InstitutionId, MeasureId, VoucherId};
 use crate::plan::Plan;
+use crate::policy::triage::Profile;
+use crate::record::Coordination;
 use crate::team::Team;
-use crate::triage::Profile;
 use crate::voucher::Voucher;
 use casework_core::Personal;
 

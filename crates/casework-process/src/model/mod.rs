@@ -1,17 +1,19 @@
-//! The case process: one client's case from registration to closure.
+//! The model of the case process: its commands, events and state, the values they carry,
+//! and [`CaseProcess`], which joins them to the rules (`crate::rules`).
 
 mod command;
-mod coordination;
-mod decide;
+pub mod consent;
 mod display;
-mod error;
 mod event;
 mod evolve;
+pub mod plan;
+pub mod record;
 mod state;
+mod stored;
+pub mod team;
+pub mod voucher;
 
 pub use command::CaseCommand;
-pub use decide::permitted_roles;
-pub use error::CaseError;
 pub use event::CaseEvent;
 pub use state::{
     Assessed, Assessment, AssessmentOutcome, CaseState, ClientDetails, ClosedCase, ClosureReason,
@@ -20,6 +22,7 @@ pub use state::{
 };
 
 use crate::actor::Context;
+use crate::rules::error::CaseError;
 use casework_core::Process;
 
 /// The case process of `domain.md`: registration → consent → team → assessment → plan →
@@ -52,7 +55,7 @@ impl Process for CaseProcess {
         cmd: &CaseCommand,
         ctx: &Context<'_>,
     ) -> Result<Vec<CaseEvent>, CaseError> {
-        decide::decide(state, cmd, ctx)
+        crate::rules::decide(state, cmd, ctx)
     }
 
     fn evolve(mut state: CaseState, event: &CaseEvent) -> CaseState {

@@ -1,0 +1,65 @@
+//! Consent: the client's signed release, amended or revoked.
+//!
+//! | command | who | consent | shares |
+//! | --- | --- | --- | --- |
+//! | `SignConsent` | client, coordinator, caseworker | not needed (it gives it) | nothing |
+//! | `RevokeConsent` | client, coordinator, caseworker | an active one | nothing; the case is aborted |
+
+use crate::actor::{Context, Role};
+use crate::model::{CaseCommand, CaseEvent, ClosureReason, OpenCase};
+use crate::record::AdmissionDecision;
+
+use super::error::CaseError;
+use super::{wrong_phase, CommandRule};
+
+/// Who may sign or revoke the consent, and whether an active consent is needed.
+pub(super) fn rule(cmd: &CaseCommand) -> CommandRule {
+    use CaseCommand as C;
+    use Role::{Caseworker, Client, Coordinator};
+    match cmd {
+        C::SignConsent { .. } => CommandRule::without_consent(&[Client, Coordinator, Caseworker]),
+        C::RevokeConsent => CommandRule::with_consent(&[Client, Coordinator, Caseworker]),
+        _ => CommandRule::NOBODY,
+    }
+}
+
+/// A rejected consent command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConsentError {
+    /// The policy requires an admission before the consent.
+    #[error("the referral must be admitted (DecideAdmission) before the consent is signed")]
+    AdmissionRequired,
+}
+
+/// Decides a consent command on an open case.
+pub(super) fn decide(
+    case: &OpenCase,
+    cmd: &CaseCommand,
+    ctx: &Context<'_>,
+) -> Result<Vec<CaseEvent>, CaseError> {
+    let at = ctx.now;
+    match cmd {
+        CaseCommand::SignConsent { signatory, scope } => {
+            let admitted = matches!(
+                case.coordination.admission,
+                Some(AdmissionDecision::Admitted)
+            );
+            if ctx.policy.process.intake.admission_required && !admitted {
+                return Err(ConsentError::AdmissionRequired.into());
+            }
+            Ok(vec![CaseEvent::ConsentSigned {
+                at,
+                signatory: *signatory,
+                scope: scope.clone(),
+            }])
+        }
+        CaseCommand::RevokeConsent => Ok(vec![
+            CaseEvent::ConsentRevoked { at },
+            CaseEvent::CaseClosed {
+                at,
+                reason: ClosureReason::ConsentRevoked,
+            },
+        ]),
+        _ => Err(wrong_phase(cmd, &[], case)),
+    }
+}

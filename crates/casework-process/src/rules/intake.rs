@@ -1,0 +1,112 @@
+//! Intake: registration, the mandate, the admission decision.
+//!
+//! | command | who | consent | shares |
+//! | --- | --- | --- | --- |
+//! | `RegisterCase` | referrer, coordinator, caseworker | not needed | the referral (client, triage facts) with the referring institution |
+//! | `RecordMandate` | referrer, coordinator, caseworker | not needed | the mandate, inside the case |
+//! | `DecideAdmission` | coordinator, caseworker | not needed | nothing beyond the case |
+
+use crate::actor::{Context, Role};
+use crate::model::{CaseCommand, CaseEvent, ClosureReason, OpenCase, Phase, PhaseName};
+use crate::policy::triage::AdmissionGap;
+use crate::record::AdmissionDecision;
+
+use super::error::CaseError;
+use super::{wrong_phase, CommandRule};
+
+/// Who may issue an intake command, and whether it needs consent (intake comes before it).
+pub(super) fn rule(cmd: &CaseCommand) -> CommandRule {
+    use CaseCommand as C;
+    use Role::{Caseworker, Coordinator, Referrer};
+    match cmd {
+        C::RegisterCase { .. } | C::RecordMandate { .. } => {
+            CommandRule::without_consent(&[Referrer, Coordinator, Caseworker])
+        }
+        C::DecideAdmission { .. } => CommandRule::without_consent(&[Coordinator, Caseworker]),
+        _ => CommandRule::NOBODY,
+    }
+}
+
+/// A rejected intake command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IntakeError {
+    /// The client does not meet the admission criteria.
+    #[error("admission criteria not met: {}", gaps.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    AdmissionDenied {
+        /// The criteria not met.
+        gaps: Vec<AdmissionGap>,
+    },
+    /// The intake decision was already taken.
+    #[error("the intake decision was already taken")]
+    AdmissionAlreadyDecided,
+}
+
+/// Registers a case: the only command an unregistered case takes. Triage runs here.
+pub(super) fn register(cmd: &CaseCommand, ctx: &Context<'_>) -> Result<Vec<CaseEvent>, CaseError> {
+    let CaseCommand::RegisterCase {
+        case_id,
+        referrer,
+        client,
+        profile,
+    } = cmd
+    else {
+        return Err(CaseError::NotRegistered);
+    };
+    let triage = &ctx.policy.triage;
+    let gaps = triage.admission_gaps(profile);
+    if !gaps.is_empty() {
+        return Err(IntakeError::AdmissionDenied { gaps }.into());
+    }
+    Ok(vec![CaseEvent::CaseRegistered {
+        at: ctx.now,
+        case_id: *case_id,
+        referrer: referrer.clone(),
+        client: client.clone(),
+        profile: profile.clone(),
+        route: triage.route(profile).to_owned(),
+    }])
+}
+
+/// Decides an intake command on a registered, open case.
+pub(super) fn decide(
+    case: &OpenCase,
+    cmd: &CaseCommand,
+    ctx: &Context<'_>,
+) -> Result<Vec<CaseEvent>, CaseError> {
+    use CaseCommand as C;
+    let at = ctx.now;
+    match cmd {
+        C::RegisterCase { .. } => Err(CaseError::AlreadyRegistered(case.registration.case_id)),
+        C::RecordMandate { mandate } => Ok(vec![CaseEvent::MandateRecorded {
+            at,
+            mandate: mandate.clone(),
+        }]),
+        C::DecideAdmission { decision } => {
+            if !matches!(case.phase, Phase::Registered) {
+                return Err(wrong_phase(cmd, &[PhaseName::Registered], case));
+            }
+            if case.coordination.admission.is_some() {
+                return Err(IntakeError::AdmissionAlreadyDecided.into());
+            }
+            let decided = CaseEvent::AdmissionDecided {
+                at,
+                decision: *decision,
+            };
+            if let AdmissionDecision::Declined { .. } = decision {
+                let mut events = vec![
+                    decided,
+                    CaseEvent::CaseClosed {
+                        at,
+                        reason: ClosureReason::ReferralDeclined,
+                    },
+                ];
+                if !ctx.policy.process.intake.keep_declined_personal_data {
+                    events.push(CaseEvent::CaseErased { at });
+                }
+                return Ok(events);
+            }
+            Ok(vec![decided])
+        }
+        _ => Err(wrong_phase(cmd, &[], case)),
+    }
+}

@@ -1,0 +1,271 @@
+//! `decide`: the rules of the case process, one file per command family.
+//!
+//! Every command passes the same gates, in this order, here:
+//!
+//! 1. its **role table** ([`permitted_roles`]): who may issue it at all;
+//! 2. the **state** of the case: nothing but registration before it, nothing but erasure
+//!    after closure ([`closure`]);
+//! 3. the client's **consent**: whether the command needs an active consent, and whether
+//!    what it shares stays inside the consent's institutions and data categories;
+//! 4. the **named coordinator**: a coordinator acts on a case only when named its
+//!    coordinator;
+//! 5. the family's **decision**: its phase checks and its own rules.
+//!
+//! What differs per command — the roles, whether consent is needed, what it shares, its
+//! phase and its decision — is written in the file of its family, in one place:
+//!
+//! | family | file | commands |
+//! | --- | --- | --- |
+//! | intake | [`intake`] | `RegisterCase`, `RecordMandate`, `DecideAdmission` |
+//! | consent | [`consent`] | `SignConsent`, `RevokeConsent` |
+//! | team | [`team`] | `FormTeam`, `AddMember`, `RemoveMember` |
+//! | assessment and plan | [`plan`] | `AssessSituation`, `AgreePlan`, `RevisePlan`, `HoldReview`, `RecordProgress` |
+//! | vouchers and services | [`vouchers`] | `IssueVoucher`, `RedeemVoucher`, `ReturnVoucher`, `StartServiceStage`, `ClassifyNeedGroup`, `RecordFeedback`, `RecordServiceHours`, `LinkVoucher` |
+//! | coordination | [`coordination`] | `RecordEscalation`, `HandOverCoordination`, `ScheduleConference`, `HoldConference`, `DelegateCaseManagement`, `EndDelegation` |
+//! | closure and erasure | [`closure`] | `CloseCase`, `SendClosureNotice`, `EvaluateCase`, `EraseCase` |
+
+use crate::access::report_categories;
+use crate::actor::{Context, Role};
+use crate::consent::{ConsentScope, DataCategory};
+use crate::ids::InstitutionId;
+use crate::model::{CaseCommand, CaseEvent, CaseState, OpenCase, PhaseName};
+
+pub mod closure;
+pub mod consent;
+pub mod coordination;
+pub(crate) mod error;
+pub mod intake;
+pub mod plan;
+pub mod team;
+pub mod vouchers;
+
+use error::CaseError;
+
+/// The phases in which the case has a team.
+const TEAM_PHASES: &[PhaseName] = &[
+    PhaseName::TeamFormed,
+    PhaseName::Assessed,
+    PhaseName::Planned,
+];
+
+/// Who may issue a command and whether it needs the client's active consent: the first
+/// gates every command passes. Each family declares its commands' rules in its own file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandRule {
+    /// The roles that may issue the command. Managers and auditors read; apart from
+    /// escalation and handover they never change a case.
+    pub roles: &'static [Role],
+    /// Whether the command is refused without an active consent of the client.
+    pub needs_consent: bool,
+}
+
+impl CommandRule {
+    /// A command that needs active consent.
+    const fn with_consent(roles: &'static [Role]) -> Self {
+        CommandRule {
+            roles,
+            needs_consent: true,
+        }
+    }
+
+    /// A command that may be issued without active consent.
+    const fn without_consent(roles: &'static [Role]) -> Self {
+        CommandRule {
+            roles,
+            needs_consent: false,
+        }
+    }
+
+    /// What a family answers for a command that is not its own: nobody may issue it (a
+    /// routing mistake fails closed; casework-testkit's
+    /// `every_command_is_both_accepted_and_rejected_somewhere` finds a command left to it).
+    const NOBODY: CommandRule = CommandRule::with_consent(&[]);
+}
+
+/// The command families of the case process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Intake,
+    Consent,
+    Team,
+    Plan,
+    Vouchers,
+    Coordination,
+    Closure,
+}
+
+/// The family a command belongs to: the one place that routes commands to the files of
+/// their rules.
+fn family(cmd: &CaseCommand) -> Family {
+    use CaseCommand as C;
+    match cmd {
+        C::RegisterCase { .. } | C::RecordMandate { .. } | C::DecideAdmission { .. } => {
+            Family::Intake
+        }
+        C::SignConsent { .. } | C::RevokeConsent => Family::Consent,
+        C::FormTeam { .. } | C::AddMember { .. } | C::RemoveMember { .. } => Family::Team,
+        C::AssessSituation { .. }
+        | C::AgreePlan { .. }
+        | C::RevisePlan { .. }
+        | C::HoldReview { .. }
+        | C::RecordProgress { .. } => Family::Plan,
+        C::IssueVoucher { .. }
+        | C::RedeemVoucher { .. }
+        | C::ReturnVoucher { .. }
+        | C::StartServiceStage { .. }
+        | C::ClassifyNeedGroup { .. }
+        | C::RecordFeedback { .. }
+        | C::RecordServiceHours { .. }
+        | C::LinkVoucher { .. } => Family::Vouchers,
+        C::RecordEscalation { .. }
+        | C::HandOverCoordination { .. }
+        | C::ScheduleConference { .. }
+        | C::HoldConference { .. }
+        | C::DelegateCaseManagement { .. }
+        | C::EndDelegation => Family::Coordination,
+        C::CloseCase { .. }
+        | C::SendClosureNotice { .. }
+        | C::EvaluateCase { .. }
+        | C::EraseCase => Family::Closure,
+    }
+}
+
+/// Who may issue `cmd` and whether it needs active consent, as its family declares.
+pub fn command_rule(cmd: &CaseCommand) -> CommandRule {
+    match family(cmd) {
+        Family::Intake => intake::rule(cmd),
+        Family::Consent => consent::rule(cmd),
+        Family::Team => team::rule(cmd),
+        Family::Plan => plan::rule(cmd),
+        Family::Vouchers => vouchers::rule(cmd),
+        Family::Coordination => coordination::rule(cmd),
+        Family::Closure => closure::rule(cmd),
+    }
+}
+
+/// Which roles may issue a command. Managers and auditors read; they never change a case
+/// (a manager escalates and hands over coordination).
+pub fn permitted_roles(cmd: &CaseCommand) -> &'static [Role] {
+    command_rule(cmd).roles
+}
+
+/// Decides a case command. See [`crate::CaseProcess`].
+pub(crate) fn decide(
+    state: &CaseState,
+    cmd: &CaseCommand,
+    ctx: &Context<'_>,
+) -> Result<Vec<CaseEvent>, CaseError> {
+    if !permitted_roles(cmd).contains(&ctx.actor.role) {
+        return Err(CaseError::NotPermitted {
+            role: ctx.actor.role,
+            command: cmd.name(),
+        });
+    }
+    match state {
+        CaseState::Unregistered => intake::register(cmd, ctx),
+        CaseState::Open(case) => decide_open(case, cmd, ctx),
+        CaseState::Closed(case) => closure::decide_closed(case, cmd, ctx),
+    }
+}
+
+fn decide_open(
+    case: &OpenCase,
+    cmd: &CaseCommand,
+    ctx: &Context<'_>,
+) -> Result<Vec<CaseEvent>, CaseError> {
+    let family = family(cmd);
+    let consent = case
+        .phase
+        .consent()
+        .filter(|_| case.consent_revoked_at.is_none());
+    if command_rule(cmd).needs_consent && consent.is_none() {
+        return Err(CaseError::ConsentRequired {
+            command: cmd.name(),
+        });
+    }
+    if let Some(consent) = consent {
+        let scope = Scope {
+            consent: &consent.scope,
+            case,
+            command: cmd.name(),
+        };
+        match family {
+            Family::Team => team::check_scope(cmd, &scope)?,
+            Family::Plan => plan::check_scope(cmd, &scope)?,
+            Family::Vouchers => vouchers::check_scope(cmd, &scope)?,
+            Family::Coordination => coordination::check_scope(case, cmd, &scope)?,
+            // intake, consent and closure share nothing beyond what the consent names
+            Family::Intake | Family::Consent | Family::Closure => {}
+        }
+    }
+    // the named coordinator's rights (erasure is refused below on an open case anyway)
+    if let Some(team) = case.phase.team().filter(|_| *cmd != CaseCommand::EraseCase) {
+        if ctx.actor.role == Role::Coordinator && ctx.actor.user != team.coordinator {
+            return Err(CaseError::NotCoordinator {
+                user: ctx.actor.user.clone(),
+                coordinator: team.coordinator.clone(),
+            });
+        }
+    }
+    match family {
+        Family::Intake => intake::decide(case, cmd, ctx),
+        Family::Consent => consent::decide(case, cmd, ctx),
+        Family::Team => team::decide(case, cmd, ctx),
+        Family::Plan => plan::decide(case, cmd, ctx),
+        Family::Vouchers => vouchers::decide(case, cmd, ctx),
+        Family::Coordination => coordination::decide(case, cmd, ctx),
+        Family::Closure => closure::decide(case, cmd, ctx),
+    }
+}
+
+/// The active consent's scope, as a command checks what it shares against it: the
+/// institutions the consent names and the data categories it covers (a situation report
+/// about health problems is health data, see [`crate::access::report_categories`]).
+pub(crate) struct Scope<'a> {
+    consent: &'a ConsentScope,
+    case: &'a OpenCase,
+    command: &'static str,
+}
+
+impl Scope<'_> {
+    /// The command shares the case with `institution`: the consent must name it.
+    fn institution(&self, institution: &InstitutionId) -> Result<(), CaseError> {
+        if self.consent.institutions.contains(institution) {
+            Ok(())
+        } else {
+            Err(CaseError::InstitutionOutsideConsent {
+                command: self.command,
+                institution: institution.clone(),
+            })
+        }
+    }
+
+    /// The command shares data of these categories: the consent must cover each.
+    fn categories(&self, categories: &[DataCategory]) -> Result<(), CaseError> {
+        match categories.iter().find(|c| !self.consent.data.contains(c)) {
+            Some(category) => Err(CaseError::OutsideConsent {
+                command: self.command,
+                category: *category,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The command shares what a situation report of this client holds.
+    fn report(&self) -> Result<(), CaseError> {
+        self.categories(&report_categories(&self.case.registration.profile))
+    }
+}
+
+/// The error for a command that the case's phase does not allow.
+pub(crate) fn wrong_phase(
+    cmd: &CaseCommand,
+    expected: &'static [PhaseName],
+    case: &OpenCase,
+) -> CaseError {
+    CaseError::WrongPhase {
+        command: cmd.name(),
+        expected,
+        actual: case.phase.name(),
+    }
+}

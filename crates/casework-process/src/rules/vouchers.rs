@@ -1,0 +1,377 @@
+//! Vouchers and services: a service engaged by voucher, redeemed by its provider, run in
+//! stages and modules, and reported back by feedback.
+//!
+//! | command | who | consent | shares |
+//! | --- | --- | --- | --- |
+//! | `IssueVoucher` | coordinator, caseworker | needed | the voucher with its provider |
+//! | `RedeemVoucher`, `ReturnVoucher`, `StartServiceStage`, `ClassifyNeedGroup`, `RecordServiceHours` | provider (its own vouchers), coordinator, caseworker | needed | nothing beyond the voucher |
+//! | `RecordFeedback` | provider (its own vouchers), coordinator, caseworker | needed | feedback content: the category `FeedbackContent` |
+//! | `LinkVoucher` | coordinator, caseworker | needed | nothing |
+
+use crate::actor::{Context, Role};
+use crate::consent::DataCategory;
+use crate::ids::{ProviderId, ServiceId, VoucherId};
+use crate::model::{CaseCommand, CaseEvent, OpenCase, PhaseName};
+use crate::voucher::{FeedbackKind, Voucher, VoucherStatus};
+
+use super::error::CaseError;
+use super::plan::PlanningError;
+use super::{wrong_phase, CommandRule, Scope};
+
+/// Who may issue and work vouchers; all need active consent.
+pub(super) fn rule(cmd: &CaseCommand) -> CommandRule {
+    use CaseCommand as C;
+    use Role::{Caseworker, Coordinator, Provider};
+    match cmd {
+        C::IssueVoucher { .. } | C::LinkVoucher { .. } => {
+            CommandRule::with_consent(&[Coordinator, Caseworker])
+        }
+        C::ReturnVoucher { .. }
+        | C::RedeemVoucher { .. }
+        | C::StartServiceStage { .. }
+        | C::ClassifyNeedGroup { .. }
+        | C::RecordFeedback { .. }
+        | C::RecordServiceHours { .. } => {
+            CommandRule::with_consent(&[Provider, Coordinator, Caseworker])
+        }
+        _ => CommandRule::NOBODY,
+    }
+}
+
+/// What voucher commands share: the content of a feedback is data of its own category.
+pub(super) fn check_scope(cmd: &CaseCommand, scope: &Scope<'_>) -> Result<(), CaseError> {
+    match cmd {
+        CaseCommand::RecordFeedback {
+            content: Some(_), ..
+        } => scope.categories(&[DataCategory::FeedbackContent]),
+        _ => Ok(()),
+    }
+}
+
+/// A rejected voucher command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VoucherError {
+    /// The policy does not know the service.
+    #[error("unknown service `{0}`")]
+    UnknownService(ServiceId),
+    /// A voucher with this id exists in the case.
+    #[error("voucher {0} already exists")]
+    VoucherExists(VoucherId),
+    /// No voucher with this id in the case.
+    #[error("unknown voucher {0}")]
+    UnknownVoucher(VoucherId),
+    /// The voucher is not redeemed yet.
+    #[error("voucher {0} is not redeemed yet")]
+    VoucherNotRedeemed(VoucherId),
+    /// The voucher is returned or completed: nothing more happens to it.
+    #[error("voucher {voucher} is already {status}")]
+    VoucherFinished {
+        /// The voucher.
+        voucher: VoucherId,
+        /// `returned` or `completed`.
+        status: &'static str,
+    },
+    /// The voucher was redeemed already.
+    #[error("voucher {0} is already redeemed")]
+    VoucherAlreadyRedeemed(VoucherId),
+    /// A provider acts on another provider's voucher.
+    #[error("voucher {voucher} belongs to provider {provider}")]
+    NotVoucherProvider {
+        /// The voucher.
+        voucher: VoucherId,
+        /// Its provider.
+        provider: ProviderId,
+    },
+    /// A feedback kind that was already received (first) or comes too early.
+    #[error("{kind:?} feedback for voucher {voucher} is not possible: {why}")]
+    FeedbackOutOfOrder {
+        /// The voucher.
+        voucher: VoucherId,
+        /// The feedback kind.
+        kind: FeedbackKind,
+        /// Why.
+        why: &'static str,
+    },
+    /// A final feedback must state the outcome.
+    #[error("the final feedback for voucher {0} must state the outcome")]
+    OutcomeRequired(VoucherId),
+    /// The service has no need-group catalog.
+    #[error("service `{0}` has no need-group catalog")]
+    NoCatalog(ServiceId),
+    /// The catalog has no such need group.
+    #[error("service `{service}` has no need group {need_group}")]
+    UnknownNeedGroup {
+        /// The service.
+        service: ServiceId,
+        /// The need group.
+        need_group: u8,
+    },
+    /// The catalog has no such module.
+    #[error("service `{service}` has no module {module}")]
+    UnknownModule {
+        /// The service.
+        service: ServiceId,
+        /// The module.
+        module: u8,
+    },
+    /// A record of no effort at all.
+    #[error("recorded service hours must be more than zero")]
+    NoEffort,
+    /// The next stage must follow the current one and exist in the policy.
+    #[error("voucher {voucher} cannot start stage {stage}: {why}")]
+    InvalidStage {
+        /// The voucher.
+        voucher: VoucherId,
+        /// The requested stage.
+        stage: u8,
+        /// Why.
+        why: String,
+    },
+    /// The voucher is already linked to this measure.
+    #[error("voucher {0} is already linked to this measure")]
+    AlreadyLinked(VoucherId),
+}
+
+/// Decides a voucher command on an open case.
+pub(super) fn decide(
+    case: &OpenCase,
+    cmd: &CaseCommand,
+    ctx: &Context<'_>,
+) -> Result<Vec<CaseEvent>, CaseError> {
+    use CaseCommand as C;
+    let at = ctx.now;
+    let event = match cmd {
+        C::IssueVoucher {
+            voucher,
+            service,
+            provider,
+        } => {
+            if ctx.policy.service(service).is_none() {
+                return Err(VoucherError::UnknownService(service.clone()).into());
+            }
+            if case.vouchers.contains_key(voucher) {
+                return Err(VoucherError::VoucherExists(voucher.clone()).into());
+            }
+            CaseEvent::VoucherIssued {
+                at,
+                voucher: voucher.clone(),
+                service: service.clone(),
+                provider: provider.clone(),
+            }
+        }
+        C::RedeemVoucher { voucher } => {
+            let v = voucher_for(case, voucher, ctx)?;
+            match v.status {
+                VoucherStatus::Issued => CaseEvent::VoucherRedeemed {
+                    at,
+                    voucher: voucher.clone(),
+                },
+                VoucherStatus::Redeemed { .. } => {
+                    return Err(VoucherError::VoucherAlreadyRedeemed(voucher.clone()).into())
+                }
+                VoucherStatus::Returned { .. } | VoucherStatus::Completed { .. } => {
+                    return Err(finished(v))
+                }
+            }
+        }
+        C::ReturnVoucher { voucher, reason } => {
+            let v = voucher_for(case, voucher, ctx)?;
+            match v.status {
+                VoucherStatus::Issued => CaseEvent::VoucherReturned {
+                    at,
+                    voucher: voucher.clone(),
+                    reason: *reason,
+                },
+                VoucherStatus::Redeemed { .. } => {
+                    return Err(VoucherError::VoucherAlreadyRedeemed(voucher.clone()).into())
+                }
+                VoucherStatus::Returned { .. } | VoucherStatus::Completed { .. } => {
+                    return Err(finished(v))
+                }
+            }
+        }
+        C::StartServiceStage { voucher, stage } => {
+            let v = running_voucher(case, voucher, ctx)?;
+            let stages = ctx.policy.service(&v.service).map_or(1, |s| s.stages);
+            let current = v.stage.map_or(1, |(n, _)| n);
+            let invalid = |why: String| -> CaseError {
+                VoucherError::InvalidStage {
+                    voucher: voucher.clone(),
+                    stage: *stage,
+                    why,
+                }
+                .into()
+            };
+            if *stage != current.saturating_add(1) {
+                return Err(invalid(format!("the current stage is {current}")));
+            }
+            if *stage > stages {
+                return Err(invalid(format!("the service has {stages} stage(s)")));
+            }
+            CaseEvent::ServiceStageStarted {
+                at,
+                voucher: voucher.clone(),
+                stage: *stage,
+            }
+        }
+        C::ClassifyNeedGroup {
+            voucher,
+            need_group,
+        } => {
+            let v = running_voucher(case, voucher, ctx)?;
+            let catalog = ctx
+                .policy
+                .service(&v.service)
+                .and_then(|s| s.catalog.as_ref())
+                .ok_or_else(|| VoucherError::NoCatalog(v.service.clone()))?;
+            if catalog.need_group(*need_group).is_none() {
+                return Err(VoucherError::UnknownNeedGroup {
+                    service: v.service.clone(),
+                    need_group: *need_group,
+                }
+                .into());
+            }
+            CaseEvent::NeedGroupClassified {
+                at,
+                voucher: voucher.clone(),
+                need_group: *need_group,
+            }
+        }
+        C::RecordFeedback {
+            voucher,
+            kind,
+            facts,
+            content,
+        } => {
+            let v = voucher_for(case, voucher, ctx)?;
+            if v.status.is_finished() {
+                return Err(finished(v));
+            }
+            let out_of_order = |why| -> CaseError {
+                VoucherError::FeedbackOutOfOrder {
+                    voucher: voucher.clone(),
+                    kind: *kind,
+                    why,
+                }
+                .into()
+            };
+            match kind {
+                FeedbackKind::First if v.first_feedback_at.is_some() => {
+                    return Err(out_of_order("the first feedback was already received"))
+                }
+                FeedbackKind::Interim | FeedbackKind::Final
+                    if v.status == VoucherStatus::Issued =>
+                {
+                    return Err(VoucherError::VoucherNotRedeemed(voucher.clone()).into())
+                }
+                FeedbackKind::Final if facts.outcome.is_none() => {
+                    return Err(VoucherError::OutcomeRequired(voucher.clone()).into())
+                }
+                _ => {}
+            }
+            CaseEvent::FeedbackReceived {
+                at,
+                voucher: voucher.clone(),
+                kind: *kind,
+                facts: facts.clone(),
+                content: content.clone(),
+            }
+        }
+        C::RecordServiceHours {
+            voucher,
+            module,
+            individual_minutes,
+            group_sessions,
+        } => {
+            let v = running_voucher(case, voucher, ctx)?;
+            if *individual_minutes == 0 && *group_sessions == 0 {
+                return Err(VoucherError::NoEffort.into());
+            }
+            let catalog = ctx
+                .policy
+                .service(&v.service)
+                .and_then(|s| s.catalog.as_ref());
+            if let Some(catalog) = catalog {
+                if catalog.module(*module).is_none() {
+                    return Err(VoucherError::UnknownModule {
+                        service: v.service.clone(),
+                        module: *module,
+                    }
+                    .into());
+                }
+            }
+            CaseEvent::ServiceHoursRecorded {
+                at,
+                voucher: voucher.clone(),
+                module: *module,
+                individual_minutes: *individual_minutes,
+                group_sessions: *group_sessions,
+            }
+        }
+        C::LinkVoucher { voucher, measure } => {
+            let planned = case
+                .phase
+                .planned()
+                .ok_or_else(|| wrong_phase(cmd, &[PhaseName::Planned], case))?;
+            if planned.plan.measure(measure).is_none() {
+                return Err(PlanningError::UnknownMeasure(measure.clone()).into());
+            }
+            let v = case
+                .vouchers
+                .get(voucher)
+                .ok_or_else(|| VoucherError::UnknownVoucher(voucher.clone()))?;
+            if v.measure.as_ref() == Some(measure) {
+                return Err(VoucherError::AlreadyLinked(voucher.clone()).into());
+            }
+            CaseEvent::VoucherLinked {
+                at,
+                voucher: voucher.clone(),
+                measure: measure.clone(),
+            }
+        }
+        _ => return Err(wrong_phase(cmd, &[], case)),
+    };
+    Ok(vec![event])
+}
+
+fn finished(v: &Voucher) -> CaseError {
+    VoucherError::VoucherFinished {
+        voucher: v.id.clone(),
+        status: v.status.name(),
+    }
+    .into()
+}
+
+/// The voucher, checked to exist and, for a provider, to be the provider's own.
+fn voucher_for<'c>(
+    case: &'c OpenCase,
+    id: &VoucherId,
+    ctx: &Context<'_>,
+) -> Result<&'c Voucher, CaseError> {
+    let v = case
+        .vouchers
+        .get(id)
+        .ok_or_else(|| VoucherError::UnknownVoucher(id.clone()))?;
+    if ctx.actor.role == Role::Provider && ctx.actor.institution.as_str() != v.provider.as_str() {
+        return Err(VoucherError::NotVoucherProvider {
+            voucher: id.clone(),
+            provider: v.provider.clone(),
+        }
+        .into());
+    }
+    Ok(v)
+}
+
+/// The voucher, checked to be redeemed and not finished.
+fn running_voucher<'c>(
+    case: &'c OpenCase,
+    id: &VoucherId,
+    ctx: &Context<'_>,
+) -> Result<&'c Voucher, CaseError> {
+    let v = voucher_for(case, id, ctx)?;
+    match v.status {
+        VoucherStatus::Redeemed { .. } => Ok(v),
+        VoucherStatus::Issued => Err(VoucherError::VoucherNotRedeemed(id.clone()).into()),
+        VoucherStatus::Returned { .. } | VoucherStatus::Completed { .. } => Err(finished(v)),
+    }
+}
