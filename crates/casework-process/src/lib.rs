@@ -44,6 +44,7 @@ pub mod ids;
 pub mod invariants;
 mod model;
 pub mod policy;
+mod process;
 pub mod rules;
 
 pub use access::{Disclosure, Viewer};
@@ -57,8 +58,8 @@ pub use model::consent::{Consent, ConsentScope, DataCategory, Purpose, Signatory
 pub use model::plan::{Goal, GoalTarget, Measure, Plan, PlanError};
 pub use model::record::{
     closure_duties, AdmissionDecision, Attainment, Conference, ConferenceDecision, ConferenceKind,
-    Coordination, DeclineReason, Delegation, Escalation, EscalationLevel, EscalationTarget,
-    GoalAttainment, HandoverReason, Mandate, NoticeRecipient, ProgressOn, ProgressStatus,
+    Coordination, DeclineReason, Delegation, Escalation, GoalAttainment, HandoverReason, Mandate,
+    NoticeRecipient, ProgressOn, ProgressStatus,
 };
 pub use model::team::{Member, Team, TeamFunction};
 pub use model::voucher::{
@@ -67,17 +68,18 @@ pub use model::voucher::{
 };
 pub use model::{
     consent, plan, record, team, voucher, Assessed, Assessment, AssessmentOutcome, CaseCommand,
-    CaseEvent, CaseProcess, CaseState, ClientDetails, ClosedCase, ClosureReason, Consented,
-    OpenCase, Phase, PhaseName, Planned, Registration, Review, SituationReport, TeamFormed,
+    CaseEvent, CaseState, ClientDetails, ClosedCase, ClosureReason, Consented, OpenCase, Phase,
+    PhaseName, Planned, Registration, Review, SituationReport, TeamFormed,
 };
 pub use policy::catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
 pub use policy::triage::{Gender, MarketProximity, ProblemArea, Profile};
 pub use policy::{
-    ClosureRules, ConferenceRules, DeadlineRules, DelegationRules, Due, IntakeRules,
-    PhaseDeadlines, PlanSignatures, Policy, PolicyError, ProcessRules, Sector, ServicePolicy,
-    Thresholds, Tz, ADDICTION_COUNSELLING, CARE_OF_RELATIVES, CHILDCARE, DEBT_COUNSELLING,
-    DEFAULT_TIME_ZONE, PSYCHOSOCIAL_CARE,
+    ClosureRules, ConferenceRules, DeadlineRules, DelegationRules, Due, EscalationLevel,
+    EscalationTarget, IntakeRules, PhaseDeadlines, PlanSignatures, Policy, PolicyError,
+    ProcessRules, Sector, ServicePolicy, Thresholds, Tz, ADDICTION_COUNSELLING, CARE_OF_RELATIVES,
+    CHILDCARE, DEBT_COUNSELLING, DEFAULT_TIME_ZONE, PSYCHOSOCIAL_CARE,
 };
+pub use process::CaseProcess;
 pub use rules::error::{
     CaseError, ClosureError, ConsentError, CoordinationError, IntakeError, PlanningError,
     TeamError, VoucherError,

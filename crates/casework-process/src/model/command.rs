@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use chrono::NaiveDate;
 
+use super::deadline_item::DeadlineItem;
 use crate::consent::{ConsentScope, Signatory};
-use crate::deadline::DeadlineItem;
 use crate::ids::{CaseId, InstitutionId, MeasureId, ProviderId, ServiceId, UserId, VoucherId};
 use crate::plan::Plan;
 use crate::policy::triage::Profile;

@@ -4,14 +4,15 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::deadline_item::{DeadlineItem, Responsible};
 use crate::consent::{ConsentScope, Signatory};
-use crate::deadline::{DeadlineItem, Responsible};
 use crate::ids::{CaseId, InstitutionId, MeasureId, ProviderId, ServiceId, UserId, VoucherId};
 use crate::plan::Plan;
 use crate::policy::triage::Profile;
+use crate::policy::EscalationTarget;
 use crate::record::{
-    AdmissionDecision, ConferenceDecision, ConferenceKind, EscalationTarget, GoalAttainment,
-    HandoverReason, Mandate, NoticeRecipient, ProgressOn, ProgressStatus,
+    AdmissionDecision, ConferenceDecision, ConferenceKind, GoalAttainment, HandoverReason, Mandate,
+    NoticeRecipient, ProgressOn, ProgressStatus,
 };
 use crate::team::Member;
 use crate::voucher::{FeedbackFacts, FeedbackKind, ReturnReason};
@@ -373,7 +374,7 @@ impl CaseEvent {
         > = std::sync::OnceLock::new();
         let paths = PATHS.get_or_init(|| {
             let mut by_type: std::collections::BTreeMap<_, Vec<_>> = Default::default();
-            for field in crate::access::PERSONAL_FIELDS {
+            for field in super::personal_fields::PERSONAL_FIELDS {
                 by_type
                     .entry(field.event_type)
                     .or_default()

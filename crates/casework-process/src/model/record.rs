@@ -12,9 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::deadline::{DeadlineItem, Responsible};
+use super::deadline_item::{DeadlineItem, Responsible};
 use crate::ids::{GoalId, InstitutionId, MeasureId, UserId};
-use crate::policy::{local_date, Tz};
+use crate::policy::{local_date, EscalationTarget, Tz};
 use casework_core::Personal;
 
 /// The referral's mandate (seed 001: "einen Auftrag mit Zielen für die Zusammenarbeit"):
@@ -53,40 +53,6 @@ pub enum DeclineReason {
     ClientDeclined,
     /// The network has no capacity.
     NoCapacity,
-}
-
-/// Who acts at an escalation level.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum EscalationTarget {
-    /// The case's named coordinator (a reminder to the party that is late).
-    Coordinator,
-    /// A named person or body above the coordinator (team lead, steering body).
-    Body {
-        /// Its name as the deployment calls it, e.g. `team lead`, `OPA`.
-        name: String,
-    },
-}
-
-impl std::fmt::Display for EscalationTarget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EscalationTarget::Coordinator => f.write_str("coordinator"),
-            EscalationTarget::Body { name } => f.write_str(name),
-        }
-    }
-}
-
-/// One escalation level of the policy: from how many days overdue it applies, and who
-/// acts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EscalationLevel {
-    /// The level, 1 = reminder.
-    pub level: u8,
-    /// Days past the due date from which it applies.
-    pub after_days_overdue: u32,
-    /// Who acts at this level.
-    pub to: EscalationTarget,
 }
 
 /// One recorded reminder or escalation of an overdue deadline.

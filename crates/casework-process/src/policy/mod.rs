@@ -11,11 +11,13 @@ use serde::{Deserialize, Serialize};
 
 pub mod catalog;
 mod defaults;
+mod escalation;
 pub mod triage;
 
 pub use defaults::{
     ADDICTION_COUNSELLING, CARE_OF_RELATIVES, CHILDCARE, DEBT_COUNSELLING, PSYCHOSOCIAL_CARE,
 };
+pub use escalation::{EscalationLevel, EscalationTarget};
 
 use crate::ids::{ProviderId, ServiceId};
 use crate::policy::catalog::Catalog;
@@ -273,7 +275,7 @@ pub struct ProcessRules {
     pub phase_deadlines: PhaseDeadlines,
     /// Escalation levels, lowest first; level 1 is the reminder.
     #[serde(default = "default_escalation")]
-    pub escalation: Vec<crate::record::EscalationLevel>,
+    pub escalation: Vec<EscalationLevel>,
     /// Case conferences.
     #[serde(default)]
     pub conference: ConferenceRules,
@@ -313,7 +315,7 @@ impl Default for ProcessRules {
 impl ProcessRules {
     /// The highest escalation level that applies `days_overdue` days after a due date, 0
     /// if none.
-    pub fn escalation_level(&self, days_overdue: i64) -> Option<&crate::record::EscalationLevel> {
+    pub fn escalation_level(&self, days_overdue: i64) -> Option<&EscalationLevel> {
         self.escalation
             .iter()
             .filter(|l| i64::from(l.after_days_overdue) <= days_overdue)
@@ -387,8 +389,7 @@ impl Default for PhaseDeadlines {
     }
 }
 
-fn default_escalation() -> Vec<crate::record::EscalationLevel> {
-    use crate::record::{EscalationLevel, EscalationTarget};
+fn default_escalation() -> Vec<EscalationLevel> {
     // No source for the days; the bodies follow seed 001 (the OPA "Sicherstellung der
     // vereinbarten Dienstleistungen") and `domain.md` ("reminded and, failing that, the
     // matter goes up").

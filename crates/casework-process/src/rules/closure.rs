@@ -10,15 +10,15 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 
 use crate::actor::{Context, Role};
 use crate::model::{CaseCommand, CaseEvent, ClosedCase, ClosureReason, OpenCase, PhaseName};
 use crate::record::NoticeRecipient;
 
-use super::error::CaseError;
-use super::plan::{goal_ids, PlanningError};
-use super::{wrong_phase, CommandRule};
+use super::error::{CaseError, ClosureError, PlanningError};
+use super::gates::{wrong_phase, CommandRule};
+use super::plan::goal_ids;
 
 /// Who may close, evaluate and erase: the coordinator.
 pub(super) fn rule(cmd: &CaseCommand) -> CommandRule {
@@ -30,35 +30,6 @@ pub(super) fn rule(cmd: &CaseCommand) -> CommandRule {
         C::EvaluateCase { .. } => CommandRule::with_consent(&[Role::Coordinator]),
         _ => CommandRule::NOBODY,
     }
-}
-
-/// A rejected command of closure or erasure.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ClosureError {
-    /// The case's personal data is already erased.
-    #[error("the case is already erased")]
-    AlreadyErased,
-    /// Closing with `ConsentRevoked` is done by revoking consent.
-    #[error("use RevokeConsent to abort a case")]
-    UseRevokeConsent,
-    /// A declined referral is closed by the intake decision.
-    #[error("use DecideAdmission to decline a referral")]
-    UseDecideAdmission,
-    /// Erasure waits for the retention period.
-    #[error("erasure is possible from {until}")]
-    RetentionNotElapsed {
-        /// The first moment erasure is allowed.
-        until: DateTime<Utc>,
-    },
-    /// A closure notice is missing.
-    #[error("the {0:?} must be told of the closure first (SendClosureNotice)")]
-    NoticeMissing(crate::record::NoticeRecipient),
-    /// A planned case closes only after its evaluation.
-    #[error("record the goal attainment (EvaluateCase) before closing a planned case")]
-    EvaluationRequired,
-    /// The evaluation must name each goal once.
-    #[error("the evaluation must name each goal of the plan once: {0}")]
-    EvaluationIncomplete(String),
 }
 
 /// Decides a command on a closed case: erasure once the retention period has passed,

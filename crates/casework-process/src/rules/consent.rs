@@ -9,8 +9,8 @@ use crate::actor::{Context, Role};
 use crate::model::{CaseCommand, CaseEvent, ClosureReason, OpenCase};
 use crate::record::AdmissionDecision;
 
-use super::error::CaseError;
-use super::{wrong_phase, CommandRule};
+use super::error::{CaseError, ConsentError};
+use super::gates::{wrong_phase, CommandRule};
 
 /// Who may sign or revoke the consent, and whether an active consent is needed.
 pub(super) fn rule(cmd: &CaseCommand) -> CommandRule {
@@ -21,14 +21,6 @@ pub(super) fn rule(cmd: &CaseCommand) -> CommandRule {
         C::RevokeConsent => CommandRule::with_consent(&[Client, Coordinator, Caseworker]),
         _ => CommandRule::NOBODY,
     }
-}
-
-/// A rejected consent command.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConsentError {
-    /// The policy requires an admission before the consent.
-    #[error("the referral must be admitted (DecideAdmission) before the consent is signed")]
-    AdmissionRequired,
 }
 
 /// Decides a consent command on an open case.

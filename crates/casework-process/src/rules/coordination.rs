@@ -20,9 +20,8 @@ use crate::ids::UserId;
 use crate::model::{CaseCommand, CaseEvent, OpenCase, PhaseName};
 use crate::record::ConferenceDecision;
 
-use super::error::CaseError;
-use super::plan::PlanningError;
-use super::{wrong_phase, CommandRule, Scope, TEAM_PHASES};
+use super::error::{CaseError, CoordinationError, PlanningError};
+use super::gates::{wrong_phase, CommandRule, Scope, TEAM_PHASES};
 
 /// Who may escalate, hand over, hold conferences and delegate, and under which consent.
 pub(super) fn rule(cmd: &CaseCommand) -> CommandRule {
@@ -70,59 +69,6 @@ pub(super) fn check_scope(
         }
         _ => Ok(()),
     }
-}
-
-/// A rejected coordination command.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CoordinationError {
-    /// The item is not an overdue deadline of the case.
-    #[error("{item:?} is not an overdue deadline of this case")]
-    NotOverdue {
-        /// The item named.
-        item: crate::deadline::DeadlineItem,
-    },
-    /// The escalation level does not apply (yet), or was already recorded.
-    #[error("escalation level {level} is not possible now: {why}")]
-    EscalationLevel {
-        /// The level asked for.
-        level: u8,
-        /// Why not.
-        why: String,
-    },
-    /// The person is already the coordinator.
-    #[error("{0} is already the coordinator")]
-    AlreadyCoordinator(UserId),
-    /// The institution is not one of the team's.
-    #[error("{0} is not an institution of the case team")]
-    NotTeamInstitution(crate::ids::InstitutionId),
-    /// A conference participant is not a member of the team.
-    #[error("conference participant {0} is not a member of the team")]
-    NotAParticipant(UserId),
-    /// Too few conference participants.
-    #[error("a conference needs at least {min} participants, {got} given")]
-    TooFewParticipants {
-        /// The policy's minimum.
-        min: u8,
-        /// How many were named.
-        got: usize,
-    },
-    /// The day lies in the past.
-    #[error("{0} lies in the past")]
-    DayInPast(chrono::NaiveDate),
-    /// A delegation is running.
-    #[error("a delegation is running until {0}; end it first")]
-    DelegationRunning(chrono::NaiveDate),
-    /// No delegation is running.
-    #[error("no delegation is running")]
-    NoDelegation,
-    /// The delegation period is not allowed.
-    #[error("a delegation may run until {latest} at the latest, not {until}")]
-    DelegationTooLong {
-        /// The requested last day.
-        until: chrono::NaiveDate,
-        /// The latest allowed.
-        latest: chrono::NaiveDate,
-    },
 }
 
 /// Decides a coordination command on an open case.

@@ -1,18 +1,14 @@
 //! Why a case command was rejected: [`CaseError`] gathers the rules every command passes
-//! (role, phase, consent, the named coordinator) and one error enum per command family,
-//! each declared in its family's file under `rules/`.
+//! (role, phase, consent, the named coordinator) and one error enum per command family.
 
 use crate::actor::Role;
-use crate::ids::{CaseId, UserId};
-use crate::model::{ClosureReason, PhaseName};
+use chrono::{DateTime, Utc};
 
-pub use super::closure::ClosureError;
-pub use super::consent::ConsentError;
-pub use super::coordination::CoordinationError;
-pub use super::intake::IntakeError;
-pub use super::plan::PlanningError;
-pub use super::team::TeamError;
-pub use super::vouchers::VoucherError;
+use crate::ids::{CaseId, ProviderId, ServiceId, UserId, VoucherId};
+use crate::model::{ClosureReason, PhaseName};
+use crate::plan::PlanError;
+use crate::policy::triage::AdmissionGap;
+use crate::voucher::FeedbackKind;
 
 /// A rejected case command. A rejected command produces no event.
 ///
@@ -102,6 +98,241 @@ pub enum CaseError {
     /// A rule of closure and erasure.
     #[error(transparent)]
     Closure(#[from] ClosureError),
+}
+
+/// A rejected intake command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IntakeError {
+    /// The client does not meet the admission criteria.
+    #[error("admission criteria not met: {}", gaps.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    AdmissionDenied {
+        /// The criteria not met.
+        gaps: Vec<AdmissionGap>,
+    },
+    /// The intake decision was already taken.
+    #[error("the intake decision was already taken")]
+    AdmissionAlreadyDecided,
+}
+
+/// A rejected consent command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConsentError {
+    /// The policy requires an admission before the consent.
+    #[error("the referral must be admitted (DecideAdmission) before the consent is signed")]
+    AdmissionRequired,
+}
+
+/// A rejected team command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TeamError {
+    /// The member is in the team already.
+    #[error("{0} is already a member of the team")]
+    AlreadyMember(UserId),
+    /// The user is not a member.
+    #[error("{0} is not a member of the team")]
+    NotMember(UserId),
+    /// The coordinator keeps overall responsibility and cannot leave.
+    #[error("the coordinator cannot leave the team")]
+    CoordinatorCannotLeave,
+}
+
+/// A rejected command of assessment and planning.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanningError {
+    /// A plan needs the round table decided at the assessment.
+    #[error("the assessment recommended closure; no round table, no plan")]
+    NoRoundTable,
+    /// A review names a measure the plan does not have.
+    #[error("the plan has no measure `{0}`")]
+    UnknownMeasure(crate::ids::MeasureId),
+    /// The plan is incomplete or inconsistent.
+    #[error("invalid plan: {0}")]
+    InvalidPlan(#[from] PlanError),
+    /// The plan lacks a signature the policy requires.
+    #[error("the plan is not signed by the {0}, as the policy requires")]
+    PlanNotSigned(&'static str),
+    /// A measure names a sector the policy does not know.
+    #[error("measure sector `{0}` is not one of the policy's sectors")]
+    UnknownSector(String),
+    /// The plan has no such goal.
+    #[error("the plan has no goal `{0}`")]
+    UnknownGoal(crate::ids::GoalId),
+    /// The actor may not record progress on this item.
+    #[error("{user} may not record progress on {on:?}: {why}")]
+    NotResponsible {
+        /// Who tried.
+        user: UserId,
+        /// The item.
+        on: crate::record::ProgressOn,
+        /// Why not.
+        why: &'static str,
+    },
+}
+
+/// A rejected voucher command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VoucherError {
+    /// The policy does not know the service.
+    #[error("unknown service `{0}`")]
+    UnknownService(ServiceId),
+    /// A voucher with this id exists in the case.
+    #[error("voucher {0} already exists")]
+    VoucherExists(VoucherId),
+    /// No voucher with this id in the case.
+    #[error("unknown voucher {0}")]
+    UnknownVoucher(VoucherId),
+    /// The voucher is not redeemed yet.
+    #[error("voucher {0} is not redeemed yet")]
+    VoucherNotRedeemed(VoucherId),
+    /// The voucher is returned or completed: nothing more happens to it.
+    #[error("voucher {voucher} is already {status}")]
+    VoucherFinished {
+        /// The voucher.
+        voucher: VoucherId,
+        /// `returned` or `completed`.
+        status: &'static str,
+    },
+    /// The voucher was redeemed already.
+    #[error("voucher {0} is already redeemed")]
+    VoucherAlreadyRedeemed(VoucherId),
+    /// A provider acts on another provider's voucher.
+    #[error("voucher {voucher} belongs to provider {provider}")]
+    NotVoucherProvider {
+        /// The voucher.
+        voucher: VoucherId,
+        /// Its provider.
+        provider: ProviderId,
+    },
+    /// A feedback kind that was already received (first) or comes too early.
+    #[error("{kind:?} feedback for voucher {voucher} is not possible: {why}")]
+    FeedbackOutOfOrder {
+        /// The voucher.
+        voucher: VoucherId,
+        /// The feedback kind.
+        kind: FeedbackKind,
+        /// Why.
+        why: &'static str,
+    },
+    /// A final feedback must state the outcome.
+    #[error("the final feedback for voucher {0} must state the outcome")]
+    OutcomeRequired(VoucherId),
+    /// The service has no need-group catalog.
+    #[error("service `{0}` has no need-group catalog")]
+    NoCatalog(ServiceId),
+    /// The catalog has no such need group.
+    #[error("service `{service}` has no need group {need_group}")]
+    UnknownNeedGroup {
+        /// The service.
+        service: ServiceId,
+        /// The need group.
+        need_group: u8,
+    },
+    /// The catalog has no such module.
+    #[error("service `{service}` has no module {module}")]
+    UnknownModule {
+        /// The service.
+        service: ServiceId,
+        /// The module.
+        module: u8,
+    },
+    /// A record of no effort at all.
+    #[error("recorded service hours must be more than zero")]
+    NoEffort,
+    /// The next stage must follow the current one and exist in the policy.
+    #[error("voucher {voucher} cannot start stage {stage}: {why}")]
+    InvalidStage {
+        /// The voucher.
+        voucher: VoucherId,
+        /// The requested stage.
+        stage: u8,
+        /// Why.
+        why: String,
+    },
+    /// The voucher is already linked to this measure.
+    #[error("voucher {0} is already linked to this measure")]
+    AlreadyLinked(VoucherId),
+}
+
+/// A rejected coordination command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CoordinationError {
+    /// The item is not an overdue deadline of the case.
+    #[error("{item:?} is not an overdue deadline of this case")]
+    NotOverdue {
+        /// The item named.
+        item: crate::deadline::DeadlineItem,
+    },
+    /// The escalation level does not apply (yet), or was already recorded.
+    #[error("escalation level {level} is not possible now: {why}")]
+    EscalationLevel {
+        /// The level asked for.
+        level: u8,
+        /// Why not.
+        why: String,
+    },
+    /// The person is already the coordinator.
+    #[error("{0} is already the coordinator")]
+    AlreadyCoordinator(UserId),
+    /// The institution is not one of the team's.
+    #[error("{0} is not an institution of the case team")]
+    NotTeamInstitution(crate::ids::InstitutionId),
+    /// A conference participant is not a member of the team.
+    #[error("conference participant {0} is not a member of the team")]
+    NotAParticipant(UserId),
+    /// Too few conference participants.
+    #[error("a conference needs at least {min} participants, {got} given")]
+    TooFewParticipants {
+        /// The policy's minimum.
+        min: u8,
+        /// How many were named.
+        got: usize,
+    },
+    /// The day lies in the past.
+    #[error("{0} lies in the past")]
+    DayInPast(chrono::NaiveDate),
+    /// A delegation is running.
+    #[error("a delegation is running until {0}; end it first")]
+    DelegationRunning(chrono::NaiveDate),
+    /// No delegation is running.
+    #[error("no delegation is running")]
+    NoDelegation,
+    /// The delegation period is not allowed.
+    #[error("a delegation may run until {latest} at the latest, not {until}")]
+    DelegationTooLong {
+        /// The requested last day.
+        until: chrono::NaiveDate,
+        /// The latest allowed.
+        latest: chrono::NaiveDate,
+    },
+}
+
+/// A rejected command of closure or erasure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClosureError {
+    /// The case's personal data is already erased.
+    #[error("the case is already erased")]
+    AlreadyErased,
+    /// Closing with `ConsentRevoked` is done by revoking consent.
+    #[error("use RevokeConsent to abort a case")]
+    UseRevokeConsent,
+    /// A declined referral is closed by the intake decision.
+    #[error("use DecideAdmission to decline a referral")]
+    UseDecideAdmission,
+    /// Erasure waits for the retention period.
+    #[error("erasure is possible from {until}")]
+    RetentionNotElapsed {
+        /// The first moment erasure is allowed.
+        until: DateTime<Utc>,
+    },
+    /// A closure notice is missing.
+    #[error("the {0:?} must be told of the closure first (SendClosureNotice)")]
+    NoticeMissing(crate::record::NoticeRecipient),
+    /// A planned case closes only after its evaluation.
+    #[error("record the goal attainment (EvaluateCase) before closing a planned case")]
+    EvaluationRequired,
+    /// The evaluation must name each goal once.
+    #[error("the evaluation must name each goal of the plan once: {0}")]
+    EvaluationIncomplete(String),
 }
 
 impl From<crate::plan::PlanError> for CaseError {

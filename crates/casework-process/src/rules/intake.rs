@@ -8,11 +8,10 @@
 
 use crate::actor::{Context, Role};
 use crate::model::{CaseCommand, CaseEvent, ClosureReason, OpenCase, Phase, PhaseName};
-use crate::policy::triage::AdmissionGap;
 use crate::record::AdmissionDecision;
 
-use super::error::CaseError;
-use super::{wrong_phase, CommandRule};
+use super::error::{CaseError, IntakeError};
+use super::gates::{wrong_phase, CommandRule};
 
 /// Who may issue an intake command, and whether it needs consent (intake comes before it).
 pub(super) fn rule(cmd: &CaseCommand) -> CommandRule {
@@ -25,20 +24,6 @@ pub(super) fn rule(cmd: &CaseCommand) -> CommandRule {
         C::DecideAdmission { .. } => CommandRule::without_consent(&[Coordinator, Caseworker]),
         _ => CommandRule::NOBODY,
     }
-}
-
-/// A rejected intake command.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum IntakeError {
-    /// The client does not meet the admission criteria.
-    #[error("admission criteria not met: {}", gaps.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    AdmissionDenied {
-        /// The criteria not met.
-        gaps: Vec<AdmissionGap>,
-    },
-    /// The intake decision was already taken.
-    #[error("the intake decision was already taken")]
-    AdmissionAlreadyDecided,
 }
 
 /// Registers a case: the only command an unregistered case takes. Triage runs here.

@@ -11,13 +11,13 @@
 use std::collections::BTreeSet;
 
 use crate::actor::{Context, Role};
-use crate::ids::{GoalId, MeasureId, UserId};
+use crate::ids::{GoalId, MeasureId};
 use crate::model::{AssessmentOutcome, CaseCommand, CaseEvent, OpenCase, Phase, PhaseName};
 use crate::plan::{Plan, PlanError};
 use crate::record::{Delegation, ProgressOn};
 
-use super::error::CaseError;
-use super::{wrong_phase, CommandRule, Scope, TEAM_PHASES};
+use super::error::{CaseError, PlanningError};
+use super::gates::{wrong_phase, CommandRule, Scope, TEAM_PHASES};
 
 /// Who may assess, plan, review and record progress; all need active consent.
 pub(super) fn rule(cmd: &CaseCommand) -> CommandRule {
@@ -49,39 +49,6 @@ pub(super) fn check_scope(cmd: &CaseCommand, scope: &Scope<'_>) -> Result<(), Ca
         }
         _ => Ok(()),
     }
-}
-
-/// A rejected command of assessment and planning.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlanningError {
-    /// A plan needs the round table decided at the assessment.
-    #[error("the assessment recommended closure; no round table, no plan")]
-    NoRoundTable,
-    /// A review names a measure the plan does not have.
-    #[error("the plan has no measure `{0}`")]
-    UnknownMeasure(crate::ids::MeasureId),
-    /// The plan is incomplete or inconsistent.
-    #[error("invalid plan: {0}")]
-    InvalidPlan(#[from] PlanError),
-    /// The plan lacks a signature the policy requires.
-    #[error("the plan is not signed by the {0}, as the policy requires")]
-    PlanNotSigned(&'static str),
-    /// A measure names a sector the policy does not know.
-    #[error("measure sector `{0}` is not one of the policy's sectors")]
-    UnknownSector(String),
-    /// The plan has no such goal.
-    #[error("the plan has no goal `{0}`")]
-    UnknownGoal(crate::ids::GoalId),
-    /// The actor may not record progress on this item.
-    #[error("{user} may not record progress on {on:?}: {why}")]
-    NotResponsible {
-        /// Who tried.
-        user: UserId,
-        /// The item.
-        on: crate::record::ProgressOn,
-        /// Why not.
-        why: &'static str,
-    },
 }
 
 /// Decides a command of assessment and planning on an open case.

@@ -12,8 +12,8 @@ use crate::actor::{Context, Role};
 use crate::ids::UserId;
 use crate::model::{CaseCommand, CaseEvent, OpenCase, Phase, PhaseName};
 
-use super::error::CaseError;
-use super::{wrong_phase, CommandRule, Scope, TEAM_PHASES};
+use super::error::{CaseError, TeamError};
+use super::gates::{wrong_phase, CommandRule, Scope, TEAM_PHASES};
 
 /// Who may change the team: the coordinator, with active consent.
 pub(super) fn rule(cmd: &CaseCommand) -> CommandRule {
@@ -42,20 +42,6 @@ pub(super) fn check_scope(cmd: &CaseCommand, scope: &Scope<'_>) -> Result<(), Ca
         CaseCommand::AddMember { member } => scope.institution(&member.institution),
         _ => Ok(()),
     }
-}
-
-/// A rejected team command.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TeamError {
-    /// The member is in the team already.
-    #[error("{0} is already a member of the team")]
-    AlreadyMember(UserId),
-    /// The user is not a member.
-    #[error("{0} is not a member of the team")]
-    NotMember(UserId),
-    /// The coordinator keeps overall responsibility and cannot leave.
-    #[error("the coordinator cannot leave the team")]
-    CoordinatorCannotLeave,
 }
 
 /// Decides a team command on an open case.

@@ -10,13 +10,12 @@
 
 use crate::actor::{Context, Role};
 use crate::consent::DataCategory;
-use crate::ids::{ProviderId, ServiceId, VoucherId};
+use crate::ids::VoucherId;
 use crate::model::{CaseCommand, CaseEvent, OpenCase, PhaseName};
 use crate::voucher::{FeedbackKind, Voucher, VoucherStatus};
 
-use super::error::CaseError;
-use super::plan::PlanningError;
-use super::{wrong_phase, CommandRule, Scope};
+use super::error::{CaseError, PlanningError, VoucherError};
+use super::gates::{wrong_phase, CommandRule, Scope};
 
 /// Who may issue and work vouchers; all need active consent.
 pub(super) fn rule(cmd: &CaseCommand) -> CommandRule {
@@ -46,90 +45,6 @@ pub(super) fn check_scope(cmd: &CaseCommand, scope: &Scope<'_>) -> Result<(), Ca
         } => scope.categories(&[DataCategory::FeedbackContent]),
         _ => Ok(()),
     }
-}
-
-/// A rejected voucher command.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum VoucherError {
-    /// The policy does not know the service.
-    #[error("unknown service `{0}`")]
-    UnknownService(ServiceId),
-    /// A voucher with this id exists in the case.
-    #[error("voucher {0} already exists")]
-    VoucherExists(VoucherId),
-    /// No voucher with this id in the case.
-    #[error("unknown voucher {0}")]
-    UnknownVoucher(VoucherId),
-    /// The voucher is not redeemed yet.
-    #[error("voucher {0} is not redeemed yet")]
-    VoucherNotRedeemed(VoucherId),
-    /// The voucher is returned or completed: nothing more happens to it.
-    #[error("voucher {voucher} is already {status}")]
-    VoucherFinished {
-        /// The voucher.
-        voucher: VoucherId,
-        /// `returned` or `completed`.
-        status: &'static str,
-    },
-    /// The voucher was redeemed already.
-    #[error("voucher {0} is already redeemed")]
-    VoucherAlreadyRedeemed(VoucherId),
-    /// A provider acts on another provider's voucher.
-    #[error("voucher {voucher} belongs to provider {provider}")]
-    NotVoucherProvider {
-        /// The voucher.
-        voucher: VoucherId,
-        /// Its provider.
-        provider: ProviderId,
-    },
-    /// A feedback kind that was already received (first) or comes too early.
-    #[error("{kind:?} feedback for voucher {voucher} is not possible: {why}")]
-    FeedbackOutOfOrder {
-        /// The voucher.
-        voucher: VoucherId,
-        /// The feedback kind.
-        kind: FeedbackKind,
-        /// Why.
-        why: &'static str,
-    },
-    /// A final feedback must state the outcome.
-    #[error("the final feedback for voucher {0} must state the outcome")]
-    OutcomeRequired(VoucherId),
-    /// The service has no need-group catalog.
-    #[error("service `{0}` has no need-group catalog")]
-    NoCatalog(ServiceId),
-    /// The catalog has no such need group.
-    #[error("service `{service}` has no need group {need_group}")]
-    UnknownNeedGroup {
-        /// The service.
-        service: ServiceId,
-        /// The need group.
-        need_group: u8,
-    },
-    /// The catalog has no such module.
-    #[error("service `{service}` has no module {module}")]
-    UnknownModule {
-        /// The service.
-        service: ServiceId,
-        /// The module.
-        module: u8,
-    },
-    /// A record of no effort at all.
-    #[error("recorded service hours must be more than zero")]
-    NoEffort,
-    /// The next stage must follow the current one and exist in the policy.
-    #[error("voucher {voucher} cannot start stage {stage}: {why}")]
-    InvalidStage {
-        /// The voucher.
-        voucher: VoucherId,
-        /// The requested stage.
-        stage: u8,
-        /// Why.
-        why: String,
-    },
-    /// The voucher is already linked to this measure.
-    #[error("voucher {0} is already linked to this measure")]
-    AlreadyLinked(VoucherId),
 }
 
 /// Decides a voucher command on an open case.
