@@ -22,9 +22,12 @@ use crate::schema::{migrate, valid_schema_name};
 pub struct PgOptions {
     /// The schema (PostgreSQL namespace) holding the store's tables; default `casework`.
     pub schema: String,
-    /// Most connections the store opens.
+    /// Most connections the store opens (the size of its r2d2 pool). Connections are
+    /// opened when needed; an idle one is closed after 10 minutes or once it is 30
+    /// minutes old.
     pub max_connections: usize,
-    /// How long to wait for a free connection.
+    /// How long to wait for a free connection before [`StoreError::Unavailable`]. A
+    /// connection that cannot be opened is [`StoreError::Io`] as soon as that fails.
     pub connection_wait: Duration,
     /// Size limits.
     pub limits: Limits,
