@@ -521,7 +521,8 @@ fn reported(d: Divergence) -> Divergence {
 /// (by `key`), then every event up to the checkpoint's position — gapless positions,
 /// stream versions and hash chains recomputed from the payload — and the running digest.
 ///
-/// `Ok(Ok(_))`: the prefix is intact. `Ok(Err(divergence))`: it is not, and where.
+/// `Ok(Ok(_))`: the prefix is intact. `Ok(Err(divergence))`: it is not, and where (also
+/// reported as a WARN event `verification finding`, [`crate::observe`]).
 /// `Err(_)`: the checkpoint itself cannot be trusted (wrong key, forged, malformed) or the
 /// store failed.
 pub fn verify_against<S: Store + ?Sized>(
