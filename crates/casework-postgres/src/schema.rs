@@ -217,5 +217,14 @@ pub fn migrate(client: &mut Client, schema: &str) -> Result<(), StoreError> {
         &[&SCHEMA_VERSION],
     )
     .map_err(io)?;
-    tx.commit().map_err(io)
+    tx.commit().map_err(io)?;
+    if current < SCHEMA_VERSION {
+        tracing::info!(
+            schema,
+            from = current,
+            to = SCHEMA_VERSION,
+            "PostgreSQL store schema created or migrated"
+        );
+    }
+    Ok(())
 }

@@ -22,9 +22,12 @@ use crate::schema::{migrate, valid_schema_name};
 pub struct PgOptions {
     /// The schema (PostgreSQL namespace) holding the store's tables; default `casework`.
     pub schema: String,
-    /// Most connections the store opens.
+    /// Most connections the store opens (the size of its r2d2 pool). Connections are
+    /// opened when needed; an idle one is closed after 10 minutes or once it is 30
+    /// minutes old.
     pub max_connections: usize,
-    /// How long to wait for a free connection.
+    /// How long to wait for a free connection before [`StoreError::Unavailable`]. A
+    /// connection that cannot be opened is [`StoreError::Io`] as soon as that fails.
     pub connection_wait: Duration,
     /// Size limits.
     pub limits: Limits,
@@ -275,6 +278,11 @@ impl PgStore {
         store.upgrade_digest()?;
         let importing = store.meta(meta::IMPORTING)?.is_some();
         store.importing.store(importing, Ordering::SeqCst);
+        tracing::info!(
+            schema = store.schema.as_str(),
+            importing,
+            "PostgreSQL store opened"
+        );
         Ok(store)
     }
 
@@ -309,7 +317,13 @@ impl PgStore {
             &[&log.digest.0.to_vec()],
         )
         .map_err(io)?;
-        tx.commit().map_err(io)
+        tx.commit().map_err(io)?;
+        tracing::info!(
+            schema = s.as_str(),
+            position = log.position,
+            "log digest computed for a store written before it existed"
+        );
+        Ok(())
     }
 
     /// Runs a read with a statement prepared once per pooled connection. A pooled
@@ -329,7 +343,10 @@ impl PgStore {
                 Err(e) => Err(e),
             };
             match conn.checked(rows) {
-                Err(_) if again && conn.is_broken() => again = false,
+                Err(_) if again && conn.is_broken() => {
+                    tracing::info!("read repeated on a new connection");
+                    again = false;
+                }
                 other => return other.map_err(io),
             }
         }
@@ -352,9 +369,12 @@ impl PgStore {
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
         let sql = self.append_sql();
-        self.append_with(stream, expected, events, &mut |params| {
+        let traced =
+            casework_store::observe::AppendTrace::start("postgres", expected, events.len());
+        let result = self.append_with(stream, expected, events, &mut |params| {
             tx.query_one(sql.as_str(), params)
-        })
+        });
+        traced.finish(stream, result)
     }
 
     /// The one statement of an append: `append_events` (schema version 4).
@@ -461,6 +481,12 @@ impl PgStore {
                 }
                 _ => {
                     // sealed against a head that moved: seal the same events again
+                    tracing::debug!(
+                        stream = stream.as_str(),
+                        sealed_at = version,
+                        head = head.0,
+                        "append sealed again: another process moved the stream head"
+                    );
                     tip = head;
                     events = sealed.into_iter().map(unsealed).collect();
                 }
@@ -586,8 +612,9 @@ impl PgStore {
     }
 }
 
-impl EventStore for PgStore {
-    fn append(
+impl PgStore {
+    /// The body of [`EventStore::append`], which reports it ([`casework_store::observe`]).
+    fn append_untraced(
         &self,
         stream: &StreamId,
         expected: ExpectedVersion,
@@ -620,7 +647,8 @@ impl EventStore for PgStore {
         }
     }
 
-    fn read_stream(
+    /// The body of [`EventStore::read_stream`], which reports it ([`casework_store::observe`]).
+    fn read_stream_untraced(
         &self,
         stream: &StreamId,
         from: Version,
@@ -656,7 +684,8 @@ impl EventStore for PgStore {
         Ok(out)
     }
 
-    fn read_all(
+    /// The body of [`EventStore::read_all`], which reports it ([`casework_store::observe`]).
+    fn read_all_untraced(
         &self,
         from: GlobalPosition,
         limit: usize,
@@ -672,6 +701,38 @@ impl EventStore for PgStore {
             &[&to_i64(from)?, &(limit.min(i64::MAX as usize) as i64)],
         )?;
         rows.iter().map(decode_row).collect()
+    }
+}
+
+impl EventStore for PgStore {
+    fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let traced =
+            casework_store::observe::AppendTrace::start("postgres", expected, events.len());
+        traced.finish(stream, self.append_untraced(stream, expected, events))
+    }
+
+    fn read_stream(
+        &self,
+        stream: &StreamId,
+        from: Version,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let traced = casework_store::observe::ReadTrace::start("postgres");
+        traced.stream(stream, from, self.read_stream_untraced(stream, from, limit))
+    }
+
+    fn read_all(
+        &self,
+        from: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let traced = casework_store::observe::ReadTrace::start("postgres");
+        traced.log(from, self.read_all_untraced(from, limit))
     }
 
     fn stream_version(&self, stream: &StreamId) -> Result<Option<Version>, StoreError> {

@@ -384,6 +384,107 @@ fn an_unreachable_server_is_a_typed_error() {
 }
 
 #[test]
+fn an_unreachable_server_is_reported_at_once_not_after_the_connection_wait() {
+    if !common::configured() {
+        return;
+    }
+    let started = Instant::now();
+    let result = PgStore::open(
+        "postgres://postgres@127.0.0.1:1/test?connect_timeout=2",
+        PgOptions {
+            schema: common::schema_name(),
+            connection_wait: Duration::from_secs(60),
+            ..PgOptions::default()
+        },
+    );
+    assert!(
+        matches!(result, Err(StoreError::Io(_))),
+        "{:?}",
+        result.err()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_read_on_a_connection_the_server_ended_while_idle_is_repeated_on_a_new_one() {
+    let Some(url) = common::url() else { return };
+    let store = common::fresh();
+    store
+        .append(
+            &sid("idle"),
+            ExpectedVersion::NoStream,
+            vec![sample_event("idle", 1)],
+        )
+        .unwrap();
+    assert_eq!(store.head_position().unwrap(), 1);
+    // end every connection of the store while it lies idle in the pool
+    let schema = store.store.schema().to_owned();
+    let mut admin = common::client(&url);
+    let killed: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE query LIKE $1 AND pid <> pg_backend_pid()) AS t",
+            &[&format!("%{schema}.%")],
+        )
+        .unwrap()
+        .get(0);
+    assert!(killed >= 1, "the idle connection was found");
+    std::thread::sleep(Duration::from_millis(100));
+    // the first read fails on the dead connection and is run again on a new one
+    assert_eq!(store.head_position().unwrap(), 1);
+    assert_eq!(store.stream_version(&sid("idle")).unwrap(), Some(1));
+    assert_eq!(store.read_stream(&sid("idle"), 1, 10).unwrap().len(), 1);
+}
+
+#[test]
+fn a_pool_whose_connections_are_all_busy_is_unavailable_after_the_wait() {
+    let Some(url) = common::url() else { return };
+    let schema = common::schema_name();
+    let _guard = common::SchemaGuard {
+        url: url.clone(),
+        schema: schema.clone(),
+    };
+    let store = Arc::new(
+        PgStore::open(
+            &url,
+            PgOptions {
+                schema,
+                max_connections: 1,
+                connection_wait: Duration::from_millis(300),
+                ..PgOptions::default()
+            },
+        )
+        .unwrap(),
+    );
+    // a waiting subscriber holds the one connection
+    let waiter = {
+        let store = Arc::clone(&store);
+        std::thread::spawn(move || store.wait_for_events(0, Duration::from_secs(2)))
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let busy = loop {
+        match store.head_position() {
+            Err(e) => break e,
+            Ok(_) => {
+                assert!(
+                    Instant::now() < deadline,
+                    "the waiter never took the connection"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    };
+    assert!(matches!(busy, StoreError::Unavailable(_)), "{busy:?}");
+    assert_eq!(waiter.join().unwrap().unwrap(), 0);
+    // the connection came back: the store works again
+    assert_eq!(store.head_position().unwrap(), 0);
+}
+
+#[test]
 fn a_store_moves_from_sled_to_postgres_by_export_and_import() {
     if !common::configured() {
         return;

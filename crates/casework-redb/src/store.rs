@@ -283,6 +283,7 @@ impl RedbStore {
     /// redb store, [`StoreError::Corruption`] when redb finds its file damaged (it says to
     /// restore) or the global head and the log disagree.
     pub fn open_with(path: impl AsRef<Path>, options: RedbOptions) -> Result<Self, StoreError> {
+        let started = Instant::now();
         let path = path.as_ref().to_path_buf();
         match Self::check_exists(&path) {
             Err(StoreError::Missing(_)) if options.create => {
@@ -323,6 +324,13 @@ impl RedbStore {
             },
             options.durability != Durability::None,
         )?;
+        tracing::info!(
+            path = %path.display(),
+            position = head.position,
+            importing,
+            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "redb store opened"
+        );
         Ok(RedbStore {
             path,
             db,
@@ -349,7 +357,11 @@ impl RedbStore {
         // a leftover of an earlier creation that was cut short holds nothing
         match std::fs::remove_file(&fresh) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
-            _ => {}
+            Err(_) => {}
+            Ok(()) => tracing::info!(
+                file = %fresh.display(),
+                "removed the leftover of a store creation that was cut short"
+            ),
         }
         guarded(|| {
             let db = Database::builder().create(&fresh).map_err(db_err)?;
@@ -358,7 +370,9 @@ impl RedbStore {
         std::fs::rename(&fresh, file).map_err(io)?;
         std::fs::File::open(path)
             .and_then(|dir| dir.sync_all())
-            .map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))
+            .map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))?;
+        tracing::info!(path = %path.display(), "redb store created");
+        Ok(())
     }
 
     /// Opens (or creates) the database file, turning redb's errors into the store's.
@@ -366,6 +380,22 @@ impl RedbStore {
         guarded(|| {
             let mut builder = Database::builder();
             builder.set_cache_size(cache_bytes);
+            // redb repairs its file when it was not closed cleanly (a crash): say so
+            let shown = file.display().to_string();
+            let told = std::sync::atomic::AtomicBool::new(false);
+            builder.set_repair_callback(move |session| {
+                if !told.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        file = shown.as_str(),
+                        "redb is repairing the store file: it was not closed cleanly"
+                    );
+                }
+                tracing::debug!(
+                    file = shown.as_str(),
+                    progress = session.progress(),
+                    "redb repair"
+                );
+            });
             let existed = file.is_file();
             builder.create(file).map_err(|e| match e {
                 redb::DatabaseError::DatabaseAlreadyOpen => {
@@ -636,8 +666,9 @@ impl RedbStore {
     }
 }
 
-impl EventStore for RedbStore {
-    fn append(
+impl RedbStore {
+    /// The body of [`EventStore::append`], which reports it ([`casework_store::observe`]).
+    fn append_untraced(
         &self,
         stream: &StreamId,
         expected: ExpectedVersion,
@@ -671,15 +702,8 @@ impl EventStore for RedbStore {
         outcome.unwrap_or_else(|| Err(StoreError::Unavailable("append lost its outcome".into())))
     }
 
-    fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
-    }
-
-    fn flush(&self) -> Result<(), StoreError> {
-        RedbStore::flush(self)
-    }
-
-    fn read_stream(
+    /// The body of [`EventStore::read_stream`], which reports it ([`casework_store::observe`]).
+    fn read_stream_untraced(
         &self,
         stream: &StreamId,
         from: Version,
@@ -744,7 +768,8 @@ impl EventStore for RedbStore {
         Ok(out)
     }
 
-    fn read_all(
+    /// The body of [`EventStore::read_all`], which reports it ([`casework_store::observe`]).
+    fn read_all_untraced(
         &self,
         from: GlobalPosition,
         limit: usize,
@@ -790,6 +815,45 @@ impl EventStore for RedbStore {
             Ok(())
         })?;
         Ok(out)
+    }
+}
+
+impl EventStore for RedbStore {
+    fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let traced = casework_store::observe::AppendTrace::start("redb", expected, events.len());
+        traced.finish(stream, self.append_untraced(stream, expected, events))
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        RedbStore::flush(self)
+    }
+
+    fn read_stream(
+        &self,
+        stream: &StreamId,
+        from: Version,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let traced = casework_store::observe::ReadTrace::start("redb");
+        traced.stream(stream, from, self.read_stream_untraced(stream, from, limit))
+    }
+
+    fn read_all(
+        &self,
+        from: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let traced = casework_store::observe::ReadTrace::start("redb");
+        traced.log(from, self.read_all_untraced(from, limit))
     }
 
     fn stream_version(&self, stream: &StreamId) -> Result<Option<Version>, StoreError> {

@@ -69,6 +69,8 @@ impl<P: Projection> Projector<P> {
         store: &(impl EventStore + ?Sized),
         until: GlobalPosition,
     ) -> Result<u64, ProjectionError> {
+        let started = std::time::Instant::now();
+        let from = self.checkpoint;
         let codec = case_codec();
         let mut folded = 0;
         for e in casework_store::log_events(store, self.checkpoint + 1) {
@@ -79,6 +81,14 @@ impl<P: Projection> Projector<P> {
             self.fold_one(&codec, &e)?;
             folded += 1;
         }
+        tracing::debug!(
+            projection = std::any::type_name::<P>(),
+            from,
+            to = self.checkpoint,
+            events = folded,
+            elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "projection caught up"
+        );
         Ok(folded)
     }
 

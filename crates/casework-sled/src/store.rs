@@ -274,6 +274,11 @@ fn derive_head(
     });
     let Some((last, stream, version)) = readable else {
         if recorded.position >= first {
+            tracing::warn!(
+                chunk = first,
+                head = recorded.position,
+                "the last chunk of the log is damaged: the head record stands in for it (verify reports the damage)"
+            );
             return Ok((recorded, recorded_known));
         }
         return Err(StoreError::corruption(
@@ -335,6 +340,7 @@ impl SledStore {
     /// or of a newer format, [`StoreError::Corruption`] when the global head and the log
     /// disagree.
     pub fn open_with(path: impl AsRef<Path>, options: SledOptions) -> Result<Self, StoreError> {
+        let started = Instant::now();
         let path = path.as_ref().to_path_buf();
         // a directory of other files is never taken over, not even to create a store
         match Self::check_exists(&path) {
@@ -402,6 +408,7 @@ impl SledStore {
                 batch.insert(meta_key("head"), &LogHead::EMPTY.to_bytes()[..]);
                 tree.apply_batch(batch).map_err(io)?;
                 db.flush().map_err(io)?;
+                tracing::info!(path = %path.display(), "sled store created");
                 (LogHead::EMPTY, LogHead::EMPTY)
             }
             None => {
@@ -444,6 +451,20 @@ impl SledStore {
                     // from now on the heads are derived; format-1 code must not open it
                     tree.insert(meta_key("format"), STORE_FORMAT).map_err(io)?;
                     db.flush().map_err(io)?;
+                    tracing::info!(
+                        path = %path.display(),
+                        from = "casework-sled/1",
+                        to = "casework-sled/2",
+                        "sled store format upgraded"
+                    );
+                } else if recorded.0.position < head.position {
+                    // format 2 writes the head record at a clean close only
+                    tracing::info!(
+                        path = %path.display(),
+                        recorded = recorded.0.position,
+                        head = head.position,
+                        "sled store was not closed cleanly: its head was derived from the log"
+                    );
                 }
                 (head, recorded.0)
             }
@@ -460,6 +481,9 @@ impl SledStore {
             )
             .map_err(io)?;
             db.flush().map_err(io)?;
+            if head.position > 0 {
+                tracing::info!(path = %path.display(), "store id given to a store written before ids existed");
+            }
         }
         let vault = Vault::open(
             &path,
@@ -517,7 +541,19 @@ impl SledStore {
             if let Ok(mut recorded) = store.recorded_head.lock() {
                 *recorded = log;
             }
+            tracing::info!(
+                path = %store.path.display(),
+                position = log.position,
+                "log digest computed for a store written before it existed"
+            );
         }
+        tracing::info!(
+            path = %store.path.display(),
+            position,
+            importing,
+            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "sled store opened"
+        );
         Ok(store)
     }
 
@@ -714,8 +750,9 @@ impl Drop for SledStore {
     }
 }
 
-impl EventStore for SledStore {
-    fn append(
+impl SledStore {
+    /// The body of [`EventStore::append`], which reports it ([`casework_store::observe`]).
+    fn append_untraced(
         &self,
         stream: &StreamId,
         expected: ExpectedVersion,
@@ -761,19 +798,8 @@ impl EventStore for SledStore {
         })
     }
 
-    fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
-    }
-
-    fn flush(&self) -> Result<(), StoreError> {
-        SledStore::flush(self)
-    }
-
-    /// Stream reads see every applied event, also one whose flush is still running (group
-    /// commit): a decision taken on it is appended after it in sled's sequential log, so a
-    /// crash cannot keep the decision and lose its basis. The global log stays capped at
-    /// durable positions.
-    fn read_stream(
+    /// The body of [`EventStore::read_stream`], which reports it ([`casework_store::observe`]).
+    fn read_stream_untraced(
         &self,
         stream: &StreamId,
         from: Version,
@@ -827,7 +853,8 @@ impl EventStore for SledStore {
         Ok(out)
     }
 
-    fn read_all(
+    /// The body of [`EventStore::read_all`], which reports it ([`casework_store::observe`]).
+    fn read_all_untraced(
         &self,
         from: GlobalPosition,
         limit: usize,
@@ -868,6 +895,49 @@ impl EventStore for SledStore {
             ));
         }
         Ok(out)
+    }
+}
+
+impl EventStore for SledStore {
+    fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let traced = casework_store::observe::AppendTrace::start("sled", expected, events.len());
+        traced.finish(stream, self.append_untraced(stream, expected, events))
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        SledStore::flush(self)
+    }
+
+    /// Stream reads see every applied event, also one whose flush is still running (group
+    /// commit): a decision taken on it is appended after it in sled's sequential log, so a
+    /// crash cannot keep the decision and lose its basis. The global log stays capped at
+    /// durable positions.
+    fn read_stream(
+        &self,
+        stream: &StreamId,
+        from: Version,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let traced = casework_store::observe::ReadTrace::start("sled");
+        traced.stream(stream, from, self.read_stream_untraced(stream, from, limit))
+    }
+
+    fn read_all(
+        &self,
+        from: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let traced = casework_store::observe::ReadTrace::start("sled");
+        traced.log(from, self.read_all_untraced(from, limit))
     }
 
     fn stream_version(&self, stream: &StreamId) -> Result<Option<Version>, StoreError> {

@@ -504,11 +504,25 @@ fn check_pages(
     Ok(Ok(check.head.digest))
 }
 
+/// Reports a store that no longer holds what a checkpoint covers (WARN) and returns it.
+fn reported(d: Divergence) -> Divergence {
+    tracing::warn!(
+        position = d.position,
+        stream = d.stream.as_ref().map(StreamId::as_str),
+        version = d.version,
+        exact = d.exact,
+        detail = d.detail.as_str(),
+        "verification finding: the store diverges from the checkpoint"
+    );
+    d
+}
+
 /// Checks that the store still holds exactly the prefix a checkpoint covers: the signature
 /// (by `key`), then every event up to the checkpoint's position — gapless positions,
 /// stream versions and hash chains recomputed from the payload — and the running digest.
 ///
-/// `Ok(Ok(_))`: the prefix is intact. `Ok(Err(divergence))`: it is not, and where.
+/// `Ok(Ok(_))`: the prefix is intact. `Ok(Err(divergence))`: it is not, and where (also
+/// reported as a WARN event `verification finding`, [`crate::observe`]).
 /// `Err(_)`: the checkpoint itself cannot be trusted (wrong key, forged, malformed) or the
 /// store failed.
 pub fn verify_against<S: Store + ?Sized>(
@@ -539,7 +553,7 @@ pub fn verify_against<S: Store + ?Sized>(
     })?;
     let digest = match checked {
         Ok(digest) => digest,
-        Err(divergence) => return Ok(Err(divergence)),
+        Err(divergence) => return Ok(Err(reported(divergence))),
     };
     if digest != cp.digest {
         let last = if cp.position == 0 {
@@ -547,7 +561,7 @@ pub fn verify_against<S: Store + ?Sized>(
         } else {
             store.read_all(cp.position, 1)?.into_iter().next()
         };
-        return Ok(Err(Divergence {
+        return Ok(Err(reported(Divergence {
             position: cp.position,
             stream: last.as_ref().map(|e| e.stream.clone()),
             version: last.as_ref().map(|e| e.version),
@@ -555,7 +569,7 @@ pub fn verify_against<S: Store + ?Sized>(
             detail: "the log digest differs: events were removed, inserted, reordered or \
                      rewritten with their hashes recomputed"
                 .into(),
-        }));
+        })));
     }
     Ok(Ok(Verified {
         events: cp.position,

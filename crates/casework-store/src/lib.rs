@@ -61,6 +61,7 @@ pub mod crypto;
 mod error;
 pub mod hash;
 mod memory;
+pub mod observe;
 pub mod published;
 pub mod record;
 mod repository;

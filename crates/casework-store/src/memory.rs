@@ -93,8 +93,9 @@ impl MemoryStore {
     }
 }
 
-impl EventStore for MemoryStore {
-    fn append(
+impl MemoryStore {
+    /// The body of [`EventStore::append`], which reports it ([`crate::observe`]).
+    fn append_untraced(
         &self,
         stream: &StreamId,
         expected: ExpectedVersion,
@@ -153,11 +154,8 @@ impl EventStore for MemoryStore {
         })
     }
 
-    fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
-    }
-
-    fn read_stream(
+    /// The body of [`EventStore::read_stream`], which reports it ([`crate::observe`]).
+    fn read_stream_untraced(
         &self,
         stream: &StreamId,
         from: Version,
@@ -174,6 +172,44 @@ impl EventStore for MemoryStore {
         let mut out = Vec::with_capacity(wanted.len());
         out.extend(wanted.iter().filter_map(|&i| inner.log.get(i).cloned()));
         Ok(out)
+    }
+
+    /// The body of [`EventStore::read_all`], which reports it ([`crate::observe`]).
+    fn read_all_untraced(
+        &self,
+        from: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let inner = self.lock()?;
+        let skip = (from.saturating_sub(1) as usize).min(inner.log.len());
+        let wanted = &inner.log[skip..];
+        Ok(wanted[..wanted.len().min(limit)].to_vec())
+    }
+}
+
+impl EventStore for MemoryStore {
+    fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let traced = crate::observe::AppendTrace::start("memory", expected, events.len());
+        traced.finish(stream, self.append_untraced(stream, expected, events))
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn read_stream(
+        &self,
+        stream: &StreamId,
+        from: Version,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let traced = crate::observe::ReadTrace::start("memory");
+        traced.stream(stream, from, self.read_stream_untraced(stream, from, limit))
     }
 
     /// Lends the stored events under the lock: nothing is copied.
@@ -201,10 +237,8 @@ impl EventStore for MemoryStore {
         from: GlobalPosition,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let inner = self.lock()?;
-        let skip = (from.saturating_sub(1) as usize).min(inner.log.len());
-        let wanted = &inner.log[skip..];
-        Ok(wanted[..wanted.len().min(limit)].to_vec())
+        let traced = crate::observe::ReadTrace::start("memory");
+        traced.log(from, self.read_all_untraced(from, limit))
     }
 
     fn stream_version(&self, stream: &StreamId) -> Result<Option<Version>, StoreError> {

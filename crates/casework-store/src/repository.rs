@@ -213,8 +213,10 @@ where
         find: Option<Uuid>,
         keep: impl Fn(&RecordedEvent) -> bool,
     ) -> Result<Folded<P::State>, StoreError> {
+        let started = std::time::Instant::now();
         let mut state = P::State::default();
         let (mut version, mut first_at, mut found) = (None, None, false);
+        let mut events = 0u64;
         self.store.visit_stream(stream, &mut |e| {
             if !keep(e) {
                 return Ok(());
@@ -223,8 +225,16 @@ where
             found |= find == Some(e.event_id);
             P::evolve_in_place(&mut state, &self.codec.decode(e)?);
             version = Some(e.version);
+            events += 1;
             Ok(())
         })?;
+        tracing::debug!(
+            stream = stream.as_str(),
+            version,
+            events,
+            elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "stream loaded"
+        );
         Ok(Folded {
             loaded: Loaded { state, version },
             first_at,
@@ -402,10 +412,22 @@ where
                         attempts: attempt,
                     });
                 }
-                Err(StoreError::Conflict { .. }) if expect.is_none() => continue,
+                Err(StoreError::Conflict { .. }) if expect.is_none() => {
+                    tracing::debug!(
+                        stream = stream.as_str(),
+                        attempt,
+                        "conflict: the stream is loaded and the command decided again"
+                    );
+                    continue;
+                }
                 Err(e) => return Err(e.into()),
             }
         }
+        tracing::warn!(
+            stream = stream.as_str(),
+            attempts = self.max_attempts,
+            "the stream stayed contended: the command was given up"
+        );
         Err(RepoError::Contended {
             stream: stream.clone(),
             attempts: self.max_attempts,

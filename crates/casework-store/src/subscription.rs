@@ -96,10 +96,17 @@ impl<'s, S: EventStore + ?Sized> CatchUp<'s, S> {
         mut handle: impl FnMut(&RecordedEvent) -> Result<(), E>,
     ) -> Result<u64, SubscriptionError<E>> {
         let mut handled = 0;
+        let from = self.checkpoint;
         loop {
             let start = self.checkpoint;
             let events = self.poll()?;
             if events.is_empty() {
+                tracing::debug!(
+                    from,
+                    to = self.checkpoint,
+                    events = handled,
+                    "subscription caught up"
+                );
                 return Ok(handled);
             }
             self.checkpoint = start;

@@ -158,17 +158,22 @@ impl<I: KeyIndex> Vault<I> {
         let mut all = Vec::new();
         file.seek(SeekFrom::Start(0)).map_err(file_err)?;
         file.read_to_end(&mut all).map_err(file_err)?;
-        let mut changed = false;
+        let mut zeroed = 0u64;
         for (slot, bytes) in (0u64..).zip(all.chunks(SLOT as usize)) {
             if live.contains(&slot) || bytes.iter().all(|&b| b == 0) {
                 continue;
             }
             file.seek(SeekFrom::Start(slot * SLOT)).map_err(file_err)?;
             file.write_all(&vec![0u8; bytes.len()]).map_err(file_err)?;
-            changed = true;
+            zeroed += 1;
         }
-        if changed {
+        if zeroed > 0 {
             file.sync_data().map_err(file_err)?;
+            // a key written or destroyed when the process stopped: no index entry holds it
+            tracing::info!(
+                slots = zeroed,
+                "zeroed key slots that no key-area entry points at"
+            );
         }
         Ok(())
     }
