@@ -57,8 +57,8 @@ pub use invariants::{Invariant, Violation};
 pub use model::consent::{Consent, ConsentScope, DataCategory, Purpose, Signatory};
 pub use model::plan::{Goal, GoalTarget, Measure, Plan, PlanError};
 pub use model::record::{
-    closure_duties, AdmissionDecision, Attainment, Conference, ConferenceDecision, ConferenceKind,
-    Coordination, DeclineReason, Delegation, Escalation, GoalAttainment, HandoverReason, Mandate,
+    AdmissionDecision, Attainment, Conference, ConferenceDecision, ConferenceKind, Coordination,
+    DeclineReason, Delegation, Escalation, GoalAttainment, HandoverReason, Mandate,
     NoticeRecipient, ProgressOn, ProgressStatus,
 };
 pub use model::team::{Member, Team, TeamFunction};
@@ -80,6 +80,7 @@ pub use policy::{
     CHILDCARE, DEBT_COUNSELLING, DEFAULT_TIME_ZONE, PSYCHOSOCIAL_CARE,
 };
 pub use process::CaseProcess;
+pub use rules::closure::closure_duties;
 pub use rules::error::{
     CaseError, ClosureError, ConsentError, CoordinationError, IntakeError, PlanningError,
     TeamError, VoucherError,

@@ -293,31 +293,3 @@ mod progress_pairs {
             .map(|pairs| pairs.into_iter().collect())
     }
 }
-
-/// The commands that fulfil the closure duties of the default policy before `CloseCase`:
-/// a notice to the referrer and one to the client, and for a case with a plan, every goal
-/// of it rated `attainment` (a caller that rates goals one by one builds its own
-/// `EvaluateCase`).
-pub fn closure_duties(
-    plan: Option<&crate::plan::Plan>,
-    attainment: Attainment,
-) -> Vec<crate::model::CaseCommand> {
-    use crate::model::CaseCommand;
-    let mut out: Vec<CaseCommand> = [NoticeRecipient::Referrer, NoticeRecipient::Client]
-        .into_iter()
-        .map(|to| CaseCommand::SendClosureNotice { to })
-        .collect();
-    if let Some(plan) = plan {
-        out.push(CaseCommand::EvaluateCase {
-            attainment: plan
-                .goals
-                .iter()
-                .map(|g| GoalAttainment {
-                    goal: g.id.clone(),
-                    attainment,
-                })
-                .collect(),
-        });
-    }
-    out
-}

@@ -2,10 +2,10 @@
 //! deadlines, the Hamm catalogs for addiction and debt counselling, the Aachen routing table,
 //! the Aachen four-stage debt counselling with a 90-day stage threshold.
 
+use super::catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
+use super::deployment::{DeadlineRules, Due, Policy, ServicePolicy, Thresholds};
+use super::triage::{Admission, MarketProximity, RouteCondition, RoutingRule, Triage};
 use crate::ids::ServiceId;
-use crate::policy::catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
-use crate::policy::triage::{Admission, MarketProximity, RouteCondition, RoutingRule, Triage};
-use crate::policy::{DeadlineRules, Due, Policy, ServicePolicy, Thresholds};
 
 /// Service id of childcare (Kinderbetreuung).
 pub const CHILDCARE: &str = "childcare";
@@ -35,7 +35,7 @@ impl Default for Policy {
             result_feedback: d,
         };
         Policy {
-            time_zone: crate::policy::DEFAULT_TIME_ZONE,
+            time_zone: super::deployment::DEFAULT_TIME_ZONE,
             name: "casework default (Düsseldorf deadlines, Hamm catalogs, Aachen routing)"
                 .to_owned(),
             services: vec![
@@ -78,7 +78,7 @@ impl Default for Policy {
             provider_deadlines: Vec::new(),
             triage: aachen_triage(),
             thresholds: Thresholds::default(),
-            process: crate::policy::ProcessRules::default(),
+            process: super::deployment::ProcessRules::default(),
         }
     }
 }

@@ -14,7 +14,8 @@ use chrono::Duration;
 
 use crate::actor::{Context, Role};
 use crate::model::{CaseCommand, CaseEvent, ClosedCase, ClosureReason, OpenCase, PhaseName};
-use crate::record::NoticeRecipient;
+use crate::plan::Plan;
+use crate::record::{Attainment, GoalAttainment, NoticeRecipient};
 
 use super::error::{CaseError, ClosureError, PlanningError};
 use super::gates::{wrong_phase, CommandRule};
@@ -135,4 +136,28 @@ fn check_closure_duties(case: &OpenCase, ctx: &Context<'_>) -> Result<(), CaseEr
         return Err(ClosureError::EvaluationRequired.into());
     }
     Ok(())
+}
+
+/// The commands that fulfil the closure duties of the default policy before `CloseCase`:
+/// a notice to the referrer and one to the client, and for a case with a plan, every goal
+/// of it rated `attainment` (a caller that rates goals one by one builds its own
+/// `EvaluateCase`).
+pub fn closure_duties(plan: Option<&Plan>, attainment: Attainment) -> Vec<CaseCommand> {
+    let mut out: Vec<CaseCommand> = [NoticeRecipient::Referrer, NoticeRecipient::Client]
+        .into_iter()
+        .map(|to| CaseCommand::SendClosureNotice { to })
+        .collect();
+    if let Some(plan) = plan {
+        out.push(CaseCommand::EvaluateCase {
+            attainment: plan
+                .goals
+                .iter()
+                .map(|g| GoalAttainment {
+                    goal: g.id.clone(),
+                    attainment,
+                })
+                .collect(),
+        });
+    }
+    out
 }

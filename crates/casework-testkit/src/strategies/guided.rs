@@ -463,7 +463,7 @@ impl Guide<'_> {
             Attainment::NotAttained,
         ][b.below(3)];
         let c = &case.coordination;
-        let pending = record::closure_duties(plan, attainment)
+        let pending = closure_duties(plan, attainment)
             .into_iter()
             .find(|cmd| match cmd {
                 CaseCommand::SendClosureNotice { to } => !c.notices.contains(to),
