@@ -76,7 +76,7 @@ fn append(c: &mut Criterion) {
             mem.read_all(1, 10)
                 .unwrap_or_else(|e| panic!("{e}"))
                 .iter()
-                .map(casework::sled::record::encode)
+                .map(casework::store::internals::record::encode)
                 .collect()
         };
         let mut pos = 0u64;

@@ -23,10 +23,12 @@ pub fn import(data: &[u8]) {
 
 /// A sled record and a chunk of records.
 pub fn sled_record(data: &[u8]) {
-    let _ = casework::sled::record::decode(data);
-    if let Ok(ranges) = casework::sled::record::chunk_ranges(data) {
+    let _ = casework::store::internals::record::decode(data);
+    if let Ok(ranges) = casework::store::internals::record::chunk_ranges(data) {
         for range in ranges {
-            let _ = data.get(range).map(casework::sled::record::decode);
+            let _ = data
+                .get(range)
+                .map(casework::store::internals::record::decode);
         }
     }
 }

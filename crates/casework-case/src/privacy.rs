@@ -22,14 +22,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::case_codec;
+use casework_store::internals::read_with_key;
 use casework_store::Codec;
 use casework_store::KeyArea;
 use casework_store::KeyState;
 use casework_store::{check_effective_time, AuditError, StoreError};
-use casework_store::{read_with_key, RepoError, Repository};
 use casework_store::{
     AppendOutcome, ExpectedVersion, GlobalPosition, Metadata, NewEvent, StreamId, Version,
 };
+use casework_store::{RepoError, Repository};
 
 /// The event type of access-log entries.
 pub const ACCESS_EVENT_TYPE: &str = "SpecialCategoryRead";

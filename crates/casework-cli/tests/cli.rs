@@ -223,7 +223,7 @@ fn verify_passes_on_a_clean_store_and_names_a_tampered_event() {
         let tree = db.open_tree("casework-events").unwrap();
         let key = [&[b'e'][..], &1u64.to_be_bytes()].concat();
         let mut value = tree.get(&key).unwrap().unwrap().to_vec();
-        let range = casework_sled::record::chunk_ranges(&value).unwrap()[0].clone();
+        let range = casework_store::internals::record::chunk_ranges(&value).unwrap()[0].clone();
         value[range.end - 30] ^= 1;
         tree.insert(key, value).unwrap();
         db.flush().unwrap();

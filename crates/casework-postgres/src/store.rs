@@ -5,9 +5,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use casework_store::{
-    check_restore, hash, hash::seal_all, meta, AppendOutcome, Clock, DataKey, EventStore,
-    ExpectedVersion, GlobalPosition, Hash, KeyArea, KeyState, Limits, LogHead, Metadata, NewEvent,
-    RecordedEvent, StoreAdmin, StoreError, StreamId, StreamTip, SystemClock, Version,
+    hash, hash::seal_all, internals::check_restore, meta, AppendOutcome, Clock, DataKey,
+    EventStore, ExpectedVersion, GlobalPosition, Hash, KeyArea, KeyState, Limits, LogHead,
+    Metadata, NewEvent, RecordedEvent, StoreAdmin, StoreError, StreamId, StreamTip, SystemClock,
+    Version,
 };
 use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
@@ -369,8 +370,11 @@ impl PgStore {
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
         let sql = self.append_sql();
-        let traced =
-            casework_store::observe::AppendTrace::start("postgres", expected, events.len());
+        let traced = casework_store::internals::observe::AppendTrace::start(
+            "postgres",
+            expected,
+            events.len(),
+        );
         let result = self.append_with(stream, expected, events, &mut |params| {
             tx.query_one(sql.as_str(), params)
         });
@@ -613,7 +617,7 @@ impl PgStore {
 }
 
 impl PgStore {
-    /// The body of [`EventStore::append`], which reports it ([`casework_store::observe`]).
+    /// The body of [`EventStore::append`], which reports it ([`casework_store::internals::observe`]).
     fn append_untraced(
         &self,
         stream: &StreamId,
@@ -647,7 +651,7 @@ impl PgStore {
         }
     }
 
-    /// The body of [`EventStore::read_stream`], which reports it ([`casework_store::observe`]).
+    /// The body of [`EventStore::read_stream`], which reports it ([`casework_store::internals::observe`]).
     fn read_stream_untraced(
         &self,
         stream: &StreamId,
@@ -684,7 +688,7 @@ impl PgStore {
         Ok(out)
     }
 
-    /// The body of [`EventStore::read_all`], which reports it ([`casework_store::observe`]).
+    /// The body of [`EventStore::read_all`], which reports it ([`casework_store::internals::observe`]).
     fn read_all_untraced(
         &self,
         from: GlobalPosition,
@@ -711,8 +715,11 @@ impl EventStore for PgStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
-        let traced =
-            casework_store::observe::AppendTrace::start("postgres", expected, events.len());
+        let traced = casework_store::internals::observe::AppendTrace::start(
+            "postgres",
+            expected,
+            events.len(),
+        );
         traced.finish(stream, self.append_untraced(stream, expected, events))
     }
 
@@ -722,7 +729,7 @@ impl EventStore for PgStore {
         from: Version,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let traced = casework_store::observe::ReadTrace::start("postgres");
+        let traced = casework_store::internals::observe::ReadTrace::start("postgres");
         traced.stream(stream, from, self.read_stream_untraced(stream, from, limit))
     }
 
@@ -731,7 +738,7 @@ impl EventStore for PgStore {
         from: GlobalPosition,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let traced = casework_store::observe::ReadTrace::start("postgres");
+        let traced = casework_store::internals::observe::ReadTrace::start("postgres");
         traced.log(from, self.read_all_untraced(from, limit))
     }
 

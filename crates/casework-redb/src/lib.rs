@@ -21,11 +21,11 @@
 //!
 //! | table | key | value |
 //! | --- | --- | --- |
-//! | `events` | first position of a chunk (u64) | up to 64 consecutive events of one stream, each a [`casework_store::record`] with its CRC-32 |
+//! | `events` | first position of a chunk (u64) | up to 64 consecutive events of one stream, each a [`casework_store::internals::record`] with its CRC-32 |
 //! | `streams` | stream ‖ `0x00` ‖ first version of a chunk (BE) | the chunk's first position |
 //! | `heads` | stream | its last version and hash |
 //! | `meta` | `format`, `head`, `x/NAME` | the store format (`casework-redb/1`), the log head (position and digest), [`StoreAdmin::meta`](casework_store::StoreAdmin::meta) values |
-//! | `keys` | stream | the data key's slot or tombstone ([`casework_store::vault`]) |
+//! | `keys` | stream | the data key's slot or tombstone ([`casework_store::internals::vault`]) |
 //!
 //! The key bytes live in `casework-keys.slots`, overwritten with zeros when a key is
 //! destroyed: redb copies pages on write and leaves a freed page's bytes in the file until

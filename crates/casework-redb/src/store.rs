@@ -6,12 +6,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use casework_store::published::Published;
-use casework_store::vault::{KeyIndex, Vault};
+use casework_store::internals::published::Published;
+use casework_store::internals::vault::{KeyIndex, Vault};
 use casework_store::{
-    check_restore, hash::seal_all, meta, record, AppendOutcome, Clock, DataKey, EventStore,
-    ExpectedVersion, GlobalPosition, Hash, KeyArea, KeyState, Limits, LogHead, NewEvent,
-    RecordedEvent, StoreAdmin, StoreError, StreamId, StreamTip, SystemClock, Version,
+    hash::seal_all, internals::check_restore, internals::record, meta, AppendOutcome, Clock,
+    DataKey, EventStore, ExpectedVersion, GlobalPosition, Hash, KeyArea, KeyState, Limits, LogHead,
+    NewEvent, RecordedEvent, StoreAdmin, StoreError, StreamId, StreamTip, SystemClock, Version,
 };
 use chrono::{DateTime, Utc};
 use redb::{
@@ -504,7 +504,7 @@ impl RedbStore {
 
     /// Refuses a path that holds no casework redb store, before redb would create one.
     fn check_exists(path: &Path) -> Result<(), StoreError> {
-        casework_store::check_store_dir(
+        casework_store::internals::check_store_dir(
             path,
             |path| path.join(DB_FILE).is_file() || path.join(NEW_FILE).is_file(),
             "a casework redb store",
@@ -519,7 +519,7 @@ impl RedbStore {
     /// Bytes the store takes on disk (the database and the key slot file).
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
         let size = |name: &str| std::fs::metadata(self.path.join(name)).map_or(0, |m| m.len());
-        Ok(size(DB_FILE) + size(casework_store::vault::SLOT_FILE))
+        Ok(size(DB_FILE) + size(casework_store::internals::vault::SLOT_FILE))
     }
 
     /// Makes every commit so far durable (a durable empty commit after non-durable ones).
@@ -667,7 +667,7 @@ impl RedbStore {
 }
 
 impl RedbStore {
-    /// The body of [`EventStore::append`], which reports it ([`casework_store::observe`]).
+    /// The body of [`EventStore::append`], which reports it ([`casework_store::internals::observe`]).
     fn append_untraced(
         &self,
         stream: &StreamId,
@@ -702,7 +702,7 @@ impl RedbStore {
         outcome.unwrap_or_else(|| Err(StoreError::Unavailable("append lost its outcome".into())))
     }
 
-    /// The body of [`EventStore::read_stream`], which reports it ([`casework_store::observe`]).
+    /// The body of [`EventStore::read_stream`], which reports it ([`casework_store::internals::observe`]).
     fn read_stream_untraced(
         &self,
         stream: &StreamId,
@@ -768,7 +768,7 @@ impl RedbStore {
         Ok(out)
     }
 
-    /// The body of [`EventStore::read_all`], which reports it ([`casework_store::observe`]).
+    /// The body of [`EventStore::read_all`], which reports it ([`casework_store::internals::observe`]).
     fn read_all_untraced(
         &self,
         from: GlobalPosition,
@@ -825,7 +825,8 @@ impl EventStore for RedbStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
-        let traced = casework_store::observe::AppendTrace::start("redb", expected, events.len());
+        let traced =
+            casework_store::internals::observe::AppendTrace::start("redb", expected, events.len());
         traced.finish(stream, self.append_untraced(stream, expected, events))
     }
 
@@ -843,7 +844,7 @@ impl EventStore for RedbStore {
         from: Version,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let traced = casework_store::observe::ReadTrace::start("redb");
+        let traced = casework_store::internals::observe::ReadTrace::start("redb");
         traced.stream(stream, from, self.read_stream_untraced(stream, from, limit))
     }
 
@@ -852,7 +853,7 @@ impl EventStore for RedbStore {
         from: GlobalPosition,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let traced = casework_store::observe::ReadTrace::start("redb");
+        let traced = casework_store::internals::observe::ReadTrace::start("redb");
         traced.log(from, self.read_all_untraced(from, limit))
     }
 

@@ -1,4 +1,4 @@
-//! The store tells an operator what it does through `tracing` (`casework_store::observe`):
+//! The store tells an operator what it does through `tracing` (`casework_store::internals::observe`):
 //! an append is an event with the stream, the new version and the outcome, a conflict a
 //! WARN with the expected and the actual version. A small hand-written subscriber collects
 //! the events of this thread.
@@ -95,7 +95,7 @@ fn an_append_is_an_event_with_stream_version_and_outcome_and_a_conflict_a_warnin
 
     let ok = appends[0];
     assert_eq!(ok.level, Level::DEBUG);
-    assert_eq!(ok.target, "casework_store::observe");
+    assert_eq!(ok.target, "casework_store::internals::observe");
     let field = |e: &Seen, name: &str| e.fields.get(name).cloned().unwrap_or_default();
     assert_eq!(field(ok, "message"), "append");
     assert_eq!(field(ok, "backend"), "redb");

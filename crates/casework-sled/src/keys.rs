@@ -1,7 +1,7 @@
 //! The key area's index in a sled tree (the key bytes are in the slot file of
-//! [`casework_store::vault`]).
+//! [`casework_store::internals::vault`]).
 
-use casework_store::vault::KeyIndex;
+use casework_store::internals::vault::KeyIndex;
 use casework_store::StoreError;
 
 fn io(e: sled::Error) -> StoreError {

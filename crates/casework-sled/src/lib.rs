@@ -24,7 +24,7 @@
 //!
 //! | key | value |
 //! | --- | --- |
-//! | `e` + position (u64 BE) | a chunk of event records ([`record`], shared with the redb store: binary envelope + payload + CRC-32) |
+//! | `e` + position (u64 BE) | a chunk of event records ([`record`](casework_store::internals::record), shared with the redb store: binary envelope + payload + CRC-32) |
 //! | `s` + stream id + `0x00` + version (u64 BE) | the chunk's first position and the log digest after the chunk (40 bytes) |
 //! | `m` + `format` / `head` | the store format and the global head at the last clean close |
 //!
@@ -103,7 +103,6 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub use casework_store::record;
 mod keys;
 mod store;
 

@@ -6,16 +6,17 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use casework_store::published::Published;
+use casework_store::internals::published::Published;
 use casework_store::{
-    check_restore, checkpoint::compute_log_head, hash::seal_all, meta, AppendOutcome, Clock,
-    DataKey, EventStore, ExpectedVersion, GlobalPosition, Hash, KeyArea, KeyState, Limits, LogHead,
-    NewEvent, RecordedEvent, StoreAdmin, StoreError, StreamId, StreamTip, SystemClock, Version,
+    checkpoint::compute_log_head, hash::seal_all, internals::check_restore, meta, AppendOutcome,
+    Clock, DataKey, EventStore, ExpectedVersion, GlobalPosition, Hash, KeyArea, KeyState, Limits,
+    LogHead, NewEvent, RecordedEvent, StoreAdmin, StoreError, StreamId, StreamTip, SystemClock,
+    Version,
 };
 use chrono::{DateTime, Utc};
 
-use casework_store::record;
-use casework_store::vault::Vault;
+use casework_store::internals::record;
+use casework_store::internals::vault::Vault;
 
 use crate::keys::SledKeys;
 
@@ -559,7 +560,7 @@ impl SledStore {
 
     /// Refuses a path that holds no sled store, before sled would create one there.
     fn check_exists(path: &Path) -> Result<(), StoreError> {
-        casework_store::check_store_dir(
+        casework_store::internals::check_store_dir(
             path,
             |path| path.join("conf").is_file() && path.join("db").is_file(),
             "a casework store",
@@ -751,7 +752,7 @@ impl Drop for SledStore {
 }
 
 impl SledStore {
-    /// The body of [`EventStore::append`], which reports it ([`casework_store::observe`]).
+    /// The body of [`EventStore::append`], which reports it ([`casework_store::internals::observe`]).
     fn append_untraced(
         &self,
         stream: &StreamId,
@@ -798,7 +799,7 @@ impl SledStore {
         })
     }
 
-    /// The body of [`EventStore::read_stream`], which reports it ([`casework_store::observe`]).
+    /// The body of [`EventStore::read_stream`], which reports it ([`casework_store::internals::observe`]).
     fn read_stream_untraced(
         &self,
         stream: &StreamId,
@@ -853,7 +854,7 @@ impl SledStore {
         Ok(out)
     }
 
-    /// The body of [`EventStore::read_all`], which reports it ([`casework_store::observe`]).
+    /// The body of [`EventStore::read_all`], which reports it ([`casework_store::internals::observe`]).
     fn read_all_untraced(
         &self,
         from: GlobalPosition,
@@ -905,7 +906,8 @@ impl EventStore for SledStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
-        let traced = casework_store::observe::AppendTrace::start("sled", expected, events.len());
+        let traced =
+            casework_store::internals::observe::AppendTrace::start("sled", expected, events.len());
         traced.finish(stream, self.append_untraced(stream, expected, events))
     }
 
@@ -927,7 +929,7 @@ impl EventStore for SledStore {
         from: Version,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let traced = casework_store::observe::ReadTrace::start("sled");
+        let traced = casework_store::internals::observe::ReadTrace::start("sled");
         traced.stream(stream, from, self.read_stream_untraced(stream, from, limit))
     }
 
@@ -936,7 +938,7 @@ impl EventStore for SledStore {
         from: GlobalPosition,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let traced = casework_store::observe::ReadTrace::start("sled");
+        let traced = casework_store::internals::observe::ReadTrace::start("sled");
         traced.log(from, self.read_all_untraced(from, limit))
     }
 

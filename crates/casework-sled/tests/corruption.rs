@@ -2,7 +2,8 @@
 //! formats and a second process are refused with typed errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use casework_sled::{record, SledStore};
+use casework_sled::SledStore;
+use casework_store::internals::record;
 use casework_store::*;
 use casework_testkit::conformance;
 

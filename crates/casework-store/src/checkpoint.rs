@@ -522,7 +522,7 @@ fn reported(d: Divergence) -> Divergence {
 /// stream versions and hash chains recomputed from the payload — and the running digest.
 ///
 /// `Ok(Ok(_))`: the prefix is intact. `Ok(Err(divergence))`: it is not, and where (also
-/// reported as a WARN event `verification finding`, [`crate::observe`]).
+/// reported as a WARN event `verification finding`, [`crate::internals::observe`]).
 /// `Err(_)`: the checkpoint itself cannot be trusted (wrong key, forged, malformed) or the
 /// store failed.
 pub fn verify_against<S: Store + ?Sized>(

@@ -60,16 +60,13 @@ mod codec;
 pub mod crypto;
 mod error;
 pub mod hash;
+pub mod internals;
 mod memory;
-pub mod observe;
-pub mod published;
-pub mod record;
 mod repository;
 mod store;
 mod subscription;
 mod transfer;
 mod types;
-pub mod vault;
 
 pub use checkpoint::{Checkpoint, LogHead};
 pub use codec::{Codec, StoredEvent, Upcast};
@@ -77,13 +74,10 @@ pub use crypto::{DataKey, KeyState};
 pub use error::{check_effective_time, AuditError, StoreError};
 pub use hash::{verify_chain, ChainBreak, Hash};
 pub use memory::MemoryStore;
-pub use repository::{
-    idempotent_event_id, read_with_key, AsOf, ExecuteResult, Executed, Loaded, RepoError,
-    Repository,
-};
+pub use repository::{AsOf, ExecuteResult, Executed, Loaded, RepoError, Repository};
 pub use store::{
-    check_restore, check_store_dir, log_events, meta, Clock, EventStore, KeyArea, Limits,
-    LogEvents, ManualClock, SteppingClock, Store, StoreAdmin, StreamTip, SystemClock,
+    log_events, meta, Clock, EventStore, KeyArea, Limits, LogEvents, ManualClock, SteppingClock,
+    Store, StoreAdmin, StreamTip, SystemClock,
 };
 pub use subscription::{
     CatchUp, CheckpointStore, FileCheckpoints, MemoryCheckpoints, SubscriptionError,

@@ -94,7 +94,7 @@ impl MemoryStore {
 }
 
 impl MemoryStore {
-    /// The body of [`EventStore::append`], which reports it ([`crate::observe`]).
+    /// The body of [`EventStore::append`], which reports it ([`crate::internals::observe`]).
     fn append_untraced(
         &self,
         stream: &StreamId,
@@ -154,7 +154,7 @@ impl MemoryStore {
         })
     }
 
-    /// The body of [`EventStore::read_stream`], which reports it ([`crate::observe`]).
+    /// The body of [`EventStore::read_stream`], which reports it ([`crate::internals::observe`]).
     fn read_stream_untraced(
         &self,
         stream: &StreamId,
@@ -174,7 +174,7 @@ impl MemoryStore {
         Ok(out)
     }
 
-    /// The body of [`EventStore::read_all`], which reports it ([`crate::observe`]).
+    /// The body of [`EventStore::read_all`], which reports it ([`crate::internals::observe`]).
     fn read_all_untraced(
         &self,
         from: GlobalPosition,
@@ -194,7 +194,8 @@ impl EventStore for MemoryStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
-        let traced = crate::observe::AppendTrace::start("memory", expected, events.len());
+        let traced =
+            crate::internals::observe::AppendTrace::start("memory", expected, events.len());
         traced.finish(stream, self.append_untraced(stream, expected, events))
     }
 
@@ -208,7 +209,7 @@ impl EventStore for MemoryStore {
         from: Version,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let traced = crate::observe::ReadTrace::start("memory");
+        let traced = crate::internals::observe::ReadTrace::start("memory");
         traced.stream(stream, from, self.read_stream_untraced(stream, from, limit))
     }
 
@@ -237,7 +238,7 @@ impl EventStore for MemoryStore {
         from: GlobalPosition,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let traced = crate::observe::ReadTrace::start("memory");
+        let traced = crate::internals::observe::ReadTrace::start("memory");
         traced.log(from, self.read_all_untraced(from, limit))
     }
 

@@ -125,7 +125,7 @@ pub fn destroyed_keys_leave_no_bytes<S: Store>(open: impl Fn(&Path) -> Result<S,
     assert!(occurs(&disk, &live));
 
     // an orphan slot (written, never indexed) is zeroed at open
-    let slots = dir.path().join(casework_store::vault::SLOT_FILE);
+    let slots = dir.path().join(casework_store::internals::vault::SLOT_FILE);
     let mut bytes = std::fs::read(&slots).unwrap();
     let orphan: Vec<u8> = (0..64u8).map(|b| b | 1).collect();
     bytes.extend_from_slice(&orphan);

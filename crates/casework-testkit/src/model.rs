@@ -81,8 +81,8 @@ use casework_case::{case_codec, CaseStream};
 use casework_core::*;
 use casework_process::*;
 use casework_store::{
-    read_with_key, Codec, EventStore, ManualClock, MemoryStore, Metadata, RecordedEvent, RepoError,
-    Repository, StreamId,
+    internals::read_with_key, Codec, EventStore, ManualClock, MemoryStore, Metadata, RecordedEvent,
+    RepoError, Repository, StreamId,
 };
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;

@@ -18,7 +18,7 @@
 //! | `read log` | TRACE | `backend`, `from`, `events`, `elapsed_us` |
 //! | `read failed` | WARN | `backend`, `stream` (`$all` for the global log), `from`, `error`, `elapsed_us` |
 //!
-//! The target of these events is `casework_store::observe` (a filter such as
+//! The target of these events is `casework_store::internals::observe` (a filter such as
 //! `casework_store=debug` selects them).
 
 use std::time::Instant;
@@ -29,7 +29,7 @@ use crate::types::{AppendOutcome, ExpectedVersion, RecordedEvent, StreamId, Vers
 /// An append being timed: made before the append, finished with its result.
 ///
 /// ```
-/// use casework_store::observe::AppendTrace;
+/// use casework_store::internals::observe::AppendTrace;
 /// use casework_store::{AppendOutcome, ExpectedVersion, StoreError, StreamId};
 /// let stream = StreamId::new("case-1").unwrap();
 /// let traced = AppendTrace::start("mine", ExpectedVersion::NoStream, 1);
