@@ -4,10 +4,10 @@
 use casework_case::CaseStream;
 use std::process::ExitCode;
 
-use casework_case::{access_log, erase_case, read_case};
+use casework_case::{access_log, Cases};
 use casework_process::access::{personal_values, Viewer};
-use casework_process::{Actor, CaseError, Context, Policy, Purpose, Role};
-use casework_store::{Metadata, RepoError, StreamId};
+use casework_process::{Actor, CaseError, CaseId, Policy, Purpose, Role};
+use casework_store::{RepoError, StreamId};
 use chrono::{DateTime, TimeZone, Utc};
 use clap::Args;
 
@@ -76,8 +76,9 @@ fn moment(at: Option<&str>) -> Result<DateTime<Utc>, Failure> {
     }
 }
 
-fn existing_case(backend: &Backend, id: &str) -> Result<StreamId, Failure> {
-    let stream = StreamId::for_case(parse_case(id)?);
+fn existing_case(backend: &Backend, id: &str) -> Result<CaseId, Failure> {
+    let case = parse_case(id)?;
+    let stream = StreamId::for_case(case);
     if backend.store().stream_version(&stream)?.is_none() {
         return Err(Failure::input(
             format!("no case {id} in the store"),
@@ -87,7 +88,7 @@ fn existing_case(backend: &Backend, id: &str) -> Result<StreamId, Failure> {
             ),
         ));
     }
-    Ok(stream)
+    Ok(case)
 }
 
 /// `casework case read`: the history with personal data as the viewer may see it.
@@ -100,8 +101,8 @@ pub fn read(
     format: crate::output::Format,
 ) -> Result<ExitCode, Failure> {
     let viewer = viewer.viewer()?;
-    let stream = existing_case(backend, id)?;
-    let view = read_case(backend.store(), &stream, &viewer, moment(at)?, policy)?;
+    let case = existing_case(backend, id)?;
+    let view = Cases::new(backend.store(), policy.clone()).read(case, &viewer, moment(at)?)?;
     backend.flush()?;
     let profile = view.state().registration().map(|r| r.profile.clone());
     if format == crate::output::Format::Json {
@@ -176,7 +177,7 @@ pub fn erase(
     at: Option<&str>,
     policy: &Policy,
 ) -> Result<ExitCode, Failure> {
-    let stream = existing_case(backend, id)?;
+    let case = existing_case(backend, id)?;
     let (user, institution) = by.split_once('@').ok_or_else(|| {
         Failure::input(
             format!("{by:?} is not USER@INSTITUTION"),
@@ -184,8 +185,7 @@ pub fn erase(
         )
     })?;
     let coordinator = Actor::new(user, Role::Coordinator, institution);
-    let ctx = Context::new(moment(at)?, &coordinator, policy);
-    match erase_case(backend.store(), &stream, &ctx, Metadata::default()) {
+    match Cases::new(backend.store(), policy.clone()).erase(case, &coordinator, moment(at)?) {
         Ok(done) => {
             backend.flush()?;
             match done.outcome {

@@ -1,7 +1,7 @@
 //! # casework-sim
 //!
 //! A deterministic simulation of a deployment: cases over a period across teams, services
-//! and providers, run through the real command path (repository → decide → append), so
+//! and providers, run through the embedding API ([`Cases`]: repository → decide → append), so
 //! that demos, report tests and benchmarks see realistic histories. Same seed, same
 //! events (ids, times, order).
 //!
@@ -31,13 +31,12 @@
 mod rng;
 mod script;
 
-use casework_case::CaseStream;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
-use casework_case::case_codec;
-use casework_process::{CaseProcess, Policy};
-use casework_store::{Clock, ManualClock, Metadata, RepoError, Repository, StoreError, StreamId};
+use casework_case::Cases;
+use casework_process::Policy;
+use casework_store::{Clock, ManualClock, RepoError, StoreError};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 pub use rng::Rng;
@@ -133,8 +132,7 @@ pub fn simulate(
     config: &SimConfig,
     progress: &mut dyn FnMut(u64),
 ) -> Result<SimSummary, StoreError> {
-    let policy = Policy::default();
-    let repo = Repository::<CaseProcess, _>::new(store, case_codec());
+    let cases = Cases::new(store, Policy::default());
     // the period ends at midnight after its last day
     let (start, days, end) = period(config);
     let scripts: Vec<Vec<Step>> = (0..config.cases)
@@ -157,10 +155,8 @@ pub fn simulate(
         }
         let step = &scripts[case][index];
         config.clock.set(step.at);
-        let ctx = casework_process::Context::new(step.at, &step.actor, &policy);
-        let stream = StreamId::for_case(step.case);
         summary.commands += 1;
-        match repo.execute(&stream, &step.command, &ctx, Metadata::default()) {
+        match cases.execute(step.case, &step.actor, step.at, &step.command) {
             Ok(done) => summary.events += done.events.len() as u64,
             Err(RepoError::Rejected(_)) => summary.rejected += 1,
             Err(RepoError::Store(e)) => return Err(e),

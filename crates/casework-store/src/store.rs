@@ -374,86 +374,131 @@ pub mod meta {
     pub const IMPORTING: &str = "importing";
 }
 
-/// A boxed store is a store: `Box<dyn EventStore>` chooses the backend at run time and
-/// still fits everything generic over `S: EventStore` (e.g. `casework_case::Cases`).
-impl<S: EventStore + ?Sized> EventStore for Box<S> {
-    fn append(
-        &self,
-        stream: &StreamId,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<AppendOutcome, StoreError> {
-        (**self).append(stream, expected, events)
-    }
-    fn read_stream(
-        &self,
-        stream: &StreamId,
-        from: Version,
-        limit: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        (**self).read_stream(stream, from, limit)
-    }
-    fn read_all(
-        &self,
-        from: GlobalPosition,
-        limit: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        (**self).read_all(from, limit)
-    }
-    fn stream_version(&self, stream: &StreamId) -> Result<Option<Version>, StoreError> {
-        (**self).stream_version(stream)
-    }
-    fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
-        (**self).list_streams()
-    }
-    fn head_position(&self) -> Result<GlobalPosition, StoreError> {
-        (**self).head_position()
-    }
-    fn wait_for_events(
-        &self,
-        after: GlobalPosition,
-        timeout: Duration,
-    ) -> Result<GlobalPosition, StoreError> {
-        (**self).wait_for_events(after, timeout)
-    }
+/// Forwards every method of the three store traits, the defaulted ones included (so that a
+/// backend's own `visit_stream`, `verify_all` or `key_area` is kept), from a wrapper to the
+/// store it holds.
+macro_rules! forward_store {
+    ($($wrapper:ty),*) => {$(
+        impl<S: EventStore + ?Sized> EventStore for $wrapper {
+            fn append(
+                &self,
+                stream: &StreamId,
+                expected: ExpectedVersion,
+                events: Vec<NewEvent>,
+            ) -> Result<AppendOutcome, StoreError> {
+                (**self).append(stream, expected, events)
+            }
+            fn read_stream(
+                &self,
+                stream: &StreamId,
+                from: Version,
+                limit: usize,
+            ) -> Result<Vec<RecordedEvent>, StoreError> {
+                (**self).read_stream(stream, from, limit)
+            }
+            fn read_all(
+                &self,
+                from: GlobalPosition,
+                limit: usize,
+            ) -> Result<Vec<RecordedEvent>, StoreError> {
+                (**self).read_all(from, limit)
+            }
+            fn stream_version(&self, stream: &StreamId) -> Result<Option<Version>, StoreError> {
+                (**self).stream_version(stream)
+            }
+            fn list_streams(&self) -> Result<Vec<StreamId>, StoreError> {
+                (**self).list_streams()
+            }
+            fn head_position(&self) -> Result<GlobalPosition, StoreError> {
+                (**self).head_position()
+            }
+            fn wait_for_events(
+                &self,
+                after: GlobalPosition,
+                timeout: Duration,
+            ) -> Result<GlobalPosition, StoreError> {
+                (**self).wait_for_events(after, timeout)
+            }
+            fn now(&self) -> DateTime<Utc> {
+                (**self).now()
+            }
+            fn flush(&self) -> Result<(), StoreError> {
+                (**self).flush()
+            }
+            fn visit_stream(
+                &self,
+                stream: &StreamId,
+                f: &mut dyn FnMut(&RecordedEvent) -> Result<(), StoreError>,
+            ) -> Result<(), StoreError> {
+                (**self).visit_stream(stream, f)
+            }
+            fn read_stream_all(&self, stream: &StreamId) -> Result<Vec<RecordedEvent>, StoreError> {
+                (**self).read_stream_all(stream)
+            }
+            fn verify_stream(
+                &self,
+                stream: &StreamId,
+            ) -> Result<Result<(), ChainBreak>, StoreError> {
+                (**self).verify_stream(stream)
+            }
+            fn verify_all(&self) -> Result<Vec<ChainBreak>, StoreError> {
+                (**self).verify_all()
+            }
+        }
 
-    fn now(&self) -> DateTime<Utc> {
-        (**self).now()
-    }
-    fn flush(&self) -> Result<(), StoreError> {
-        (**self).flush()
-    }
+        impl<S: KeyArea + ?Sized> KeyArea for $wrapper {
+            fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
+                (**self).data_key(stream)
+            }
+            fn create_data_key(
+                &self,
+                stream: &StreamId,
+                key: DataKey,
+            ) -> Result<KeyState, StoreError> {
+                (**self).create_data_key(stream, key)
+            }
+            fn destroy_data_key(
+                &self,
+                stream: &StreamId,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                (**self).destroy_data_key(stream, at)
+            }
+            fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
+                (**self).key_area()
+            }
+            fn data_key_for_writing(&self, stream: &StreamId) -> Result<DataKey, StoreError> {
+                (**self).data_key_for_writing(stream)
+            }
+        }
+
+        impl<S: StoreAdmin + ?Sized> StoreAdmin for $wrapper {
+            fn log_head(&self) -> Result<LogHead, StoreError> {
+                (**self).log_head()
+            }
+            fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+                (**self).meta(name)
+            }
+            fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+                (**self).set_meta(name, value)
+            }
+            fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
+                (**self).restore(events)
+            }
+            fn store_id(&self) -> Result<uuid::Uuid, StoreError> {
+                (**self).store_id()
+            }
+            fn import_pending(&self) -> Result<bool, StoreError> {
+                (**self).import_pending()
+            }
+        }
+    )*};
 }
 
-impl<S: KeyArea + ?Sized> KeyArea for Box<S> {
-    fn data_key(&self, stream: &StreamId) -> Result<Option<KeyState>, StoreError> {
-        (**self).data_key(stream)
-    }
-    fn create_data_key(&self, stream: &StreamId, key: DataKey) -> Result<KeyState, StoreError> {
-        (**self).create_data_key(stream, key)
-    }
-    fn destroy_data_key(&self, stream: &StreamId, at: DateTime<Utc>) -> Result<(), StoreError> {
-        (**self).destroy_data_key(stream, at)
-    }
-    fn key_area(&self) -> Result<Vec<(StreamId, KeyState)>, StoreError> {
-        (**self).key_area()
-    }
-}
-
-impl<S: StoreAdmin + ?Sized> StoreAdmin for Box<S> {
-    fn log_head(&self) -> Result<LogHead, StoreError> {
-        (**self).log_head()
-    }
-    fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        (**self).meta(name)
-    }
-    fn set_meta(&self, name: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
-        (**self).set_meta(name, value)
-    }
-    fn restore(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
-        (**self).restore(events)
-    }
-}
+// A boxed store is a store: `Box<dyn Store>` chooses the backend at run time and still
+// fits everything generic over `S: Store` (e.g. `casework_case::Cases`). So is a borrowed
+// one: `Cases::new(&store, policy)` works on a store the caller keeps.
+forward_store!(Box<S>, &S);
 
 /// The last version of a stream and its hash (`(0, Hash::ZERO)` for no stream).
 pub type StreamTip = (Version, crate::hash::Hash);

@@ -23,10 +23,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use casework_case::{case_codec, CaseStream};
-use casework_process::{CaseId, CaseProcess, Context};
+use casework_case::Cases;
+use casework_process::CaseId;
 use casework_reports::{deadline_worklist, CaseBook, Projector, Worklist};
-use casework_store::{ManualClock, MemoryStore, Metadata, Repository, StreamId};
+use casework_store::{ManualClock, MemoryStore};
 use chrono::NaiveDate;
 
 use crate::strategies::{Generator, Run};
@@ -68,7 +68,7 @@ impl fmt::Display for OutcomeError {
 
 impl std::error::Error for OutcomeError {}
 
-/// A store holding the cases of `runs`, written through the repository as they were
+/// A store holding the cases of `runs`, written through [`Cases`] as they were
 /// played: the accepted steps, in order of their effective time, with their actors and
 /// with personal data sealed as in production.
 pub fn store_of(generator: &Generator, runs: &[Run]) -> Result<MemoryStore, OutcomeError> {
@@ -78,7 +78,7 @@ pub fn store_of(generator: &Generator, runs: &[Run]) -> Result<MemoryStore, Outc
     }
     let clock = Arc::new(ManualClock::new(generator.start));
     let store = MemoryStore::with_clock(Box::new(clock.clone()));
-    let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
+    let cases = Cases::new(&store, generator.policy.clone());
     // all accepted steps of all cases, in time order (stable: a case's own order holds)
     let mut steps: Vec<(usize, usize, &Run)> = runs
         .iter()
@@ -91,15 +91,15 @@ pub fn store_of(generator: &Generator, runs: &[Run]) -> Result<MemoryStore, Outc
     for (_, i, run) in steps {
         let played = &run.played[i];
         clock.set(played.at);
-        let ctx = Context::new(played.at, &played.step.actor, &generator.policy);
-        let stream = StreamId::for_case(run.case_id);
-        repo.execute(&stream, &played.step.cmd, &ctx, Metadata::default())
+        cases
+            .execute(run.case_id, &played.step.actor, played.at, &played.step.cmd)
             .map_err(|e| OutcomeError::Replay {
                 case: run.case_id,
                 step: i + 1,
                 error: e.to_string(),
             })?;
     }
+    drop(cases);
     Ok(store)
 }
 
