@@ -15,6 +15,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+mod source;
+use source::{is_ident, split_top};
+
 /// The source with comments, string and char literals blanked, so that braces count.
 fn blank(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
@@ -99,10 +102,6 @@ fn blank(text: &str) -> String {
     out
 }
 
-fn is_ident(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
-}
-
 /// The top-level items of a module's code: `(text before the body or `;`, body)`.
 fn items(code: &str) -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();
@@ -167,29 +166,6 @@ fn name_after(head: &str, keyword: &str) -> Option<String> {
     let at = head.find(keyword)? + keyword.len();
     let name: String = head[at..].chars().take_while(|c| is_ident(*c)).collect();
     (!name.is_empty()).then_some(name)
-}
-
-/// Splits `a, b::{c, d}` at the commas outside braces.
-fn split_top(list: &str) -> Vec<String> {
-    let (mut parts, mut depth, mut cur) = (Vec::new(), 0, String::new());
-    for ch in list.chars() {
-        match ch {
-            '{' => depth += 1,
-            '}' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(std::mem::take(&mut cur));
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(ch);
-    }
-    parts.push(cur);
-    parts
-        .into_iter()
-        .map(|p| p.trim().to_owned())
-        .filter(|p| !p.is_empty())
-        .collect()
 }
 
 /// The names a `use` tree brings in, with what they point at.

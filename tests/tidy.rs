@@ -12,6 +12,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+mod source;
+use source::{is_ident, split_top};
+
 /// The longest a source file may grow without a stated reason (`style.md`: "no file over
 /// ~600 lines without a reason").
 const MAX_LINES: usize = 600;
@@ -219,29 +222,6 @@ fn code(text: &str) -> String {
     code
 }
 
-/// Splits `a, b::{c, d}, e` at the commas outside braces.
-fn split_top(list: &str) -> Vec<String> {
-    let (mut parts, mut depth, mut cur) = (Vec::new(), 0, String::new());
-    for ch in list.chars() {
-        match ch {
-            '{' => depth += 1,
-            '}' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(std::mem::take(&mut cur));
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(ch);
-    }
-    parts.push(cur);
-    parts
-        .into_iter()
-        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|p| !p.is_empty())
-        .collect()
-}
-
 /// Expands a use tree `a::{b, c::{d}}` into the paths it names.
 fn expand(tree: &str) -> Vec<String> {
     match tree.find('{') {
@@ -256,10 +236,6 @@ fn expand(tree: &str) -> Vec<String> {
                 .collect()
         }
     }
-}
-
-fn is_ident(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
 }
 
 /// Every path in `code` that starts with one of `heads` (`crate`, `super`, a child
