@@ -17,13 +17,13 @@
 use casework_case::CaseStream;
 use std::collections::HashMap;
 
-use casework_case::case_codec;
+use casework_case::{case_codec, CASE_STREAM_PREFIX};
 use casework_core::Process;
 use casework_process::policy::local_date;
 use casework_process::{
     CaseEvent, CaseId, CaseProcess, CaseState, DeliveredEffort, Tz, VoucherId, DEFAULT_TIME_ZONE,
 };
-use casework_store::{AsOf, EventStore, RecordedEvent, StreamId};
+use casework_store::{AsOf, Codec, EventStore, RecordedEvent, StreamId};
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
@@ -160,6 +160,18 @@ impl CaseBook {
 }
 
 impl Projection for CaseBook {
+    type Event = CaseEvent;
+
+    /// The events of case streams (named `case-…`); other processes may share the store.
+    fn accepts(recorded: &RecordedEvent) -> bool {
+        recorded.stream.as_str().starts_with(CASE_STREAM_PREFIX)
+    }
+
+    /// The case codec, with every upcaster of the case events' history.
+    fn codec() -> Codec<CaseEvent> {
+        case_codec()
+    }
+
     fn apply(&mut self, recorded: &RecordedEvent, event: &CaseEvent) {
         let own = recorded.stream.case_id();
         let in_own = |cases: &HashMap<CaseId, CaseEntry>, id: CaseId| {
