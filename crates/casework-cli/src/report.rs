@@ -170,24 +170,15 @@ pub fn book(store: &dyn Store, cut: Option<AsOf>, policy: &Policy) -> Result<Cas
 /// A case id as every command prints it: the UUID (`0194a1b2-…`), or its stream's name
 /// (`case-0194a1b2-…`, as `verify` and `history` print it).
 pub fn parse_case(id: &str) -> Result<CaseId, Failure> {
-    let uuid = id.strip_prefix("case-").unwrap_or(id);
-    let canonical = uuid.len() == 36
-        && uuid
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F' | b'-'));
-    canonical
-        .then(|| uuid::Uuid::parse_str(uuid).ok())
-        .flatten()
-        .map(CaseId)
-        .ok_or_else(|| {
-            Failure::input(
-                format!("{id:?} is not a case id"),
-                format!(
-                    "case ids are UUIDs like 0194a1b2-…, as `{} report worklist` prints them",
-                    crate::failure::me()
-                ),
-            )
-        })
+    casework_case::parse_case_id(id).ok_or_else(|| {
+        Failure::input(
+            format!("{id:?} is not a case id"),
+            format!(
+                "case ids are UUIDs like 0194a1b2-…, as `{} report worklist` prints them",
+                crate::failure::me()
+            ),
+        )
+    })
 }
 
 pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<ExitCode, Failure> {

@@ -17,7 +17,7 @@
 use casework_case::CaseStream;
 use std::collections::HashMap;
 
-use casework_case::{case_codec, CASE_STREAM_PREFIX};
+use casework_case::case_codec;
 use casework_core::Process;
 use casework_process::policy::local_date;
 use casework_process::{
@@ -164,7 +164,7 @@ impl Projection for CaseBook {
 
     /// The events of case streams (named `case-…`); other processes may share the store.
     fn accepts(recorded: &RecordedEvent) -> bool {
-        recorded.stream.as_str().starts_with(CASE_STREAM_PREFIX)
+        recorded.stream.is_case_stream()
     }
 
     /// The case codec, with every upcaster of the case events' history.
