@@ -91,14 +91,12 @@ fn repo_error(e: RepoError<CaseError>) -> Response {
 }
 
 fn parse_case(id: &str) -> Result<CaseId, Response> {
-    casework::uuid::Uuid::parse_str(id.strip_prefix("case-").unwrap_or(id))
-        .map(CaseId)
-        .map_err(|_| {
-            reply(
-                StatusCode::BAD_REQUEST,
-                json!({"error": format!("{id:?} is not a case id")}),
-            )
-        })
+    casework::case::parse_case_id(id).ok_or_else(|| {
+        reply(
+            StatusCode::BAD_REQUEST,
+            json!({"error": format!("{id:?} is not a case id")}),
+        )
+    })
 }
 
 /// Runs store work on the blocking pool.

@@ -6,6 +6,7 @@ use casework_process::{invariants, CaseEvent};
 
 use crate::codec::case_codec;
 use crate::privacy::{erasure_status, ErasureStatus};
+use crate::CaseStream;
 use casework_store::Store;
 use casework_store::StoreError;
 use casework_store::{StreamId, Version};
@@ -74,7 +75,7 @@ pub fn check_store_with_progress(
         if done % 64 == 0 {
             progress(done as u64, total);
         }
-        if !stream.as_str().starts_with("case-") {
+        if !stream.is_case_stream() {
             continue;
         }
         let recorded = match store.read_stream_all(stream) {

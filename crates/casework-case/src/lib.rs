@@ -7,7 +7,9 @@
 //!   a viewer, history, erase, as-of reads).
 //! - [`case_codec`]: the codec of [`casework_process::CaseEvent`] with every upcaster of its
 //!   history.
-//! - [`CaseStream`]: `StreamId::for_case(case)` and `stream.case_id()`.
+//! - [`CaseStream`]: `StreamId::for_case(case)`, `stream.case_id()`, `stream.is_case_stream()`
+//!   (the one place that knows case streams are named [`CASE_STREAM_PREFIX`]`<uuid>`), and
+//!   [`parse_case_id`] for a case id as a person writes it.
 //! - [`privacy`]: consent-scoped reads with an access log for special categories, and
 //!   erasure by crypto-shredding.
 //! - [`check`]: the store checker behind `casework verify` (hash chains, the global log,
@@ -47,4 +49,4 @@ pub use codec::{case_codec, voucher_issued_v1_to_v2};
 pub use privacy::{
     access_log, erase_case, read_case, AccessRecord, CaseView, Erasure, ErasureStatus, ViewedEvent,
 };
-pub use stream::{CaseStream, CASE_STREAM_PREFIX};
+pub use stream::{parse_case_id, CaseStream, CASE_STREAM_PREFIX};

@@ -22,6 +22,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::case_codec;
+use crate::CaseStream;
 use casework_store::internals::read_with_key;
 use casework_store::Codec;
 use casework_store::KeyArea;
@@ -40,11 +41,7 @@ pub const ACCESS_STREAM_PREFIX: &str = "access-";
 
 /// The access-log stream of a case stream (`case-<uuid>` → `access-<uuid>`).
 pub fn access_stream(case_stream: &StreamId) -> Result<StreamId, StoreError> {
-    let id = case_stream.as_str();
-    StreamId::new(format!(
-        "{ACCESS_STREAM_PREFIX}{}",
-        id.strip_prefix("case-").unwrap_or(id)
-    ))
+    StreamId::new(format!("{ACCESS_STREAM_PREFIX}{}", case_stream.case_key()))
 }
 
 /// One read of special-category data: who, what, when, for which purpose.

@@ -120,6 +120,22 @@ impl From<casework_reports::ProjectionError> for Failure {
     }
 }
 
+impl From<casework_reports::CalendarError> for Failure {
+    fn from(e: casework_reports::CalendarError) -> Self {
+        use casework_reports::CalendarError;
+        match e {
+            CalendarError::Store(s) => s.into(),
+            e @ CalendarError::NotADate { .. } => {
+                Failure::input(e.to_string(), "write dates as YYYY-MM-DD, e.g. 2025-06-30")
+            }
+            e @ CalendarError::NoSuchPosition { .. } => Failure::input(
+                e.to_string(),
+                "give a date YYYY-MM-DD or a global position the store has",
+            ),
+        }
+    }
+}
+
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
         Failure {

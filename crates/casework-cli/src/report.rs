@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use casework_process::{CaseId, Policy, ProviderId};
 use casework_reports::*;
 use casework_store::{AsOf, Store};
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{Datelike, NaiveDate};
 use clap::{Args, ValueEnum};
 
 use crate::backend::Backend;
@@ -85,42 +85,13 @@ pub struct ReportArgs {
 
 /// A date written exactly as `YYYY-MM-DD` (`26-1-1` is not the year 26).
 pub fn parse_date(s: &str) -> Result<NaiveDate, Failure> {
-    let shaped = s.len() == 10
-        && s.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    shaped
-        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        .flatten()
-        .ok_or_else(|| {
-            Failure::input(
-                format!("{s:?} is not a date"),
-                "write dates as YYYY-MM-DD, e.g. 2025-06-30",
-            )
-        })
+    Ok(casework_reports::calendar::parse_date(s)?)
 }
 
 /// Says on standard error what a report's input means for its result, without failing.
 fn warn(text: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
-}
-
-/// The first and last effective day of the store's events (`None`: no events).
-fn span(store: &dyn Store, policy: &Policy) -> Result<Option<(NaiveDate, NaiveDate)>, Failure> {
-    let head = store.head_position()?;
-    if head == 0 {
-        return Ok(None);
-    }
-    let first = store
-        .read_all(1, 1)?
-        .first()
-        .map(|e| policy.local_date(e.effective_at));
-    Ok(first.map(|f| (f, last_day(store, policy).unwrap_or(f))))
 }
 
 /// The providers the book knows (of open cases' vouchers and the closed cases' totals):
@@ -174,16 +145,7 @@ fn known(
 /// The day of the last event's effective time in the deployment's time zone (the store's
 /// "today"), or 1 January 2025 for an empty store.
 pub fn last_day(store: &dyn Store, policy: &Policy) -> Result<NaiveDate, Failure> {
-    let head = store.head_position()?;
-    let mut latest = None;
-    // effective times are not ordered by position; the last page is a good bound
-    for e in store.read_all(head.saturating_sub(999).max(1), 1000)? {
-        latest = latest.max(Some(e.effective_at));
-    }
-    Ok(latest.map_or(
-        NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default(),
-        |t| policy.local_date(t),
-    ))
+    Ok(ReportCalendar::of(policy).last_day(store)?)
 }
 
 /// Parses `--as-of` into the projection's cut and the report date (a date is the end of
@@ -193,53 +155,8 @@ pub fn as_of(
     arg: Option<&str>,
     policy: &Policy,
 ) -> Result<(Option<AsOf>, NaiveDate), Failure> {
-    match arg {
-        None => Ok((None, last_day(store, policy)?)),
-        Some(s) if s.chars().all(|c| c.is_ascii_digit()) => {
-            let head = store.head_position()?;
-            let p: u64 = s
-                .parse()
-                .ok()
-                .filter(|p| (1..=head).contains(p))
-                .ok_or_else(|| {
-                    Failure::input(
-                        format!("position {s} is not in the store (positions 1–{head})"),
-                        "give a date YYYY-MM-DD or a global position the store has",
-                    )
-                })?;
-            let day = store
-                .read_all(p.max(1), 1)?
-                .first()
-                .map(|e| policy.local_date(e.effective_at));
-            Ok((
-                Some(AsOf::Position(p)),
-                day.unwrap_or(last_day(store, policy)?),
-            ))
-        }
-        Some(s) => {
-            let day = parse_date(s)?;
-            Ok((Some(AsOf::Effective(end_of_day(day, policy))), day))
-        }
-    }
-}
-
-/// The last instant of local day `day` in the deployment's time zone, in UTC.
-fn end_of_day(day: NaiveDate, policy: &Policy) -> DateTime<Utc> {
-    let next = day.succ_opt().unwrap_or(day).and_time(NaiveTime::MIN);
-    // the first instant of the next local day (the earliest, should midnight repeat);
-    // a day without a midnight (a gap) starts at the gap's end
-    let start = policy
-        .time_zone
-        .from_local_datetime(&next)
-        .earliest()
-        .or_else(|| {
-            policy
-                .time_zone
-                .from_local_datetime(&(next + chrono::Duration::hours(1)))
-                .earliest()
-        })
-        .map_or_else(|| Utc.from_utc_datetime(&next), |t| t.with_timezone(&Utc));
-    start - chrono::Duration::microseconds(1)
+    let ReportCut { cut, day } = ReportCalendar::of(policy).as_of(store, arg)?;
+    Ok((cut, day))
 }
 
 pub fn book(store: &dyn Store, cut: Option<AsOf>, policy: &Policy) -> Result<CaseBook, Failure> {
@@ -253,24 +170,15 @@ pub fn book(store: &dyn Store, cut: Option<AsOf>, policy: &Policy) -> Result<Cas
 /// A case id as every command prints it: the UUID (`0194a1b2-…`), or its stream's name
 /// (`case-0194a1b2-…`, as `verify` and `history` print it).
 pub fn parse_case(id: &str) -> Result<CaseId, Failure> {
-    let uuid = id.strip_prefix("case-").unwrap_or(id);
-    let canonical = uuid.len() == 36
-        && uuid
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F' | b'-'));
-    canonical
-        .then(|| uuid::Uuid::parse_str(uuid).ok())
-        .flatten()
-        .map(CaseId)
-        .ok_or_else(|| {
-            Failure::input(
-                format!("{id:?} is not a case id"),
-                format!(
-                    "case ids are UUIDs like 0194a1b2-…, as `{} report worklist` prints them",
-                    crate::failure::me()
-                ),
-            )
-        })
+    casework_case::parse_case_id(id).ok_or_else(|| {
+        Failure::input(
+            format!("{id:?} is not a case id"),
+            format!(
+                "case ids are UUIDs like 0194a1b2-…, as `{} report worklist` prints them",
+                crate::failure::me()
+            ),
+        )
+    })
 }
 
 pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<ExitCode, Failure> {
@@ -292,12 +200,12 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
         ));
     }
     let (cut, day) = as_of(store, args.as_of.as_deref(), policy)?;
-    match (span(store, policy)?, cut) {
+    match (ReportCalendar::of(policy).span(store)?, cut) {
         (None, _) => warn("the store holds no events: the report is empty"),
-        (Some((first, _)), Some(AsOf::Effective(_))) if day < first => warn(&format!(
+        (Some(StoreSpan { first, .. }), Some(AsOf::Effective(_))) if day < first => warn(&format!(
             "{day} is before the first event ({first}): the report is empty"
         )),
-        (Some((_, last)), Some(AsOf::Effective(_))) if day > last => warn(&format!(
+        (Some(StoreSpan { last, .. }), Some(AsOf::Effective(_))) if day > last => warn(&format!(
             "{day} is after the last event ({last}): the report shows the store as it is now"
         )),
         _ => {}

@@ -1,7 +1,6 @@
 //! `PgStore`: the `EventStore` on PostgreSQL.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use casework_store::{
@@ -15,6 +14,8 @@ use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{GenericClient, Row, Transaction};
 use uuid::Uuid;
+
+use casework_store::internals::import_marker::ImportMarker;
 
 use crate::pool::Pool;
 use crate::schema::{migrate, valid_schema_name};
@@ -62,7 +63,7 @@ pub struct PgStore {
     clock: Box<dyn Clock>,
     /// Mirrors the [`meta::IMPORTING`] row as this process last saw it: appends are
     /// refused while it is set.
-    importing: AtomicBool,
+    import: ImportMarker,
     /// The stream heads this process last saw (appended or read to the end): the head an
     /// append seals against. Only a guess: the server checks it and returns the real head
     /// when it moved.
@@ -267,18 +268,19 @@ impl PgStore {
         }
         migrate(&mut conn, &options.schema)?;
         drop(conn);
+        let import = ImportMarker::new(false, format!("schema {}", options.schema));
         let store = PgStore {
             pool,
             channel: format!("casework_{}", options.schema),
             schema: options.schema,
             limits: options.limits,
             clock: options.clock,
-            importing: AtomicBool::new(false),
+            import,
             tips: Default::default(),
         };
         store.upgrade_digest()?;
         let importing = store.meta(meta::IMPORTING)?.is_some();
-        store.importing.store(importing, Ordering::SeqCst);
+        store.import.set_pending(importing);
         tracing::info!(
             schema = store.schema.as_str(),
             importing,
@@ -401,12 +403,7 @@ impl PgStore {
         call: &mut AppendCall<'_>,
     ) -> Result<AppendOutcome, StoreError> {
         self.limits.check(&events)?;
-        if self.importing.load(Ordering::SeqCst) {
-            return Err(StoreError::ImportIncomplete(format!(
-                "an import into schema {} did not finish",
-                self.schema
-            )));
-        }
+        self.import.check_append()?;
         let (kind, exact) = match expected {
             ExpectedVersion::Any => (0, 0),
             ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => (1, 0),
@@ -951,9 +948,7 @@ impl StoreAdmin for PgStore {
             None => conn.execute(&format!("DELETE FROM {s}.meta WHERE name = $1"), &[&name]),
         }
         .map_err(io)?;
-        if name == meta::IMPORTING {
-            self.importing.store(value.is_some(), Ordering::SeqCst);
-        }
+        self.import.note_set(name, value);
         Ok(())
     }
 }

@@ -2,10 +2,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use casework_store::internals::import_marker::ImportMarker;
 use casework_store::internals::published::Published;
 use casework_store::internals::vault::{KeyIndex, Vault};
 use casework_store::{
@@ -151,7 +152,7 @@ pub struct RedbStore {
     /// What readers of the global log may see, and who waits for it.
     published: Published,
     /// Mirrors the [`meta::IMPORTING`] record: appends are refused while it is set.
-    importing: AtomicBool,
+    import: ImportMarker,
     durability: Durability,
     limits: Limits,
     clock: Box<dyn Clock>,
@@ -316,6 +317,7 @@ impl RedbStore {
         };
         let db = Arc::new(Db { inner: Some(db) });
         let (head, importing) = guarded(|| Self::init(db.get()?, &path))?;
+        let import = ImportMarker::new(importing, path.display().to_string());
         let vault = Vault::open(
             &path,
             RedbKeys {
@@ -342,7 +344,7 @@ impl RedbStore {
             queue: Mutex::new(Vec::new()),
             turn: (Mutex::new(()), Condvar::new()),
             published: Published::new(head.position),
-            importing: AtomicBool::new(importing),
+            import,
             durability: options.durability,
             limits: options.limits,
             clock: options.clock,
@@ -675,12 +677,7 @@ impl RedbStore {
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
         self.limits.check(&events)?;
-        if self.importing.load(Ordering::SeqCst) {
-            return Err(StoreError::ImportIncomplete(format!(
-                "an import into {} did not finish",
-                self.path.display()
-            )));
-        }
+        self.import.check_append()?;
         let request = Request {
             stream: stream.clone(),
             expected,
@@ -1029,9 +1026,7 @@ impl StoreAdmin for RedbStore {
             }
             txn.commit().map_err(db_err)
         })?;
-        if name == meta::IMPORTING {
-            self.importing.store(value.is_some(), Ordering::SeqCst);
-        }
+        self.import.note_set(name, value);
         Ok(())
     }
 }

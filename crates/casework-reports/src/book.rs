@@ -23,7 +23,7 @@ use casework_process::policy::local_date;
 use casework_process::{
     CaseEvent, CaseId, CaseProcess, CaseState, DeliveredEffort, Tz, VoucherId, DEFAULT_TIME_ZONE,
 };
-use casework_store::{AsOf, EventStore, RecordedEvent, StreamId};
+use casework_store::{AsOf, Codec, EventStore, RecordedEvent, StreamId};
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
@@ -160,6 +160,18 @@ impl CaseBook {
 }
 
 impl Projection for CaseBook {
+    type Event = CaseEvent;
+
+    /// The events of case streams (named `case-…`); other processes may share the store.
+    fn accepts(recorded: &RecordedEvent) -> bool {
+        recorded.stream.is_case_stream()
+    }
+
+    /// The case codec, with every upcaster of the case events' history.
+    fn codec() -> Codec<CaseEvent> {
+        case_codec()
+    }
+
     fn apply(&mut self, recorded: &RecordedEvent, event: &CaseEvent) {
         let own = recorded.stream.case_id();
         let in_own = |cases: &HashMap<CaseId, CaseEntry>, id: CaseId| {

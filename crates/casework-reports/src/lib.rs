@@ -14,7 +14,9 @@
 //! and rendered as a terminal table, CSV or JSON ([`render`]). The [`Projector`] folds the
 //! log from a checkpoint, resumes from a saved snapshot, rebuilds from zero and computes
 //! *as of* a position or a time; projections never read the clock — the report date is an
-//! input. Reports show process facts, ids and pseudonymous labels only.
+//! input. Reports show process facts, ids and pseudonymous labels only. What "as of a
+//! date", the report date and the days a store spans mean in the deployment's time zone is
+//! the [`calendar`]'s ([`ReportCalendar`]).
 //!
 //! ```
 //! use casework_reports::{render, voucher_monitoring, CaseBook, Format, Projector};
@@ -30,6 +32,7 @@
 #![forbid(unsafe_code)]
 
 mod book;
+pub mod calendar;
 mod case_report;
 mod closed;
 mod entry_planning;
@@ -45,6 +48,7 @@ mod voucher_monitoring;
 mod worklist;
 
 pub use book::{Attendance, CaseBook, CaseEntry, CaseFile, EffortBucket};
+pub use calendar::{CalendarError, ReportCalendar, ReportCut, StoreSpan};
 pub use case_report::{
     case_report, describe, who, CaseReport, CaseReportKind, MeasureLine, ServiceLine,
 };

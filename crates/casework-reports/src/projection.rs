@@ -2,19 +2,72 @@
 //! zero, resume from its checkpoint (also after a restart, from a saved snapshot), be
 //! rebuilt deterministically, and be computed *as of* a global position, an effective
 //! time or a recorded time. Projections never read the clock.
+//!
+//! A projection folds the events of one type ([`Projection::Event`], any
+//! [`StoredEvent`]): it says which events of the shared log are its own
+//! ([`Projection::accepts`], e.g. by the stream's name), how they are read
+//! ([`Projection::codec`], with the upcasters of their history) and how each is folded
+//! ([`Projection::apply`]). The [`CaseBook`](crate::CaseBook) is the case process's.
 
 use std::path::Path;
 
-use casework_case::case_codec;
-use casework_process::CaseEvent;
+use casework_core::StoredEvent;
 use casework_store::{AsOf, Codec, EventStore, GlobalPosition, RecordedEvent, StoreError};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// A fold over the case events of the global log.
+/// A fold over the events of one type in the global log.
+///
+/// ```
+/// use casework_reports::{Projection, Projector};
+/// use casework_store::{Codec, EventStore, ExpectedVersion, MemoryStore, Metadata, RecordedEvent, StreamId};
+/// use chrono::{DateTime, Utc};
+///
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct Ticked { at: DateTime<Utc> }
+///
+/// impl casework_core::StoredEvent for Ticked {
+///     fn event_type(&self) -> &'static str { "Ticked" }
+///     fn current_schema_version(t: &str) -> Option<u16> { (t == "Ticked").then_some(1) }
+///     fn effective_at(&self) -> DateTime<Utc> { self.at }
+/// }
+///
+/// /// How many ticks the `clock-…` streams hold.
+/// #[derive(Default, serde::Serialize, serde::Deserialize)]
+/// struct Ticks(u64);
+///
+/// impl Projection for Ticks {
+///     type Event = Ticked;
+///     fn accepts(recorded: &RecordedEvent) -> bool {
+///         recorded.stream.as_str().starts_with("clock-")
+///     }
+///     fn apply(&mut self, _: &RecordedEvent, _: &Ticked) {
+///         self.0 += 1;
+///     }
+/// }
+///
+/// let store = MemoryStore::new();
+/// let tick = Codec::<Ticked>::new().encode(&Ticked { at: DateTime::UNIX_EPOCH }, Metadata::default()).unwrap();
+/// store.append(&StreamId::new("clock-1").unwrap(), ExpectedVersion::Any, vec![tick]).unwrap();
+/// assert_eq!(Projector::<Ticks>::rebuild(&store).unwrap().projection.0, 1);
+/// ```
 pub trait Projection: Default + Serialize + DeserializeOwned {
+    /// The event type folded.
+    type Event: StoredEvent;
+
+    /// Whether `recorded` is one of this projection's events, judged by its envelope
+    /// alone (other processes may share the store). Events it does not accept are passed
+    /// over without being decoded; the checkpoint still moves past them.
+    fn accepts(recorded: &RecordedEvent) -> bool;
+
+    /// The codec that reads the accepted events, with the upcasters of their history. By
+    /// default one without upcasters.
+    fn codec() -> Codec<Self::Event> {
+        Codec::new()
+    }
+
     /// Folds one event. Never fails: events are facts.
-    fn apply(&mut self, recorded: &RecordedEvent, event: &CaseEvent);
+    fn apply(&mut self, recorded: &RecordedEvent, event: &Self::Event);
 }
 
 /// A projection and the position of the last event it folded.
@@ -42,11 +95,6 @@ pub enum ProjectionError {
     },
 }
 
-/// Only case streams feed the reports; other processes may share the store.
-fn is_case_stream(e: &RecordedEvent) -> bool {
-    e.stream.as_str().starts_with("case-")
-}
-
 impl<P: Projection> Default for Projector<P> {
     fn default() -> Self {
         Projector {
@@ -71,7 +119,7 @@ impl<P: Projection> Projector<P> {
     ) -> Result<u64, ProjectionError> {
         let started = std::time::Instant::now();
         let from = self.checkpoint;
-        let codec = case_codec();
+        let codec = P::codec();
         let mut folded = 0;
         for e in casework_store::log_events(store, self.checkpoint + 1) {
             let e = e?;
@@ -94,10 +142,10 @@ impl<P: Projection> Projector<P> {
 
     fn fold_one(
         &mut self,
-        codec: &Codec<CaseEvent>,
+        codec: &Codec<P::Event>,
         e: &RecordedEvent,
     ) -> Result<(), ProjectionError> {
-        if is_case_stream(e) {
+        if P::accepts(e) {
             let event = codec.decode(e)?;
             self.projection.apply(e, &event);
         }
@@ -144,11 +192,11 @@ impl<P: Projection> Projector<P> {
             projector.catch_up_to(store, p)?;
             return Ok(projector.projection);
         }
-        let codec = case_codec();
+        let codec = P::codec();
         let mut projection = empty;
         for e in casework_store::log_events(store, 1) {
             let e = e?;
-            if is_case_stream(&e) && as_of.includes(&e) {
+            if P::accepts(&e) && as_of.includes(&e) {
                 projection.apply(&e, &codec.decode(&e)?);
             }
         }

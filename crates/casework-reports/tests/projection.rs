@@ -4,19 +4,19 @@
 //! agree with every case folded in full from its own stream.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use casework_case::CaseStream;
 use casework_process::CaseState;
 use casework_reports::*;
 use casework_store::{AsOf, EventStore, MemoryStore, StoreAdmin};
+use casework_testkit::world::case;
+use casework_testkit::world::deployment::six_cases;
 use proptest::prelude::*;
 
 fn fixture() -> &'static (MemoryStore, Vec<casework_store::RecordedEvent>) {
     static F: std::sync::OnceLock<(MemoryStore, Vec<casework_store::RecordedEvent>)> =
         std::sync::OnceLock::new();
     F.get_or_init(|| {
-        let d = common::deployment();
+        let d = six_cases();
         let all = d.store.read_all(1, 10_000).unwrap();
         (d.store, all)
     })
@@ -114,28 +114,20 @@ fn a_closed_case_leaves_the_book_and_its_file_keeps_everything() {
     assert_eq!(book.cases.len(), open.len());
     assert_eq!(book.closed.cases, closed.cases);
     // case 2 closed: not in the book, in full in its file
-    let file = CaseFile::load(
-        store,
-        common::case(2),
-        None,
-        casework_process::DEFAULT_TIME_ZONE,
-    )
-    .unwrap()
-    .unwrap();
+    let file = CaseFile::load(store, case(2), None, casework_process::DEFAULT_TIME_ZONE)
+        .unwrap()
+        .unwrap();
     let CaseState::Closed(full) = &file.state else {
         panic!("case 2 of the fixture is closed")
     };
-    assert!(!book.cases.contains_key(&common::case(2)));
+    assert!(!book.cases.contains_key(&case(2)));
     assert!(full.last_phase.team().is_some());
     // an unknown case has no file
-    assert!(CaseFile::load(
-        store,
-        common::case(999),
-        None,
-        casework_process::DEFAULT_TIME_ZONE
-    )
-    .unwrap()
-    .is_none());
+    assert!(
+        CaseFile::load(store, case(999), None, casework_process::DEFAULT_TIME_ZONE)
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// The events of `from` appended as they are to `to` in `store`.
@@ -171,7 +163,6 @@ fn copy_stream(
 
 #[test]
 fn the_first_registration_in_a_stream_decides_which_case_it_holds() {
-    use common::case;
     let (source, _) = fixture();
     let store = MemoryStore::new();
     let own = |n| {

@@ -1,11 +1,10 @@
 //! Every report on a hand-built deployment, snapshotted as table, CSV and JSON.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use casework_process::*;
 use casework_reports::*;
-use common::*;
+use casework_testkit::world::deployment::*;
+use casework_testkit::world::*;
 
 fn book(d: &Deployment) -> CaseBook {
     Projector::<CaseBook>::rebuild(&d.store).unwrap().projection
@@ -82,7 +81,7 @@ fn csv_reads_back_as_the_json(report: &impl Report) {
 
 #[test]
 fn voucher_monitoring_counts_every_status() {
-    let d = deployment();
+    let d = six_cases();
     let r = voucher_monitoring(&book(&d), &d.policy, None, 2026, date(230));
     let sb = r
         .rows
@@ -129,7 +128,7 @@ fn voucher_monitoring_counts_every_status() {
 
 #[test]
 fn half_year_report_counts_cases_hours_and_need_groups() {
-    let d = deployment();
+    let d = six_cases();
     let b = book(&d);
     let h1 = half_year(&b, &d.policy, &ProviderId::new("caritas-hamm"), 2026, 1);
     assert_eq!((h1.cases_worked, h1.cases_closed), (2, 1));
@@ -148,7 +147,7 @@ fn half_year_report_counts_cases_hours_and_need_groups() {
 
 #[test]
 fn outcomes_give_rates_and_reasons() {
-    let d = deployment();
+    let d = six_cases();
     let r = outcomes(&book(&d), date(0), date(364));
     let addiction = r
         .services
@@ -166,7 +165,7 @@ fn outcomes_give_rates_and_reasons() {
 
 #[test]
 fn case_reports_are_interim_or_final_and_hold_no_personal_data() {
-    let d = deployment();
+    let d = six_cases();
     let file = |n| {
         CaseFile::load(&d.store, case(n), None, casework_process::DEFAULT_TIME_ZONE)
             .unwrap()
@@ -194,7 +193,7 @@ fn case_reports_are_interim_or_final_and_hold_no_personal_data() {
 
 #[test]
 fn the_worklist_puts_the_most_overdue_first() {
-    let d = deployment();
+    let d = six_cases();
     let w = deadline_worklist(&book(&d), &d.policy, date(230), 14);
     assert!(!w.items.is_empty());
     assert!(w
@@ -211,7 +210,7 @@ fn the_worklist_puts_the_most_overdue_first() {
 
 #[test]
 fn the_worklist_shows_escalations_and_erasures_until_they_are_done() {
-    let d = deployment();
+    let d = six_cases();
     let before = deadline_worklist(&book(&d), &d.policy, date(230), 14);
     let voucher = |w: &Worklist| {
         w.items
@@ -263,7 +262,7 @@ fn the_worklist_shows_escalations_and_erasures_until_they_are_done() {
 
 #[test]
 fn entry_planning_uses_the_plan_file() {
-    let d = deployment();
+    let d = six_cases();
     let plan = EntryPlan::from_csv("team,month,planned\naachen,2026-01,2\naachen,2026-02,1\nstolberg,2026-01,0\neifel,2026-01,1\n").unwrap();
     let r = entry_planning(&book(&d), &plan, 3);
     let aachen = r.rows.iter().find(|r| r.label() == "aachen").unwrap();
@@ -290,7 +289,7 @@ fn malformed_plan_files_name_the_line() {
 
 #[test]
 fn as_of_a_date_sees_only_what_had_happened() {
-    let d = deployment();
+    let d = six_cases();
     let early =
         Projector::<CaseBook>::as_of(&d.store, casework_store::AsOf::Effective(day(11))).unwrap();
     let r = voucher_monitoring(&early, &d.policy, None, 2026, date(11));

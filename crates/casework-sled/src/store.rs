@@ -2,10 +2,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use casework_store::internals::import_marker::ImportMarker;
 use casework_store::internals::published::Published;
 use casework_store::{
     checkpoint::compute_log_head, hash::seal_all, internals::check_restore, meta, AppendOutcome,
@@ -111,7 +112,7 @@ pub struct SledStore {
     published: Published,
     group: (Mutex<Group>, Condvar),
     /// Mirrors the [`meta::IMPORTING`] record: appends are refused while it is set.
-    importing: AtomicBool,
+    import: ImportMarker,
     durability: Durability,
     limits: Limits,
     clock: Box<dyn Clock>,
@@ -505,6 +506,7 @@ impl SledStore {
             .map_err(io)?
             .is_some();
         let position = head.position;
+        let import = ImportMarker::new(importing, path.display().to_string());
         let store = SledStore {
             path,
             db,
@@ -525,7 +527,7 @@ impl SledStore {
                 }),
                 Condvar::new(),
             ),
-            importing: AtomicBool::new(importing),
+            import,
             durability: options.durability,
             limits: options.limits,
             clock: options.clock,
@@ -760,12 +762,7 @@ impl SledStore {
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
         self.limits.check(&events)?;
-        if self.importing.load(Ordering::SeqCst) {
-            return Err(StoreError::ImportIncomplete(format!(
-                "an import into {} did not finish",
-                self.path.display()
-            )));
-        }
+        self.import.check_append()?;
         let mut writer = self.lock_writer()?;
         let (version, prev) = self.tip(&mut writer, stream)?;
         let actual = (version > 0).then_some(version);
@@ -1041,9 +1038,7 @@ impl StoreAdmin for SledStore {
         }
         .map_err(io)?;
         self.flush_to_disk()?;
-        if name == meta::IMPORTING {
-            self.importing.store(value.is_some(), Ordering::SeqCst);
-        }
+        self.import.note_set(name, value);
         Ok(())
     }
 }

@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use casework_core::Personal;
 use casework_process::{
-    Actor, CaseCommand, CaseEvent, CaseId, CaseProcess, ClientDetails, Context, Gender,
-    InstitutionId, Policy, ProblemArea, Profile, Role, Signatory,
+    CaseCommand, CaseEvent, CaseId, CaseProcess, ClientDetails, Context, Gender, InstitutionId,
+    Policy, ProblemArea, Profile, Signatory,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
@@ -42,6 +42,7 @@ pub use provable::{
     log_digest_is_kept_at_append_time, meta_and_the_import_marker, reads_from_any_u64, rechain,
 };
 
+use crate::world::World;
 use casework_case::{case_codec, CaseStream};
 use casework_store::hash::{verify_chain, Hash};
 use casework_store::CatchUp;
@@ -50,10 +51,9 @@ use casework_store::{AsOf, Bytes, Loaded, RecordedEvent, Repository};
 use casework_store::{EventStore, KeyArea, Store, StoreAdmin};
 use casework_store::{ExpectedVersion, Metadata, NewEvent, StreamId};
 
+/// Day 0 of the test world.
 fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0)
-        .single()
-        .unwrap_or_default()
+    crate::world::day(0)
 }
 
 fn sid(s: &str) -> StreamId {
@@ -645,7 +645,7 @@ fn case_commands() -> (CaseId, Vec<CaseCommand>) {
 pub fn as_of_reads<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let policy = Policy::default();
-    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+    let coordinator = World::default().coordinator;
     let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
     let (case, cmds) = case_commands();
     let stream = StreamId::for_case(case);
@@ -761,8 +761,8 @@ pub fn commands_decide_on_sealed_state<S: Store>(new_store: impl Fn() -> S) {
     };
     let reads = || store.reads.load(std::sync::atomic::Ordering::SeqCst);
     let policy = Policy::default();
-    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
-    let client = Actor::new("client", Role::Client, "client");
+    let coordinator = World::default().coordinator;
+    let client = World::default().client;
     let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
     let (case, cmds) = case_commands();
     let stream = StreamId::for_case(case);
@@ -833,8 +833,8 @@ pub fn commands_decide_on_sealed_state<S: Store>(new_store: impl Fn() -> S) {
 pub fn repository_retries_conflicts<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let policy = Policy::default();
-    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
-    let client = Actor::new("client", Role::Client, "client");
+    let coordinator = World::default().coordinator;
+    let client = World::default().client;
     let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
     let (case, cmds) = case_commands();
     let stream = StreamId::for_case(case);

@@ -25,6 +25,7 @@ use chrono::{TimeZone, Utc};
 use uuid::Uuid;
 
 use crate::conformance::{canary_workload, visible_personal_data, CANARY_PREFIX};
+use crate::world::World;
 
 /// Every byte of every file below `dir`.
 pub fn every_byte(dir: &Path) -> Vec<u8> {
@@ -332,13 +333,14 @@ pub struct Script {
 
 impl Default for Script {
     fn default() -> Self {
+        let world = World::default();
         Script {
             policy: Policy::default(),
             actors: vec![
-                Actor::new("s.keller", Role::Referrer, "sozialamt"),
-                Actor::new("client", Role::Client, "client"),
-                Actor::new("k.meier", Role::Coordinator, "iiz"),
-                Actor::new("j.schmidt", Role::Caseworker, "jobcenter"),
+                world.referrer,
+                world.client,
+                world.coordinator,
+                world.caseworker,
                 Actor::new("p.wolf", Role::Provider, "caritas"),
             ],
         }

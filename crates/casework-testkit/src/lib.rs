@@ -18,7 +18,10 @@
 //! - [`check_store`]: invariant checkers over any stored history (used by `casework verify`);
 //! - [`conformance`]: the store conformance suite, for people who write their own backend;
 //! - [`embedded`]: what an embedded store must also pass on its real files — the canary and
-//!   destroyed-key scans and the SIGKILL crash loop ([`embedded_store_tests!`]).
+//!   destroyed-key scans and the SIGKILL crash loop ([`embedded_store_tests!`]);
+//! - [`world`]: the test world — one calendar, the people of a case, the policy and
+//!   command builders, and a deployment of six cases in a store — that the test suites of
+//!   the process, the reports and this crate tell their cases with.
 //!
 //! ```
 //! use casework_testkit::{given, strategies};
@@ -39,6 +42,7 @@
 pub mod model;
 pub mod outcomes;
 pub mod strategies;
+pub mod world;
 
 pub use casework_core::scenario::{given, Given, Then};
 pub mod conformance;

@@ -25,6 +25,7 @@ use casework_store::{ExpectedVersion, Metadata, NewEvent, StreamId};
 use casework_store::{RepoError, Repository};
 
 use super::registration;
+use crate::world::World;
 
 fn day(d: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 2, 2, 9, 0, 0)
@@ -82,9 +83,9 @@ pub fn workload_scope(medical: &str) -> ConsentScope {
 pub fn canary_workload<S: Store + ?Sized>(store: &S, cases: u32) -> CanaryWorkload {
     let policy = Policy::default();
     let repo = Repository::<CaseProcess, S>::new(store, case_codec());
-    let referrer = Actor::new("s.keller", Role::Referrer, "sozialamt");
-    let client = Actor::new("client", Role::Client, "client");
-    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+    let referrer = World::default().referrer;
+    let client = World::default().client;
+    let coordinator = World::default().coordinator;
     let provider = Actor::new("p.wolf", Role::Provider, "caritas");
     let mut out = CanaryWorkload::default();
     for i in 0..cases {
@@ -305,7 +306,7 @@ pub fn crypto_shredding<S: Store>(new_store: impl Fn() -> S) {
             Err(StoreError::KeyDestroyed(_))
         ));
         // erasing again is refused: it is done
-        let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+        let coordinator = World::default().coordinator;
         let policy = Policy::default();
         let ctx = Context::new(day(40), &coordinator, &policy);
         assert!(matches!(

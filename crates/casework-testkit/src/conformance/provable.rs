@@ -7,6 +7,7 @@ use casework_process::{Actor, CaseCommand, CaseId, CaseProcess, Context, Policy,
 use uuid::Uuid;
 
 use super::{case_commands, events, filled, sample_event, sid, t0};
+use crate::world::World;
 use casework_case::{case_codec, CaseStream};
 use casework_store::checkpoint::{
     checkpoint, compute_log_head, latest_checkpoint, verify_against, CheckpointError, LogHead,
@@ -277,7 +278,7 @@ pub fn reads_from_any_u64<S: Store>(new_store: impl Fn() -> S) {
 pub fn idempotent_commands_append_once<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let policy = Policy::default();
-    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+    let coordinator = World::default().coordinator;
     let client = Actor::new("c.client", Role::Client, "client");
     let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
     let (case, cmds) = case_commands();
@@ -354,7 +355,7 @@ pub fn audit_fields_are_checked<S: Store>(new_store: impl Fn() -> S) {
     let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
     let (case, cmds) = case_commands();
     let stream = StreamId::for_case(case);
-    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+    let coordinator = World::default().coordinator;
     repo.execute(
         &stream,
         &cmds[0],
@@ -432,7 +433,7 @@ pub fn execute_erase_destroys_the_key<S: Store>(new_store: impl Fn() -> S) {
         "readable before"
     );
     let policy = Policy::default();
-    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+    let coordinator = World::default().coordinator;
     let at = store
         .read_stream_all(&case.stream)
         .unwrap()
@@ -481,7 +482,7 @@ pub fn execute_erase_destroys_the_key<S: Store>(new_store: impl Fn() -> S) {
 pub fn execute_expecting_decides_on_the_given_version<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let policy = Policy::default();
-    let coordinator = Actor::new("k.meier", Role::Coordinator, "iiz");
+    let coordinator = World::default().coordinator;
     let client = Actor::new("c.client", Role::Client, "client");
     let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
     let (case, cmds) = case_commands();

@@ -1,43 +1,51 @@
-//! A small, hand-built deployment for report tests, written through the real command
-//! path (repository → decide → append).
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! A deployment in a store: cases written through the real command path (repository →
+//! decide → append) into a `MemoryStore` whose clock records each command one minute after
+//! it happened, and the six cases of 2026 the report tests read ([`six_cases`]).
+//!
+//! The deployment's staff work at the jobcenter ([`coordinator`], [`caseworker`]); its
+//! providers are [`DEBT_PROVIDER`] and [`PROVIDER`] ([`provider`]).
+//!
+//! ```
+//! use casework_testkit::world::{case, deployment::six_cases};
+//! use casework_case::CaseStream;
+//! use casework_store::{EventStore, StreamId};
+//!
+//! let d = six_cases();
+//! assert!(d.store.stream_version(&StreamId::for_case(case(1))).unwrap().is_some());
+//! ```
 
-use casework_case::CaseStream;
-use casework_core::*;
-use casework_process::*;
 use std::sync::Arc;
 
-use casework_case::case_codec;
+use casework_case::{case_codec, CaseStream};
+use casework_core::Personal;
+use casework_process::*;
 use casework_store::{ManualClock, MemoryStore, Metadata, Repository, StreamId};
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use uuid::Uuid;
+use chrono::{Duration, TimeZone, Utc};
 
-pub fn day(n: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap() + Duration::days(n)
+use super::{actor, case, date, day, feedback_attending, hours, issue, DEBT_PROVIDER, PROVIDER};
+
+fn voucher(id: &str) -> VoucherId {
+    VoucherId::new(id)
 }
 
-pub fn date(n: i64) -> NaiveDate {
-    day(n).date_naive()
-}
-
-pub fn case(n: u128) -> CaseId {
-    CaseId(Uuid::from_u128(
-        0x0194_0000_0000_7000_8000_0000_0000_0000 + n,
-    ))
-}
-
+/// A store, the policy its cases are decided under, and the store's clock.
 pub struct Deployment {
+    /// The store.
     pub store: MemoryStore,
+    /// The policy: [`Policy::default`].
     pub policy: Policy,
     /// The store's clock: each command is recorded one minute after it happened.
     pub clock: Arc<ManualClock>,
 }
 
-pub fn actor(role: Role, who: &str, institution: &str) -> Actor {
-    Actor::new(who, role, institution)
+impl Default for Deployment {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Deployment {
+    /// An empty store whose clock stands at 1 January 2026.
     pub fn new() -> Self {
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
@@ -49,6 +57,8 @@ impl Deployment {
         }
     }
 
+    /// Executes `cmd` of `actor` on [`day`]`(at)` in the stream of `case_id`, recorded a
+    /// minute later; panics on a rejection.
     pub fn run(&self, case_id: CaseId, at: i64, actor: &Actor, cmd: CaseCommand) {
         let repo = Repository::<CaseProcess, _>::new(&self.store, case_codec());
         let ctx = Context::new(day(at), actor, &self.policy);
@@ -74,7 +84,8 @@ impl Deployment {
         self.run(id, at, &coordinator(), CaseCommand::CloseCase { reason });
     }
 
-    /// Registration, consent, team; returns nothing, panics on a rejection.
+    /// The registration of case `id` on day `at` by the sozialamt: a client of `age` and
+    /// `gender` in `team`, with health and financial problems.
     pub fn open_case(&self, id: CaseId, at: i64, team: &str, age: u8, gender: Gender) {
         let referrer = actor(Role::Referrer, "s.keller", "sozialamt");
         self.run(
@@ -94,6 +105,8 @@ impl Deployment {
         );
     }
 
+    /// The client's consent (the jobcenter; process facts, the situation report, health
+    /// and debts) on day `at`, and a team of the [`coordinator`] alone on the next day.
     pub fn consent_and_team(&self, id: CaseId, at: i64) {
         self.run(
             id,
@@ -127,61 +140,32 @@ impl Deployment {
     }
 }
 
+/// `k.meier`, the deployment's coordinator, at the jobcenter.
 pub fn coordinator() -> Actor {
     actor(Role::Coordinator, "k.meier", "jobcenter")
 }
 
+/// `j.schmidt`, the deployment's caseworker, at the jobcenter.
 pub fn caseworker() -> Actor {
     actor(Role::Caseworker, "j.schmidt", "jobcenter")
 }
 
+/// The staff of provider `p`.
 pub fn provider(p: &str) -> Actor {
     actor(Role::Provider, "staff", p)
 }
 
-pub fn v(id: &str) -> VoucherId {
-    VoucherId::new(id)
-}
-
-pub fn feedback(
-    voucher: &str,
-    kind: FeedbackKind,
-    attending: Option<bool>,
-    outcome: Option<ServiceOutcome>,
-) -> CaseCommand {
-    CaseCommand::RecordFeedback {
-        voucher: v(voucher),
-        kind,
-        facts: FeedbackFacts {
-            appointment_on: None,
-            attending,
-            outcome,
-        },
-        content: None,
-    }
-}
-
-pub fn issue(voucher: &str, service: &str, provider: &str) -> CaseCommand {
-    CaseCommand::IssueVoucher {
-        voucher: v(voucher),
-        service: ServiceId::new(service),
-        provider: ProviderId::new(provider),
-    }
-}
-
-pub fn hours(voucher: &str, module: u8, minutes: u32, sessions: u32) -> CaseCommand {
-    CaseCommand::RecordServiceHours {
-        voucher: v(voucher),
-        module,
-        individual_minutes: minutes,
-        group_sessions: sessions,
-    }
-}
-
-/// Six cases in 2026 across two providers, covering every report.
-pub fn deployment() -> Deployment {
+/// Six cases in 2026 across two providers, covering every report:
+///
+/// 1. debt counselling at [`DEBT_PROVIDER`], redeemed, need group 2, stage 2, still running;
+/// 2. addiction counselling at [`PROVIDER`] completed, closed with employment on day 110;
+/// 3. a debt voucher returned unused;
+/// 4. a debt voucher issued on day 155, never started (its feedback overdue);
+/// 5. consent revoked on day 40;
+/// 6. under 25, addiction counselling, not attending, closed without further need on day 90.
+pub fn six_cases() -> Deployment {
     let d = Deployment::new();
-    let (sb, ca) = ("sb-aachen", "caritas-hamm");
+    let (sb, ca) = (DEBT_PROVIDER, PROVIDER);
 
     // 1: debt counselling, redeemed, need group 2, stage 2, still running
     let c1 = case(1);
@@ -192,20 +176,22 @@ pub fn deployment() -> Deployment {
         c1,
         12,
         &provider(sb),
-        CaseCommand::RedeemVoucher { voucher: v("D-1") },
+        CaseCommand::RedeemVoucher {
+            voucher: voucher("D-1"),
+        },
     );
     d.run(
         c1,
         13,
         &provider(sb),
-        feedback("D-1", FeedbackKind::First, Some(true), None),
+        feedback_attending("D-1", FeedbackKind::First, Some(true), None),
     );
     d.run(
         c1,
         14,
         &provider(sb),
         CaseCommand::ClassifyNeedGroup {
-            voucher: v("D-1"),
+            voucher: voucher("D-1"),
             need_group: 2,
         },
     );
@@ -215,14 +201,14 @@ pub fn deployment() -> Deployment {
         c1,
         60,
         &provider(sb),
-        feedback("D-1", FeedbackKind::Interim, Some(true), None),
+        feedback_attending("D-1", FeedbackKind::Interim, Some(true), None),
     );
     d.run(
         c1,
         112,
         &provider(sb),
         CaseCommand::StartServiceStage {
-            voucher: v("D-1"),
+            voucher: voucher("D-1"),
             stage: 2,
         },
     );
@@ -285,14 +271,16 @@ pub fn deployment() -> Deployment {
         c2,
         15,
         &provider(ca),
-        CaseCommand::RedeemVoucher { voucher: v("A-2") },
+        CaseCommand::RedeemVoucher {
+            voucher: voucher("A-2"),
+        },
     );
     d.run(
         c2,
         16,
         &provider(ca),
         CaseCommand::ClassifyNeedGroup {
-            voucher: v("A-2"),
+            voucher: voucher("A-2"),
             need_group: 3,
         },
     );
@@ -311,7 +299,7 @@ pub fn deployment() -> Deployment {
         c2,
         95,
         &provider(ca),
-        feedback(
+        feedback_attending(
             "A-2",
             FeedbackKind::Final,
             Some(true),
@@ -330,7 +318,7 @@ pub fn deployment() -> Deployment {
         50,
         &caseworker(),
         CaseCommand::ReturnVoucher {
-            voucher: v("D-3"),
+            voucher: voucher("D-3"),
             reason: ReturnReason::NotStartedInTime,
         },
     );
@@ -366,14 +354,16 @@ pub fn deployment() -> Deployment {
         c6,
         40,
         &provider(ca),
-        CaseCommand::RedeemVoucher { voucher: v("A-6") },
+        CaseCommand::RedeemVoucher {
+            voucher: voucher("A-6"),
+        },
     );
     d.run(c6, 41, &provider(ca), hours("A-6", 1, 60, 0));
     d.run(
         c6,
         70,
         &provider(ca),
-        feedback("A-6", FeedbackKind::Interim, Some(false), None),
+        feedback_attending("A-6", FeedbackKind::Interim, Some(false), None),
     );
     d.close(c6, 90, ClosureReason::NoFurtherNeed);
     d
