@@ -207,6 +207,8 @@ struct Api {
     lines: BTreeSet<String>,
     /// public type and trait names, for their methods
     types: BTreeSet<String>,
+    /// traits already listed with their items (declared in a public module)
+    traits: BTreeSet<String>,
 }
 
 fn module_file(dir: &Path, name: &str) -> Option<PathBuf> {
@@ -284,12 +286,9 @@ fn walk(code: &str, path: &str, dir: &Path, api: &mut Api) {
                     api.types.insert(name.clone());
                 }
                 if kind == "trait" {
-                    for (item, _) in items(body.as_deref().unwrap_or("")) {
-                        let (item, _) = clean(&item);
-                        if let Some(method) = name_after(&item, "fn ") {
-                            api.lines
-                                .insert(format!("{path}::{name}::{method} (trait fn){mark}"));
-                        }
+                    api.traits.insert(name.clone());
+                    for item in trait_items(body.as_deref().unwrap_or("")) {
+                        api.lines.insert(format!("{path}::{name}::{item}{mark}"));
                     }
                 }
             }
@@ -298,7 +297,24 @@ fn walk(code: &str, path: &str, dir: &Path, api: &mut Api) {
     }
 }
 
-/// The public methods of public types, from every `impl Type { .. }` in the crate.
+/// A trait's methods, associated types and constants.
+fn trait_items(body: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (item, _) in items(body) {
+        let (item, _) = clean(&item);
+        if let Some(method) = name_after(&item, "fn ") {
+            out.push(format!("{method} (trait fn)"));
+        } else if item.starts_with("type ") {
+            out.extend(name_after(&item, "type ").map(|t| format!("{t} (trait type)")));
+        } else if item.starts_with("const ") {
+            out.extend(name_after(&item, "const ").map(|c| format!("{c} (trait const)")));
+        }
+    }
+    out
+}
+
+/// The public methods of public types, from every `impl Type { .. }` in the crate, and
+/// the items of public traits declared in private modules.
 fn methods(src: &Path, api: &Api) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut dirs = vec![src.to_path_buf()];
@@ -329,6 +345,16 @@ fn collect_impls(code: &str, api: &Api, out: &mut BTreeSet<String>) {
         let bare = head.strip_prefix("pub ").unwrap_or(&head);
         if bare.starts_with("mod ") || bare.starts_with("pub(crate) mod ") {
             collect_impls(&body, api, out);
+            continue;
+        }
+        if let Some(name) = name_after(bare, "trait ") {
+            // a trait of a private module that a public path re-exports
+            let listed = api.traits.contains(&name);
+            if !listed && head.starts_with("pub trait ") && api.types.contains(&name) {
+                for item in trait_items(&body) {
+                    out.insert(format!("{name}::{item}"));
+                }
+            }
             continue;
         }
         let Some(rest) = head.strip_prefix("impl") else {
@@ -470,6 +496,7 @@ fn the_reader_sees_public_items_only() {
         vec![
             "k::T (re-export of a::S)",
             "k::Tr (trait)",
+            "k::Tr::X (trait const)",
             "k::Tr::go (trait fn)",
             "k::a (module)",
             "k::a::S (struct)",
