@@ -12,7 +12,7 @@
 //!   histories of every phase ([`World::planned`], [`World::voucher_redeemed`], …).
 //! - The commands of that case: [`register`] (case [`case_id`], a client with health and
 //!   debt problems), [`sign_consent`] ([`scope`]), [`form_team`], [`assess`], [`agree_plan`]
-//!   ([`plan`], [`smart_plan`]), [`issue`], [`redeem`], [`feedback`], [`hours`].
+//!   ([`plan()`], [`smart_plan`]), [`issue`], [`redeem`], [`feedback`], [`hours`].
 //! - A deployment in a store ([`deployment`]): cases [`case`]`(n)` written through the
 //!   repository into a `MemoryStore` with a manual clock, and the six cases of 2026 the
 //!   report tests read ([`deployment::six_cases`]).
@@ -371,7 +371,7 @@ pub fn plan(deadline: NaiveDate) -> Plan {
     }
 }
 
-/// Agreeing [`plan`]`(on)`.
+/// Agreeing [`plan()`]`(on)`.
 pub fn agree_plan(on: NaiveDate) -> CaseCommand {
     CaseCommand::AgreePlan { plan: plan(on) }
 }
