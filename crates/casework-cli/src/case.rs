@@ -85,8 +85,8 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
                 serde_json::json!({
                     "due": d.due,
                     "days_overdue": d.days_overdue(day),
-                    "item": casework_reports::describe(&d.item),
-                    "responsible": casework_reports::who(&d.responsible),
+                    "item": d.item.to_string(),
+                    "responsible": d.responsible.to_string(),
                 })
             })
             .collect();
@@ -186,8 +186,8 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
             say!(
                 "  {}  {:<40} {:<30} {when}",
                 d.due,
-                casework_reports::describe(&d.item),
-                casework_reports::who(&d.responsible)
+                d.item.to_string(),
+                d.responsible.to_string()
             );
         }
     }

@@ -3,9 +3,9 @@
 //! Process facts, ids and pseudonymous labels only: no names, no free text.
 
 use casework_process::{
-    deadlines, AssessmentOutcome, CaseId, CaseState, ClosureReason, Deadline, DeadlineItem, GoalId,
+    deadlines, AssessmentOutcome, CaseId, CaseState, ClosureReason, Deadline, GoalId,
     InstitutionId, MarketProximity, MeasureId, PhaseName, Policy, ProblemArea, ProviderId,
-    Responsible, ServiceId, VoucherId, VoucherStatus,
+    ServiceId, VoucherId, VoucherStatus,
 };
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -180,16 +180,6 @@ fn area(a: ProblemArea) -> &'static str {
     }
 }
 
-/// A deadline item in words.
-pub fn describe(item: &DeadlineItem) -> String {
-    item.to_string()
-}
-
-/// Who must act, in words.
-pub fn who(r: &Responsible) -> String {
-    r.to_string()
-}
-
 impl Report for CaseReport {
     fn title(&self) -> String {
         let kind = match self.kind {
@@ -294,8 +284,8 @@ impl Report for CaseReport {
         for (i, d) in self.further.iter().enumerate() {
             further.row(vec![
                 cell(d.due).at(format!("/further/{i}/due")),
-                cell(describe(&d.item)),
-                cell(who(&d.responsible)),
+                cell(d.item.to_string()),
+                cell(d.responsible.to_string()),
             ]);
         }
         vec![situation, measures, services, result, further]

@@ -49,9 +49,7 @@ mod worklist;
 
 pub use book::{Attendance, CaseBook, CaseEntry, CaseFile, EffortBucket};
 pub use calendar::{CalendarError, ReportCalendar, ReportCut, StoreSpan};
-pub use case_report::{
-    case_report, describe, who, CaseReport, CaseReportKind, MeasureLine, ServiceLine,
-};
+pub use case_report::{case_report, CaseReport, CaseReportKind, MeasureLine, ServiceLine};
 pub use closed::ClosedTotals;
 pub use entry_planning::{
     entry_planning, EntryCount, EntryPlan, EntryPlanning, EntryRow, PlanFileError,
@@ -64,8 +62,8 @@ pub use half_year::{
 pub use outcomes::{outcomes, ClosureTotals, OutcomeRow, Outcomes};
 pub use projection::{Projection, ProjectionError, Projector};
 pub use render::{
-    cell, cells_at, csv_of, csv_tables, render, render_table, signed, Cell, Chart, ChartKind,
-    Format, Mark, RenderError, Report, Series, Table, Value,
+    cell, csv_of, csv_tables, render, render_table, Cell, Chart, ChartKind, Format, Mark,
+    RenderError, Report, Series, Table, Value,
 };
 pub use voucher_monitoring::{
     voucher_monitoring, CompletedCounts, IssuedCounts, MonitoringRow, MonitoringTotal, StageRow,

@@ -195,7 +195,7 @@ pub fn cell(v: impl Into<Value>) -> Cell {
 
 /// Cells of `values`, each taken from the JSON array at `base` (`/rows/0/planned` gives
 /// `/rows/0/planned/0`, `/rows/0/planned/1`, …).
-pub fn cells_at<T: Copy + Into<Value>>(values: &[T], base: &str) -> Vec<Cell> {
+pub(crate) fn cells_at<T: Copy + Into<Value>>(values: &[T], base: &str) -> Vec<Cell> {
     values
         .iter()
         .enumerate()
@@ -204,7 +204,7 @@ pub fn cells_at<T: Copy + Into<Value>>(values: &[T], base: &str) -> Vec<Cell> {
 }
 
 /// A difference, shown with its sign.
-pub fn signed(n: i64) -> Cell {
+pub(crate) fn signed(n: i64) -> Cell {
     cell(Value::Signed(n))
 }
 

@@ -9,7 +9,6 @@ use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
 use crate::book::CaseBook;
-use crate::case_report::{describe, who};
 use crate::render::{cell, Cell, Chart, ChartKind, Mark, Report, Series, Table};
 
 /// One item to act on.
@@ -210,11 +209,11 @@ fn work_item(
         voucher,
         measure,
         overdue: d.is_overdue(on),
-        responsible: who(&d.responsible),
+        responsible: d.responsible.to_string(),
         party: d.responsible.clone(),
         coordinator,
         case,
-        item: describe(&d.item),
+        item: d.item.to_string(),
         due: d.due,
         days_overdue,
         deadline: d.item,
