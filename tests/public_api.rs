@@ -206,7 +206,7 @@ struct Crate {
 struct Api {
     lines: BTreeSet<String>,
     /// public type and trait names, for their methods
-    types: BTreeSet<String>,
+    types: BTreeMap<String, BTreeSet<String>>,
     /// traits already listed with their items (declared in a public module)
     traits: BTreeSet<String>,
 }
@@ -244,7 +244,10 @@ fn walk(code: &str, path: &str, dir: &Path, api: &mut Api) {
                     api.lines
                         .insert(format!("{path}::{name} (re-export of {target}){mark}"));
                     if name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
-                        api.types.insert(name);
+                        // methods are found by the defining name, shown at this path
+                        let defined = target.rsplit("::").next().unwrap_or(&target).to_owned();
+                        let shown = format!("{path}::{name}");
+                        api.types.entry(defined).or_default().insert(shown);
                     }
                 }
             }
@@ -283,7 +286,8 @@ fn walk(code: &str, path: &str, dir: &Path, api: &mut Api) {
             if let Some(name) = name_after(rest, &keyword) {
                 api.lines.insert(format!("{path}::{name} ({kind}){mark}"));
                 if matches!(kind, "struct" | "enum" | "trait" | "type" | "union") {
-                    api.types.insert(name.clone());
+                    let shown = format!("{path}::{name}");
+                    api.types.entry(name.clone()).or_default().insert(shown);
                 }
                 if kind == "trait" {
                     api.traits.insert(name.clone());
@@ -335,6 +339,15 @@ fn methods(src: &Path, api: &Api) -> BTreeSet<String> {
     out
 }
 
+/// A line of an item under an `internals` module, marked as such.
+fn marked(line: String) -> String {
+    if line.contains("::internals::") {
+        format!("{line} [internals]")
+    } else {
+        line
+    }
+}
+
 fn collect_impls(code: &str, api: &Api, out: &mut BTreeSet<String>) {
     for (head, body) in items(code) {
         let (head, attrs) = clean(&head);
@@ -350,9 +363,11 @@ fn collect_impls(code: &str, api: &Api, out: &mut BTreeSet<String>) {
         if let Some(name) = name_after(bare, "trait ") {
             // a trait of a private module that a public path re-exports
             let listed = api.traits.contains(&name);
-            if !listed && head.starts_with("pub trait ") && api.types.contains(&name) {
-                for item in trait_items(&body) {
-                    out.insert(format!("{name}::{item}"));
+            if !listed && head.starts_with("pub trait ") {
+                for shown in api.types.get(&name).into_iter().flatten() {
+                    for item in trait_items(&body) {
+                        out.insert(marked(format!("{shown}::{item}")));
+                    }
                 }
             }
             continue;
@@ -382,16 +397,20 @@ fn collect_impls(code: &str, api: &Api, out: &mut BTreeSet<String>) {
             }
         }
         let ty: String = rest.chars().take_while(|c| is_ident(*c)).collect();
-        if !api.types.contains(&ty) {
+        let Some(paths) = api.types.get(&ty) else {
             continue;
-        }
+        };
         for (item, _) in items(&body) {
             let (item, _) = clean(&item);
             if let Some(rest) = item.strip_prefix("pub ") {
                 if let Some(name) = name_after(rest, "fn ") {
-                    out.insert(format!("{ty}::{name} (method)"));
+                    for shown in paths {
+                        out.insert(marked(format!("{shown}::{name} (method)")));
+                    }
                 } else if let Some(name) = name_after(rest, "const ") {
-                    out.insert(format!("{ty}::{name} (assoc const)"));
+                    for shown in paths {
+                        out.insert(marked(format!("{shown}::{name} (assoc const)")));
+                    }
                 }
             }
         }
@@ -424,11 +443,7 @@ fn public_api(root: &Path) -> BTreeMap<String, Vec<String>> {
         let text = blank(&std::fs::read_to_string(c.src.join("lib.rs")).unwrap());
         walk(&text, &c.name, &c.src, &mut api);
         let mut lines: Vec<String> = api.lines.iter().cloned().collect();
-        lines.extend(
-            methods(&c.src, &api)
-                .into_iter()
-                .map(|m| format!("{}::{m}", c.name)),
-        );
+        lines.extend(methods(&c.src, &api));
         out.insert(c.name, lines);
     }
     out
@@ -501,7 +516,8 @@ fn the_reader_sees_public_items_only() {
             "k::a (module)",
             "k::a::S (struct)",
             "k::c (re-export of a::b::c)",
-            "S::m (method)",
+            "k::T::m (method)",
+            "k::a::S::m (method)",
         ]
     );
 }

@@ -190,7 +190,7 @@ fn fields<'v>(root: &'v mut Value, pattern: &str) -> Vec<Field<'v>> {
 
 /// Whether the JSON tree holds a value (not absent, not `null`) at any of `patterns`:
 /// whether sealing it needs a key.
-pub fn has_personal_values(root: &mut Value, patterns: &[&str]) -> bool {
+pub(crate) fn has_personal_values(root: &mut Value, patterns: &[&str]) -> bool {
     patterns
         .iter()
         .any(|pattern| fields(root, pattern).iter().any(|f| !f.value.is_null()))
@@ -198,7 +198,7 @@ pub fn has_personal_values(root: &mut Value, patterns: &[&str]) -> bool {
 
 /// Seals, in place, the personal fields at `patterns` of the JSON tree of event `version`
 /// of `stream`; returns whether any was sealed (absent and `null` fields are left alone).
-pub fn seal_fields(
+pub(crate) fn seal_fields(
     root: &mut Value,
     patterns: &[&str],
     stream: &StreamId,
@@ -238,7 +238,7 @@ pub fn seal_fields(
 }
 
 /// Whether a payload holds any sealed field (a cheap byte scan).
-pub fn has_sealed_fields(payload: &[u8]) -> bool {
+pub(crate) fn has_sealed_fields(payload: &[u8]) -> bool {
     // jump from one `$` to the next (rare in JSON) instead of comparing at every byte
     let mut at = 0;
     while let Some(i) = payload[at..].iter().position(|&b| b == b'$') {
@@ -257,7 +257,7 @@ pub fn has_sealed_fields(payload: &[u8]) -> bool {
 /// Opens the sealed fields at `patterns` of a JSON payload of event `version` of
 /// `stream`: with an active key they are decrypted in place; with a destroyed key they
 /// become `{"$personal":"erased"}`. Returns the JSON tree to decode.
-pub fn open_fields(
+pub(crate) fn open_fields(
     payload: &[u8],
     patterns: &[&str],
     stream: &StreamId,

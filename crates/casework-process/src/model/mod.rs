@@ -1,5 +1,5 @@
-//! The model of the case process: its commands, events and state, the values they carry,
-//! `crate::CaseProcess` joins them to the rules (`crate::rules`).
+//! The model of the case process: its commands, events and state, and the values they
+//! carry. `crate::CaseProcess` joins it to the rules (`crate::rules`).
 
 mod command;
 pub mod consent;

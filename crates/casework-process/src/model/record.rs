@@ -5,7 +5,10 @@
 //! of goal attainment.
 //!
 //! The types here are the vocabulary of the commands and events that record those acts;
-//! the rules are in `decide` and the deadlines they create in [`crate::deadline`].
+//! the rules are in [`crate::rules`] (one file per command family) and the deadlines they
+//! create in [`crate::deadline`]. What a value itself answers — whether a delegation runs
+//! on a day ([`Delegation::runs_on`]), whether it covers a measure ([`Delegation::covers`])
+//! — is here, with the value.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -7,6 +7,11 @@
 //! | `EvaluateCase` | coordinator | needed | nothing beyond the plan's goals |
 //! | `CloseCase` | coordinator | not needed | nothing |
 //! | `EraseCase` | coordinator | not needed (after closure) | nothing; the personal data is erased |
+//!
+//! Every command here first passes the gates of [`crate::rules`], the same for all: its
+//! role, an active consent where the table says "needed" (signed, not revoked), what it
+//! shares inside the consent's institutions and categories, and — for a coordinator — being
+//! the case's named coordinator.
 
 use std::collections::BTreeSet;
 

@@ -4,6 +4,11 @@
 //! | --- | --- | --- | --- |
 //! | `SignConsent` | client, coordinator, caseworker | not needed (it gives it) | nothing |
 //! | `RevokeConsent` | client, coordinator, caseworker | an active one | nothing; the case is aborted |
+//!
+//! Every command here first passes the gates of [`crate::rules`], the same for all: its
+//! role, an active consent where the table says "needed" (signed, not revoked), what it
+//! shares inside the consent's institutions and categories, and — for a coordinator — being
+//! the case's named coordinator.
 
 use crate::actor::{Context, Role};
 use crate::model::{CaseCommand, CaseEvent, ClosureReason, OpenCase};

@@ -9,6 +9,11 @@
 //! | `HoldConference` | coordinator | needed | the case with each participant's institution (named by the consent); minutes: the categories of the client's problems |
 //! | `DelegateCaseManagement` | coordinator | needed | the case (or the delegated measures) with the delegate's institution (named by the consent), until the delegation's end, at most the policy's days |
 //! | `EndDelegation` | coordinator | needed | nothing |
+//!
+//! Every command here first passes the gates of [`crate::rules`], the same for all: its
+//! role, an active consent where the table says "needed" (signed, not revoked), what it
+//! shares inside the consent's institutions and categories, and — for a coordinator — being
+//! the case's named coordinator.
 
 use std::collections::BTreeSet;
 

@@ -5,6 +5,11 @@
 //! | `RegisterCase` | referrer, coordinator, caseworker | not needed | the referral (client, triage facts) with the referring institution |
 //! | `RecordMandate` | referrer, coordinator, caseworker | not needed | the mandate, inside the case |
 //! | `DecideAdmission` | coordinator, caseworker | not needed | nothing beyond the case |
+//!
+//! Every command here first passes the gates of [`crate::rules`], the same for all: its
+//! role, an active consent where the table says "needed" (signed, not revoked), what it
+//! shares inside the consent's institutions and categories, and — for a coordinator — being
+//! the case's named coordinator.
 
 use crate::actor::{Context, Role};
 use crate::model::{CaseCommand, CaseEvent, ClosureReason, OpenCase, Phase, PhaseName};

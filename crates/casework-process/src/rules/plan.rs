@@ -7,6 +7,11 @@
 //! | `AgreePlan`, `RevisePlan` | coordinator | needed | the plan with the team |
 //! | `HoldReview` | coordinator, specialist, provider (held by the coordinator or a whole-case delegate) | needed | review notes: the categories of the client's problems |
 //! | `RecordProgress` | coordinator, specialist, provider, caseworker, client (each on what it is responsible for) | needed | a progress note: the categories of the client's problems |
+//!
+//! Every command here first passes the gates of [`crate::rules`], the same for all: its
+//! role, an active consent where the table says "needed" (signed, not revoked), what it
+//! shares inside the consent's institutions and categories, and — for a coordinator — being
+//! the case's named coordinator.
 
 use std::collections::BTreeSet;
 

@@ -5,6 +5,11 @@
 //! | `FormTeam` | coordinator | needed | the case with the coordinator's and every member's institution (each must be named by the consent) |
 //! | `AddMember` | coordinator | needed | the case with the member's institution (named by the consent) |
 //! | `RemoveMember` | coordinator | needed | nothing |
+//!
+//! Every command here first passes the gates of [`crate::rules`], the same for all: its
+//! role, an active consent where the table says "needed" (signed, not revoked), what it
+//! shares inside the consent's institutions and categories, and — for a coordinator — being
+//! the case's named coordinator.
 
 use std::collections::BTreeSet;
 

@@ -7,6 +7,11 @@
 //! | `RedeemVoucher`, `ReturnVoucher`, `StartServiceStage`, `ClassifyNeedGroup`, `RecordServiceHours` | provider (its own vouchers), coordinator, caseworker | needed | nothing beyond the voucher |
 //! | `RecordFeedback` | provider (its own vouchers), coordinator, caseworker | needed | feedback content: the category `FeedbackContent` |
 //! | `LinkVoucher` | coordinator, caseworker | needed | nothing |
+//!
+//! Every command here first passes the gates of [`crate::rules`], the same for all: its
+//! role, an active consent where the table says "needed" (signed, not revoked), what it
+//! shares inside the consent's institutions and categories, and — for a coordinator — being
+//! the case's named coordinator.
 
 use crate::actor::{Context, Role};
 use crate::consent::DataCategory;

@@ -16,10 +16,10 @@
 
 use std::sync::Arc;
 
-use casework_case::{case_codec, CaseStream};
+use casework_case::Cases;
 use casework_core::Personal;
 use casework_process::*;
-use casework_store::{ManualClock, MemoryStore, Metadata, Repository, StreamId};
+use casework_store::{ManualClock, MemoryStore};
 use chrono::{Duration, TimeZone, Utc};
 
 use super::{actor, case, date, day, feedback_attending, hours, issue, DEBT_PROVIDER, PROVIDER};
@@ -60,23 +60,18 @@ impl Deployment {
     /// Executes `cmd` of `actor` on [`day`]`(at)` in the stream of `case_id`, recorded a
     /// minute later; panics on a rejection.
     pub fn run(&self, case_id: CaseId, at: i64, actor: &Actor, cmd: CaseCommand) {
-        let repo = Repository::<CaseProcess, _>::new(&self.store, case_codec());
-        let ctx = Context::new(day(at), actor, &self.policy);
         self.clock.set(day(at) + Duration::minutes(1));
-        repo.execute(
-            &StreamId::for_case(case_id),
-            &cmd,
-            &ctx,
-            Metadata::default(),
-        )
-        .unwrap_or_else(|e| panic!("{} at day {at}: {e}", cmd.name()));
+        Cases::new(&self.store, self.policy.clone())
+            .execute(case_id, actor, day(at), &cmd)
+            .unwrap_or_else(|e| panic!("{} at day {at}: {e}", cmd.name()));
     }
 
     /// The closure duties and the closure: notices to the referrer and the client, for a
     /// planned case every goal rated attained, then `CloseCase`.
     pub fn close(&self, id: CaseId, at: i64, reason: ClosureReason) {
-        let repo = Repository::<CaseProcess, _>::new(&self.store, case_codec());
-        let state = repo.load(&StreamId::for_case(id)).unwrap().state;
+        let state = Cases::new(&self.store, self.policy.clone())
+            .load(id)
+            .unwrap();
         let plan = state.phase().and_then(Phase::planned).map(|p| &p.plan);
         for cmd in closure_duties(plan, Attainment::Attained) {
             self.run(id, at, &coordinator(), cmd);
