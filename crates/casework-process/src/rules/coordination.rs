@@ -21,9 +21,11 @@ use chrono::{Days, NaiveDate};
 
 use crate::actor::{Context, Role};
 use crate::deadline::open_deadlines;
-use crate::ids::UserId;
+use crate::ids::{InstitutionId, MeasureId, UserId};
+use crate::model::DeadlineItem;
 use crate::model::{CaseCommand, CaseEvent, OpenCase, PhaseName};
-use crate::record::ConferenceDecision;
+use crate::record::{ConferenceDecision, ConferenceKind, HandoverReason};
+use casework_core::Personal;
 
 use super::error::{CaseError, CoordinationError, PlanningError};
 use super::gates::{wrong_phase, CommandRule, Scope, TEAM_PHASES};
@@ -76,15 +78,197 @@ pub(super) fn check_scope(
     }
 }
 
-/// Decides a coordination command on an open case.
+/// Decides a coordination command on an open case: each command's rule is the function
+/// named in its arm.
 pub(super) fn decide(
     case: &OpenCase,
     cmd: &CaseCommand,
     ctx: &Context<'_>,
 ) -> Result<Vec<CaseEvent>, CaseError> {
     use CaseCommand as C;
+    let event = match cmd {
+        C::RecordEscalation { item, level } => escalate(case, ctx, item, level)?,
+        C::HandOverCoordination {
+            to,
+            institution,
+            reason,
+        } => hand_over(case, cmd, ctx, to, institution, reason)?,
+        C::ScheduleConference { on } => schedule_conference(case, cmd, ctx, on)?,
+        C::HoldConference {
+            kind,
+            participants,
+            minutes,
+            decision,
+        } => hold_conference(case, cmd, ctx, kind, participants, minutes, decision)?,
+        C::DelegateCaseManagement {
+            delegate,
+            institution,
+            measures,
+            until,
+        } => delegate_case_management(case, cmd, ctx, delegate, institution, measures, until)?,
+        C::EndDelegation => end_delegation(case, ctx)?,
+        _ => return Err(wrong_phase(cmd, &[], case)),
+    };
+    Ok(vec![event])
+}
+
+/// An overdue deadline is escalated to a level the days overdue allow, above the one
+/// recorded; it records the late party and who acts.
+fn escalate(
+    case: &OpenCase,
+    ctx: &Context<'_>,
+    item: &DeadlineItem,
+    level: &u8,
+) -> Result<CaseEvent, CaseError> {
     let at = ctx.now;
-    let today = ctx.policy.local_date(at);
+    let today = ctx.policy.local_date(ctx.now);
+    let rules = &ctx.policy.process;
+    let c = &case.coordination;
+    let deadline = open_deadlines(case, ctx.policy)
+        .into_iter()
+        .find(|d| &d.item == item && d.is_overdue(today))
+        .ok_or_else(|| CoordinationError::NotOverdue { item: item.clone() })?;
+    let days = deadline.days_overdue(today);
+    let not_now = |why: String| -> CaseError {
+        CoordinationError::EscalationLevel { level: *level, why }.into()
+    };
+    let allowed = rules
+        .escalation_level(days)
+        .ok_or_else(|| not_now(format!("no level applies {days} day(s) overdue")))?;
+    let target = rules
+        .escalation
+        .iter()
+        .find(|l| l.level == *level)
+        .ok_or_else(|| not_now("the policy has no such level".to_owned()))?;
+    if *level > allowed.level {
+        return Err(not_now(format!(
+            "{days} day(s) overdue allow up to level {}",
+            allowed.level
+        )));
+    }
+    let recorded = c.escalation_level(item);
+    if *level <= recorded {
+        return Err(not_now(format!("level {recorded} is already recorded")));
+    }
+    Ok(CaseEvent::DeadlineEscalated {
+        at,
+        item: item.clone(),
+        level: *level,
+        party: deadline.responsible,
+        to: target.to.clone(),
+    })
+}
+
+/// Coordination goes to someone else of an institution of the team.
+fn hand_over(
+    case: &OpenCase,
+    cmd: &CaseCommand,
+    ctx: &Context<'_>,
+    to: &UserId,
+    institution: &InstitutionId,
+    reason: &HandoverReason,
+) -> Result<CaseEvent, CaseError> {
+    let at = ctx.now;
+    let team = || {
+        case.phase
+            .team()
+            .ok_or_else(|| wrong_phase(cmd, TEAM_PHASES, case))
+    };
+    let team = team()?;
+    if &team.coordinator == to {
+        return Err(CoordinationError::AlreadyCoordinator(to.clone()).into());
+    }
+    let team_institution = &team.coordinator_institution == institution
+        || team.members.iter().any(|m| &m.institution == institution);
+    if !team_institution {
+        return Err(CoordinationError::NotTeamInstitution(institution.clone()).into());
+    }
+    Ok(CaseEvent::CoordinationHandedOver {
+        at,
+        from: team.coordinator.clone(),
+        to: to.clone(),
+        institution: institution.clone(),
+        reason: *reason,
+    })
+}
+
+/// A case conference is scheduled for today or later, once the team is formed.
+fn schedule_conference(
+    case: &OpenCase,
+    cmd: &CaseCommand,
+    ctx: &Context<'_>,
+    on: &NaiveDate,
+) -> Result<CaseEvent, CaseError> {
+    let at = ctx.now;
+    let today = ctx.policy.local_date(ctx.now);
+    let team = || {
+        case.phase
+            .team()
+            .ok_or_else(|| wrong_phase(cmd, TEAM_PHASES, case))
+    };
+    team()?;
+    if *on < today {
+        return Err(CoordinationError::DayInPast(*on).into());
+    }
+    Ok(CaseEvent::ConferenceScheduled { at, on: *on })
+}
+
+/// A conference is held with enough distinct team members; a plan revision needs a plan.
+fn hold_conference(
+    case: &OpenCase,
+    cmd: &CaseCommand,
+    ctx: &Context<'_>,
+    kind: &ConferenceKind,
+    participants: &[UserId],
+    minutes: &Personal<String>,
+    decision: &ConferenceDecision,
+) -> Result<CaseEvent, CaseError> {
+    let at = ctx.now;
+    let rules = &ctx.policy.process;
+    let team = || {
+        case.phase
+            .team()
+            .ok_or_else(|| wrong_phase(cmd, TEAM_PHASES, case))
+    };
+    let team = team()?;
+    let distinct: BTreeSet<&UserId> = participants.iter().collect();
+    let min = rules.conference.min_participants;
+    if distinct.len() < usize::from(min) || distinct.len() != participants.len() {
+        return Err(CoordinationError::TooFewParticipants {
+            min,
+            got: distinct.len(),
+        }
+        .into());
+    }
+    if let Some(outsider) = participants.iter().find(|u| !team.contains(u)) {
+        return Err(CoordinationError::NotAParticipant(outsider.clone()).into());
+    }
+    if *decision == ConferenceDecision::RevisePlan && case.phase.planned().is_none() {
+        return Err(wrong_phase(cmd, &[PhaseName::Planned], case));
+    }
+    Ok(CaseEvent::ConferenceHeld {
+        at,
+        kind: *kind,
+        participants: participants.to_vec(),
+        minutes: minutes.clone(),
+        decision: *decision,
+    })
+}
+
+/// Case management is delegated — the whole case or measures of the plan — to someone other
+/// than the coordinator, one delegation at a time, from today for at most the policy's
+/// days.
+fn delegate_case_management(
+    case: &OpenCase,
+    cmd: &CaseCommand,
+    ctx: &Context<'_>,
+    delegate: &UserId,
+    institution: &InstitutionId,
+    measures: &[MeasureId],
+    until: &NaiveDate,
+) -> Result<CaseEvent, CaseError> {
+    let at = ctx.now;
+    let today = ctx.policy.local_date(ctx.now);
     let rules = &ctx.policy.process;
     let c = &case.coordination;
     let team = || {
@@ -92,150 +276,50 @@ pub(super) fn decide(
             .team()
             .ok_or_else(|| wrong_phase(cmd, TEAM_PHASES, case))
     };
-    let event = match cmd {
-        C::RecordEscalation { item, level } => {
-            let deadline = open_deadlines(case, ctx.policy)
-                .into_iter()
-                .find(|d| &d.item == item && d.is_overdue(today))
-                .ok_or_else(|| CoordinationError::NotOverdue { item: item.clone() })?;
-            let days = deadline.days_overdue(today);
-            let not_now = |why: String| -> CaseError {
-                CoordinationError::EscalationLevel { level: *level, why }.into()
-            };
-            let allowed = rules
-                .escalation_level(days)
-                .ok_or_else(|| not_now(format!("no level applies {days} day(s) overdue")))?;
-            let target = rules
-                .escalation
-                .iter()
-                .find(|l| l.level == *level)
-                .ok_or_else(|| not_now("the policy has no such level".to_owned()))?;
-            if *level > allowed.level {
-                return Err(not_now(format!(
-                    "{days} day(s) overdue allow up to level {}",
-                    allowed.level
-                )));
-            }
-            let recorded = c.escalation_level(item);
-            if *level <= recorded {
-                return Err(not_now(format!("level {recorded} is already recorded")));
-            }
-            CaseEvent::DeadlineEscalated {
-                at,
-                item: item.clone(),
-                level: *level,
-                party: deadline.responsible,
-                to: target.to.clone(),
-            }
+    let team = team()?;
+    if let Some(running) = c.delegation_on(today, ctx.policy.time_zone) {
+        return Err(CoordinationError::DelegationRunning(running.until).into());
+    }
+    if &team.coordinator == delegate {
+        return Err(CoordinationError::AlreadyCoordinator(delegate.clone()).into());
+    }
+    if !measures.is_empty() {
+        let planned = case
+            .phase
+            .planned()
+            .ok_or_else(|| wrong_phase(cmd, &[PhaseName::Planned], case))?;
+        if let Some(unknown) = measures.iter().find(|m| planned.plan.measure(m).is_none()) {
+            return Err(PlanningError::UnknownMeasure(unknown.clone()).into());
         }
-        C::HandOverCoordination {
-            to,
-            institution,
-            reason,
-        } => {
-            let team = team()?;
-            if &team.coordinator == to {
-                return Err(CoordinationError::AlreadyCoordinator(to.clone()).into());
-            }
-            let team_institution = &team.coordinator_institution == institution
-                || team.members.iter().any(|m| &m.institution == institution);
-            if !team_institution {
-                return Err(CoordinationError::NotTeamInstitution(institution.clone()).into());
-            }
-            CaseEvent::CoordinationHandedOver {
-                at,
-                from: team.coordinator.clone(),
-                to: to.clone(),
-                institution: institution.clone(),
-                reason: *reason,
-            }
+    }
+    if *until < today {
+        return Err(CoordinationError::DayInPast(*until).into());
+    }
+    let latest = today
+        .checked_add_days(Days::new(u64::from(rules.delegation.max_days)))
+        .unwrap_or(NaiveDate::MAX);
+    if *until > latest {
+        return Err(CoordinationError::DelegationTooLong {
+            until: *until,
+            latest,
         }
-        C::ScheduleConference { on } => {
-            team()?;
-            if *on < today {
-                return Err(CoordinationError::DayInPast(*on).into());
-            }
-            CaseEvent::ConferenceScheduled { at, on: *on }
-        }
-        C::HoldConference {
-            kind,
-            participants,
-            minutes,
-            decision,
-        } => {
-            let team = team()?;
-            let distinct: BTreeSet<&UserId> = participants.iter().collect();
-            let min = rules.conference.min_participants;
-            if distinct.len() < usize::from(min) || distinct.len() != participants.len() {
-                return Err(CoordinationError::TooFewParticipants {
-                    min,
-                    got: distinct.len(),
-                }
-                .into());
-            }
-            if let Some(outsider) = participants.iter().find(|u| !team.contains(u)) {
-                return Err(CoordinationError::NotAParticipant(outsider.clone()).into());
-            }
-            if *decision == ConferenceDecision::RevisePlan && case.phase.planned().is_none() {
-                return Err(wrong_phase(cmd, &[PhaseName::Planned], case));
-            }
-            CaseEvent::ConferenceHeld {
-                at,
-                kind: *kind,
-                participants: participants.clone(),
-                minutes: minutes.clone(),
-                decision: *decision,
-            }
-        }
-        C::DelegateCaseManagement {
-            delegate,
-            institution,
-            measures,
-            until,
-        } => {
-            let team = team()?;
-            if let Some(running) = c.delegation_on(today, ctx.policy.time_zone) {
-                return Err(CoordinationError::DelegationRunning(running.until).into());
-            }
-            if &team.coordinator == delegate {
-                return Err(CoordinationError::AlreadyCoordinator(delegate.clone()).into());
-            }
-            if !measures.is_empty() {
-                let planned = case
-                    .phase
-                    .planned()
-                    .ok_or_else(|| wrong_phase(cmd, &[PhaseName::Planned], case))?;
-                if let Some(unknown) = measures.iter().find(|m| planned.plan.measure(m).is_none()) {
-                    return Err(PlanningError::UnknownMeasure(unknown.clone()).into());
-                }
-            }
-            if *until < today {
-                return Err(CoordinationError::DayInPast(*until).into());
-            }
-            let latest = today
-                .checked_add_days(Days::new(u64::from(rules.delegation.max_days)))
-                .unwrap_or(NaiveDate::MAX);
-            if *until > latest {
-                return Err(CoordinationError::DelegationTooLong {
-                    until: *until,
-                    latest,
-                }
-                .into());
-            }
-            CaseEvent::CaseManagementDelegated {
-                at,
-                delegate: delegate.clone(),
-                institution: institution.clone(),
-                measures: measures.clone(),
-                until: *until,
-            }
-        }
-        C::EndDelegation => {
-            c.delegation_on(today, ctx.policy.time_zone)
-                .ok_or(CoordinationError::NoDelegation)?;
-            CaseEvent::DelegationEnded { at }
-        }
-        _ => return Err(wrong_phase(cmd, &[], case)),
-    };
-    Ok(vec![event])
+        .into());
+    }
+    Ok(CaseEvent::CaseManagementDelegated {
+        at,
+        delegate: delegate.clone(),
+        institution: institution.clone(),
+        measures: measures.to_vec(),
+        until: *until,
+    })
+}
+
+/// The running delegation ends.
+fn end_delegation(case: &OpenCase, ctx: &Context<'_>) -> Result<CaseEvent, CaseError> {
+    let at = ctx.now;
+    let today = ctx.policy.local_date(ctx.now);
+    let c = &case.coordination;
+    c.delegation_on(today, ctx.policy.time_zone)
+        .ok_or(CoordinationError::NoDelegation)?;
+    Ok(CaseEvent::DelegationEnded { at })
 }
