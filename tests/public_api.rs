@@ -339,6 +339,40 @@ fn methods(src: &Path, api: &Api) -> BTreeSet<String> {
     out
 }
 
+/// An enum's variant names, or a struct's public field names (with their type, so that a
+/// changed type shows too).
+fn members(body: &str, is_enum: bool) -> Vec<String> {
+    let mut parts = Vec::new();
+    let (mut depth, mut cur) = (0i32, String::new());
+    // an arrow's `>` closes nothing
+    for ch in body.replace("->", "\u{2192}").chars() {
+        match ch {
+            '{' | '(' | '[' | '<' => depth += 1,
+            '}' | ')' | ']' | '>' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(ch);
+    }
+    parts.push(cur);
+    parts
+        .iter()
+        .map(|p| clean(p).0)
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| {
+            if is_enum {
+                let name: String = p.chars().take_while(|c| is_ident(*c)).collect();
+                (!name.is_empty()).then_some(name)
+            } else {
+                p.strip_prefix("pub ").map(|f| f.replace(" :", ":"))
+            }
+        })
+        .collect()
+}
+
 /// A line of an item under an `internals` module, marked as such.
 fn marked(line: String) -> String {
     if line.contains("::internals::") {
@@ -358,6 +392,18 @@ fn collect_impls(code: &str, api: &Api, out: &mut BTreeSet<String>) {
         let bare = head.strip_prefix("pub ").unwrap_or(&head);
         if bare.starts_with("mod ") || bare.starts_with("pub(crate) mod ") {
             collect_impls(&body, api, out);
+            continue;
+        }
+        if head.starts_with("pub enum ") || head.starts_with("pub struct ") {
+            // the variants of a public enum, the public fields of a public struct
+            let is_enum = head.starts_with("pub enum ");
+            let name = name_after(&head, if is_enum { "enum " } else { "struct " });
+            for shown in name.and_then(|n| api.types.get(&n)).into_iter().flatten() {
+                for member in members(&body, is_enum) {
+                    let kind = if is_enum { "variant" } else { "field" };
+                    out.insert(marked(format!("{shown}::{member} ({kind})")));
+                }
+            }
             continue;
         }
         if let Some(name) = name_after(bare, "trait ") {
@@ -456,9 +502,13 @@ fn render(api: &BTreeMap<String, Vec<String>>) -> String {
     );
     for (name, lines) in api {
         let internals = lines.iter().filter(|l| l.contains("[internals]")).count();
+        let members = lines
+            .iter()
+            .filter(|l| l.contains(" (variant)") || l.contains(" (field)"))
+            .count();
         text.push_str(&format!(
-            "\n## {name}: {} items ({internals} of them internals)\n",
-            lines.len()
+            "\n## {name}: {} items and {members} variants and fields ({internals} of all internals)\n",
+            lines.len() - members
         ));
         for line in lines {
             text.push_str(line);
@@ -494,6 +544,7 @@ fn the_public_api_is_the_reviewed_list() {
 fn the_reader_sees_public_items_only() {
     let code = blank(
         "pub mod a { pub struct S; impl S { pub fn m(&self) {} fn hidden() {} }\n\
+         pub enum E { A(u8, Vec<u8>), B { x: u8 }, C } pub struct F { pub f: Vec<u8>, g: u8 }\n\
          pub(crate) fn no() {} }\n\
          pub use a::{S as T, b::c};\n\
          #[cfg(test)] pub mod tests { pub fn t() {} }\n\
@@ -514,9 +565,15 @@ fn the_reader_sees_public_items_only() {
             "k::Tr::X (trait const)",
             "k::Tr::go (trait fn)",
             "k::a (module)",
+            "k::a::E (enum)",
+            "k::a::F (struct)",
             "k::a::S (struct)",
             "k::c (re-export of a::b::c)",
             "k::T::m (method)",
+            "k::a::E::A (variant)",
+            "k::a::E::B (variant)",
+            "k::a::E::C (variant)",
+            "k::a::F::f: Vec<u8> (field)",
             "k::a::S::m (method)",
         ]
     );
