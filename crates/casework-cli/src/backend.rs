@@ -185,7 +185,19 @@ pub fn open_staging(cli: &Cli) -> Result<Staging, Failure> {
             Err(casework_store::StoreError::Missing(_)) => {}
             Err(e) => return Err(e.into()),
         }
-        casework_postgres::drop_schema(url, &staging)?;
+        match casework_postgres::clear_staging_schema(url, &staging) {
+            Ok(()) => {}
+            Err(casework_store::StoreError::UnsupportedFormat(why)) => {
+                return Err(Failure::input(
+                    why,
+                    format!(
+                        "an import into schema {} stages in {staging}: rename or drop that schema yourself, or import into another --pg-schema",
+                        cli.pg_schema
+                    ),
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        }
         return Ok(Staging {
             backend: Backend::Pg(open_pg(url, &staging)?),
             target: Target::Pg {

@@ -452,6 +452,58 @@ fn postgres_inputs() {
     assert!(err.contains("does not exist"), "the server's reason: {err}");
 }
 
+/// An import into `--pg-schema X` stages in `X_staging`: a user's own schema of that name
+/// is refused (exit 4, naming it) and keeps its tables, and the target is not created.
+#[test]
+fn an_import_leaves_a_users_schema_named_like_its_staging_schema_alone() {
+    let Ok(url) = std::env::var("CASEWORK_PG_URL") else {
+        eprintln!("CASEWORK_PG_URL is not set: skipping the PostgreSQL staging test");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let file = dir.path().join("export.jsonl");
+    let store_arg = store.to_str().unwrap();
+    let (code, _, err) = run(&["--store", store_arg, "demo", "--cases", "3", "--years", "1"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(&["--store", store_arg, "export", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let target = format!("cw_stage_{}", std::process::id());
+    let staging = format!("{target}_staging");
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    c.batch_execute(&format!(
+        "DROP SCHEMA IF EXISTS {staging} CASCADE; CREATE SCHEMA {staging}; \
+         CREATE TABLE {staging}.invoices (n int); INSERT INTO {staging}.invoices VALUES (42);"
+    ))
+    .unwrap();
+    let (code, _, err) = run(&[
+        "--pg",
+        &url,
+        "--pg-schema",
+        &target,
+        "import",
+        file.to_str().unwrap(),
+    ]);
+    let kept: Result<i32, _> = c
+        .query_one(&format!("SELECT n FROM {staging}.invoices"), &[])
+        .map(|row| row.get(0));
+    let target_made = c
+        .query_opt("SELECT 1 FROM pg_namespace WHERE nspname = $1", &[&target])
+        .unwrap()
+        .is_some();
+    c.batch_execute(&format!(
+        "DROP SCHEMA IF EXISTS {staging} CASCADE; DROP SCHEMA IF EXISTS {target} CASCADE;"
+    ))
+    .unwrap();
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains(&staging) && err.contains("not touched"),
+        "{err}"
+    );
+    assert_eq!(kept.ok(), Some(42), "the user's table is as it was");
+    assert!(!target_made, "nothing was created");
+}
+
 /// The README's exit-code table, walked: one command for each code, and every code of the
 /// table is one the binary gives.
 #[test]

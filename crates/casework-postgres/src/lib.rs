@@ -83,4 +83,4 @@ mod schema;
 mod store;
 
 pub use schema::{schema_name_problem, SCHEMA_VERSION};
-pub use store::{drop_schema, promote_schema, PgOptions, PgStore};
+pub use store::{clear_staging_schema, drop_schema, promote_schema, PgOptions, PgStore};

@@ -999,7 +999,58 @@ pub fn promote_schema(url: &str, staging: &str, target: &str) -> Result<(), Stor
     tx.commit().map_err(io)
 }
 
-/// Drops schema `name` and everything in it (a failed import's staging schema).
+/// Makes way for a staging schema `name` before an import or restore: a missing schema is
+/// fine; a schema of that name is dropped only when it is what an earlier import or restore
+/// left there — a casework store that still carries the import marker, or one that holds
+/// no event. Anything else under that name (a user's own tables, a complete casework store)
+/// is left untouched and refused with [`StoreError::UnsupportedFormat`] naming it.
+pub fn clear_staging_schema(url: &str, name: &str) -> Result<(), StoreError> {
+    let mut client = admin_client(url, &[name])?;
+    let mut tx = client.transaction().map_err(io)?;
+    let exists = tx
+        .query_opt("SELECT 1 FROM pg_namespace WHERE nspname = $1", &[&name])
+        .map_err(io)?
+        .is_some();
+    if !exists {
+        return Ok(());
+    }
+    let table = |t: &str| format!("{name}.{t}");
+    let casework = tx
+        .query_one(
+            "SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL",
+            &[&table("meta"), &table("log_head")],
+        )
+        .map_err(io)?
+        .get::<_, bool>(0);
+    let leftover = casework && {
+        let marked = tx
+            .query_opt(
+                &format!("SELECT 1 FROM {name}.meta WHERE name = $1"),
+                &[&casework_store::meta::IMPORTING],
+            )
+            .map_err(io)?
+            .is_some();
+        let events = tx
+            .query_opt(
+                &format!("SELECT position FROM {name}.log_head WHERE id = 1"),
+                &[],
+            )
+            .map_err(io)?
+            .map_or(0, |row| row.get::<_, i64>(0));
+        marked || events == 0
+    };
+    if !leftover {
+        return Err(StoreError::UnsupportedFormat(format!(
+            "schema {name} exists and is not what an unfinished import left there; it was not touched"
+        )));
+    }
+    tx.batch_execute(&format!("DROP SCHEMA {name} CASCADE"))
+        .map_err(io)?;
+    tx.commit().map_err(io)
+}
+
+/// Drops schema `name` and everything in it (a failed import's staging schema, made by the
+/// same run).
 pub fn drop_schema(url: &str, name: &str) -> Result<(), StoreError> {
     admin_client(url, &[name])?
         .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))

@@ -707,3 +707,67 @@ fn appends_from_two_processes_reseal_against_the_real_head() {
         checkpoint::compute_log_head(&one.store).unwrap()
     );
 }
+
+/// Before an import stages into `<schema>_staging`, a schema of that name is dropped only
+/// when it is an unfinished import's leftover (a casework store with the import marker, or
+/// one without events); a user's own schema of that name, or a complete casework store,
+/// is refused and left as it was.
+#[test]
+fn only_an_unfinished_import_is_cleared_from_the_staging_name() {
+    let Some(url) = common::url() else { return };
+    let mut client = common::client(&url);
+    let exists = |client: &mut postgres::Client, name: &str| {
+        client
+            .query_opt("SELECT 1 FROM pg_namespace WHERE nspname = $1", &[&name])
+            .unwrap()
+            .is_some()
+    };
+
+    // a user's schema with unrelated tables
+    let users = common::schema_name();
+    let _users_guard = common::SchemaGuard {
+        url: url.clone(),
+        schema: users.clone(),
+    };
+    client
+        .batch_execute(&format!(
+            "CREATE SCHEMA {users}; CREATE TABLE {users}.precious (x int); INSERT INTO {users}.precious VALUES (7);"
+        ))
+        .unwrap();
+    let err = casework_postgres::clear_staging_schema(&url, &users).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::UnsupportedFormat(why) if why.contains("not touched")),
+        "{err}"
+    );
+    let kept: i32 = client
+        .query_one(&format!("SELECT x FROM {users}.precious"), &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, 7, "the user's table is as it was");
+
+    // a complete casework store
+    let complete = common::fresh();
+    complete
+        .store
+        .append(&sid("c"), ExpectedVersion::Any, vec![sample_event("c", 1)])
+        .unwrap();
+    let name = complete.store.schema().to_owned();
+    assert!(casework_postgres::clear_staging_schema(&url, &name).is_err());
+    assert!(exists(&mut client, &name));
+    assert_eq!(complete.store.head_position().unwrap(), 1);
+
+    // the same store left marked by an import that did not finish is cleared
+    complete
+        .store
+        .set_meta(meta::IMPORTING, Some(b"an import"))
+        .unwrap();
+    casework_postgres::clear_staging_schema(&url, &name).unwrap();
+    assert!(!exists(&mut client, &name));
+
+    // an empty casework store is cleared; a missing schema is fine
+    let empty = common::fresh();
+    let name = empty.store.schema().to_owned();
+    casework_postgres::clear_staging_schema(&url, &name).unwrap();
+    assert!(!exists(&mut client, &name));
+    casework_postgres::clear_staging_schema(&url, &name).unwrap();
+}
