@@ -288,8 +288,7 @@ impl RedbStore {
         let path = path.as_ref().to_path_buf();
         match Self::check_exists(&path) {
             Err(StoreError::Missing(_)) if options.create => {
-                std::fs::create_dir_all(&path)
-                    .map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))?;
+                casework_store::internals::private::create_store_dir(&path)?;
             }
             other => other?,
         }
@@ -369,6 +368,10 @@ impl RedbStore {
             let db = Database::builder().create(&fresh).map_err(db_err)?;
             Self::create(&db).map(drop)
         })?;
+        // the database holds every client's sealed data: its owner's alone
+        std::fs::File::open(&fresh)
+            .and_then(|f| casework_store::internals::private::restrict(&f))
+            .map_err(io)?;
         std::fs::rename(&fresh, file).map_err(io)?;
         std::fs::File::open(path)
             .and_then(|dir| dir.sync_all())

@@ -346,7 +346,11 @@ impl SledStore {
         let path = path.as_ref().to_path_buf();
         // a directory of other files is never taken over, not even to create a store
         match Self::check_exists(&path) {
-            Err(StoreError::Missing(_)) if options.create => {}
+            Err(StoreError::Missing(_)) if options.create => {
+                if !path.exists() {
+                    casework_store::internals::private::create_store_dir(&path)?;
+                }
+            }
             other => other?,
         }
         let config = sled::Config::new()

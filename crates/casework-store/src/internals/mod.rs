@@ -11,6 +11,7 @@
 
 pub mod import_marker;
 pub mod observe;
+pub mod private;
 pub mod published;
 pub mod record;
 pub mod vault;

@@ -124,13 +124,17 @@ impl<I: KeyIndex> Vault<I> {
     /// Opens (or creates) the slot file in the store directory `dir` and zeroes every slot
     /// no live index entry points at; `sync`: sync the slot file on every change.
     pub fn open(dir: &Path, index: I, sync: bool) -> Result<Self, StoreError> {
-        let file = std::fs::OpenOptions::new()
+        let file = super::private::private_file()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .open(dir.join(SLOT_FILE))
             .map_err(file_err)?;
+        // a slot file an older version made for everyone to read becomes its owner's alone
+        if let Err(error) = super::private::restrict(&file) {
+            tracing::warn!(%error, dir = %dir.display(), "the key slot file could not be made private");
+        }
         let vault = Vault {
             index,
             slots: Mutex::new(file),
