@@ -417,6 +417,31 @@ fn postgres_inputs() {
     }
     assert_eq!(tables("cw_boundary_missing"), 0);
     assert_eq!(tables("public"), public_before);
+    // PostgreSQL's own schemas are never a store's (issue 37, row 15)
+    for schema in ["information_schema", "pg_catalog", "pg_mine"] {
+        let (code, _, err) = run(&[
+            "--pg",
+            &url,
+            "--pg-schema",
+            schema,
+            "demo",
+            "--cases",
+            "1",
+            "--years",
+            "1",
+        ]);
+        assert_eq!(code, 4, "{schema}: {err}");
+        assert!(err.contains("belongs to PostgreSQL itself"), "{err}");
+    }
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let made: i64 = c
+        .query_one(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'information_schema' AND table_name IN ('log_head', 'events', 'meta')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(made, 0, "no store tables in information_schema");
     let long = "a".repeat(70);
     let (code, _, err) = run(&["--pg", &url, "--pg-schema", &long, "stats"]);
     assert_eq!(code, 4, "{err}");

@@ -7,12 +7,18 @@ use postgres::Client;
 pub const SCHEMA_VERSION: i32 = 4;
 
 /// Why `name` cannot be a schema name, if it cannot: it must be a plain lowercase
-/// identifier (it is spliced into SQL) of at most 63 bytes (PostgreSQL's limit).
+/// identifier (it is spliced into SQL) of at most 63 bytes (PostgreSQL's limit), and not
+/// one of PostgreSQL's own schemas (`information_schema`, `pg_*`).
 pub fn schema_name_problem(name: &str) -> Option<String> {
     if name.len() > 63 {
         return Some(format!(
             "schema name {name:?} is {} characters long; PostgreSQL allows 63",
             name.len()
+        ));
+    }
+    if name == "information_schema" || name.starts_with("pg_") {
+        return Some(format!(
+            "schema {name:?} belongs to PostgreSQL itself (information_schema, pg_*): a store is never made there"
         ));
     }
     (!valid_schema_name(name)).then(|| {
