@@ -171,8 +171,8 @@ pub fn entry_planning(book: &CaseBook, plan: &EntryPlan, through: u32) -> EntryP
         let p = plan.teams.get(&team).copied().unwrap_or([0; 12]);
         let a = actual.get(&team).copied().unwrap_or([0; 12]);
         for i in 0..12 {
-            tp[i] += p[i];
-            ta[i] += a[i];
+            tp[i] = tp[i].saturating_add(p[i]);
+            ta[i] = ta[i].saturating_add(a[i]);
         }
         rows.push(row(Some(team), p, a));
     }

@@ -104,6 +104,27 @@ fn records(text: &str) -> Result<Vec<(usize, Vec<String>)>, PlanFileError> {
     Ok(out)
 }
 
+/// The plan's totals — a team's year, a month over all teams, the whole year — are counted
+/// in `u64` and must fit the `u32` the reports count entries in: a cell of 4294967295 is
+/// not a plan that wraps round to a small number.
+fn check_totals(teams: &BTreeMap<TeamId, [u32; 12]>, line: usize) -> Result<(), PlanFileError> {
+    let year: u64 = teams
+        .values()
+        .flat_map(|months| months.iter())
+        .map(|&x| u64::from(x))
+        .sum();
+    if year > u64::from(u32::MAX) {
+        return Err(PlanFileError {
+            line,
+            detail: format!(
+                "the plan adds up to {year} entries in the year; at most {} can be counted",
+                u32::MAX
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn number(cell: &str, line: usize, what: &str) -> Result<u32, PlanFileError> {
     if cell.is_empty() {
         return Ok(0);
@@ -264,6 +285,7 @@ fn narrow(rows: &[(usize, Vec<String>)], given: Year) -> Result<EntryPlan, PlanF
             detail: "the plan has no rows".into(),
         });
     }
+    check_totals(&teams, last)?;
     Ok(EntryPlan {
         year: settle_year(last, &years, given)?,
         teams,
@@ -319,8 +341,8 @@ fn wide(
                 _ => {}
             }
         }
-        let total: u32 = planned.iter().sum();
-        if let Some(s) = stated_sum.filter(|s| *s != total) {
+        let total: u64 = planned.iter().map(|&x| u64::from(x)).sum();
+        if let Some(s) = stated_sum.filter(|s| u64::from(*s) != total) {
             return Err(err(format!(
                 "{name}: the sum column says {s}, the months add up to {total}"
             )));
@@ -335,8 +357,8 @@ fn wide(
     }
     if let Some((line, sums, _)) = sum_row {
         for m in 0..12 {
-            let total: u32 = teams.values().map(|p| p[m]).sum();
-            if sums[m] != total {
+            let total: u64 = teams.values().map(|p| u64::from(p[m])).sum();
+            if u64::from(sums[m]) != total {
                 return Err(PlanFileError {
                     line,
                     detail: format!(
@@ -354,5 +376,6 @@ fn wide(
             detail: "the plan has no teams".into(),
         });
     }
+    check_totals(&teams, *header_line)?;
     Ok(EntryPlan { year, teams })
 }

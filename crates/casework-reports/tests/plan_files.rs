@@ -81,3 +81,28 @@ fn narrow_files_read_quoted_names() {
     assert_eq!(line, 3);
     assert!(why.contains("not in the plan's year 2015"), "{why}");
 }
+
+/// Numbers at the edge of `u32` neither panic nor wrap round (issue 37, row 11): a sum is
+/// counted in `u64`, a plan whose year adds up to more than can be counted is refused.
+#[test]
+fn huge_numbers_neither_panic_nor_wrap() {
+    let refused_2015 = |text: &str| {
+        let e = EntryPlan::from_csv_for(text, Some(2015)).unwrap_err();
+        (e.line, e.detail)
+    };
+    // one cell of u32::MAX with a stated sum that a wrapping sum would match
+    let (_, why) = refused_2015("Team;Jan;Feb;Summe\nNord;4294967295;381;380\n");
+    assert!(why.contains("the months add up to 4294967676"), "{why}");
+    // two teams whose month total passes u32::MAX, with a sum row
+    let (_, why) = refused_2015("Team;Jan\nNord;4294967295\nSüd;5\nSumme;4\n");
+    assert!(why.contains("the teams add up to 4294967300"), "{why}");
+    // without sums: the year's total is too large to count
+    let (line, why) = refused_2015("Team;Jan;Feb\nNord;4294967295;1\n");
+    assert_eq!(line, 1, "{why}");
+    assert!(why.contains("adds up to 4294967296 entries"), "{why}");
+    let (_, why) = refused("Team,Month,Planned\nNord,2015-01,4294967295\nNord,2015-02,1\n");
+    assert!(why.contains("adds up to 4294967296 entries"), "{why}");
+    // a large plan that fits is read
+    let plan = EntryPlan::from_csv_for("Team;Jan\nNord;4294967295\n", Some(2015)).unwrap();
+    assert_eq!(plan.teams[&TeamId::new("Nord")][0], u32::MAX);
+}
