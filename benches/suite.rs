@@ -375,7 +375,7 @@ fn load_case(c: &mut Criterion) {
                 .append(&stream, ExpectedVersion::Any, events)
                 .unwrap_or_else(|e| fail(e));
             filler += 1;
-            if filler % every == 0 {
+            if filler.is_multiple_of(every) {
                 // the real cases keep growing among the filler: 20 events each at the end
                 for case in &cases {
                     if store.stream_version(case).unwrap_or_else(|e| fail(e)) < Some(20) {

@@ -196,3 +196,55 @@ fn the_parser_sees_dependencies_and_nothing_else() {
     let names: Vec<String> = dependencies(manifest).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, vec!["casework-core", "anyhow"]);
 }
+
+/// The workspace's `rust-version` is what its dependencies need: no package in the resolved
+/// graph declares a newer one (a user on the declared version can build casework). Reads
+/// `cargo metadata` of this workspace.
+#[test]
+fn no_dependency_needs_a_newer_rust_than_the_workspace_declares() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--offline"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let version = |v: &str| -> Vec<u32> {
+        let mut parts: Vec<u32> = v.split('.').map(|p| p.parse().unwrap()).collect();
+        parts.resize(3, 0);
+        parts
+    };
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let declared = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = "))
+        .map(|v| v.trim_matches('"'))
+        .unwrap();
+    let mut too_new = Vec::new();
+    let mut checked = 0;
+    for package in metadata["packages"].as_array().unwrap() {
+        if let Some(needs) = package["rust_version"].as_str() {
+            checked += 1;
+            if version(needs) > version(declared) {
+                too_new.push(format!(
+                    "{} {} needs {needs}",
+                    package["name"], package["version"]
+                ));
+            }
+        }
+    }
+    assert!(
+        checked > 20,
+        "the packages' rust versions were read ({checked})"
+    );
+    assert!(
+        too_new.is_empty(),
+        "the workspace declares rust-version {declared}, but {too_new:#?}"
+    );
+}

@@ -164,7 +164,7 @@ pub fn simulate(
                 return Err(StoreError::Io(format!("{stream} stayed contended")))
             }
         }
-        if summary.commands % 1000 == 0 {
+        if summary.commands.is_multiple_of(1000) {
             progress(summary.commands);
         }
         if let Some(next) = scripts[case].get(index + 1) {

@@ -299,7 +299,7 @@ const AREAS: [ProblemArea; 5] = [
 fn profile_from(b: &mut Bits) -> Profile {
     let age = 16 + b.below(54) as u8;
     let areas = b.below(4);
-    let motivated = b.chance(500) || age % 3 != 0;
+    let motivated = b.chance(500) || !age.is_multiple_of(3);
     let mut profile = Profile::new(age, Gender::Female, "t1")
         .problems((0..areas).map(|_| AREAS[b.below(AREAS.len())]));
     profile.motivated = motivated;
