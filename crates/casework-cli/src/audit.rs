@@ -196,6 +196,18 @@ pub fn run_backup(
     key: &Path,
     prune: bool,
 ) -> Result<ExitCode, Failure> {
+    if let Some(store) = backend.dir() {
+        if lies_within(dir, store) {
+            return Err(Failure::input(
+                format!(
+                    "the backup directory {} lies inside the store {} it backs up",
+                    dir.display(),
+                    store.display()
+                ),
+                "write backups outside the store's directory, best on another disk",
+            ));
+        }
+    }
     let key = load_signing_key(key)?;
     let report =
         backup(backend.store(), dir, &key, BackupOptions { prune }).map_err(backup_failure)?;
@@ -221,6 +233,40 @@ pub fn run_backup(
         say!("{} older set(s) removed", report.pruned);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `path` (which need not exist yet) is `dir` or lies inside it, links resolved:
+/// the nearest existing ancestor of `path` is resolved and the rest appended.
+fn lies_within(path: &Path, dir: &Path) -> bool {
+    let Ok(dir) = dir.canonicalize() else {
+        return false;
+    };
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        match std::env::current_dir() {
+            Ok(cwd) => cwd.join(path),
+            Err(_) => return false,
+        }
+    };
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return false,
+        }
+    }
+    let Ok(mut resolved) = existing.canonicalize() else {
+        return false;
+    };
+    for name in rest.iter().rev() {
+        resolved.push(name);
+    }
+    resolved.starts_with(&dir)
 }
 
 /// `casework restore DIR --public-key FILE`: into a staging store, moved into place when

@@ -529,6 +529,55 @@ fn an_import_leaves_a_users_schema_named_like_its_staging_schema_alone() {
     assert!(!target_made, "nothing was created");
 }
 
+/// A backup inside the store it backs up is refused before anything is written (issue 37,
+/// row 16): the store directory itself, a directory below it, or one reached through a
+/// link into it.
+#[test]
+fn a_backup_inside_its_own_store_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let s = store.to_str().unwrap();
+    let key = dir.path().join("office.key");
+    assert_eq!(
+        run(&["--store", s, "demo", "--cases", "2", "--years", "1"]).0,
+        0
+    );
+    assert_eq!(run(&["keygen", "--out", key.to_str().unwrap()]).0, 0);
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&store, &link).unwrap();
+    let before: Vec<_> = std::fs::read_dir(&store)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    for target in [store.clone(), store.join("backups"), link.join("b")] {
+        let (code, _, err) = run(&[
+            "--store",
+            s,
+            "backup",
+            target.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 4, "{}: {err}", target.display());
+        assert!(err.contains("lies inside the store"), "{err}");
+    }
+    let after: Vec<_> = std::fs::read_dir(&store)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(before, after, "nothing was written into the store");
+    // beside the store it works
+    let (code, _, err) = run(&[
+        "--store",
+        s,
+        "backup",
+        dir.path().join("backups").to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+}
+
 /// The README's exit-code table, walked: one command for each code, and every code of the
 /// table is one the binary gives.
 #[test]
