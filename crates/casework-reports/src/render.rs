@@ -39,7 +39,7 @@ impl Value {
     /// empty cell where nothing applies.
     pub fn csv(&self) -> String {
         match self {
-            Value::Text(s) => s.clone(),
+            Value::Text(s) => neutralised(s),
             Value::Count(n) | Value::Signed(n) => n.to_string(),
             Value::Pct(p) => Tenths(p.0).to_string(),
             Value::Tenths(t) => t.to_string(),
@@ -84,11 +84,32 @@ impl Value {
     }
 }
 
-/// As a page shows it.
+/// A text cell as a CSV file holds it: a cell a spreadsheet would run as a formula (it
+/// begins with `=`, `+`, `-`, `@`, a tab or a carriage return) is prefixed with `'`, as
+/// OWASP's CSV-injection rule says, so that a team named `=HYPERLINK(…)` stays a name.
+fn neutralised(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// As a page shows it; control characters of text appear as `\u{1b}`, never raw.
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Value::Text(s) => f.write_str(s),
+            Value::Text(s) => {
+                // a name from a plan file or a store never moves the terminal's cursor
+                for c in s.chars() {
+                    if c.is_control() {
+                        write!(f, "\\u{{{:x}}}", u32::from(c))?;
+                    } else {
+                        write!(f, "{c}")?;
+                    }
+                }
+                Ok(())
+            }
             Value::Count(n) => write!(f, "{n}"),
             Value::Signed(n) if *n > 0 => write!(f, "+{n}"),
             Value::Signed(n) => write!(f, "{n}"),
