@@ -184,7 +184,8 @@ pub fn crash_child<S: KeyArea>(open: impl Fn(&Path) -> Result<S, StoreError>) {
 }
 
 /// The crash loop: runs this test binary's test `child` (which calls [`crash_child`]) as a
-/// process `cycles` times, kills it with SIGKILL at varying moments, reopens the store and
+/// process `cycles` times, kills it with SIGKILL at varying moments — during open, or after
+/// a number of acknowledged appends that depends on the cycle, never on time —, reopens the store and
 /// checks that every acknowledged append survived, every stream's head and the global
 /// head are exactly the last events (sled derives them at open), every chain verifies, no
 /// case invariant is broken and the log digest kept at append time equals the one
@@ -214,17 +215,39 @@ pub fn kill_loop<S: Store>(
             .spawn()
             .unwrap();
         let stdout = process.stdout.take().unwrap();
+        let (lines, received) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .collect::<Vec<_>>()
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
         });
-        // deterministic, varied kill moments: during open, mid-case, after many appends
-        std::thread::sleep(Duration::from_millis(40 + (cycle * 53) % 260));
+        // deterministic, varied kill moments counted in acknowledged appends, not in time,
+        // so that a slow or busy machine kills at the same points: every fifth cycle during
+        // open (before any ack), the others after 1 to 29 acks, mid-case or between cases
+        let kill_after = if cycle % 5 == 0 {
+            0
+        } else {
+            1 + (cycle * 37) % 29
+        };
+        let mut seen = Vec::new();
+        while (seen.len() as u64) < kill_after {
+            match received.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) => seen.push(line),
+                Err(_) => break,
+            }
+        }
         process.kill().unwrap(); // SIGKILL on Unix
         process.wait().unwrap();
-        for line in reader.join().unwrap() {
+        reader.join().unwrap();
+        seen.extend(received.try_iter());
+        assert!(
+            seen.len() as u64 >= kill_after,
+            "cycle {cycle}: the child acknowledged {} append(s) before it was to be killed after {kill_after}",
+            seen.len()
+        );
+        for line in seen {
             let parts: Vec<&str> = line.split(' ').collect();
             if let ["ack", stream, version] = parts[..] {
                 if let (Ok(stream), Ok(version)) = (StreamId::new(stream), version.parse::<u64>()) {
