@@ -184,10 +184,11 @@ pub fn crash_child<S: KeyArea>(open: impl Fn(&Path) -> Result<S, StoreError>) {
 }
 
 /// The crash loop: runs this test binary's test `child` (which calls [`crash_child`]) as a
-/// process `cycles` times, kills it with SIGKILL at varying moments — during open, or after
-/// a number of acknowledged appends that depends on the cycle, never on time —, reopens the store and
-/// checks that every acknowledged append survived, every stream's head and the global
-/// head are exactly the last events (sled derives them at open), every chain verifies, no
+/// process `cycles` times, kills it with SIGKILL at varying moments — during open, or
+/// after a number of acknowledged appends that depends on the cycle, never on time —,
+/// reopens the store and checks that every acknowledged append survived, every stream's
+/// head and the global head are exactly the last events (sled derives them at open),
+/// every chain verifies, no
 /// case invariant is broken and the log digest kept at append time equals the one
 /// recomputed.
 pub fn kill_loop<S: Store>(
