@@ -188,9 +188,8 @@ pub fn crash_child<S: KeyArea>(open: impl Fn(&Path) -> Result<S, StoreError>) {
 /// after a number of acknowledged appends that depends on the cycle, never on time —,
 /// reopens the store and checks that every acknowledged append survived, every stream's
 /// head and the global head are exactly the last events (sled derives them at open),
-/// every chain verifies, no
-/// case invariant is broken and the log digest kept at append time equals the one
-/// recomputed.
+/// every chain verifies, no case invariant is broken and the log digest kept at append
+/// time equals the one recomputed.
 pub fn kill_loop<S: Store>(
     child: &str,
     cycles: u64,
