@@ -67,10 +67,21 @@ pub struct Failure {
     pub code: u8,
 }
 
+/// A usage error, as clap reports one: an option that is missing or does not apply.
+pub const USAGE: u8 = 2;
 pub const STORE: u8 = 3;
 pub const INPUT: u8 = 4;
 
 impl Failure {
+    /// A command line that lacks what the command needs (exit 2, like clap's own).
+    pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            hint: Some(hint.into()),
+            code: USAGE,
+        }
+    }
+
     pub fn input(message: impl Into<String>, hint: impl Into<String>) -> Self {
         Failure {
             message: message.into(),

@@ -279,7 +279,7 @@ pub fn run(backend: &Backend, args: &ReportArgs, policy: &Policy) -> Result<Exit
         }
         ReportName::HalfYear => {
             let provider = args.provider.as_deref().ok_or_else(|| {
-                Failure::input(
+                Failure::usage(
                     "half-year needs a provider",
                     "give --provider ID (the voucher monitoring lists them)",
                 )

@@ -296,7 +296,7 @@ fn bad_input_gets_one_line_a_hint_and_a_documented_exit_code() {
         4,
         "not a date",
     );
-    check(&["report", "half-year"], 4, "needs a provider");
+    check(&["report", "half-year"], 2, "needs a provider");
     check(
         &["report", "voucher-monitoring", "--format", "xml"],
         4,
