@@ -506,3 +506,48 @@ pub fn invariant_violations<S: EventStore + ?Sized>(store: &S) -> Vec<(StreamId,
     }
     out
 }
+
+/// A new store is readable by its owner only, whatever the umask: the directory the engine
+/// makes is `0700`, the key slot file and each of `private_files` (the engine's own files
+/// that must be private) `0600`; a slot file an older version left readable by all is made
+/// private at the next open; a directory the user made for the store keeps its mode.
+#[cfg(unix)]
+pub fn store_files_are_private<S: KeyArea>(
+    open: impl Fn(&Path) -> Result<S, StoreError>,
+    private_files: &[&str],
+) {
+    use casework_store::internals::vault::SLOT_FILE;
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested").join("store");
+    let store = open(&path).unwrap();
+    store
+        .create_data_key(
+            &StreamId::new("case-1").unwrap(),
+            casework_store::DataKey::generate(1),
+        )
+        .unwrap();
+    drop(store);
+    assert_eq!(mode(&path), 0o700, "the store directory");
+    let slots = path.join(SLOT_FILE);
+    assert_eq!(mode(&slots), 0o600, "the key slot file");
+    for file in private_files {
+        assert_eq!(mode(&path.join(file)), 0o600, "{file}");
+    }
+    std::fs::set_permissions(&slots, std::fs::Permissions::from_mode(0o644)).unwrap();
+    drop(open(&path).unwrap());
+    assert_eq!(mode(&slots), 0o600, "the old slot file is private now");
+
+    let mine = dir.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::set_permissions(&mine, std::fs::Permissions::from_mode(0o750)).unwrap();
+    drop(open(&mine).unwrap());
+    assert_eq!(
+        mode(&mine),
+        0o750,
+        "a directory casework did not make is left as it was"
+    );
+    assert_eq!(mode(&mine.join(SLOT_FILE)), 0o600, "the key slot file");
+}
