@@ -55,6 +55,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 name: "E. Muster".into(),
                 contact: None,
             }),
+            subject: SubjectId::new("client"),
+            representative: None,
             profile,
         },
         &ctx,

@@ -45,6 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &caseworker,
         day(0),
         ClientDetails::named("Max Beispiel"),
+        SubjectId::new("p-max"),
         Profile::new(38, Gender::Male, "aachen")
             .problems([ProblemArea::Finances, ProblemArea::LabourMarket])
             .employment_months(5),

@@ -106,6 +106,8 @@ fn main() {
                 name: "Anna Muster".into(),
                 contact: Some("8004 Zürich".into()),
             }),
+            subject: SubjectId::new("client"),
+            representative: None,
             profile: Profile::new(41, Gender::Female, "zuerich-west").problems([
                 ProblemArea::Health,
                 ProblemArea::Finances,

@@ -67,7 +67,7 @@ pub use uuid;
 /// let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
 /// let profile = Profile::new(34, Gender::Female, "west")
 ///     .problems([ProblemArea::Health, ProblemArea::Finances]);
-/// let (case, _) = cases.register(&referrer, at, ClientDetails::named("Maria Muster"), profile).unwrap();
+/// let (case, _) = cases.register(&referrer, at, ClientDetails::named("Maria Muster"), SubjectId::new("p-4711"), profile).unwrap();
 /// assert_eq!(cases.load(case).unwrap().phase_name(), PhaseName::Registered);
 /// ```
 pub mod prelude {
@@ -75,7 +75,7 @@ pub mod prelude {
     pub use casework_process::access::Viewer;
     pub use casework_process::{
         Actor, CaseCommand, CaseError, CaseId, CaseState, ClientDetails, Gender, MarketProximity,
-        PhaseName, Policy, ProblemArea, Profile, Purpose, Role,
+        PhaseName, Policy, ProblemArea, Profile, Purpose, Role, SubjectId,
     };
     #[cfg(feature = "redb")]
     pub use casework_redb::RedbStore;

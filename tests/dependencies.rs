@@ -204,8 +204,20 @@ fn the_parser_sees_dependencies_and_nothing_else() {
 fn no_dependency_needs_a_newer_rust_than_the_workspace_declares() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // the host's graph only: packages of other platforms are not downloaded on a machine
+    // that never built for them, and `--offline` must not need them
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let host = std::process::Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .unwrap();
+    let host = String::from_utf8_lossy(&host.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        .expect("rustc -vV names the host");
     let out = std::process::Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["--filter-platform", &host])
         .current_dir(root)
         .output()
         .unwrap();

@@ -62,6 +62,7 @@ fn register(s: &Service) -> String {
         "by": {"user": "s.keller", "role": "referrer", "institution": "sozialamt"},
         "at": at(),
         "client_name": "Maria Muster",
+        "subject": "p-maria",
         "profile": Profile::new(34, Gender::Female, "west").problems([ProblemArea::Health, ProblemArea::Finances]),
     }).to_string());
     assert_eq!(status, 201, "{body}");

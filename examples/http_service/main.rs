@@ -75,6 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "by": {"user": "s.keller", "role": "referrer", "institution": "sozialamt"},
         "at": at,
         "client_name": "Maria Muster",
+        "subject": "p-maria",
         "profile": Profile::new(34, Gender::Female, "west").problems([ProblemArea::Health, ProblemArea::Finances]),
     }).to_string())?;
     println!("POST /cases → {status} {body}");

@@ -4,7 +4,7 @@
 //!
 //! | route | what |
 //! | --- | --- |
-//! | `POST /cases` | register a client: `{"by": actor, "at": time, "client_name", "profile"}` → 201 `{"case", "version"}` |
+//! | `POST /cases` | register a client: `{"by": actor, "at": time, "client_name", "subject", "profile"}` → 201 `{"case", "version"}` |
 //! | `POST /cases/{id}/commands` | a command: `{"by", "at", "command"}`; header `If-Match: VERSION` (decide only on that version, else 409) and `Idempotency-Key: KEY` (a retry appends nothing) → 200 `{"case", "version", "events"}` |
 //! | `GET /cases/{id}` | the case's state and version |
 //! | `GET /cases/{id}/history` | who did what when |
@@ -34,6 +34,8 @@ pub struct Register {
     pub at: DateTime<Utc>,
     /// The client's name (sealed in the store).
     pub client_name: String,
+    /// The client's pseudonym as a party of the case (the user id of its login).
+    pub subject: SubjectId,
     /// Triage facts.
     pub profile: Profile,
 }
@@ -120,6 +122,7 @@ async fn register<S: Store + 'static>(
             &req.by,
             req.at,
             ClientDetails::named(req.client_name),
+            req.subject,
             req.profile,
         )
     })

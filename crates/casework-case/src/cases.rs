@@ -9,7 +9,7 @@ use casework_core::Personal;
 use casework_process::access::Viewer;
 use casework_process::{
     Actor, CaseCommand, CaseError, CaseId, CaseProcess, CaseState, ClientDetails, Context,
-    InstitutionId, Policy, Profile,
+    InstitutionId, Policy, Profile, SubjectId,
 };
 use chrono::{DateTime, Utc};
 
@@ -34,7 +34,7 @@ use casework_store::{Metadata, RecordedEvent, StreamId};
 /// let profile = Profile::new(34, Gender::Female, "west")
 ///     .problems([ProblemArea::Health, ProblemArea::Finances]);
 /// let (case, state) = cases
-///     .register(&referrer, at, ClientDetails::named("Maria Muster"), profile)
+///     .register(&referrer, at, ClientDetails::named("Maria Muster"), SubjectId::new("p-4711"), profile)
 ///     .unwrap();
 /// assert_eq!(cases.load(case).unwrap(), state);
 /// assert!(cases.store().verify_all().unwrap().is_empty());
@@ -79,12 +79,14 @@ impl<S: Store> Cases<S> {
     }
 
     /// Registers a new client for `by`'s institution at `at`; makes the case id (UUID v7)
-    /// and returns it with the new state.
+    /// and returns it with the new state. `subject` is the client's pseudonym as a party of
+    /// the case: the user id under which the client signs, revokes and reads (role client).
     pub fn register(
         &self,
         by: &Actor,
         at: DateTime<Utc>,
         client: ClientDetails,
+        subject: SubjectId,
         profile: Profile,
     ) -> Result<(CaseId, CaseState), RepoError<CaseError>> {
         let case = CaseId(uuid::Uuid::now_v7());
@@ -92,6 +94,8 @@ impl<S: Store> Cases<S> {
             case_id: case,
             referrer: InstitutionId::new(by.institution.as_str()),
             client: Personal::new(client),
+            subject,
+            representative: None,
             profile,
         };
         let done = self.execute(case, by, at, &command)?;

@@ -7,7 +7,21 @@ use serde_json::Value;
 
 /// The codec of the case process with every upcaster of its history.
 pub fn case_codec() -> Codec<CaseEvent> {
-    Codec::new().with_upcaster("VoucherIssued", 1, voucher_issued_v1_to_v2)
+    Codec::new()
+        .with_upcaster("VoucherIssued", 1, voucher_issued_v1_to_v2)
+        .with_upcaster("CaseRegistered", 1, case_registered_v1_to_v2)
+}
+
+/// `CaseRegistered` v1 recorded no subject: the client was no party of the case. v2
+/// carries `subject` and `representative`; a v1 event reads with neither (`null`). Any
+/// other field is kept as it was.
+pub fn case_registered_v1_to_v2(mut v: Value) -> Result<Value, String> {
+    let obj = v
+        .as_object_mut()
+        .ok_or_else(|| "CaseRegistered v1 is not a JSON object".to_owned())?;
+    obj.entry("subject").or_insert(Value::Null);
+    obj.entry("representative").or_insert(Value::Null);
+    Ok(v)
 }
 
 /// `VoucherIssued` v1 (until casework 0.1 drafts) named the provider only as free text,

@@ -45,7 +45,7 @@ pub mod privacy;
 mod stream;
 
 pub use cases::Cases;
-pub use codec::{case_codec, voucher_issued_v1_to_v2};
+pub use codec::{case_codec, case_registered_v1_to_v2, voucher_issued_v1_to_v2};
 pub use privacy::{
     access_log, erase_case, read_case, AccessRecord, CaseView, Erasure, ErasureStatus, ViewedEvent,
 };

@@ -26,6 +26,7 @@ fn register<S: Store>(cases: &Cases<S>) -> casework_process::CaseId {
             &referrer,
             at(2),
             ClientDetails::named("Jonas Beispiel"),
+            casework_process::SubjectId::new("p-jonas"),
             profile(),
         )
         .unwrap();

@@ -57,6 +57,12 @@ string_id!(
     UserId
 );
 string_id!(
+    /// The client as a party of the case: a stable pseudonym that the embedding
+    /// application maps to its own login (never the client's name): the user id under
+    /// which the client (role client) acts on the case.
+    SubjectId
+);
+string_id!(
     /// An institution: a partner institution, the job centre, a social-welfare office.
     InstitutionId
 );

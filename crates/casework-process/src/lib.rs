@@ -26,6 +26,8 @@
 //!     case_id: CaseId(Uuid::nil()),
 //!     referrer: InstitutionId::new("sozialamt-zurich"),
 //!     client: Personal::new(ClientDetails { name: "Anna Muster".into(), contact: None }),
+//!     subject: SubjectId::new("p-4711"),
+//!     representative: None,
 //!     profile: Profile::new(34, Gender::Female, "zurich-west")
 //!         .problems([ProblemArea::Health, ProblemArea::Finances]),
 //! };
@@ -51,7 +53,8 @@ pub use access::{Disclosure, Viewer};
 pub use actor::{Actor, Context, Role};
 pub use deadline::{deadlines, erasure_responsible, overdue, Deadline, DeadlineItem, Responsible};
 pub use ids::{
-    CaseId, GoalId, InstitutionId, MeasureId, ProviderId, ServiceId, TeamId, UserId, VoucherId,
+    CaseId, GoalId, InstitutionId, MeasureId, ProviderId, ServiceId, SubjectId, TeamId, UserId,
+    VoucherId,
 };
 pub use invariants::{Invariant, Violation};
 pub use model::consent::{Consent, ConsentScope, DataCategory, Purpose, Signatory};

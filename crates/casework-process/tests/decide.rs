@@ -24,6 +24,8 @@ fn register_routes_by_the_policy_table() {
             case_id: case_id(),
             referrer: InstitutionId::new("sozialamt"),
             client: client(),
+            subject: Some(SubjectId::new("client")),
+            representative: None,
             profile: profile(),
             route: "placement officer".into(),
         }]);
@@ -39,6 +41,8 @@ fn register_under_25_goes_to_the_youth_caseworker_first() {
         case_id: case_id(),
         referrer: InstitutionId::new("sozialamt"),
         client: client(),
+        subject: SubjectId::new("client"),
+        representative: None,
         profile: p,
     };
     let events = given::<CaseProcess>([])
@@ -67,6 +71,8 @@ fn register_without_multi_problem_situation_or_motivation_is_denied() {
         case_id: case_id(),
         referrer: InstitutionId::new("sozialamt"),
         client: client(),
+        subject: SubjectId::new("client"),
+        representative: None,
         profile: p,
     };
     given::<CaseProcess>([])

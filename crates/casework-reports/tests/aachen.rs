@@ -160,6 +160,8 @@ fn store_with_entries() -> MemoryStore {
                         name: format!("E{n}"),
                         contact: None,
                     }),
+                    subject: SubjectId::new("client"),
+                    representative: None,
                     profile: Profile::new(
                         30,
                         if female { Gender::Female } else { Gender::Male },
@@ -264,6 +266,8 @@ fn one_registration(at: chrono::DateTime<Utc>, policy: &Policy) -> MemoryStore {
             name: "E1".into(),
             contact: None,
         }),
+        subject: SubjectId::new("client"),
+        representative: None,
         profile: Profile::new(30, Gender::Female, "Aachen")
             .problems([ProblemArea::Finances, ProblemArea::LabourMarket]),
     };

@@ -137,7 +137,9 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
         steps: Vec::new(),
     };
     let referrer = Actor::new("eingangszone", Role::Referrer, "jobcenter");
-    let client = Actor::new("client", Role::Client, "client");
+    // the client acts under a pseudonym the deployment's login maps to (a party of the case)
+    let subject = format!("p-{index:06}");
+    let client = Actor::new(subject.as_str(), Role::Client, "client");
     let coordinator_id = COORDINATORS[rng.range(0, 5) as usize];
     let coordinator = Actor::new(coordinator_id, Role::Coordinator, "jobcenter");
     let caseworker = Actor::new("ifk", Role::Caseworker, "jobcenter");
@@ -181,6 +183,8 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
                 name: format!("Client {index:06}"),
                 contact: None,
             }),
+            subject: SubjectId::new(subject.as_str()),
+            representative: None,
             profile: Profile {
                 age,
                 gender: if rng.chance(0.49) {

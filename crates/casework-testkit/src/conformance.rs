@@ -21,7 +21,7 @@ use std::time::Duration;
 use casework_core::Personal;
 use casework_process::{
     CaseCommand, CaseEvent, CaseId, CaseProcess, ClientDetails, Context, Gender, InstitutionId,
-    Policy, ProblemArea, Profile, Signatory,
+    Policy, ProblemArea, Profile, Signatory, SubjectId,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
@@ -626,6 +626,8 @@ pub fn registration(case: CaseId, name: &str) -> CaseCommand {
             name: name.to_owned(),
             contact: None,
         }),
+        subject: SubjectId::new("client"),
+        representative: None,
         profile: Profile::new(30, Gender::Female, "t1")
             .problems([ProblemArea::Health, ProblemArea::Finances]),
     }

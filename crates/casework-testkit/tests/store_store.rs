@@ -62,6 +62,43 @@ fn voucher_issued_v1_fixtures_are_upcast() {
     ));
 }
 
+/// A `CaseRegistered` written before subjects were recorded (the golden JSON of v1, as
+/// stores hold it) reads with no subject and no representative; everything else as it
+/// was. Without the upcaster, v1 is a typed error.
+#[test]
+fn case_registered_v1_fixtures_are_upcast() {
+    let codec = case_codec();
+    let v1 = stored(
+        "CaseRegistered",
+        1,
+        include_bytes!("fixtures/case_registered_v1.json"),
+    );
+    match codec.decode(&v1).unwrap() {
+        CaseEvent::CaseRegistered {
+            subject,
+            representative,
+            referrer,
+            route,
+            profile,
+            ..
+        } => {
+            assert_eq!((subject, representative), (None, None));
+            assert_eq!(referrer.as_str(), "sozialamt");
+            assert_eq!(route, "placement officer");
+            assert_eq!(profile.age, 34);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        Codec::<CaseEvent>::new().decode(&v1),
+        Err(StoreError::UnsupportedSchemaVersion {
+            from: 1,
+            current: 2,
+            ..
+        })
+    ));
+}
+
 #[test]
 fn a_non_object_v1_payload_fails_to_upcast_with_a_typed_error() {
     let r = stored("VoucherIssued", 1, b"[1,2]");
@@ -220,6 +257,8 @@ fn every_case_event_survives_the_store() {
             name: "N".into(),
             contact: None,
         }),
+        subject: casework_process::SubjectId::new("client"),
+        representative: None,
         profile: casework_process::Profile::new(30, casework_process::Gender::Male, "t")
             .problems([
                 casework_process::ProblemArea::Health,

@@ -6,7 +6,9 @@ use chrono::NaiveDate;
 
 use super::deadline_item::DeadlineItem;
 use crate::consent::{ConsentScope, Signatory};
-use crate::ids::{CaseId, InstitutionId, MeasureId, ProviderId, ServiceId, UserId, VoucherId};
+use crate::ids::{
+    CaseId, InstitutionId, MeasureId, ProviderId, ServiceId, SubjectId, UserId, VoucherId,
+};
 use crate::plan::Plan;
 use crate::policy::triage::Profile;
 use crate::record::{
@@ -32,6 +34,12 @@ pub enum CaseCommand {
         referrer: InstitutionId,
         /// Who the client is.
         client: Personal<ClientDetails>,
+        /// The client as a party: the pseudonym under which the client acts and reads
+        /// (role client, user id = subject).
+        subject: SubjectId,
+        /// A legal representative who acts for the client, if there is one.
+        #[serde(default)]
+        representative: Option<SubjectId>,
         /// Triage facts.
         profile: Profile,
     },

@@ -363,6 +363,8 @@ mod tests {
                 name: "Erika Mustermann".into(),
                 contact: Some("0241 1234".into()),
             }),
+            subject: SubjectId::new("p-7"),
+            representative: None,
             profile: Profile::new(30, Gender::Female, "t1"),
         };
         let line = cmd.to_string();

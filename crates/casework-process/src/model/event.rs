@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use super::deadline_item::{DeadlineItem, Responsible};
 use crate::consent::{ConsentScope, Signatory};
-use crate::ids::{CaseId, InstitutionId, MeasureId, ProviderId, ServiceId, UserId, VoucherId};
+use crate::ids::{
+    CaseId, InstitutionId, MeasureId, ProviderId, ServiceId, SubjectId, UserId, VoucherId,
+};
 use crate::plan::Plan;
 use crate::policy::triage::Profile;
 use crate::policy::EscalationTarget;
@@ -34,6 +36,13 @@ pub enum CaseEvent {
         referrer: InstitutionId,
         /// Who the client is (personal data).
         client: Personal<ClientDetails>,
+        /// The client's pseudonymous subject id: the user id under which the client acts
+        /// (v2; `None` in cases registered before subjects were recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subject: Option<SubjectId>,
+        /// The client's legal representative, if one acts for the client (v2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        representative: Option<SubjectId>,
         /// Triage facts.
         profile: Profile,
         /// Where the routing rules sent the client.
@@ -360,6 +369,8 @@ impl CaseEvent {
         match event_type {
             // v1 had no provider: the provider was written on paper only.
             "VoucherIssued" => 2,
+            // v1 had no subject: the client was no party of the case.
+            "CaseRegistered" => 2,
             _ => 1,
         }
     }
@@ -549,6 +560,10 @@ enum TagFirst {
         case_id: CaseId,
         referrer: InstitutionId,
         client: Personal<ClientDetails>,
+        #[serde(default)]
+        subject: Option<SubjectId>,
+        #[serde(default)]
+        representative: Option<SubjectId>,
         profile: Profile,
         route: String,
     },

@@ -32,6 +32,8 @@ pub(crate) fn evolve(state: &mut CaseState, event: &CaseEvent) {
                 case_id,
                 referrer,
                 client,
+                subject,
+                representative,
                 profile,
                 route,
             } = event
@@ -42,6 +44,8 @@ pub(crate) fn evolve(state: &mut CaseState, event: &CaseEvent) {
                         at: *at,
                         referrer: referrer.clone(),
                         client: client.clone(),
+                        subject: subject.clone(),
+                        representative: representative.clone(),
                         profile: profile.clone(),
                         route: route.clone(),
                     },

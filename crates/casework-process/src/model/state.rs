@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::consent::Consent;
-use crate::ids::{CaseId, InstitutionId, MeasureId, VoucherId};
+use crate::ids::{CaseId, InstitutionId, MeasureId, SubjectId, VoucherId};
 use crate::plan::Plan;
 use crate::policy::triage::Profile;
 use crate::record::Coordination;
@@ -37,6 +37,11 @@ pub struct Registration {
     pub referrer: InstitutionId,
     /// Who the client is (personal data).
     pub client: Personal<ClientDetails>,
+    /// The client's pseudonymous subject id (`None`: registered before subjects were
+    /// recorded).
+    pub subject: Option<SubjectId>,
+    /// The client's legal representative, if any.
+    pub representative: Option<SubjectId>,
     /// Triage facts.
     pub profile: Profile,
     /// Where the routing rules sent the client.

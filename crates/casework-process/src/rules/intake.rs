@@ -37,6 +37,8 @@ pub(super) fn register(cmd: &CaseCommand, ctx: &Context<'_>) -> Result<Vec<CaseE
         case_id,
         referrer,
         client,
+        subject,
+        representative,
         profile,
     } = cmd
     else {
@@ -52,6 +54,8 @@ pub(super) fn register(cmd: &CaseCommand, ctx: &Context<'_>) -> Result<Vec<CaseE
         case_id: *case_id,
         referrer: referrer.clone(),
         client: client.clone(),
+        subject: Some(subject.clone()),
+        representative: representative.clone(),
         profile: profile.clone(),
         route: triage.route(profile).to_owned(),
     }])

@@ -262,6 +262,8 @@ fn register(case_id: CaseId, profile: Profile) -> CaseCommand {
             name: "X".into(),
             contact: None,
         }),
+        subject: SubjectId::new("client"),
+        representative: None,
         profile,
     }
 }

@@ -94,6 +94,8 @@ impl Deployment {
                     name: format!("Client {}", id.0),
                     contact: None,
                 }),
+                subject: SubjectId::new("client"),
+                representative: None,
                 profile: Profile::new(age, gender, team)
                     .problems([ProblemArea::Health, ProblemArea::Finances]),
             },

@@ -260,6 +260,8 @@ pub fn register() -> CaseCommand {
         case_id: case_id(),
         referrer: InstitutionId::new("sozialamt"),
         client: client(),
+        subject: SubjectId::new("client"),
+        representative: None,
         profile: profile(),
     }
 }
