@@ -24,7 +24,9 @@ use casework_store::{Metadata, RecordedEvent, StreamId};
 /// handle. Clones share them (`Arc`), so a web handler or a worker thread takes its own.
 ///
 /// ```
-/// use casework_process::{Actor, ClientDetails, Gender, Policy, ProblemArea, Profile, Role};
+/// use casework_process::{
+///     Actor, ClientDetails, Gender, Policy, ProblemArea, Profile, Role, SubjectId,
+/// };
 /// use casework_case::Cases;
 /// use casework_store::{EventStore, MemoryStore};
 ///
