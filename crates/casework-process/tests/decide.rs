@@ -32,6 +32,42 @@ fn register_routes_by_the_policy_table() {
 }
 
 #[test]
+fn register_refuses_a_pseudonym_that_is_no_identity() {
+    let w = World::default();
+    for bad in ["", " p-1", "p\n1", "p/1", "p@x", &"p".repeat(101)] {
+        let mut cmd = register();
+        if let CaseCommand::RegisterCase { subject, .. } = &mut cmd {
+            *subject = SubjectId::new(bad);
+        }
+        let err = given::<CaseProcess>([])
+            .when(&cmd, &w.ctx(&w.referrer, 0))
+            .rejected();
+        assert!(
+            matches!(err, CaseError::Intake(IntakeError::InvalidSubject(_))),
+            "{bad:?}: {err}"
+        );
+    }
+    let mut cmd = register();
+    if let CaseCommand::RegisterCase { representative, .. } = &mut cmd {
+        *representative = Some(SubjectId::new("client"));
+    }
+    given::<CaseProcess>([])
+        .when(&cmd, &w.ctx(&w.referrer, 0))
+        .then_err(CaseError::Intake(IntakeError::RepresentativeIsSubject));
+    let mut cmd = register();
+    if let CaseCommand::RegisterCase { representative, .. } = &mut cmd {
+        *representative = Some(SubjectId::new("p-guardian"));
+    }
+    let events = given::<CaseProcess>([])
+        .when(&cmd, &w.ctx(&w.referrer, 0))
+        .accepted();
+    let state = fold::<CaseProcess, _>(&events);
+    let reg = state.registration().unwrap();
+    assert_eq!(reg.subject, Some(SubjectId::new("client")));
+    assert_eq!(reg.representative, Some(SubjectId::new("p-guardian")));
+}
+
+#[test]
 fn register_under_25_goes_to_the_youth_caseworker_first() {
     let w = World::default();
     let mut p = profile();

@@ -39,8 +39,10 @@ pub struct Registration {
     pub client: Personal<ClientDetails>,
     /// The client's pseudonymous subject id (`None`: registered before subjects were
     /// recorded).
+    #[serde(default)]
     pub subject: Option<SubjectId>,
     /// The client's legal representative, if any.
+    #[serde(default)]
     pub representative: Option<SubjectId>,
     /// Triage facts.
     pub profile: Profile,

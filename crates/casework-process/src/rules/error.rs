@@ -112,6 +112,13 @@ pub enum IntakeError {
     /// The intake decision was already taken.
     #[error("the intake decision was already taken")]
     AdmissionAlreadyDecided,
+    /// The client's subject or representative is no valid identity (empty, too long,
+    /// control characters, white space at either end, `/` or `@`).
+    #[error("the client's pseudonym: {0}")]
+    InvalidSubject(casework_core::ActorError),
+    /// The representative named is the client's own subject.
+    #[error("the legal representative must be another person than the client")]
+    RepresentativeIsSubject,
 }
 
 /// A rejected consent command.

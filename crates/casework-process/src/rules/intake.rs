@@ -11,7 +11,7 @@
 //! shares inside the consent's institutions and categories, and — for a coordinator — being
 //! the case's named coordinator.
 
-use crate::actor::{Context, Role};
+use crate::actor::{Actor, Context, Role};
 use crate::model::{CaseCommand, CaseEvent, ClosureReason, OpenCase, Phase, PhaseName};
 use crate::record::AdmissionDecision;
 
@@ -44,6 +44,15 @@ pub(super) fn register(cmd: &CaseCommand, ctx: &Context<'_>) -> Result<Vec<CaseE
     else {
         return Err(CaseError::NotRegistered);
     };
+    // the pseudonyms are audit identities of the client role: checked as every actor is
+    for party in std::iter::once(subject).chain(representative) {
+        Actor::client(party.as_str())
+            .check()
+            .map_err(IntakeError::InvalidSubject)?;
+    }
+    if representative.as_ref() == Some(subject) {
+        return Err(IntakeError::RepresentativeIsSubject.into());
+    }
     let triage = &ctx.policy.triage;
     let gaps = triage.admission_gaps(profile);
     if !gaps.is_empty() {
