@@ -16,7 +16,7 @@
 use casework_core::fold;
 use casework_process::access::{redact_event, Disclosure, Viewer};
 use casework_process::{
-    CaseCommand, CaseError, CaseEvent, CaseProcess, CaseState, Context, Policy, Role,
+    party, CaseCommand, CaseError, CaseEvent, CaseProcess, CaseState, Context, Party, Policy,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -96,7 +96,9 @@ impl CaseView {
 
 /// Reads case `stream` for `viewer` at time `at`: opens its personal data with the case's
 /// key, withholds what the consent does not cover for the viewer, and logs every
-/// special-category field shown before returning it.
+/// special-category field shown before returning it. A viewer who is no party of the case
+/// ([`casework_process::party`]) is refused ([`StoreError::Denied`]); nothing is read or
+/// logged.
 ///
 /// The viewer must be a valid identity and `at` may not precede the case's first event
 /// nor lie after the store's clock by more than `policy`'s `clock_skew_minutes`
@@ -127,6 +129,11 @@ pub fn read_case<S: KeyArea + ?Sized>(
         .map(|r| codec.decode_opened(r, key.as_ref()))
         .collect::<Result<Vec<_>, _>>()?;
     let state: CaseState = fold::<CaseProcess, _>(&events);
+    let today = policy.local_date(at);
+    let party = party(&state, &actor, today, policy.time_zone).map_err(|e| StoreError::Denied {
+        stream: stream.clone(),
+        reason: e.to_string(),
+    })?;
     let mut view = CaseView {
         stream: stream.clone(),
         events: Vec::with_capacity(events.len()),
@@ -135,7 +142,7 @@ pub fn read_case<S: KeyArea + ?Sized>(
         logged: None,
     };
     for (r, mut event) in recorded.iter().zip(events) {
-        let redacted = redact_event(&state, r.version, &mut event, viewer);
+        let redacted = redact_event(&state, &party, r.version, &mut event, viewer);
         view.disclosed.extend(redacted.shown);
         view.withheld += redacted.withheld;
         view.events.push(ViewedEvent {
@@ -151,7 +158,7 @@ pub fn read_case<S: KeyArea + ?Sized>(
     let special: Vec<Disclosure> = view
         .disclosed
         .iter()
-        .filter(|d| d.is_special() || (closed && viewer.role != Role::Client))
+        .filter(|d| d.is_special() || (closed && !matches!(party, Party::Client { .. })))
         .cloned()
         .collect();
     if !special.is_empty() {

@@ -1,19 +1,28 @@
 //! Who may see which personal data of a case: consent-scoped, purpose-bound access.
 //!
 //! Every personal field of an event ([`Personal`]) belongs to one or more
-//! [`DataCategory`]s ([`field_categories`]). A [`Viewer`] (institution, role, purpose) may
-//! see a field only if the rules below allow it; otherwise the field is replaced by
+//! [`DataCategory`]s ([`field_categories`]). A reader must first be a **party** of the case
+//! ([`crate::party`]: its client, its coordinator, a team member, a delegate, a provider of
+//! its vouchers, its referrer, intake staff before the team, an auditor); anyone else reads
+//! nothing of it (the store refuses the read). A [`Viewer`] who is a party may see a field
+//! only if the rules below allow it; otherwise the field is replaced by
 //! [`Redaction::Withheld`] with the reason, so the reader sees that something is withheld
 //! and why. The rules, in order:
 //!
 //! 1. An erased case shows no personal data to anyone (its key is destroyed).
-//! 2. The client (role [`Role::Client`]) sees all of their own data (GDPR art. 15).
-//! 3. A provider sees the feedback content it wrote itself (its own record).
-//! 4. The referring institution sees the client details it registered.
-//! 5. Everyone else needs the case's **active** consent (a revoked consent covers nothing,
-//!    a closed case keeps the consent it closed with until erasure) whose scope names the
-//!    viewer's institution, every category of the field, and the viewer's purpose
-//!    (§67b, §78 SGB X).
+//! 2. The client (the case's subject, or its legal representative) sees all of their own
+//!    data (GDPR art. 15).
+//! 3. A closed case is read for audit only (the consent lapsed with the closure).
+//! 4. What each party needs to know: a manager no personal field; the referrer the client
+//!    details it registered (its own record, no consent needed); intake staff the
+//!    registration and the mandate; a provider the client details and the feedback content
+//!    of its own vouchers (its own record, no consent needed); a delegate of measures the
+//!    client details, those measures' text and progress notes; the coordinator, members,
+//!    a whole-case delegate and auditors every field.
+//! 5. Beyond a party's own records, the case's **active** consent (a revoked consent
+//!    covers nothing, a closed case keeps the consent it closed with until erasure) must
+//!    name the viewer's institution, cover every category of the field, and the viewer's
+//!    purpose (§67b, §78 SGB X). A named institution is necessary, never sufficient.
 //!
 //! A job centre therefore sees the process facts of counselling (appointment, start,
 //! attendance, outcome: not personal fields) but never its content unless the consent
@@ -26,7 +35,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::actor::Role;
 use crate::consent::{ConsentScope, DataCategory, Purpose};
-use crate::ids::{InstitutionId, UserId};
+use crate::ids::{InstitutionId, MeasureId, UserId};
+use crate::party::Party;
+use crate::record::ProgressOn;
 use crate::model::{CaseEvent, CaseState};
 use crate::policy::triage::Profile;
 use casework_core::{Personal, Redaction};
@@ -173,11 +184,13 @@ pub fn governing_consent(state: &CaseState) -> Result<&ConsentScope, String> {
         .ok_or_else(|| "no consent signed yet".into())
 }
 
-/// Whether `viewer` may see a field of `categories` in `event` of the case now in `state`;
-/// `Err` says why not.
+/// Whether `viewer`, who is `party` to the case now in `state`, may see field `field` (its
+/// path, as [`field_categories`] gives it) of `categories` in `event`; `Err` says why not.
 pub fn may_see(
     state: &CaseState,
+    party: &Party,
     event: &CaseEvent,
+    field: &str,
     categories: &[DataCategory],
     viewer: &Viewer,
 ) -> Result<(), String> {
@@ -189,28 +202,18 @@ pub fn may_see(
         // the consent lapses with the closure (seed 001): until erasure the data is kept
         // for the retention purpose only, and every such read is logged
         lapsed = true;
-        if viewer.role != Role::Client && viewer.purpose != Purpose::Audit {
+        if !matches!(party, Party::Client { .. }) && viewer.purpose != Purpose::Audit {
             return Err(format!(
                 "the consent lapsed with the closure on {}; a closed case is read for audit only",
                 closed.closed_at.date_naive()
             ));
         }
     }
-    if viewer.role == Role::Client {
-        return Ok(());
+    if *party == Party::Auditor && viewer.purpose != Purpose::Audit {
+        return Err("an auditor reads for the audit purpose only".into());
     }
-    if let CaseEvent::FeedbackReceived { voucher, .. } = event {
-        let provider = state.vouchers().and_then(|v| v.get(voucher));
-        if viewer.role == Role::Provider
-            && provider.is_some_and(|v| v.provider.as_str() == viewer.institution.as_str())
-        {
-            return Ok(());
-        }
-    }
-    if let CaseEvent::CaseRegistered { referrer, .. } = event {
-        if referrer == &viewer.institution {
-            return Ok(());
-        }
+    if let Some(verdict) = need_to_know(party, event, field) {
+        return verdict;
     }
     let scope = governing_consent(state)?;
     if !lapsed && !scope.purposes.contains(&viewer.purpose) {
@@ -231,6 +234,59 @@ pub fn may_see(
     }
 }
 
+/// What a party needs to know of a field: `Some(Ok)` for its own records (shown without
+/// consent), `Some(Err)` for what it has no need to know, `None` where the consent decides.
+fn need_to_know(
+    party: &Party,
+    event: &CaseEvent,
+    field: &str,
+) -> Option<Result<(), String>> {
+    let registration = matches!(event, CaseEvent::CaseRegistered { .. });
+    let no_need = |who: &str| Some(Err(format!("{who} has no need to know this field")));
+    match party {
+        Party::Client { .. } => Some(Ok(())),
+        Party::Manager => no_need("a manager"),
+        Party::Referrer if registration => Some(Ok(())),
+        Party::Referrer => no_need("the referrer"),
+        Party::Intake
+            if registration || matches!(event, CaseEvent::MandateRecorded { .. }) =>
+        {
+            None
+        }
+        Party::Intake => no_need("intake staff"),
+        Party::Provider { vouchers } => match event {
+            CaseEvent::FeedbackReceived { voucher, .. } if vouchers.contains(voucher) => {
+                Some(Ok(()))
+            }
+            CaseEvent::CaseRegistered { .. } => None,
+            _ => no_need("a provider"),
+        },
+        Party::Delegate { measures } if !measures.is_empty() => {
+            let covered = |m: &MeasureId| measures.contains(m);
+            let ok = match event {
+                CaseEvent::CaseRegistered { .. } => true,
+                CaseEvent::ProgressRecorded {
+                    on: ProgressOn::Measure(m),
+                    ..
+                } => covered(m),
+                CaseEvent::PlanAgreed { plan, .. } | CaseEvent::PlanRevised { plan, .. } => field
+                    .strip_prefix("plan/measures/")
+                    .and_then(|rest| rest.split('/').next())
+                    .and_then(|i| i.parse::<usize>().ok())
+                    .and_then(|i| plan.measures.get(i))
+                    .is_some_and(|m| covered(&m.id)),
+                _ => false,
+            };
+            if ok {
+                None
+            } else {
+                no_need("a delegate of other measures")
+            }
+        }
+        Party::Coordinator | Party::Member | Party::Delegate { .. } | Party::Auditor => None,
+    }
+}
+
 /// What [`redact_event`] did to one event.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Redacted {
@@ -241,11 +297,13 @@ pub struct Redacted {
 }
 
 /// Redacts the personal fields of `event` (version `version` of a case whose current state
-/// is `state`) that `viewer` may not see; returns what was shown and how many were
+/// is `state`) that `viewer`, who is `party` to the case ([`crate::party::party`]), may not
+/// see; returns what was shown and how many were
 /// withheld. Fields that are already redacted (sealed, erased) stay so and count as
 /// neither.
 pub fn redact_event(
     state: &CaseState,
+    party: &Party,
     version: u64,
     event: &mut CaseEvent,
     viewer: &Viewer,
@@ -255,7 +313,7 @@ pub fn redact_event(
         return out;
     };
     for (field, categories) in field_categories(event, profile) {
-        let verdict = may_see(state, event, &categories, viewer);
+        let verdict = may_see(state, party, event, &field, &categories, viewer);
         let mut withheld = false;
         let visible = with_field(event, &field, |p| match &verdict {
             Ok(()) => p.is_clear(),

@@ -45,6 +45,7 @@ pub mod deadline;
 pub mod ids;
 pub mod invariants;
 mod model;
+pub mod party;
 pub mod policy;
 mod process;
 pub mod rules;
@@ -57,6 +58,7 @@ pub use ids::{
     VoucherId,
 };
 pub use invariants::{Invariant, Violation};
+pub use party::{party, NotAParty, Party};
 pub use model::consent::{Consent, ConsentScope, DataCategory, Purpose, Signatory};
 pub use model::plan::{Goal, GoalTarget, Measure, Plan, PlanError};
 pub use model::record::{

@@ -72,7 +72,7 @@ fn a_deadline_that_is_not_overdue_cannot_be_escalated() {
     given::<CaseProcess>(w.registered())
         .when(
             &escalate(DeadlineItem::Consent, 1),
-            &w.ctx(&w.caseworker, 14),
+            &w.ctx(&w.intake, 14),
         )
         .then_err(CaseError::Coordination(CoordinationError::NotOverdue {
             item: DeadlineItem::Consent,
@@ -80,7 +80,7 @@ fn a_deadline_that_is_not_overdue_cannot_be_escalated() {
     given::<CaseProcess>(w.registered())
         .when(
             &escalate(DeadlineItem::Review, 1),
-            &w.ctx(&w.caseworker, 40),
+            &w.ctx(&w.intake, 40),
         )
         .then_err(CaseError::Coordination(CoordinationError::NotOverdue {
             item: DeadlineItem::Review,
@@ -94,7 +94,7 @@ fn the_level_follows_the_days_overdue_and_names_who_acts() {
     given::<CaseProcess>(w.registered())
         .when(
             &escalate(DeadlineItem::Consent, 1),
-            &w.ctx(&w.caseworker, 15),
+            &w.ctx(&w.intake, 15),
         )
         .then([CaseEvent::DeadlineEscalated {
             at: t(15),
@@ -106,7 +106,7 @@ fn the_level_follows_the_days_overdue_and_names_who_acts() {
     let err = given::<CaseProcess>(w.registered())
         .when(
             &escalate(DeadlineItem::Consent, 2),
-            &w.ctx(&w.caseworker, 20),
+            &w.ctx(&w.intake, 20),
         )
         .rejected();
     assert!(
@@ -115,7 +115,10 @@ fn the_level_follows_the_days_overdue_and_names_who_acts() {
         "{err}"
     );
     given::<CaseProcess>(w.registered())
-        .when(&escalate(DeadlineItem::Consent, 2), &w.ctx(&w.manager, 28))
+        .when(
+            &escalate(DeadlineItem::Consent, 2),
+            &w.ctx(&Actor::new("m.lang", Role::Manager, "sozialamt"), 28),
+        )
         .then([CaseEvent::DeadlineEscalated {
             at: t(28),
             item: DeadlineItem::Consent,
@@ -133,12 +136,12 @@ fn an_escalation_is_recorded_once_per_level_and_only_upwards() {
     let mut h = w.registered();
     h.extend(w.continue_from(
         &h,
-        &[(&w.caseworker, 15, escalate(DeadlineItem::Consent, 1))],
+        &[(&w.intake, 15, escalate(DeadlineItem::Consent, 1))],
     ));
     let err = given::<CaseProcess>(h.clone())
         .when(
             &escalate(DeadlineItem::Consent, 1),
-            &w.ctx(&w.caseworker, 16),
+            &w.ctx(&w.intake, 16),
         )
         .rejected();
     assert!(
@@ -379,10 +382,10 @@ fn coordinator_only_commands_check_the_named_person() {
             },
             &w.ctx(&other, 30),
         )
-        .then_err(CaseError::NotCoordinator {
+        .then_err(CaseError::NotAParty(NotAParty::NotCoordinator {
             user: UserId::new("x.other"),
             coordinator: UserId::new("k.meier"),
-        });
+        }));
 }
 
 fn hand_over_to_huber() -> CaseCommand {
@@ -421,10 +424,10 @@ fn after_a_handover_deadlines_and_rights_follow_the_new_coordinator() {
     };
     given::<CaseProcess>(e.clone())
         .when(&review_cmd, &w.ctx(&w.coordinator, 30))
-        .then_err(CaseError::NotCoordinator {
+        .then_err(CaseError::NotAParty(NotAParty::NotCoordinator {
             user: UserId::new("k.meier"),
             coordinator: UserId::new("r.huber"),
-        });
+        }));
     let huber = Actor::new("r.huber", Role::Coordinator, "rav");
     assert_eq!(
         given::<CaseProcess>(e)
@@ -442,13 +445,13 @@ fn coordination_passes_only_to_a_team_institution_inside_the_consent() {
         .when(
             &CaseCommand::HandOverCoordination {
                 to: UserId::new("z.zeller"),
-                institution: InstitutionId::new("jobcenter"),
+                institution: InstitutionId::new("iv"),
                 reason: HandoverReason::BetterPlacedInstitution,
             },
             &w.ctx(&w.coordinator, 25),
         )
         .then_err(CaseError::Coordination(
-            CoordinationError::NotTeamInstitution(InstitutionId::new("jobcenter")),
+            CoordinationError::NotTeamInstitution(InstitutionId::new("iv")),
         ));
     given::<CaseProcess>(w.planned())
         .when(
@@ -578,7 +581,7 @@ fn a_delegate_acts_only_inside_its_delegation_and_period() {
         ),
         "{err}"
     );
-    // after the period
+    // after the period the delegate is no party of the case any more
     let err = given::<CaseProcess>(d.clone())
         .when(
             &progress(m("M2"), ProgressStatus::OnTrack),
@@ -588,7 +591,7 @@ fn a_delegate_acts_only_inside_its_delegation_and_period() {
     assert!(
         matches!(
             err,
-            CaseError::Planning(PlanningError::NotResponsible { .. })
+            CaseError::NotAParty(NotAParty::NoVoucher { .. })
         ),
         "{err}"
     );
@@ -760,7 +763,7 @@ fn a_declined_referral_closes_and_keeps_no_personal_data() {
                     reason: DeclineReason::OtherServiceBetterPlaced,
                 },
             },
-            &w.ctx(&w.caseworker, 2),
+            &w.ctx(&w.intake, 2),
         )
         .then([
             CaseEvent::AdmissionDecided {
@@ -785,7 +788,7 @@ fn a_declined_referral_closes_and_keeps_no_personal_data() {
                     reason: DeclineReason::NoCapacity,
                 },
             },
-            &keep.ctx(&keep.caseworker, 2),
+            &keep.ctx(&keep.intake, 2),
         )
         .accepted();
     assert_eq!(events.len(), 2);
@@ -795,6 +798,8 @@ fn a_declined_referral_closes_and_keeps_no_personal_data() {
 fn where_the_policy_requires_it_consent_waits_for_admission() {
     let mut w = World::default();
     w.policy.process.intake.admission_required = true;
+    // a deployment that takes the mandate with the referral, before the consent
+    w.policy.process.intake.consent_first = false;
     given::<CaseProcess>(w.registered())
         .when(&sign_consent(), &w.ctx(&w.client, 1))
         .then_err(CaseError::Consent(ConsentError::AdmissionRequired));
@@ -813,7 +818,7 @@ fn where_the_policy_requires_it_consent_waits_for_admission() {
                 },
             ),
             (
-                &w.caseworker,
+                &w.intake,
                 1,
                 CaseCommand::DecideAdmission {
                     decision: AdmissionDecision::Admitted,
@@ -829,7 +834,7 @@ fn where_the_policy_requires_it_consent_waits_for_admission() {
             &CaseCommand::DecideAdmission {
                 decision: AdmissionDecision::Admitted,
             },
-            &w.ctx(&w.caseworker, 1),
+            &w.ctx(&w.intake, 1),
         )
         .then_err(CaseError::Intake(IntakeError::AdmissionAlreadyDecided));
     // closing a referral as declined goes through the intake decision
@@ -838,7 +843,7 @@ fn where_the_policy_requires_it_consent_waits_for_admission() {
             &CaseCommand::CloseCase {
                 reason: ClosureReason::ReferralDeclined,
             },
-            &w.ctx(&w.coordinator, 1),
+            &w.ctx(&Actor::new("t.lead", Role::Coordinator, "sozialamt"), 1),
         )
         .then_err(CaseError::Closure(ClosureError::UseDecideAdmission));
 }

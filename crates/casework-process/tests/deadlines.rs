@@ -121,7 +121,7 @@ fn individual_and_after_completion_rules_derive_no_date() {
             (
                 &w.caseworker,
                 2,
-                issue("R1", CARE_OF_RELATIVES, "pflegedienst"),
+                issue("R1", CARE_OF_RELATIVES, "kita"),
             ),
             (&w.caseworker, 5, redeem("P1")),
         ],

@@ -257,7 +257,7 @@ fn form_team_after_consent() {
             at: t(3),
             coordinator: UserId::new("k.meier"),
             coordinator_institution: InstitutionId::new("iiz"),
-            members: vec![specialist_member()],
+            members: vec![specialist_member(), caseworker_member()],
         }]);
 }
 
@@ -769,9 +769,8 @@ fn another_provider_cannot_redeem() {
     let w = World::default();
     given::<CaseProcess>(w.voucher_issued())
         .when(&redeem("V1"), &w.ctx(&w.debt_provider, 9))
-        .then_err(CaseError::Voucher(VoucherError::NotVoucherProvider {
-            voucher: vid("V1"),
-            provider: ProviderId::new(PROVIDER),
+        .then_err(CaseError::NotAParty(NotAParty::NoVoucher {
+            institution: InstitutionId::new(DEBT_PROVIDER),
         }));
 }
 
@@ -1128,7 +1127,17 @@ fn final_feedback_without_outcome_is_rejected() {
 #[test]
 fn feedback_from_another_provider_is_rejected() {
     let w = World::default();
-    given::<CaseProcess>(w.voucher_redeemed())
+    // the debt provider is a party through a voucher of its own, but not V1's provider
+    let mut h = w.voucher_redeemed();
+    h.extend(w.continue_from(
+        &h,
+        &[(
+            &w.caseworker,
+            10,
+            issue("D1", DEBT_COUNSELLING, DEBT_PROVIDER),
+        )],
+    ));
+    given::<CaseProcess>(h)
         .when(
             &feedback("V1", FeedbackKind::Interim, None),
             &w.ctx(&w.debt_provider, 60),

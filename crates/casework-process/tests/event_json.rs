@@ -229,7 +229,7 @@ fn one_of_each() -> Vec<CaseEvent> {
     a.extend(w.continue_from(
         &a,
         &[(
-            &w.caseworker,
+            &w.intake,
             1,
             CaseCommand::DecideAdmission {
                 decision: AdmissionDecision::Admitted,

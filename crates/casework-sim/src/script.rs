@@ -92,9 +92,39 @@ const COORDINATORS: [&str; 6] = [
 struct Script {
     case: CaseId,
     steps: Vec<Step>,
+    /// The consent as last signed.
+    consent: ConsentScope,
 }
 
 impl Script {
+    /// Before a flow to `institution` of `categories`: where the consent does not reach
+    /// that far, the client signs an amended consent first (widening happens by amending
+    /// the consent, never around it).
+    fn widen(
+        &mut self,
+        at: DateTime<Utc>,
+        client: &Actor,
+        institution: &str,
+        categories: &[DataCategory],
+    ) {
+        let institution = InstitutionId::new(institution);
+        let missing = !self.consent.institutions.contains(&institution)
+            || categories.iter().any(|c| !self.consent.data.contains(c));
+        if missing {
+            self.consent.institutions.insert(institution);
+            self.consent.data.extend(categories.iter().copied());
+            let scope = self.consent.clone();
+            self.push(
+                at,
+                client,
+                CaseCommand::SignConsent {
+                    signatory: Signatory::Client,
+                    scope,
+                },
+            );
+        }
+    }
+
     fn push(&mut self, at: DateTime<Utc>, actor: &Actor, command: CaseCommand) {
         self.steps.push(Step {
             at,
@@ -128,6 +158,9 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
     // the work around the main path draws from its own stream, so that adding it left the
     // main path's figures (the calibration) as they were
     let mut rx = Rng::new(seed ^ (u64::from(index) << 20) ^ 0xC00D);
+    // the client's own part (tasks, progress on them) draws from a third stream, for the
+    // same reason
+    let mut rc = Rng::new(seed ^ (u64::from(index) << 20) ^ 0xC11E);
     // a random-looking v4 UUID, derived from the seed and the index
     let mut id_rng = Rng::new(seed.rotate_left(17) ^ u64::from(index).wrapping_mul(0x9E37_79B9));
     let bytes = (u128::from(id_rng.next_u64()) << 64 | u128::from(id_rng.next_u64())).to_be_bytes();
@@ -135,6 +168,7 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
     let mut s = Script {
         case,
         steps: Vec::new(),
+        consent: ConsentScope::default(),
     };
     let referrer = Actor::new("eingangszone", Role::Referrer, "jobcenter");
     // the client acts under a pseudonym the deployment's login maps to (a party of the case)
@@ -208,20 +242,18 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
             },
         },
     );
-    s.push(
-        t,
-        &referrer,
-        CaseCommand::RecordMandate {
-            mandate: Mandate {
-                goals: Personal::new(format!("Mandate for client {index:06}: stable work")),
-                documents: if rx.chance(0.6) {
-                    vec!["cv".into(), "benefit-decision".into()]
-                } else {
-                    vec![]
-                },
+    // the mandate is recorded once the consent is signed (seed 001: consent first); drawn
+    // here so that the random streams stay as they were
+    let mandate = CaseCommand::RecordMandate {
+        mandate: Mandate {
+            goals: Personal::new(format!("Mandate for client {index:06}: stable work")),
+            documents: if rx.chance(0.6) {
+                vec!["cv".into(), "benefit-decision".into()]
+            } else {
+                vec![]
             },
         },
-    );
+    };
     if !rng.chance(0.95) {
         t += d(rng.range(10, 20));
         let reason = [
@@ -247,26 +279,24 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
         },
     );
     t += d(rng.range(0, 7));
-    s.push(
-        t,
-        &client,
-        CaseCommand::SignConsent {
-            signatory: if rng.chance(0.95) {
-                Signatory::Client
-            } else {
-                Signatory::LegalRepresentative
-            },
-            scope: ConsentScope {
-                institutions: ["jobcenter", "sozialamt", DELEGATE_INSTITUTION]
-                    .into_iter()
-                    .map(InstitutionId::new)
-                    .collect(),
-                data: consent_data,
-                medical_release: Personal::new(Vec::new()),
-                purposes: [Purpose::CaseManagement].into(),
-            },
-        },
-    );
+    s.consent = ConsentScope {
+        institutions: ["jobcenter", "sozialamt", DELEGATE_INSTITUTION]
+            .into_iter()
+            .map(InstitutionId::new)
+            .collect(),
+        data: consent_data,
+        medical_release: Personal::new(Vec::new()),
+        purposes: [Purpose::CaseManagement].into(),
+    };
+    // a consent signed by a legal representative on paper is recorded by the caseworker
+    let (signatory, signed_by) = if rng.chance(0.95) {
+        (Signatory::Client, &client)
+    } else {
+        (Signatory::LegalRepresentative, &caseworker)
+    };
+    let scope = s.consent.clone();
+    s.push(t, signed_by, CaseCommand::SignConsent { signatory, scope });
+    s.push(t, &referrer, mandate);
     let consent_at = t;
     t += d(rng.range(2, 10));
     s.push(
@@ -275,11 +305,19 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
         CaseCommand::FormTeam {
             coordinator: UserId::new(coordinator_id),
             coordinator_institution: InstitutionId::new("jobcenter"),
-            members: vec![Member {
-                user: UserId::new("spezialist-sozialamt"),
-                institution: InstitutionId::new("sozialamt"),
-                function: TeamFunction::SocialWelfareCaseManager,
-            }],
+            members: vec![
+                Member {
+                    user: UserId::new("spezialist-sozialamt"),
+                    institution: InstitutionId::new("sozialamt"),
+                    function: TeamFunction::SocialWelfareCaseManager,
+                },
+                // the job centre's integration specialist, who issues the vouchers
+                Member {
+                    user: caseworker.user.clone(),
+                    institution: caseworker.institution.clone(),
+                    function: TeamFunction::Specialist,
+                },
+            ],
         },
     );
     t += d(rng.range(7, 21));
@@ -316,7 +354,7 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
     }
     t += d(rng.range(5, 15));
     let plan_at = t;
-    let measures: Vec<Measure> = (0..rng.range(1, 3))
+    let mut measures: Vec<Measure> = (0..rng.range(1, 3))
         .map(|m| {
             let (responsible, sector, basis) = [
                 ("jobcenter", "employment", "SGB II §16"),
@@ -335,8 +373,36 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
             }
         })
         .collect();
+    // most plans give the client a task of their own, on which the client reports
+    let client_task = rc.chance(0.6);
+    if client_task {
+        measures.push(Measure {
+            client_task: true,
+            sector: Some("employment".into()),
+            legal_basis: None,
+            id: MeasureId::new("MC"),
+            goal: GoalId::new("G1"),
+            text: Personal::new("Five applications a month".into()),
+            responsible: InstitutionId::new("jobcenter"),
+            deadline: (plan_at + Duration::days(180)).local_day(),
+        });
+    }
+    for m in &measures {
+        s.widen(plan_at, &client, m.responsible.as_str(), &[]);
+    }
     let sub_goal = rx.chance(0.4);
     let review_every = rng.range(60, 90);
+    // the kick-off: coordinator and client go through the plan and sign it (seed 001)
+    s.push(
+        t,
+        &coordinator,
+        CaseCommand::HoldConference {
+            kind: ConferenceKind::KickOff,
+            participants: vec![coordinator.user.clone(), client.user.clone()],
+            minutes: Personal::new(String::new()),
+            decision: ConferenceDecision::Continue,
+        },
+    );
     s.push(
         t,
         &coordinator,
@@ -363,6 +429,7 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
         let provider = Actor::new("fachkraft", Role::Provider, provider_id);
         let voucher = VoucherId::new(format!("GS-{index:06}-{}", n + 1));
         let issued = plan_at + d(rng.range(1, 30) + 60 * n as i64);
+        s.widen(issued, &client, provider_id, &service_shares(service));
         s.push(
             issued,
             &caseworker,
@@ -553,6 +620,7 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
             .filter(|m| m.deadline <= review.local_day())
             .map(|m| m.id.clone())
             .collect();
+        let task_due = due.iter().any(|m| m.as_str() == "MC");
         s.push(
             review,
             &coordinator,
@@ -561,6 +629,19 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
                 notes: Personal::new(String::new()),
             },
         );
+        // the client reports on their own task before each review until it is done
+        if client_task && !task_due && rc.chance(0.7) {
+            let status = [ProgressStatus::OnTrack, ProgressStatus::AtRisk][rc.weighted(&[75, 25])];
+            s.push(
+                review - Duration::days(2),
+                &client,
+                CaseCommand::RecordProgress {
+                    on: ProgressOn::Measure(MeasureId::new("MC")),
+                    status,
+                    note: Personal::new(String::new()),
+                },
+            );
+        }
         review += Duration::days(review_every);
     }
     coordination_work(
@@ -630,12 +711,24 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
     s.steps
 }
 
+/// The simulated deployment's policy (the default).
+fn policy() -> &'static Policy {
+    static POLICY: std::sync::OnceLock<Policy> = std::sync::OnceLock::new();
+    POLICY.get_or_init(Policy::default)
+}
+
+/// What a voucher for `service` shares with its provider under the simulated policy.
+fn service_shares(service: &str) -> Vec<DataCategory> {
+    policy()
+        .service(&ServiceId::new(service))
+        .map(|s| s.shares.clone())
+        .unwrap_or_default()
+}
+
 /// Days to the first feedback under the simulated deployment's policy (the default), if
 /// the rule is a number of days.
 fn first_feedback_days(service: &str, provider: &str) -> Option<i64> {
-    static POLICY: std::sync::OnceLock<Policy> = std::sync::OnceLock::new();
-    POLICY
-        .get_or_init(Policy::default)
+    policy()
         .deadlines(&ServiceId::new(service), &ProviderId::new(provider))
         .and_then(|rules| rules.first_feedback.days())
         .map(i64::from)

@@ -178,6 +178,16 @@ pub enum StoreError {
     /// time outside what the history allows. Nothing was written.
     #[error("audit: {0}")]
     Audit(AuditError),
+    /// The reader is no party of the stream's case (not its client, not in its team, …):
+    /// the read is refused as a whole and nothing is read or logged. `reason` names the
+    /// rule.
+    #[error("access to {stream} refused: {reason}")]
+    Denied {
+        /// The stream.
+        stream: StreamId,
+        /// The rule that refuses.
+        reason: String,
+    },
     /// The store is closed or its background machinery stopped.
     #[error("store unavailable: {0}")]
     Unavailable(String),

@@ -5,6 +5,7 @@
 use super::catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
 use super::deployment::{DeadlineRules, Due, Policy, ServicePolicy, Thresholds};
 use super::triage::{Admission, MarketProximity, RouteCondition, RoutingRule, Triage};
+use crate::consent::DataCategory;
 use crate::ids::ServiceId;
 
 /// Service id of childcare (Kinderbetreuung).
@@ -18,6 +19,22 @@ pub const ADDICTION_COUNSELLING: &str = "addiction-counselling";
 /// Service id of care of relatives (Pflege von Angehörigen).
 pub const CARE_OF_RELATIVES: &str = "care-of-relatives";
 
+/// What a voucher for each default service tells its provider about the client. No seed
+/// lists categories per service; the mapping follows what the service is for (§16a SGB II
+/// names the four municipal services): debt counselling learns of debts, addiction
+/// counselling of an addiction (with its health side), psychosocial care of mental
+/// health; childcare and care of relatives learn the process facts only (the need for
+/// care concerns the child or the relative). An assumption of the project (no source).
+fn service_shares(id: &str) -> Vec<DataCategory> {
+    use DataCategory::{Addiction, Debts, Health, ProcessFacts};
+    match id {
+        DEBT_COUNSELLING => vec![ProcessFacts, Debts],
+        ADDICTION_COUNSELLING => vec![ProcessFacts, Addiction, Health],
+        PSYCHOSOCIAL_CARE => vec![ProcessFacts, Health],
+        _ => vec![ProcessFacts],
+    }
+}
+
 impl Default for Policy {
     fn default() -> Self {
         use Due::{AfterCompletion, Days, Individual};
@@ -27,6 +44,7 @@ impl Default for Policy {
             deadlines,
             stages,
             catalog,
+            shares: service_shares(id),
         };
         let rules = |a, b, c, d| DeadlineRules {
             first_appointment: a,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::catalog::Catalog;
 use super::escalation::{EscalationLevel, EscalationTarget};
 use super::triage::Triage;
+use crate::consent::DataCategory;
 use crate::ids::{ProviderId, ServiceId};
 
 /// A deployment's policy.
@@ -58,10 +59,20 @@ pub struct ServicePolicy {
     /// Need groups and modules, where the service has a catalog.
     #[serde(default)]
     pub catalog: Option<Catalog>,
+    /// The data categories a voucher for this service shares with its provider: a voucher
+    /// is issued only under a consent that names the provider and covers each of them
+    /// (a debt-counselling voucher tells the provider that the client has debts). A
+    /// service without the field shares the process facts only.
+    #[serde(default = "process_facts")]
+    pub shares: Vec<DataCategory>,
 }
 
 fn one() -> u8 {
     1
+}
+
+fn process_facts() -> Vec<DataCategory> {
+    vec![DataCategory::ProcessFacts]
 }
 
 /// Deadlines agreed with one provider for one service.
@@ -462,9 +473,9 @@ impl Default for ClosureRules {
     }
 }
 
-/// Intake (seed 001: the referral comes with a mandate; admission is decided). Both off
-/// by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// Intake (seed 001: the referral comes with a mandate; admission is decided; the consent
+/// comes first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntakeRules {
     /// Whether the consent may only be signed after an explicit admission. Off by default
     /// so that deployments that admit every referral by registering it keep working.
@@ -472,6 +483,27 @@ pub struct IntakeRules {
     /// Whether a declined referral keeps its personal data until the retention period
     /// ends; by default it is erased at once (the process facts stay).
     pub keep_declined_personal_data: bool,
+    /// Whether the mandate (and with it any free text about the client's problems) waits
+    /// for the signed consent: before it a case holds only the pseudonym, the referrer,
+    /// the client details and the triage facts. On by default (seed 001: "Für die Anmeldung
+    /// … wird die Unterzeichnung einer Vollmacht … vorausgesetzt"); a policy file written
+    /// before the option reads it as on.
+    #[serde(default = "yes")]
+    pub consent_first: bool,
+}
+
+impl Default for IntakeRules {
+    fn default() -> Self {
+        IntakeRules {
+            admission_required: false,
+            keep_declined_personal_data: false,
+            consent_first: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Who must sign a plan (seed 001: "von Koordinationsperson und Klientin / Klient

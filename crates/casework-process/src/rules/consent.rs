@@ -2,8 +2,8 @@
 //!
 //! | command | who | consent | shares |
 //! | --- | --- | --- | --- |
-//! | `SignConsent` | client, coordinator, caseworker | not needed (it gives it) | nothing |
-//! | `RevokeConsent` | client, coordinator, caseworker | an active one | nothing; the case is aborted |
+//! | `SignConsent` | the client or its legal representative (as the signatory it names), or the coordinator or a caseworker recording a signed form | not needed (it gives it) | nothing |
+//! | `RevokeConsent` | the client or its legal representative, coordinator, caseworker | an active one | nothing; the case is aborted |
 //!
 //! Every command here first passes the gates of [`crate::rules`], the same for all: its
 //! role, an active consent where the table says "needed" (signed, not revoked), what it
@@ -11,6 +11,7 @@
 //! the case's named coordinator.
 
 use crate::actor::{Context, Role};
+use crate::consent::Signatory;
 use crate::model::{CaseCommand, CaseEvent, ClosureReason, OpenCase};
 use crate::record::AdmissionDecision;
 
@@ -43,6 +44,22 @@ pub(super) fn decide(
             );
             if ctx.policy.process.intake.admission_required && !admitted {
                 return Err(ConsentError::AdmissionRequired.into());
+            }
+            // a client-role actor signs as who they are (the party gate checked that they
+            // are the subject or the representative); staff record a signed form
+            if ctx.actor.role == Role::Client {
+                let representative = case
+                    .registration
+                    .representative
+                    .as_ref()
+                    .is_some_and(|r| r.as_str() == ctx.actor.user.as_str());
+                let as_representative = *signatory == Signatory::LegalRepresentative;
+                if representative != as_representative {
+                    return Err(ConsentError::WrongSignatory {
+                        signatory: *signatory,
+                    }
+                    .into());
+                }
             }
             Ok(vec![CaseEvent::ConsentSigned {
                 at,

@@ -6,7 +6,7 @@
 //! | `RecordEscalation` | coordinator, caseworker, manager | not needed | nothing beyond the case's deadlines |
 //! | `HandOverCoordination` | coordinator, manager | needed | the case with the new coordinator's institution (named by the consent, and in the team) |
 //! | `ScheduleConference` | coordinator | needed | nothing |
-//! | `HoldConference` | coordinator | needed | the case with each participant's institution (named by the consent); minutes: the categories of the client's problems |
+//! | `HoldConference` | coordinator | needed | the case with each participant's institution (named by the consent); participants are team members and the client (or its legal representative); minutes: the categories of the client's problems |
 //! | `DelegateCaseManagement` | coordinator | needed | the case (or the delegated measures) with the delegate's institution (named by the consent), until the delegation's end, at most the policy's days |
 //! | `EndDelegation` | coordinator | needed | nothing |
 //!
@@ -240,7 +240,18 @@ fn hold_conference(
         }
         .into());
     }
-    if let Some(outsider) = participants.iter().find(|u| !team.contains(u)) {
+    // the team, and the client (or the legal representative) at their own round table
+    let reg = &case.registration;
+    let client = |u: &UserId| {
+        [&reg.subject, &reg.representative]
+            .into_iter()
+            .flatten()
+            .any(|s| s.as_str() == u.as_str())
+    };
+    if let Some(outsider) = participants
+        .iter()
+        .find(|u| !team.contains(u) && !client(u))
+    {
         return Err(CoordinationError::NotAParticipant(outsider.clone()).into());
     }
     if *decision == ConferenceDecision::RevisePlan && case.phase.planned().is_none() {

@@ -69,14 +69,10 @@ pub enum CaseError {
         /// The command.
         command: &'static str,
     },
-    /// Only the case's named coordinator may do this.
-    #[error("only the case's coordinator {coordinator} may do this, not {user}")]
-    NotCoordinator {
-        /// Who tried.
-        user: UserId,
-        /// The named coordinator.
-        coordinator: UserId,
-    },
+    /// The actor is no party of this case ([`crate::party`]): not its client, not its
+    /// named coordinator, not in its team, no provider of its vouchers, …
+    #[error(transparent)]
+    NotAParty(#[from] crate::party::NotAParty),
     /// A rule of intake: registration, mandate, admission.
     #[error(transparent)]
     Intake(#[from] IntakeError),
@@ -119,6 +115,11 @@ pub enum IntakeError {
     /// The representative named is the client's own subject.
     #[error("the legal representative must be another person than the client")]
     RepresentativeIsSubject,
+    /// Personal data of the referral before the client's consent, under a policy that
+    /// asks for consent first (seed 001: "Für die Anmeldung … wird die Unterzeichnung
+    /// einer Vollmacht … vorausgesetzt").
+    #[error("{0} needs the client's signed consent first (the policy's intake.consent_first)")]
+    ConsentFirst(&'static str),
 }
 
 /// A rejected consent command.
@@ -127,6 +128,13 @@ pub enum ConsentError {
     /// The policy requires an admission before the consent.
     #[error("the referral must be admitted (DecideAdmission) before the consent is signed")]
     AdmissionRequired,
+    /// A client-role actor signed under another signatory than who they are (the client
+    /// as representative, or the representative as the client).
+    #[error("the signatory {signatory:?} is not who signs")]
+    WrongSignatory {
+        /// The signatory named.
+        signatory: crate::Signatory,
+    },
 }
 
 /// A rejected team command.

@@ -5,7 +5,8 @@
 use crate::access::report_categories;
 use crate::actor::Role;
 use crate::consent::{ConsentScope, DataCategory};
-use crate::ids::InstitutionId;
+use crate::ids::{InstitutionId, ProviderId, ServiceId};
+use crate::policy::Policy;
 use crate::model::{CaseCommand, OpenCase, PhaseName};
 
 use super::error::CaseError;
@@ -58,6 +59,7 @@ pub(crate) struct Scope<'a> {
     pub(super) consent: &'a ConsentScope,
     pub(super) case: &'a OpenCase,
     pub(super) command: &'static str,
+    pub(super) policy: &'a Policy,
 }
 
 impl Scope<'_> {
@@ -80,6 +82,17 @@ impl Scope<'_> {
                 command: self.command,
                 category: *category,
             }),
+            None => Ok(()),
+        }
+    }
+
+    /// The command engages `provider` for `service`: the consent must name the provider
+    /// (as an institution) and cover every category the service shares
+    /// ([`crate::ServicePolicy::shares`]; an unknown service is refused by its family).
+    pub(super) fn service(&self, provider: &ProviderId, service: &ServiceId) -> Result<(), CaseError> {
+        self.institution(&InstitutionId::new(provider.as_str()))?;
+        match self.policy.service(service) {
+            Some(s) => self.categories(&s.shares),
             None => Ok(()),
         }
     }

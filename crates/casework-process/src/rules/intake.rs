@@ -3,7 +3,7 @@
 //! | command | who | consent | shares |
 //! | --- | --- | --- | --- |
 //! | `RegisterCase` | referrer, coordinator, caseworker | not needed | the referral (client, triage facts) with the referring institution |
-//! | `RecordMandate` | referrer, coordinator, caseworker | not needed | the mandate, inside the case |
+//! | `RecordMandate` | referrer, coordinator, caseworker | needed where the policy asks for consent first (the default, seed 001) | the mandate, inside the case |
 //! | `DecideAdmission` | coordinator, caseworker | not needed | nothing beyond the case |
 //!
 //! Every command here first passes the gates of [`crate::rules`], the same for all: its
@@ -80,6 +80,12 @@ pub(super) fn decide(
     let at = ctx.now;
     match cmd {
         C::RegisterCase { .. } => Err(CaseError::AlreadyRegistered(case.registration.case_id)),
+        C::RecordMandate { .. }
+            if ctx.policy.process.intake.consent_first
+                && (case.phase.consent().is_none() || case.consent_revoked_at.is_some()) =>
+        {
+            Err(IntakeError::ConsentFirst(cmd.name()).into())
+        }
         C::RecordMandate { mandate } => Ok(vec![CaseEvent::MandateRecorded {
             at,
             mandate: mandate.clone(),

@@ -5,11 +5,13 @@
 //! 1. its **role table** ([`permitted_roles`]): who may issue it at all;
 //! 2. the **state** of the case: nothing but registration before it, nothing but erasure
 //!    after closure ([`closure`]);
-//! 3. the client's **consent**: whether the command needs an active consent, and whether
-//!    what it shares stays inside the consent's institutions and data categories;
-//! 4. the **named coordinator**: a coordinator acts on a case only when named its
-//!    coordinator;
-//! 5. the family's **decision**: its phase checks and its own rules.
+//! 3. the client's **consent**: whether the command needs an active consent;
+//! 4. the **party**: what the actor is to this case ([`crate::party`]) — its client, its
+//!    named coordinator, a team member, a delegate, a provider of its vouchers, its
+//!    referrer, intake staff before the team; a role alone is never enough;
+//! 5. what the command **shares** stays inside the consent's institutions and data
+//!    categories;
+//! 6. the family's **decision**: its phase checks and its own rules.
 //!
 //! What differs per command — the roles, whether consent is needed, what it shares, its
 //! phase and its decision — is written in the file of its family, in one place:
@@ -26,6 +28,7 @@
 
 use crate::actor::{Context, Role};
 use crate::model::{CaseCommand, CaseEvent, CaseState, OpenCase};
+use crate::party::party;
 
 pub mod closure;
 pub mod consent;
@@ -122,12 +125,27 @@ pub(crate) fn decide(
     }
     match state {
         CaseState::Unregistered => intake::register(cmd, ctx),
-        CaseState::Open(case) => decide_open(case, cmd, ctx),
-        CaseState::Closed(case) => closure::decide_closed(case, cmd, ctx),
+        CaseState::Open(case) => decide_open(state, case, cmd, ctx),
+        CaseState::Closed(case) => {
+            party_gate(state, cmd, ctx)?;
+            closure::decide_closed(case, cmd, ctx)
+        }
     }
 }
 
+/// The party gate: what the actor is to this case ([`crate::party`]). A registration
+/// names no party yet (it is refused as a registration of a registered case).
+fn party_gate(state: &CaseState, cmd: &CaseCommand, ctx: &Context<'_>) -> Result<(), CaseError> {
+    if matches!(cmd, CaseCommand::RegisterCase { .. }) {
+        return Ok(());
+    }
+    let today = ctx.policy.local_date(ctx.now);
+    party(state, ctx.actor, today, ctx.policy.time_zone)?;
+    Ok(())
+}
+
 fn decide_open(
+    state: &CaseState,
     case: &OpenCase,
     cmd: &CaseCommand,
     ctx: &Context<'_>,
@@ -142,11 +160,13 @@ fn decide_open(
             command: cmd.name(),
         });
     }
+    party_gate(state, cmd, ctx)?;
     if let Some(consent) = consent {
         let scope = Scope {
             consent: &consent.scope,
             case,
             command: cmd.name(),
+            policy: ctx.policy,
         };
         match family {
             Family::Team => team::check_scope(cmd, &scope)?,
@@ -155,15 +175,6 @@ fn decide_open(
             Family::Coordination => coordination::check_scope(case, cmd, &scope)?,
             // intake, consent and closure share nothing beyond what the consent names
             Family::Intake | Family::Consent | Family::Closure => {}
-        }
-    }
-    // the named coordinator's rights (erasure is refused below on an open case anyway)
-    if let Some(team) = case.phase.team().filter(|_| *cmd != CaseCommand::EraseCase) {
-        if ctx.actor.role == Role::Coordinator && ctx.actor.user != team.coordinator {
-            return Err(CaseError::NotCoordinator {
-                user: ctx.actor.user.clone(),
-                coordinator: team.coordinator.clone(),
-            });
         }
     }
     match family {

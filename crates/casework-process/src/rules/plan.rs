@@ -4,7 +4,7 @@
 //! | command | who | consent | shares |
 //! | --- | --- | --- | --- |
 //! | `AssessSituation` | coordinator, specialist | needed | the situation report: the categories of the client's problems |
-//! | `AgreePlan`, `RevisePlan` | coordinator | needed | the plan with the team |
+//! | `AgreePlan`, `RevisePlan` | coordinator | needed | the plan with the team, and each measure with its responsible institution (named by the consent) |
 //! | `HoldReview` | coordinator, specialist, provider (held by the coordinator or a whole-case delegate) | needed | review notes: the categories of the client's problems |
 //! | `RecordProgress` | coordinator, specialist, provider, caseworker, client (each on what it is responsible for) | needed | a progress note: the categories of the client's problems |
 //!
@@ -41,11 +41,19 @@ pub(super) fn rule(cmd: &CaseCommand) -> CommandRule {
 }
 
 /// What these commands share: a situation report, review notes or a progress note say as
-/// much as the client's problems, so the consent must cover their categories.
+/// much as the client's problems, so the consent must cover their categories; a plan
+/// engages each measure's responsible institution, which the consent must name.
 pub(super) fn check_scope(cmd: &CaseCommand, scope: &Scope<'_>) -> Result<(), CaseError> {
     use CaseCommand as C;
     match cmd {
         C::AssessSituation { .. } => scope.report(),
+        C::AgreePlan { plan } | C::RevisePlan { plan } => plan
+            .measures
+            .iter()
+            // the client's own task goes to nobody else; a blank institution is refused by
+            // the plan's validation, which names the measure
+            .filter(|m| !m.client_task && !m.responsible.as_str().trim().is_empty())
+            .try_for_each(|m| scope.institution(&m.responsible)),
         C::HoldReview { notes, .. } if notes.expose().is_some_and(|n| !n.is_empty()) => {
             scope.report()
         }

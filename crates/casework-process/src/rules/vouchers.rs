@@ -3,7 +3,7 @@
 //!
 //! | command | who | consent | shares |
 //! | --- | --- | --- | --- |
-//! | `IssueVoucher` | coordinator, caseworker | needed | the voucher with its provider |
+//! | `IssueVoucher` | coordinator, caseworker | needed | the case with its provider (named by the consent) and the categories its service shares (`ServicePolicy::shares`, covered by the consent) |
 //! | `RedeemVoucher`, `ReturnVoucher`, `StartServiceStage`, `ClassifyNeedGroup`, `RecordServiceHours` | provider (its own vouchers), coordinator, caseworker | needed | nothing beyond the voucher |
 //! | `RecordFeedback` | provider (its own vouchers), coordinator, caseworker | needed | feedback content: the category `FeedbackContent` |
 //! | `LinkVoucher` | coordinator, caseworker | needed | nothing |
@@ -43,12 +43,17 @@ pub(super) fn rule(cmd: &CaseCommand) -> CommandRule {
     }
 }
 
-/// What voucher commands share: the content of a feedback is data of its own category.
+/// What voucher commands share: a voucher shares the case with its provider and the
+/// categories its service tells the provider (the consent must name the one and cover the
+/// others); the content of a feedback is data of its own category.
 pub(super) fn check_scope(cmd: &CaseCommand, scope: &Scope<'_>) -> Result<(), CaseError> {
     match cmd {
         CaseCommand::RecordFeedback {
             content: Some(_), ..
         } => scope.categories(&[DataCategory::FeedbackContent]),
+        CaseCommand::IssueVoucher {
+            provider, service, ..
+        } => scope.service(provider, service),
         _ => Ok(()),
     }
 }

@@ -58,6 +58,8 @@ pub struct World {
     pub specialist: Actor,
     /// `j.schmidt`, caseworker at the jobcenter.
     pub caseworker: Actor,
+    /// `b.kurz`, a caseworker of the referring sozialamt: the intake before the consent.
+    pub intake: Actor,
     /// `p.wolf`, at [`PROVIDER`].
     pub provider: Actor,
     /// `d.berg`, at [`DEBT_PROVIDER`].
@@ -77,6 +79,7 @@ impl Default for World {
             coordinator: Actor::new("k.meier", Role::Coordinator, "iiz"),
             specialist: Actor::new("r.huber", Role::Specialist, "rav"),
             caseworker: Actor::new("j.schmidt", Role::Caseworker, "jobcenter"),
+            intake: Actor::new("b.kurz", Role::Caseworker, "sozialamt"),
             provider: Actor::new("p.wolf", Role::Provider, PROVIDER),
             debt_provider: Actor::new("d.berg", Role::Provider, DEBT_PROVIDER),
             manager: Actor::new("m.lang", Role::Manager, "jobcenter"),
@@ -266,12 +269,22 @@ pub fn register() -> CaseCommand {
     }
 }
 
-/// The consent's scope: the iiz, rav, iv, jobcenter and [`PROVIDER`]; process facts,
-/// the situation report, health, debts and feedback content; one released doctor; case
-/// management.
+/// The consent's scope: the iiz, rav, iv, jobcenter, sozialamt, [`PROVIDER`],
+/// [`DEBT_PROVIDER`], diakonie and kita; process facts, the situation report, health, debts, addiction and
+/// feedback content; one released doctor; case management.
 pub fn scope() -> ConsentScope {
     ConsentScope {
-        institutions: ["iiz", "rav", "iv", "jobcenter", PROVIDER]
+        institutions: [
+            "iiz",
+            "rav",
+            "iv",
+            "jobcenter",
+            "sozialamt",
+            PROVIDER,
+            DEBT_PROVIDER,
+            "diakonie",
+            "kita",
+        ]
             .into_iter()
             .map(InstitutionId::new)
             .collect(),
@@ -281,6 +294,7 @@ pub fn scope() -> ConsentScope {
             DataCategory::SituationReport,
             DataCategory::Health,
             DataCategory::Debts,
+            DataCategory::Addiction,
             DataCategory::FeedbackContent,
         ]
         .into(),
@@ -306,12 +320,21 @@ pub fn specialist_member() -> Member {
     }
 }
 
-/// The team: coordinator `k.meier` (iiz) and [`specialist_member`].
+/// `j.schmidt` of the jobcenter, the caseworker who issues the vouchers, in the team.
+pub fn caseworker_member() -> Member {
+    Member {
+        user: UserId::new("j.schmidt"),
+        institution: InstitutionId::new("jobcenter"),
+        function: TeamFunction::Specialist,
+    }
+}
+
+/// The team: coordinator `k.meier` (iiz), [`specialist_member`] and [`caseworker_member`].
 pub fn form_team() -> CaseCommand {
     CaseCommand::FormTeam {
         coordinator: UserId::new("k.meier"),
         coordinator_institution: InstitutionId::new("iiz"),
-        members: vec![specialist_member()],
+        members: vec![specialist_member(), caseworker_member()],
     }
 }
 
