@@ -279,7 +279,7 @@ pub fn idempotent_commands_append_once<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let policy = Policy::default();
     let coordinator = World::default().coordinator;
-    let client = Actor::new("c.client", Role::Client, "client");
+    let client = Actor::new("client", Role::Client, "client");
     let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
     let (case, cmds) = case_commands();
     let stream = StreamId::for_case(case);
@@ -392,7 +392,7 @@ pub fn audit_fields_are_checked<S: Store>(new_store: impl Fn() -> S) {
             "{user:?}@{institution:?}: {e}"
         );
     }
-    let c = client("c.client", "client");
+    let c = client("client", "client");
     let e = refused(
         &c,
         t0(),
@@ -483,7 +483,7 @@ pub fn execute_expecting_decides_on_the_given_version<S: Store>(new_store: impl 
     let store = new_store();
     let policy = Policy::default();
     let coordinator = World::default().coordinator;
-    let client = Actor::new("c.client", Role::Client, "client");
+    let client = Actor::new("client", Role::Client, "client");
     let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
     let (case, cmds) = case_commands();
     let stream = StreamId::for_case(case);

@@ -112,12 +112,16 @@ impl Deployment {
             CaseCommand::SignConsent {
                 signatory: Signatory::Client,
                 scope: ConsentScope {
-                    institutions: [InstitutionId::new("jobcenter")].into(),
+                    institutions: ["jobcenter", DEBT_PROVIDER, PROVIDER]
+                        .into_iter()
+                        .map(InstitutionId::new)
+                        .collect(),
                     data: [
                         DataCategory::ProcessFacts,
                         DataCategory::SituationReport,
                         DataCategory::Health,
                         DataCategory::Debts,
+                        DataCategory::Addiction,
                     ]
                     .into(),
                     ..ConsentScope::default()
@@ -131,7 +135,11 @@ impl Deployment {
             CaseCommand::FormTeam {
                 coordinator: UserId::new("k.meier"),
                 coordinator_institution: InstitutionId::new("jobcenter"),
-                members: vec![],
+                members: vec![Member {
+                    user: caseworker().user,
+                    institution: InstitutionId::new("jobcenter"),
+                    function: TeamFunction::Specialist,
+                }],
             },
         );
     }
