@@ -36,10 +36,10 @@ use serde::{Deserialize, Serialize};
 use crate::actor::Role;
 use crate::consent::{ConsentScope, DataCategory, Purpose};
 use crate::ids::{InstitutionId, MeasureId, UserId};
-use crate::party::Party;
-use crate::record::ProgressOn;
 use crate::model::{CaseEvent, CaseState};
+use crate::party::Party;
 use crate::policy::triage::Profile;
+use crate::record::ProgressOn;
 use casework_core::{Personal, Redaction};
 
 use crate::model::personal_fields::expand;
@@ -236,11 +236,7 @@ pub fn may_see(
 
 /// What a party needs to know of a field: `Some(Ok)` for its own records (shown without
 /// consent), `Some(Err)` for what it has no need to know, `None` where the consent decides.
-fn need_to_know(
-    party: &Party,
-    event: &CaseEvent,
-    field: &str,
-) -> Option<Result<(), String>> {
+fn need_to_know(party: &Party, event: &CaseEvent, field: &str) -> Option<Result<(), String>> {
     let registration = matches!(event, CaseEvent::CaseRegistered { .. });
     let no_need = |who: &str| Some(Err(format!("{who} has no need to know this field")));
     match party {
@@ -248,11 +244,7 @@ fn need_to_know(
         Party::Manager => no_need("a manager"),
         Party::Referrer if registration => Some(Ok(())),
         Party::Referrer => no_need("the referrer"),
-        Party::Intake
-            if registration || matches!(event, CaseEvent::MandateRecorded { .. }) =>
-        {
-            None
-        }
+        Party::Intake if registration || matches!(event, CaseEvent::MandateRecorded { .. }) => None,
         Party::Intake => no_need("intake staff"),
         Party::Provider { vouchers } => match event {
             CaseEvent::FeedbackReceived { voucher, .. } if vouchers.contains(voucher) => {

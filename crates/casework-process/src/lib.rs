@@ -58,7 +58,6 @@ pub use ids::{
     VoucherId,
 };
 pub use invariants::{Invariant, Violation};
-pub use party::{party, NotAParty, Party};
 pub use model::consent::{Consent, ConsentScope, DataCategory, Purpose, Signatory};
 pub use model::plan::{Goal, GoalTarget, Measure, Plan, PlanError};
 pub use model::record::{
@@ -76,6 +75,7 @@ pub use model::{
     CaseEvent, CaseState, ClientDetails, ClosedCase, ClosureReason, Consented, OpenCase, Phase,
     PhaseName, Planned, Registration, Review, SituationReport, TeamFormed,
 };
+pub use party::{party, NotAParty, Party};
 pub use policy::catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
 pub use policy::triage::{Gender, MarketProximity, ProblemArea, Profile};
 pub use policy::{

@@ -9,7 +9,7 @@
 //! | role | is a party as | when |
 //! | --- | --- | --- |
 //! | client | [`Party::Client`] | the actor's user id is the case's subject, or its recorded legal representative |
-//! | coordinator | [`Party::Coordinator`] | the named coordinator of the team (of the last team, once closed) |
+//! | coordinator | [`Party::Coordinator`] | the named coordinator (user and institution) of the team (of the last team, once closed) |
 //! | coordinator, caseworker | [`Party::Intake`] | before a team is formed: of the referring institution, or of an institution the consent names |
 //! | specialist, caseworker, provider, coordinator | [`Party::Member`] | a member of the current team (user and institution) |
 //! | any | [`Party::Delegate`] | the delegate (user and institution) of the delegation running on the day |
@@ -214,7 +214,12 @@ pub fn party(
     match actor.role {
         Role::Client => client(reg, &actor.user),
         Role::Coordinator => match facts.team() {
-            Some(team) if team.coordinator == actor.user => Ok(Party::Coordinator),
+            Some(team)
+                if team.coordinator == actor.user
+                    && team.coordinator_institution == actor.institution =>
+            {
+                Ok(Party::Coordinator)
+            }
             Some(team) => in_team().ok_or_else(|| NotAParty::NotCoordinator {
                 user: actor.user.clone(),
                 coordinator: team.coordinator.clone(),
@@ -253,9 +258,9 @@ pub fn party(
             let coordinating = facts
                 .team()
                 .map_or(&reg.referrer, |t| &t.coordinator_institution);
-            let in_team = facts.team().is_some_and(|t| {
-                t.members.iter().any(|m| m.institution == actor.institution)
-            });
+            let in_team = facts
+                .team()
+                .is_some_and(|t| t.members.iter().any(|m| m.institution == actor.institution));
             if &actor.institution == coordinating || in_team {
                 Ok(Party::Manager)
             } else {

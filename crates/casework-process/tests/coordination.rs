@@ -70,18 +70,12 @@ fn every_phase_before_the_plan_has_a_deadline() {
 fn a_deadline_that_is_not_overdue_cannot_be_escalated() {
     let w = World::default();
     given::<CaseProcess>(w.registered())
-        .when(
-            &escalate(DeadlineItem::Consent, 1),
-            &w.ctx(&w.intake, 14),
-        )
+        .when(&escalate(DeadlineItem::Consent, 1), &w.ctx(&w.intake, 14))
         .then_err(CaseError::Coordination(CoordinationError::NotOverdue {
             item: DeadlineItem::Consent,
         }));
     given::<CaseProcess>(w.registered())
-        .when(
-            &escalate(DeadlineItem::Review, 1),
-            &w.ctx(&w.intake, 40),
-        )
+        .when(&escalate(DeadlineItem::Review, 1), &w.ctx(&w.intake, 40))
         .then_err(CaseError::Coordination(CoordinationError::NotOverdue {
             item: DeadlineItem::Review,
         }));
@@ -92,10 +86,7 @@ fn the_level_follows_the_days_overdue_and_names_who_acts() {
     let w = World::default();
     // consent due day 14: one day late a reminder, from 14 days the team lead
     given::<CaseProcess>(w.registered())
-        .when(
-            &escalate(DeadlineItem::Consent, 1),
-            &w.ctx(&w.intake, 15),
-        )
+        .when(&escalate(DeadlineItem::Consent, 1), &w.ctx(&w.intake, 15))
         .then([CaseEvent::DeadlineEscalated {
             at: t(15),
             item: DeadlineItem::Consent,
@@ -104,10 +95,7 @@ fn the_level_follows_the_days_overdue_and_names_who_acts() {
             to: EscalationTarget::Coordinator,
         }]);
     let err = given::<CaseProcess>(w.registered())
-        .when(
-            &escalate(DeadlineItem::Consent, 2),
-            &w.ctx(&w.intake, 20),
-        )
+        .when(&escalate(DeadlineItem::Consent, 2), &w.ctx(&w.intake, 20))
         .rejected();
     assert!(
         err.to_string()
@@ -134,15 +122,9 @@ fn the_level_follows_the_days_overdue_and_names_who_acts() {
 fn an_escalation_is_recorded_once_per_level_and_only_upwards() {
     let w = World::default();
     let mut h = w.registered();
-    h.extend(w.continue_from(
-        &h,
-        &[(&w.intake, 15, escalate(DeadlineItem::Consent, 1))],
-    ));
+    h.extend(w.continue_from(&h, &[(&w.intake, 15, escalate(DeadlineItem::Consent, 1))]));
     let err = given::<CaseProcess>(h.clone())
-        .when(
-            &escalate(DeadlineItem::Consent, 1),
-            &w.ctx(&w.intake, 16),
-        )
+        .when(&escalate(DeadlineItem::Consent, 1), &w.ctx(&w.intake, 16))
         .rejected();
     assert!(
         err.to_string().contains("level 1 is already recorded"),
@@ -589,10 +571,7 @@ fn a_delegate_acts_only_inside_its_delegation_and_period() {
         )
         .rejected();
     assert!(
-        matches!(
-            err,
-            CaseError::NotAParty(NotAParty::NoVoucher { .. })
-        ),
+        matches!(err, CaseError::NotAParty(NotAParty::NoVoucher { .. })),
         "{err}"
     );
     // a measure delegate holds no reviews: that needs the whole case

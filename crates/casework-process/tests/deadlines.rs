@@ -118,11 +118,7 @@ fn individual_and_after_completion_rules_derive_no_date() {
         &h,
         &[
             (&w.caseworker, 2, issue("P1", PSYCHOSOCIAL_CARE, "diakonie")),
-            (
-                &w.caseworker,
-                2,
-                issue("R1", CARE_OF_RELATIVES, "kita"),
-            ),
+            (&w.caseworker, 2, issue("R1", CARE_OF_RELATIVES, "kita")),
             (&w.caseworker, 5, redeem("P1")),
         ],
     ));

@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use casework_core::Personal;
 use casework_process::{
-    CaseCommand, CaseEvent, CaseId, CaseProcess, ClientDetails, Context, Gender, InstitutionId,
-    Policy, ProblemArea, Profile, Signatory, SubjectId,
+    Actor, CaseCommand, CaseEvent, CaseId, CaseProcess, ClientDetails, Context, Gender,
+    InstitutionId, Policy, ProblemArea, Profile, Role, Signatory, SubjectId,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
@@ -647,7 +647,9 @@ fn case_commands() -> (CaseId, Vec<CaseCommand>) {
 pub fn as_of_reads<S: Store>(new_store: impl Fn() -> S) {
     let store = new_store();
     let policy = Policy::default();
-    let coordinator = World::default().coordinator;
+    // the intake's coordinator at the referring sozialamt: before the consent names
+    // anyone else, the case is theirs alone
+    let coordinator = Actor::new("t.lead", Role::Coordinator, "sozialamt");
     let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
     let (case, cmds) = case_commands();
     let stream = StreamId::for_case(case);

@@ -1,7 +1,14 @@
-//! Properties of consent-scoped access over arbitrary command sequences: no viewer outside
-//! the consent's scope ever sees personal data; after revocation nobody but the client
-//! (and the institutions holding their own records) sees any; every special-category
-//! read is in the access log exactly once.
+//! Properties of the access rules over arbitrary command sequences, checked against an
+//! oracle that reads the history itself and restates the rules of ADR 0016 (who is a party
+//! of a case, what each party needs to know, what the consent covers) without calling
+//! `casework_process::party` or `casework_process::access`:
+//!
+//! - a viewer who is no party of the case is refused the whole read; a party sees no
+//!   personal field the rules do not give it;
+//! - after revocation nobody but the client (and the parties holding their own records)
+//!   sees any; every special-category read is in the access log exactly once;
+//! - a command of an actor who is no party is refused with the party rule and records
+//!   nothing, and a party is never refused by that rule.
 
 use casework_case::CaseStream;
 use std::collections::BTreeSet;
@@ -9,9 +16,11 @@ use std::collections::BTreeSet;
 use casework_case::{access_log, case_codec, read_case};
 use casework_process::access::Viewer;
 use casework_process::*;
-use casework_store::{EventStore, KeyArea, MemoryStore, Metadata, Repository, StreamId};
+use casework_store::{
+    EventStore, KeyArea, MemoryStore, Metadata, RepoError, Repository, StoreError, StreamId,
+};
 use casework_testkit::strategies::{steps, INSTITUTIONS, ROLES};
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
 use uuid::Uuid;
 
@@ -19,27 +28,56 @@ fn stream() -> StreamId {
     StreamId::for_case(CaseId(Uuid::from_u128(7)))
 }
 
-fn viewer() -> impl Strategy<Value = Viewer> {
+const PURPOSES: [Purpose; 4] = [
+    Purpose::CaseManagement,
+    Purpose::ServiceDelivery,
+    Purpose::BenefitDecision,
+    Purpose::Audit,
+];
+
+/// Who reads or acts: half the time one of the people the generated histories know, in
+/// their own role and institution (so that parties are frequent), otherwise any user in
+/// any role of any institution (strangers, roles that are not theirs).
+fn someone() -> impl Strategy<Value = Viewer> {
+    let known = prop::sample::select(vec![
+        ("client", "client", Role::Client),
+        ("k.meier", "iiz", Role::Coordinator),
+        ("r.huber", "rav", Role::Specialist),
+        ("u.iv", "rav", Role::Specialist),
+        ("u", "prov-a", Role::Caseworker),
+        ("u", "prov-b", Role::Provider),
+        ("p.wolf", "prov-a", Role::Provider),
+        ("s.berger", "sozialamt", Role::Referrer),
+        ("t.lead", "sozialamt", Role::Coordinator),
+        ("m.lang", "iiz", Role::Manager),
+        ("a.roth", "iiz", Role::Auditor),
+    ]);
     let institutions: Vec<&str> = INSTITUTIONS
         .iter()
         .copied()
         .chain(["sozialamt", "jobcenter", "client"])
         .collect();
-    (
+    let users = vec![
+        "client", "k.meier", "r.huber", "u.iv", "u", "p.wolf", "s.berger", "reader",
+    ];
+    let any = (
+        prop::sample::select(users),
         prop::sample::select(institutions),
         prop::sample::select(ROLES.to_vec()),
-        prop::sample::select(vec![
-            Purpose::CaseManagement,
-            Purpose::ServiceDelivery,
-            Purpose::BenefitDecision,
-            Purpose::Audit,
-        ]),
+    );
+    (
+        prop_oneof![known, any],
+        prop::sample::select(PURPOSES.to_vec()),
     )
-        .prop_map(|(i, role, purpose)| Viewer::new("reader", i, role, purpose))
+        .prop_map(|((u, i, role), purpose)| Viewer::new(u, i, role, purpose))
 }
 
 /// What the history itself says, read independently of `casework_process::access`.
+#[derive(Default)]
 struct Facts {
+    registered: bool,
+    subject: Option<String>,
+    representative: Option<String>,
     scope: Option<ConsentScope>,
     revoked: bool,
     erased: bool,
@@ -47,25 +85,35 @@ struct Facts {
     referrer: Option<InstitutionId>,
     problem_areas: BTreeSet<ProblemArea>,
     providers: Vec<(VoucherId, ProviderId)>,
+    /// The coordinator (user, institution), once a team is formed.
+    coordinator: Option<(UserId, InstitutionId)>,
+    members: Vec<(UserId, InstitutionId)>,
+    /// delegate, institution, measures, start, last day
+    delegation: Option<(
+        UserId,
+        InstitutionId,
+        Vec<MeasureId>,
+        DateTime<Utc>,
+        NaiveDate,
+    )>,
 }
 
 fn facts(events: &[CaseEvent]) -> Facts {
-    let mut f = Facts {
-        scope: None,
-        revoked: false,
-        closed: false,
-        erased: false,
-        referrer: None,
-        problem_areas: BTreeSet::new(),
-        providers: Vec::new(),
-    };
+    let mut f = Facts::default();
     for e in events {
         match e {
             CaseEvent::CaseRegistered {
-                referrer, profile, ..
+                referrer,
+                profile,
+                subject,
+                representative,
+                ..
             } => {
+                f.registered = true;
                 f.referrer = Some(referrer.clone());
                 f.problem_areas = profile.problem_areas.clone();
+                f.subject = subject.as_ref().map(ToString::to_string);
+                f.representative = representative.as_ref().map(ToString::to_string);
             }
             CaseEvent::ConsentSigned { scope, .. } => f.scope = Some(scope.clone()),
             CaseEvent::ConsentRevoked { .. } => f.revoked = true,
@@ -74,35 +122,182 @@ fn facts(events: &[CaseEvent]) -> Facts {
             CaseEvent::VoucherIssued {
                 voucher, provider, ..
             } => f.providers.push((voucher.clone(), provider.clone())),
+            CaseEvent::TeamFormed {
+                coordinator,
+                coordinator_institution,
+                members,
+                ..
+            } => {
+                f.coordinator = Some((coordinator.clone(), coordinator_institution.clone()));
+                f.members = members
+                    .iter()
+                    .map(|m| (m.user.clone(), m.institution.clone()))
+                    .collect();
+            }
+            CaseEvent::MemberJoined { member, .. } => f
+                .members
+                .push((member.user.clone(), member.institution.clone())),
+            CaseEvent::MemberLeft { user, .. } => f.members.retain(|(u, _)| u != user),
+            CaseEvent::CoordinationHandedOver {
+                to, institution, ..
+            } => {
+                f.members.retain(|(u, _)| u != to);
+                f.coordinator = Some((to.clone(), institution.clone()));
+            }
+            CaseEvent::CaseManagementDelegated {
+                at,
+                delegate,
+                institution,
+                measures,
+                until,
+            } => {
+                f.delegation = Some((
+                    delegate.clone(),
+                    institution.clone(),
+                    measures.clone(),
+                    *at,
+                    *until,
+                ))
+            }
+            CaseEvent::DelegationEnded { .. } => f.delegation = None,
             _ => {}
         }
     }
     f
 }
 
-/// The oracle: may `viewer` see `field` of `event`?
-fn allowed(f: &Facts, event: &CaseEvent, field: &str, viewer: &Viewer) -> bool {
+/// The relation of the oracle, as ADR 0016's table states it.
+#[derive(Debug, Clone, PartialEq)]
+enum Who {
+    Client,
+    Coordinator,
+    Member,
+    Delegate(Vec<MeasureId>),
+    Provider(Vec<VoucherId>),
+    Referrer,
+    Intake,
+    Manager,
+    Auditor,
+}
+
+/// Who `actor` is to the case on `at` (`None`: no party).
+fn who(f: &Facts, actor: &Actor, at: DateTime<Utc>, policy: &Policy) -> Option<Who> {
+    if !f.registered {
+        return None;
+    }
+    let me = (actor.user.clone(), actor.institution.clone());
+    let member = f.members.contains(&me);
+    let day = policy.local_date(at);
+    let delegate = f
+        .delegation
+        .as_ref()
+        .filter(|(u, i, _, from, until)| {
+            !f.closed
+                && (u, i) == (&me.0, &me.1)
+                && day >= policy.local_date(*from)
+                && day <= *until
+        })
+        .map(|d| Who::Delegate(d.2.clone()));
+    let in_team = if member { Some(Who::Member) } else { delegate };
+    let named = |i: &InstitutionId| f.scope.as_ref().is_some_and(|s| s.institutions.contains(i));
+    let intake = (f.coordinator.is_none()
+        && (f.referrer.as_ref() == Some(&actor.institution) || named(&actor.institution)))
+    .then_some(Who::Intake);
+    match actor.role {
+        Role::Client => [&f.subject, &f.representative]
+            .into_iter()
+            .flatten()
+            .any(|s| s == actor.user.as_str())
+            .then_some(Who::Client),
+        Role::Coordinator => match &f.coordinator {
+            Some(c) if *c == me => Some(Who::Coordinator),
+            Some(_) => in_team,
+            None => intake,
+        },
+        Role::Specialist => in_team,
+        Role::Caseworker => in_team.or(intake),
+        Role::Provider => {
+            let own: Vec<VoucherId> = f
+                .providers
+                .iter()
+                .filter(|(_, p)| p.as_str() == actor.institution.as_str())
+                .map(|(v, _)| v.clone())
+                .collect();
+            if own.is_empty() {
+                in_team
+            } else {
+                Some(Who::Provider(own))
+            }
+        }
+        Role::Referrer => {
+            (f.referrer.as_ref() == Some(&actor.institution)).then_some(Who::Referrer)
+        }
+        Role::Manager => {
+            let ok = match &f.coordinator {
+                Some((_, i)) => {
+                    *i == actor.institution
+                        || f.members.iter().any(|(_, m)| *m == actor.institution)
+                }
+                None => f.referrer.as_ref() == Some(&actor.institution),
+            };
+            ok.then_some(Who::Manager)
+        }
+        Role::Auditor => Some(Who::Auditor),
+    }
+}
+
+/// The oracle: may `viewer`, who is `w` to the case, see `field` of `event`?
+fn allowed(f: &Facts, w: &Who, event: &CaseEvent, field: &str, viewer: &Viewer) -> bool {
     if f.erased {
         return false;
     }
     // the consent lapses at closure: audit reads only
-    if f.closed && viewer.role != Role::Client && viewer.purpose != Purpose::Audit {
+    if f.closed && *w != Who::Client && viewer.purpose != Purpose::Audit {
         return false;
     }
-    if viewer.role == Role::Client {
-        return true;
+    if *w == Who::Auditor && viewer.purpose != Purpose::Audit {
+        return false;
     }
-    if let CaseEvent::FeedbackReceived { voucher, .. } = event {
-        let own = f
-            .providers
-            .iter()
-            .any(|(v, p)| v == voucher && p.as_str() == viewer.institution.as_str());
-        if own && viewer.role == Role::Provider {
-            return true;
+    let registration = matches!(event, CaseEvent::CaseRegistered { .. });
+    // what each party needs to know; `Some(b)`: decided without the consent
+    let own: Option<bool> = match w {
+        Who::Client => Some(true),
+        Who::Manager => Some(false),
+        Who::Referrer => Some(registration),
+        Who::Intake => {
+            (!(registration || matches!(event, CaseEvent::MandateRecorded { .. }))).then_some(false)
         }
-    }
-    if field == "client" && f.referrer.as_ref() == Some(&viewer.institution) {
-        return true;
+        Who::Provider(vouchers) => match event {
+            CaseEvent::FeedbackReceived { voucher, .. } if vouchers.contains(voucher) => Some(true),
+            CaseEvent::CaseRegistered { .. } => None,
+            _ => Some(false),
+        },
+        Who::Delegate(measures) if !measures.is_empty() => {
+            let covered = match event {
+                CaseEvent::CaseRegistered { .. } => true,
+                CaseEvent::ProgressRecorded {
+                    on: ProgressOn::Measure(m),
+                    ..
+                } => measures.contains(m),
+                CaseEvent::PlanAgreed { plan, .. } | CaseEvent::PlanRevised { plan, .. } => {
+                    let parts: Vec<&str> = field.split('/').collect();
+                    match parts.as_slice() {
+                        ["plan", "measures", i, _] => i
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|i| plan.measures.get(i))
+                            .is_some_and(|m| measures.contains(&m.id)),
+                        _ => false,
+                    }
+                }
+                _ => false,
+            };
+            (!covered).then_some(false)
+        }
+        _ => None,
+    };
+    if let Some(own) = own {
+        return own;
     }
     let Some(scope) = &f.scope else { return false };
     if f.revoked {
@@ -130,47 +325,77 @@ fn allowed(f: &Facts, event: &CaseEvent, field: &str, viewer: &Viewer) -> bool {
         && needed.iter().all(|c| scope.data.contains(c))
 }
 
+/// Plays `steps` into a fresh store; returns the store, its clock and the last time.
+fn play(
+    steps: &casework_testkit::strategies::Steps,
+) -> (
+    MemoryStore,
+    std::sync::Arc<casework_store::ManualClock>,
+    DateTime<Utc>,
+) {
+    let clock = std::sync::Arc::new(casework_store::ManualClock::new(Utc::now()));
+    let store = MemoryStore::with_clock(Box::new(clock.clone()));
+    let policy = Policy::default();
+    let mut now = Utc.with_ymd_and_hms(2026, 1, 1, 8, 0, 0).unwrap();
+    {
+        let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
+        for step in steps {
+            now += Duration::days(step.days);
+            clock.set(now);
+            let actor = step.actor.clone();
+            let ctx = Context::new(now, &actor, &policy);
+            match repo.execute(&stream(), &step.cmd, &ctx, Metadata::default()) {
+                Ok(_) | Err(RepoError::Rejected(_)) => {}
+                Err(e) => panic!("the store failed: {e}"),
+            }
+        }
+    }
+    (store, clock, now)
+}
+
+fn opened(store: &MemoryStore) -> Vec<CaseEvent> {
+    let key = store.data_key(&stream()).unwrap();
+    store
+        .read_stream_all(&stream())
+        .unwrap()
+        .iter()
+        .map(|r| case_codec().decode_opened(r, key.as_ref()).unwrap())
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
 
     #[test]
     fn no_viewer_outside_the_consent_sees_personal_data(
         steps in steps(),
-        viewers in prop::collection::vec(viewer(), 1..4),
+        viewers in prop::collection::vec(someone(), 1..6),
     ) {
-        let clock = std::sync::Arc::new(casework_store::ManualClock::new(Utc::now()));
-        let store = MemoryStore::with_clock(Box::new(clock.clone()));
-        let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
-        let policy = Policy::default();
-        let mut now = Utc.with_ymd_and_hms(2026, 1, 1, 8, 0, 0).unwrap();
-        for step in &steps {
-            now += Duration::days(step.days);
-            clock.set(now);
-            let actor = step.actor.clone();
-            let ctx = Context::new(now, &actor, &policy);
-            match repo.execute(&stream(), &step.cmd, &ctx, Metadata::default()) {
-                Ok(_) | Err(casework_store::RepoError::Rejected(_)) => {}
-                Err(e) => panic!("the store failed: {e}"),
-            }
-        }
-        let key = store.data_key(&stream()).unwrap();
-        let opened: Vec<CaseEvent> = store
-            .read_stream_all(&stream())
-            .unwrap()
-            .iter()
-            .map(|r| case_codec().decode_opened(r, key.as_ref()).unwrap())
-            .collect();
+        let (store, clock, now) = play(&steps);
+        let opened = opened(&store);
         let f = facts(&opened);
+        let policy = Policy::default();
         let mut special_reads = 0;
         for (i, viewer) in viewers.iter().enumerate() {
             let at = now + Duration::hours(i as i64 + 1);
             clock.set(at);
-            let view = read_case(&store, &stream(), viewer, at, &Policy::default()).unwrap();
+            let read = read_case(&store, &stream(), viewer, at, &policy);
+            let Some(w) = who(&f, &viewer.actor(), at, &policy) else {
+                prop_assert!(
+                    matches!(read, Err(StoreError::Denied { .. })),
+                    "{viewer} is no party of the case, yet the read gave {read:?}"
+                );
+                continue;
+            };
+            let view = match read {
+                Ok(view) => view,
+                Err(e) => return Err(TestCaseError::fail(format!("{viewer} ({w:?}) was refused: {e}"))),
+            };
             for d in &view.disclosed {
                 let event = &opened[d.version as usize - 1];
                 prop_assert!(
-                    allowed(&f, event, &d.field, viewer),
-                    "{viewer} saw {} of {} (v{}) though the consent does not allow it",
+                    allowed(&f, &w, event, &d.field, viewer),
+                    "{viewer} ({w:?}) saw {} of {} (v{}) though the rules do not allow it",
                     d.field, event.event_type(), d.version
                 );
             }
@@ -183,21 +408,63 @@ proptest! {
             prop_assert_eq!(json.matches(r#""$personal":"sealed""#).count(), 0);
             if f.revoked {
                 for d in &view.disclosed {
-                    let own_record = viewer.role == Role::Client
-                        || d.field == "client" && f.referrer.as_ref() == Some(&viewer.institution)
-                        || d.field == "content";
+                    let own_record = w == Who::Client
+                        || d.field == "client" && w == Who::Referrer
+                        || d.field == "content" && matches!(w, Who::Provider(_));
                     prop_assert!(own_record, "after revocation {viewer} saw {}", d.field);
                 }
             }
             // special categories always, and after closure every read but the client's
             let logged = view.disclosed.iter().any(|d| d.is_special())
-                || (f.closed && viewer.role != Role::Client && !view.disclosed.is_empty());
+                || (f.closed && w != Who::Client && !view.disclosed.is_empty());
             if logged {
                 special_reads += 1;
                 prop_assert!(view.logged.is_some());
             }
         }
         prop_assert_eq!(access_log(&store, Some(&stream())).unwrap().len(), special_reads);
+    }
+
+    /// A command of someone who is no party of the case is refused by the party rule and
+    /// records nothing; a party is never refused by it. The gates before it (role, a case
+    /// to act on, the consent a command needs) decide first.
+    #[test]
+    fn only_the_parties_of_a_case_act_on_it(
+        steps in steps(),
+        tries in prop::collection::vec((someone(), 0usize..64), 1..6),
+    ) {
+        let (store, clock, now) = play(&steps);
+        let policy = Policy::default();
+        let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
+        let commands: Vec<CaseCommand> = steps.iter().map(|s| s.cmd.clone()).collect();
+        for (i, (someone, pick)) in tries.iter().enumerate() {
+            let Some(cmd) = commands.get(pick % commands.len().max(1)) else { break };
+            let actor = someone.actor();
+            let at = now + Duration::hours(i as i64 + 1);
+            clock.set(at);
+            let before = store.read_stream_all(&stream()).unwrap().len();
+            let f = facts(&opened(&store));
+            let state = repo.load(&stream()).unwrap().state;
+            let consent_ok = !command_rule(cmd).needs_consent
+                || matches!(state, CaseState::Closed(_))
+                || state.consent_active();
+            let gated = f.registered
+                && !matches!(cmd, CaseCommand::RegisterCase { .. })
+                && permitted_roles(cmd).contains(&actor.role)
+                && consent_ok;
+            let party = who(&f, &actor, at, &policy);
+            let ctx = Context::new(at, &actor, &policy);
+            let result = repo.execute(&stream(), cmd, &ctx, Metadata::default());
+            let by_party_rule = matches!(result, Err(RepoError::Rejected(CaseError::NotAParty(_))));
+            prop_assert_eq!(
+                by_party_rule,
+                gated && party.is_none(),
+                "{} by {} ({:?}): {:?}", cmd.name(), actor.record(), party, result.as_ref().err()
+            );
+            if result.is_err() {
+                prop_assert_eq!(store.read_stream_all(&stream()).unwrap().len(), before);
+            }
+        }
     }
 }
 

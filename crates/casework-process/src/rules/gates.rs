@@ -6,8 +6,8 @@ use crate::access::report_categories;
 use crate::actor::Role;
 use crate::consent::{ConsentScope, DataCategory};
 use crate::ids::{InstitutionId, ProviderId, ServiceId};
-use crate::policy::Policy;
 use crate::model::{CaseCommand, OpenCase, PhaseName};
+use crate::policy::Policy;
 
 use super::error::CaseError;
 
@@ -89,7 +89,11 @@ impl Scope<'_> {
     /// The command engages `provider` for `service`: the consent must name the provider
     /// (as an institution) and cover every category the service shares
     /// ([`crate::ServicePolicy::shares`]; an unknown service is refused by its family).
-    pub(super) fn service(&self, provider: &ProviderId, service: &ServiceId) -> Result<(), CaseError> {
+    pub(super) fn service(
+        &self,
+        provider: &ProviderId,
+        service: &ServiceId,
+    ) -> Result<(), CaseError> {
         self.institution(&InstitutionId::new(provider.as_str()))?;
         match self.policy.service(service) {
             Some(s) => self.categories(&s.shares),

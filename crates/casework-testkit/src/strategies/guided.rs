@@ -319,14 +319,7 @@ impl Guide<'_> {
     }
 
     fn coordinator(&self, case: &OpenCase) -> Actor {
-        match case.phase.team() {
-            Some(team) => Actor::new(
-                team.coordinator.as_str(),
-                Role::Coordinator,
-                team.coordinator_institution.as_str(),
-            ),
-            None => Actor::new(USERS[0], Role::Coordinator, "iiz"),
-        }
+        coordinator_of(&case.phase)
     }
 
     fn next(&self, state: &CaseState, a: &mut Bits, b: &mut Bits) -> (CaseCommand, Actor) {
@@ -343,10 +336,9 @@ impl Guide<'_> {
                     Actor::new("s.berger", Role::Referrer, "sozialamt"),
                 )
             }
-            CaseState::Closed(closed) if closed.erased_at.is_none() => (
-                CaseCommand::EraseCase,
-                Actor::new(USERS[0], Role::Coordinator, "iiz"),
-            ),
+            CaseState::Closed(closed) if closed.erased_at.is_none() => {
+                (CaseCommand::EraseCase, coordinator_of(&closed.last_phase))
+            }
             // an erased case: anything, to see that nothing is recorded
             CaseState::Closed(_) => {
                 let cmd = arbitrary_command(b, self.today());
@@ -376,7 +368,16 @@ impl Guide<'_> {
         let planned = case.phase.planned().is_some();
         let moves = [
             (if planned { 2 } else { 12 }, Move::Main),
-            (u32::from(!c.mandate_recorded && !planned), Move::Mandate),
+            // consent first (the default policy): the mandate waits for the consent
+            (
+                u32::from(
+                    !c.mandate_recorded
+                        && !planned
+                        && (case.phase.consent().is_some()
+                            || !self.policy.process.intake.consent_first),
+                ),
+                Move::Mandate,
+            ),
             (
                 u32::from(c.admission.is_none() && case.phase == Phase::Registered),
                 Move::Admission,
@@ -692,5 +693,26 @@ impl Guide<'_> {
             },
         };
         Some((cmd, provider))
+    }
+}
+
+/// Who acts as coordinator in phase `phase`: the team's named coordinator; before a team,
+/// `k.meier` of the iiz once the consent names it (the team it will form), else the
+/// intake's coordinator `t.lead` of the referring sozialamt (before the consent the case
+/// goes to no other institution).
+fn coordinator_of(phase: &Phase) -> Actor {
+    match phase.team() {
+        Some(team) => Actor::new(
+            team.coordinator.as_str(),
+            Role::Coordinator,
+            team.coordinator_institution.as_str(),
+        ),
+        None if phase
+            .consent()
+            .is_some_and(|c| c.scope.institutions.contains(&InstitutionId::new("iiz"))) =>
+        {
+            Actor::new(USERS[0], Role::Coordinator, "iiz")
+        }
+        None => Actor::new("t.lead", Role::Coordinator, "sozialamt"),
     }
 }

@@ -285,9 +285,9 @@ pub fn scope() -> ConsentScope {
             "diakonie",
             "kita",
         ]
-            .into_iter()
-            .map(InstitutionId::new)
-            .collect(),
+        .into_iter()
+        .map(InstitutionId::new)
+        .collect(),
         // the client has health and financial problems: the report is health and debt data
         data: [
             DataCategory::ProcessFacts,
