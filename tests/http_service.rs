@@ -69,9 +69,15 @@ fn register(s: &Service) -> String {
     body["case"].as_str().unwrap().to_owned()
 }
 
+/// The consent signed by the client `user` (the case's subject is `p-maria`).
 fn consent(user: &str) -> String {
+    consent_by(json!({"user": user, "role": "client", "institution": "client"}))
+}
+
+/// The consent, recorded by `by`.
+fn consent_by(by: serde_json::Value) -> String {
     json!({
-        "by": {"user": user, "role": "client", "institution": "client"},
+        "by": by,
         "at": at(),
         "command": {"command": "SignConsent", "signatory": "client", "scope": {"institutions": ["sozialamt"], "data": [], "medical_release": [], "purposes": ["case_management"]}},
     })
@@ -88,7 +94,12 @@ fn sixteen_clients_one_winner_per_version_and_replay_equals_live() {
             .map(|i| {
                 let (s, path, case) = (&s, &path, &case);
                 scope.spawn(move || {
-                    let body = consent(&format!("client{i}"));
+                    // sixteen clerks of the referring office record the signed form
+                    let body = consent_by(json!({
+                        "user": format!("clerk{i}"),
+                        "role": "caseworker",
+                        "institution": "sozialamt",
+                    }));
                     for _ in 0..500 {
                         let (_, state) = call(s.addr, "GET", &format!("/cases/{case}"), &[], "");
                         let version = state["version"].as_u64().unwrap();
@@ -140,20 +151,25 @@ fn a_retried_request_appends_once_and_bad_requests_are_refused() {
     let case = register(&s);
     let path = format!("/cases/{case}/commands");
     let key = [("Idempotency-Key", "consent-7".to_owned())];
-    let first = call(s.addr, "POST", &path, &key, &consent("maria"));
-    let again = call(s.addr, "POST", &path, &key, &consent("maria"));
+    let first = call(s.addr, "POST", &path, &key, &consent("p-maria"));
+    let again = call(s.addr, "POST", &path, &key, &consent("p-maria"));
     assert_eq!(first.0, 200);
     assert_eq!(first, again);
+    assert_eq!(s.cases.store().head_position().unwrap(), 2);
+    // a client role is not enough: only the case's client signs as the client
+    let (status, body) = call(s.addr, "POST", &path, &[], &consent("p-someone"));
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("not this case's client"), "{body}");
     assert_eq!(s.cases.store().head_position().unwrap(), 2);
     // a rule of the process: 422 with the rule; bad input: 400; no case: 404
     let close_twice = json!({
         "by": {"user": "k.meier", "role": "coordinator", "institution": "sozialamt"},
         "at": at(),
-        "command": {"command": "RegisterCase", "case_id": case, "referrer": "sozialamt", "client": {"name": "X"}, "profile": Profile::new(30, Gender::Male, "west")},
+        "command": {"command": "RegisterCase", "case_id": case, "referrer": "sozialamt", "client": {"name": "X"}, "subject": "p-x", "profile": Profile::new(30, Gender::Male, "west")},
     });
     let (status, body) = call(s.addr, "POST", &path, &[], &close_twice.to_string());
     assert_eq!(status, 422, "{body}");
-    let future = consent("maria").replace("2026-03-02", "2099-03-02");
+    let future = consent("p-maria").replace("2026-03-02", "2099-03-02");
     assert_eq!(call(s.addr, "POST", &path, &[], &future).0, 400);
     assert_eq!(
         call(
@@ -161,7 +177,7 @@ fn a_retried_request_appends_once_and_bad_requests_are_refused() {
             "POST",
             &path,
             &[("If-Match", "x".into())],
-            &consent("maria")
+            &consent("p-maria")
         )
         .0,
         400

@@ -384,8 +384,19 @@ pub fn case_commands(case: CaseId) -> Vec<(usize, i64, CaseCommand)> {
             1,
             CaseCommand::SignConsent {
                 signatory: Signatory::Client,
+                // the team's institutions and the voucher's provider, with what an
+                // addiction-counselling voucher tells it
                 scope: ConsentScope {
-                    institutions: [InstitutionId::new("iiz")].into(),
+                    institutions: ["iiz", "jobcenter", "caritas"]
+                        .into_iter()
+                        .map(InstitutionId::new)
+                        .collect(),
+                    data: [
+                        DataCategory::ProcessFacts,
+                        DataCategory::Addiction,
+                        DataCategory::Health,
+                    ]
+                    .into(),
                     ..ConsentScope::default()
                 },
             },
@@ -396,7 +407,8 @@ pub fn case_commands(case: CaseId) -> Vec<(usize, i64, CaseCommand)> {
             CaseCommand::FormTeam {
                 coordinator: UserId::new("k.meier"),
                 coordinator_institution: InstitutionId::new("iiz"),
-                members: vec![],
+                // the caseworker who issues the voucher
+                members: vec![crate::world::caseworker_member()],
             },
         ),
         (
