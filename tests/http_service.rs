@@ -159,7 +159,10 @@ fn a_retried_request_appends_once_and_bad_requests_are_refused() {
     // a client role is not enough: only the case's client signs as the client
     let (status, body) = call(s.addr, "POST", &path, &[], &consent("p-someone"));
     assert_eq!(status, 422, "{body}");
-    assert!(body.to_string().contains("not this case's client"), "{body}");
+    assert!(
+        body.to_string().contains("not this case's client"),
+        "{body}"
+    );
     assert_eq!(s.cases.store().head_position().unwrap(), 2);
     // a rule of the process: 422 with the rule; bad input: 400; no case: 404
     let close_twice = json!({

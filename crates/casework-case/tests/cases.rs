@@ -160,7 +160,9 @@ fn an_open_case_cannot_be_erased_and_a_read_is_scoped() {
         matches!(&err, StoreError::Denied { reason, .. } if reason.contains("jobcenter")),
         "{err}"
     );
-    assert!(casework_case::access_log(cases.store(), None).unwrap().is_empty());
+    assert!(casework_case::access_log(cases.store(), None)
+        .unwrap()
+        .is_empty());
     // nor is a stranger who claims the client role
     let stranger = Viewer::new("p-other", "client", Role::Client, Purpose::CaseManagement);
     assert!(matches!(

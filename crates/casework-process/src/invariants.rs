@@ -31,14 +31,18 @@ pub enum Invariant {
     FeedbackForLiveVoucher,
     /// 5. Every plan measure has a deadline and a responsible party.
     MeasureComplete,
-    /// 8. Personal data is shared only inside the active consent: team members come from
+    /// 8. Personal data is shared only inside the active consent: team members, voucher
+    ///    providers and the institutions responsible for plan measures come from
     ///    institutions it names, situation reports and review minutes only with the
-    ///    categories they hold, feedback content only where it covers feedback content.
+    ///    categories they hold, feedback content only where it covers feedback content,
+    ///    a voucher only with the categories its service shares (checked by
+    ///    [`check_under`], which knows the services).
     SharingWithinConsent,
     /// 9. A delegate records progress only inside a running delegation to it, on what the
     ///    delegation covers.
     DelegateWithinDelegation,
-    /// 10. A case conference has team members as participants.
+    /// 10. A case conference has team members, and the client (or its legal
+    ///     representative), as participants.
     ConferenceWithinTeam,
     /// 11. A plan takes effect only with the signatures the policy requires (checked by
     ///     [`check_under`], which knows the policy).
@@ -75,6 +79,15 @@ fn outside_scope(event: &CaseEvent, scope: &ConsentScope, profile: &Profile) -> 
             members.iter().for_each(|m| institution(&m.institution));
         }
         CaseEvent::MemberJoined { member, .. } => institution(&member.institution),
+        CaseEvent::VoucherIssued { provider, .. } => {
+            institution(&InstitutionId::new(provider.as_str()))
+        }
+        // the client's own tasks go to nobody else
+        CaseEvent::PlanAgreed { plan, .. } | CaseEvent::PlanRevised { plan, .. } => plan
+            .measures
+            .iter()
+            .filter(|m| !m.client_task)
+            .for_each(|m| institution(&m.responsible)),
         CaseEvent::CoordinationHandedOver { institution: i, .. }
         | CaseEvent::CaseManagementDelegated { institution: i, .. } => institution(i),
         _ => {}
@@ -207,10 +220,22 @@ fn check_in(events: &[CaseEvent], zone: Tz) -> Vec<Violation> {
             if let CaseEvent::ConferenceHeld { participants, .. } = event {
                 match open.phase.team() {
                     Some(team) => {
-                        for p in participants.iter().filter(|p| !team.contains(p)) {
+                        let reg = &open.registration;
+                        let client = |p: &&crate::ids::UserId| {
+                            [&reg.subject, &reg.representative]
+                                .into_iter()
+                                .flatten()
+                                .any(|s| s.as_str() == p.as_str())
+                        };
+                        for p in participants
+                            .iter()
+                            .filter(|p| !team.contains(p) && !client(p))
+                        {
                             violate(
                                 Invariant::ConferenceWithinTeam,
-                                format!("conference participant {p} is not a team member"),
+                                format!(
+                                    "conference participant {p} is neither a team member nor the client"
+                                ),
                             );
                         }
                     }
@@ -266,7 +291,30 @@ fn check_in(events: &[CaseEvent], zone: Tz) -> Vec<Violation> {
 pub fn check_under(events: &[CaseEvent], policy: &Policy) -> Vec<Violation> {
     let mut out = check_in(events, policy.time_zone);
     let required = policy.process.plan_signatures;
+    let mut state = CaseState::default();
     for (i, event) in events.iter().enumerate() {
+        if let (CaseEvent::VoucherIssued { service, .. }, CaseState::Open(open)) = (event, &state) {
+            let shares = policy.service(service).map(|s| s.shares.as_slice());
+            let scope = open.phase.consent().map(|c| &c.scope);
+            if let (Some(shares), Some(scope)) = (shares, scope) {
+                let missing: Vec<String> = shares
+                    .iter()
+                    .filter(|c| !scope.data.contains(c))
+                    .map(ToString::to_string)
+                    .collect();
+                if !missing.is_empty() {
+                    out.push(Violation {
+                        version: i as u64 + 1,
+                        invariant: Invariant::SharingWithinConsent,
+                        detail: format!(
+                            "VoucherIssued for {service} shares outside the consent: {}",
+                            missing.join(", ")
+                        ),
+                    });
+                }
+            }
+        }
+        CaseProcess::evolve_in_place(&mut state, event);
         if let CaseEvent::PlanAgreed { plan, .. } | CaseEvent::PlanRevised { plan, .. } = event {
             let missing: Vec<&str> = [
                 (required.client && !plan.signed_by_client, "client"),

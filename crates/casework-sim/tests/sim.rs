@@ -23,7 +23,11 @@ fn a_simulation_is_consistent_deterministic_and_calibrated() {
     assert!(summary.events > 400 * 10, "{} events", summary.events);
 
     let codec = case_codec();
+    let policy = casework_process::Policy::default();
     let (mut issued, mut redeemed, mut returned) = (0, 0, 0);
+    // flows of personal data outside the consent (issue 31: there were 1,813 vouchers
+    // and 542 measures outside it), and the client's own part
+    let (mut outside, mut client_tasks, mut kick_offs, mut client_reports) = (0, 0, 0, 0);
     for stream in store.list_streams().unwrap() {
         let events: Vec<CaseEvent> = store
             .read_stream_all(&stream)
@@ -36,7 +40,54 @@ fn a_simulation_is_consistent_deterministic_and_calibrated() {
             vec![],
             "{stream}"
         );
-        let state = casework_core::fold::<casework_process::CaseProcess, _>(&events);
+        let mut at = casework_process::CaseState::default();
+        for e in &events {
+            let scope = at
+                .phase()
+                .and_then(|p| p.consent())
+                .map(|c| c.scope.clone());
+            let named = |i: &str| {
+                scope
+                    .as_ref()
+                    .is_some_and(|s| s.institutions.iter().any(|n| n.as_str() == i))
+            };
+            match e {
+                CaseEvent::VoucherIssued {
+                    provider, service, ..
+                } => {
+                    let shares = &policy.service(service).unwrap().shares;
+                    let covered = scope
+                        .as_ref()
+                        .is_some_and(|s| shares.iter().all(|c| s.data.contains(c)));
+                    outside += usize::from(!named(provider.as_str()) || !covered);
+                }
+                CaseEvent::PlanAgreed { plan, .. } | CaseEvent::PlanRevised { plan, .. } => {
+                    for m in &plan.measures {
+                        if m.client_task {
+                            client_tasks += 1;
+                        } else if !named(m.responsible.as_str()) {
+                            outside += 1;
+                        }
+                    }
+                }
+                CaseEvent::ConferenceHeld {
+                    kind: casework_process::ConferenceKind::KickOff,
+                    participants,
+                    ..
+                } => {
+                    let subject = at.registration().and_then(|r| r.subject.clone()).unwrap();
+                    kick_offs +=
+                        usize::from(participants.iter().any(|p| p.as_str() == subject.as_str()));
+                }
+                CaseEvent::ProgressRecorded { by, .. } => {
+                    let subject = at.registration().and_then(|r| r.subject.clone()).unwrap();
+                    client_reports += usize::from(by.as_str() == subject.as_str());
+                }
+                _ => {}
+            }
+            <casework_process::CaseProcess as casework_core::Process>::evolve_in_place(&mut at, e);
+        }
+        let state = at;
         for v in state.vouchers().unwrap().values() {
             issued += 1;
             match v.status {
@@ -46,6 +97,13 @@ fn a_simulation_is_consistent_deterministic_and_calibrated() {
             }
         }
     }
+    assert_eq!(outside, 0, "vouchers and measures outside the consent");
+    assert!(client_tasks > 100, "{client_tasks} client tasks");
+    assert!(kick_offs > 100, "{kick_offs} kick-offs with the client");
+    assert!(
+        client_reports > 50,
+        "{client_reports} progress reports by clients"
+    );
     // Aachen 2019: 551 of 802 redeemed (69 %), 163 returned (20 %)
     let share = |n: u32| n * 100 / issued;
     assert!(
