@@ -115,7 +115,15 @@ pub fn run(backend: &Backend, config: &SimConfig, policy: &Policy) -> Result<Exi
     if let Some(id) = book.cases.keys().min() {
         say!("  {me} case show {id}");
         say!("  {me} history {id}");
-        say!("  {me} case read {id} --user l.wolf --institution jobcenter --role caseworker");
+    }
+    // a read only a party of the case may make: its named coordinator's
+    let mut ids: Vec<_> = book.cases.keys().copied().collect();
+    ids.sort();
+    let read = ids
+        .iter()
+        .find_map(|id| coordinator(store, *id, policy).map(|c| (id, c)));
+    if let Some((id, (user, institution))) = read {
+        say!("  {me} case read {id} --user {user} --institution {institution} --role coordinator");
         say!("  {me} access-log");
     }
     // a closed case not yet erased: the book keeps no closed cases, so look at a few streams
@@ -132,7 +140,25 @@ pub fn run(backend: &Backend, config: &SimConfig, policy: &Policy) -> Result<Exi
             })
         });
     if let Some(id) = closed {
-        say!("  {me} erase {id} --by k.meier@jobcenter");
+        // its last coordinator erases it (a case closed before its team: the intake's)
+        let (user, institution) = coordinator(store, id, policy)
+            .unwrap_or_else(|| ("k.meier".to_owned(), "jobcenter".to_owned()));
+        say!("  {me} erase {id} --by {user}@{institution}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The named coordinator of case `id` (of its last team, once closed) as (user,
+/// institution): who the demo's suggestions act and read as, a party of the case.
+fn coordinator<S: casework_store::Store + ?Sized>(
+    store: &S,
+    id: casework_process::CaseId,
+    policy: &Policy,
+) -> Option<(String, String)> {
+    let file = CaseFile::load(store, id, None, policy.time_zone).ok()??;
+    let team = file.state.phase()?.team()?;
+    Some((
+        team.coordinator.to_string(),
+        team.coordinator_institution.to_string(),
+    ))
 }

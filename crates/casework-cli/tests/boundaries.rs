@@ -691,18 +691,18 @@ fn one_case_id_form_and_json_everywhere() {
         vec!["history", &stream, "--format", "json"],
         vec!["report", "case", "--case", &stream, "--format", "json"],
         vec!["case", "show", &stream, "--format", "json"],
-        // a viewer outside the consent sees nothing, so the read logs nothing: the shared
+        // the referrer sees only what it registered, so the read logs nothing: the shared
         // store stays as the other tests expect it
         vec![
             "case",
             "read",
             &id,
             "--user",
-            "a.reader",
+            "eingangszone",
             "--institution",
-            "nowhere",
+            "jobcenter",
             "--role",
-            "specialist",
+            "referrer",
             "--at",
             "2026-01-10",
             "--format",

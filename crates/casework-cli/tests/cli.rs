@@ -397,6 +397,31 @@ fn postgres_client(url: &str) -> Result<postgres::Client, postgres::Error> {
     postgres::Client::connect(url, postgres::NoTls)
 }
 
+/// The named coordinator (user, institution) of `case`'s team and its client's subject,
+/// from `case show --format json`.
+fn parties(store: &Path, case: &str) -> (String, String, String) {
+    fn find<'v>(v: &'v serde_json::Value, key: &str) -> Option<&'v serde_json::Value> {
+        match v {
+            serde_json::Value::Object(map) => map
+                .get(key)
+                .or_else(|| map.values().find_map(|v| find(v, key))),
+            serde_json::Value::Array(items) => items.iter().find_map(|v| find(v, key)),
+            _ => None,
+        }
+    }
+    let (code, shown, stderr) =
+        out(casework(store).args(["case", "show", case, "--format", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    let team = find(&shown, "team").expect("the case has a team");
+    let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).unwrap().to_owned();
+    (
+        text(team.get("coordinator")),
+        text(team.get("coordinator_institution")),
+        text(find(&shown, "subject")),
+    )
+}
+
 /// The cases of a store closed for another reason than revocation and not erased, and the
 /// still open ones, from its export.
 fn closed_and_open(store: &Path) -> (Vec<String>, Vec<String>) {
@@ -441,13 +466,13 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     let (closed, open) = closed_and_open(store);
     let (case, open_case) = (&closed[0], &open[0]);
-    let read_case = |case: &str, institution: &str, role: &str, purpose: &str| {
+    let read_as = |case: &str, user: &str, institution: &str, role: &str, purpose: &str| {
         out(casework(store).args([
             "case",
             "read",
             case,
             "--user",
-            "a.reader",
+            user,
             "--institution",
             institution,
             "--role",
@@ -458,15 +483,17 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
             "2026-01-05",
         ]))
     };
+    let closed_parties = parties(store, case);
+    let (user, institution) = (&closed_parties.0, &closed_parties.1);
     // the consent lapsed when the case closed: kept for audit only, every read logged
-    let (code, stdout, _) = read_case(case, "jobcenter", "caseworker", "case_management");
+    let (code, stdout, _) = read_as(case, user, institution, "coordinator", "case_management");
     assert_eq!(code, 0);
     assert!(
         stdout.contains("the consent lapsed with the closure"),
         "{stdout}"
     );
     assert!(!stdout.contains("\"name\""), "{stdout}");
-    let (code, stdout, _) = read_case(case, "jobcenter", "caseworker", "audit");
+    let (code, stdout, _) = read_as(case, user, institution, "coordinator", "audit");
     assert_eq!(code, 0);
     assert!(
         stdout.contains("client [process facts]: {\"name\":\"Client"),
@@ -474,37 +501,86 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
     );
     let (_, log, _) = out(casework(store).args(["access-log", "--case", case]));
     assert!(
-        log.contains("a.reader/caseworker@jobcenter for audit"),
+        log.contains(&format!("{user}/coordinator@{institution} for audit")),
         "{log}"
     );
-    // an open case: the simulated consent names the job centre and the social welfare office
-    let read = |institution: &str, role: &str, purpose: &str| {
-        read_case(open_case, institution, role, purpose)
+    // an open case: its coordinator reads what the consent covers
+    let (coordinator, coordinating, subject) = parties(store, open_case);
+    let read = |user: &str, institution: &str, role: &str, purpose: &str| {
+        read_as(open_case, user, institution, role, purpose)
     };
-    let (code, stdout, _) = read("jobcenter", "caseworker", "case_management");
+    let (code, stdout, _) = read(
+        &coordinator,
+        &coordinating,
+        "coordinator",
+        "case_management",
+    );
     assert_eq!(code, 0);
     assert!(
         stdout.contains("client [process facts]: {\"name\":\"Client"),
         "{stdout}"
     );
-    let (_, stdout, _) = read("rav", "specialist", "case_management");
-    assert!(
-        stdout.contains("<withheld: the consent does not name the institution rav>"),
-        "{stdout}"
+    let (_, stdout, _) = read(
+        &coordinator,
+        &coordinating,
+        "coordinator",
+        "benefit_decision",
     );
-    assert!(!stdout.contains("\"name\""), "{stdout}");
-    let (_, stdout, _) = read("jobcenter", "caseworker", "benefit_decision");
     assert!(
         stdout.contains("does not cover the purpose benefit decision"),
         "{stdout}"
     );
-    let (code, stdout, _) = read("jobcenter", "caseworker", "surveillance");
+    // a named institution is not enough: a job-centre caseworker outside the team, a
+    // specialist of an institution the consent does not name, a stranger in the client
+    // role, another case's client: each is refused as a whole, exit 4, with the rule
+    let other_client = parties(store, case).2;
+    for (who, institution, role, rule) in [
+        (
+            "a.reader",
+            "jobcenter",
+            "caseworker",
+            "a.reader of jobcenter is not in the case team",
+        ),
+        (
+            "a.reader",
+            "rav",
+            "specialist",
+            "a.reader of rav is not in the case team",
+        ),
+        (
+            "stranger",
+            "nowhere",
+            "client",
+            "stranger is not this case's client",
+        ),
+        (
+            other_client.as_str(),
+            "client",
+            "client",
+            "is not this case's client",
+        ),
+    ] {
+        let (code, stdout, stderr) = read(who, institution, role, "case_management");
+        assert_eq!(code, 4, "{who}@{institution} as {role}: {stdout}{stderr}");
+        assert!(stderr.contains(rule), "{stderr}");
+        assert!(!stdout.contains("Client 0"), "{stdout}");
+    }
+    // the client reads their own case whole
+    let (code, stdout, _) = read(&subject, "client", "client", "case_management");
+    assert_eq!(code, 0);
+    assert!(stdout.contains("0 withheld"), "{stdout}");
+    let (code, stdout, _) = read(&coordinator, &coordinating, "coordinator", "surveillance");
     assert_eq!(code, 4, "{stdout}");
 
     let (code, log, _) = out(casework(store).args(["access-log", "--case", open_case]));
     assert_eq!(code, 0);
-    let health_reads =
-        usize::from(log.contains("a.reader/caseworker@jobcenter for case management"));
+    assert!(
+        !log.contains("a.reader"),
+        "refused reads log nothing: {log}"
+    );
+    let health_reads = usize::from(log.contains(&format!(
+        "{coordinator}/coordinator@{coordinating} for case management"
+    ))) + usize::from(log.contains(&format!("{subject}/client@client")));
     assert!(
         log.contains(&format!("{health_reads} special-category read(s)")),
         "{log}"
@@ -519,11 +595,12 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
     };
     let erased_before = erased_count();
     let erase = |id: &str| {
+        let (user, institution, _) = parties(store, id);
         out(casework(store).args([
             "erase",
             id,
             "--by",
-            "k.meier@jobcenter",
+            &format!("{user}@{institution}"),
             "--at",
             "2026-01-10",
         ]))
@@ -543,7 +620,7 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
         "read",
         case,
         "--user",
-        "the.client",
+        &closed_parties.2,
         "--institution",
         "client",
         "--role",
