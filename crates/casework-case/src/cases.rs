@@ -14,7 +14,7 @@ use casework_process::{
 use chrono::{DateTime, Utc};
 
 use crate::codec::case_codec;
-use crate::privacy::{erase_case, read_case, CaseView, Erasure};
+use crate::privacy::{erase_case, read_case, subject_access, CaseView, Erasure, SubjectAccess};
 use casework_store::Store;
 use casework_store::StoreError;
 use casework_store::{AsOf, ExecuteResult, RepoError, Repository};
@@ -204,6 +204,24 @@ impl<S: Store> Cases<S> {
         at: DateTime<Utc>,
     ) -> Result<CaseView, StoreError> {
         read_case(
+            &self.inner.store,
+            &StreamId::for_case(case),
+            viewer,
+            at,
+            &self.inner.policy,
+        )
+    }
+
+    /// The client's subject access copy of the case (GDPR art. 15): the whole case with
+    /// its personal data and the access log of who read it; only for the case's client or
+    /// legal representative (`viewer` in the client role), logged ([`subject_access`]).
+    pub fn subject_access(
+        &self,
+        case: CaseId,
+        viewer: &Viewer,
+        at: DateTime<Utc>,
+    ) -> Result<SubjectAccess, StoreError> {
+        subject_access(
             &self.inner.store,
             &StreamId::for_case(case),
             viewer,

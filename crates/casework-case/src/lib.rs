@@ -47,6 +47,7 @@ mod stream;
 pub use cases::Cases;
 pub use codec::{case_codec, case_registered_v1_to_v2, voucher_issued_v1_to_v2};
 pub use privacy::{
-    access_log, erase_case, read_case, AccessRecord, CaseView, Erasure, ErasureStatus, ViewedEvent,
+    access_log, erase_case, read_case, subject_access, AccessRecord, CaseView, Erasure,
+    ErasureStatus, SubjectAccess, SubjectEvent, ViewedEvent,
 };
 pub use stream::{parse_case_id, CaseStream, CASE_STREAM_PREFIX};

@@ -16,7 +16,7 @@
 use casework_core::fold;
 use casework_process::access::{redact_event, Disclosure, Viewer};
 use casework_process::{
-    party, CaseCommand, CaseError, CaseEvent, CaseProcess, CaseState, Context, Party, Policy,
+    party, CaseCommand, CaseError, CaseEvent, CaseProcess, CaseState, Context, Party, Policy, Role,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -179,6 +179,73 @@ pub fn read_case<S: KeyArea + ?Sized>(
             Some(store.append(&access_stream(stream)?, ExpectedVersion::Any, vec![entry])?);
     }
     Ok(view)
+}
+
+/// What a client receives on a subject access request (GDPR art. 15): their whole case,
+/// every personal field in clear as far as it is not erased, and the access log of who read
+/// which special-category or kept data of it, when and for which purpose. One JSON
+/// document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubjectAccess {
+    /// The case stream.
+    pub case_stream: StreamId,
+    /// When the copy was made (the request's time).
+    pub at: DateTime<Utc>,
+    /// Every event of the case, in order.
+    pub events: Vec<SubjectEvent>,
+    /// Every logged read of the case, this one included, oldest first.
+    pub reads: Vec<AccessRecord>,
+}
+
+/// One event of a case as its client receives it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubjectEvent {
+    /// Its version in the case stream.
+    pub version: Version,
+    /// When the store recorded it.
+    pub recorded_at: DateTime<Utc>,
+    /// Who recorded it (`user/role@institution`).
+    pub actor: Option<String>,
+    /// The event, personal fields in clear (or `<erased>`).
+    pub event: CaseEvent,
+}
+
+/// The subject access copy of case `stream` for `viewer` at `at`: only the case's client
+/// (its subject) or legal representative receives it ([`StoreError::Denied`] for anyone
+/// else, nothing read or logged). The read is logged like every read of special data, and
+/// the copy's access log includes it.
+pub fn subject_access<S: KeyArea + ?Sized>(
+    store: &S,
+    stream: &StreamId,
+    viewer: &Viewer,
+    at: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<SubjectAccess, StoreError> {
+    if viewer.role != Role::Client {
+        return Err(StoreError::Denied {
+            stream: stream.clone(),
+            reason: format!(
+                "a subject access copy goes to the client or its legal representative, not a {}",
+                viewer.role
+            ),
+        });
+    }
+    let view = read_case(store, stream, viewer, at, policy)?;
+    Ok(SubjectAccess {
+        case_stream: stream.clone(),
+        at,
+        events: view
+            .events
+            .into_iter()
+            .map(|e| SubjectEvent {
+                version: e.version,
+                recorded_at: e.recorded_at,
+                actor: e.actor,
+                event: e.event,
+            })
+            .collect(),
+        reads: access_log(store, Some(stream))?,
+    })
 }
 
 /// The access log: of one case (`Some(case stream)`) or of all cases, in log order.

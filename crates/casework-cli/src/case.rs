@@ -43,6 +43,19 @@ pub enum CaseCommand {
         #[arg(long, value_enum, default_value_t)]
         format: crate::output::Format,
     },
+    /// The client's copy of their case (GDPR art. 15) as one JSON document: every event
+    /// with its personal data, and the access log of who read what. Only for the case's
+    /// client or legal representative; the read is logged.
+    SubjectAccess {
+        /// The case id (UUID).
+        id: String,
+        /// The client's pseudonym (the case's subject) or its legal representative's.
+        #[arg(long)]
+        user: String,
+        /// The day of the request (YYYY-MM-DD); today by default.
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+    },
 }
 
 pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<ExitCode, Failure> {
@@ -54,6 +67,9 @@ pub fn run(backend: &Backend, command: &CaseCommand, policy: &Policy) -> Result<
             at,
             format,
         } => return crate::privacy::read(backend, id, viewer, at.as_deref(), policy, *format),
+        CaseCommand::SubjectAccess { id, user, at } => {
+            return crate::privacy::subject_access(backend, id, user, at.as_deref(), policy)
+        }
     };
     let store = backend.store();
     let id = parse_case(id)?;

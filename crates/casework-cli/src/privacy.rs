@@ -169,6 +169,23 @@ pub fn read(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `casework case subject-access`: the client's copy of their case, one JSON document.
+pub fn subject_access(
+    backend: &Backend,
+    id: &str,
+    user: &str,
+    at: Option<&str>,
+    policy: &Policy,
+) -> Result<ExitCode, Failure> {
+    let viewer = Viewer::new(user, "client", Role::Client, Purpose::CaseManagement);
+    let case = existing_case(backend, id)?;
+    let copy =
+        Cases::new(backend.store(), policy.clone()).subject_access(case, &viewer, moment(at)?)?;
+    backend.flush()?;
+    crate::output::json(&copy)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `casework erase`: record the erasure and destroy the case's data key.
 pub fn erase(
     backend: &Backend,

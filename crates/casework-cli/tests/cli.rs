@@ -571,6 +571,36 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
     assert!(stdout.contains("0 withheld"), "{stdout}");
     let (code, stdout, _) = read(&coordinator, &coordinating, "coordinator", "surveillance");
     assert_eq!(code, 4, "{stdout}");
+    // the client's copy of the case (GDPR art. 15): every event in clear and the log of
+    // who read it, this request included; nobody else receives it
+    let copy = |user: &str| {
+        out(casework(store).args([
+            "case",
+            "subject-access",
+            open_case,
+            "--user",
+            user,
+            "--at",
+            "2026-01-05",
+        ]))
+    };
+    let (code, stdout, stderr) = copy(&subject);
+    assert_eq!(code, 0, "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let events = doc["events"].as_array().unwrap();
+    assert!(events.len() > 3, "{stdout}");
+    assert!(stdout.contains("\"name\": \"Client 0"), "{stdout}");
+    let readers: Vec<&str> = doc["reads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["viewer"]["user"].as_str())
+        .collect();
+    assert!(readers.contains(&coordinator.as_str()), "{readers:?}");
+    assert!(readers.contains(&subject.as_str()), "{readers:?}");
+    let (code, stdout, stderr) = copy(&other_client);
+    assert_eq!(code, 4, "{stdout}{stderr}");
+    assert!(stderr.contains("is not this case's client"), "{stderr}");
 
     let (code, log, _) = out(casework(store).args(["access-log", "--case", open_case]));
     assert_eq!(code, 0);
@@ -580,7 +610,7 @@ fn personal_data_is_read_by_consent_logged_and_erased_for_good() {
     );
     let health_reads = usize::from(log.contains(&format!(
         "{coordinator}/coordinator@{coordinating} for case management"
-    ))) + usize::from(log.contains(&format!("{subject}/client@client")));
+    ))) + log.matches(&format!("{subject}/client@client")).count();
     assert!(
         log.contains(&format!("{health_reads} special-category read(s)")),
         "{log}"

@@ -10,6 +10,8 @@
 //! - a command of an actor who is no party is refused with the party rule and records
 //!   nothing, and a party is never refused by that rule.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use casework_case::CaseStream;
 use std::collections::BTreeSet;
 
@@ -72,6 +74,15 @@ fn someone() -> impl Strategy<Value = Viewer> {
         .prop_map(|((u, i, role), purpose)| Viewer::new(u, i, role, purpose))
 }
 
+/// A delegation as the history records it.
+struct Delegated {
+    delegate: UserId,
+    institution: InstitutionId,
+    measures: Vec<MeasureId>,
+    from: DateTime<Utc>,
+    until: NaiveDate,
+}
+
 /// What the history itself says, read independently of `casework_process::access`.
 #[derive(Default)]
 struct Facts {
@@ -88,14 +99,7 @@ struct Facts {
     /// The coordinator (user, institution), once a team is formed.
     coordinator: Option<(UserId, InstitutionId)>,
     members: Vec<(UserId, InstitutionId)>,
-    /// delegate, institution, measures, start, last day
-    delegation: Option<(
-        UserId,
-        InstitutionId,
-        Vec<MeasureId>,
-        DateTime<Utc>,
-        NaiveDate,
-    )>,
+    delegation: Option<Delegated>,
 }
 
 fn facts(events: &[CaseEvent]) -> Facts {
@@ -151,13 +155,13 @@ fn facts(events: &[CaseEvent]) -> Facts {
                 measures,
                 until,
             } => {
-                f.delegation = Some((
-                    delegate.clone(),
-                    institution.clone(),
-                    measures.clone(),
-                    *at,
-                    *until,
-                ))
+                f.delegation = Some(Delegated {
+                    delegate: delegate.clone(),
+                    institution: institution.clone(),
+                    measures: measures.clone(),
+                    from: *at,
+                    until: *until,
+                })
             }
             CaseEvent::DelegationEnded { .. } => f.delegation = None,
             _ => {}
@@ -191,13 +195,13 @@ fn who(f: &Facts, actor: &Actor, at: DateTime<Utc>, policy: &Policy) -> Option<W
     let delegate = f
         .delegation
         .as_ref()
-        .filter(|(u, i, _, from, until)| {
+        .filter(|d| {
             !f.closed
-                && (u, i) == (&me.0, &me.1)
-                && day >= policy.local_date(*from)
-                && day <= *until
+                && (&d.delegate, &d.institution) == (&me.0, &me.1)
+                && day >= policy.local_date(d.from)
+                && day <= d.until
         })
-        .map(|d| Who::Delegate(d.2.clone()));
+        .map(|d| Who::Delegate(d.measures.clone()));
     let in_team = if member { Some(Who::Member) } else { delegate };
     let named = |i: &InstitutionId| f.scope.as_ref().is_some_and(|s| s.institutions.contains(i));
     let intake = (f.coordinator.is_none()
