@@ -4,7 +4,7 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AssessmentOutcome, CaseState, ClosedCase, OpenCase, Phase};
+use crate::model::{AssessmentOutcome, CaseState, ClosedCase, ClosureReason, OpenCase, Phase};
 pub use crate::model::{DeadlineItem, Responsible};
 use crate::policy::{local_date, Due, Policy, Tz};
 use crate::record::{ConferenceDecision, ProgressOn};
@@ -210,12 +210,41 @@ pub fn erasure_responsible(case: &ClosedCase) -> Responsible {
     )
 }
 
+/// The last day of the objection period of a declined referral that is kept through it
+/// (`IntakeRules::objection_period`); `None` for any other closed case (kept for the
+/// retention period).
+pub fn objection_period_end(case: &ClosedCase, policy: &Policy) -> Option<NaiveDate> {
+    let intake = &policy.process.intake;
+    let kept_for_objection = case.reason == ClosureReason::ReferralDeclined
+        && !intake.keep_declined_personal_data
+        && !intake.objection_period.is_zero();
+    kept_for_objection
+        .then(|| {
+            intake
+                .objection_period
+                .last_day(local_date(policy.time_zone, case.closed_at))
+        })
+        .flatten()
+}
+
 fn closed_deadlines(case: &ClosedCase, policy: &Policy) -> Vec<Deadline> {
     let zone = policy.time_zone;
     if case.erased_at.is_some() {
         return Vec::new();
     }
     let responsible = erasure_responsible(case);
+    // a declined referral is erased on the day after its objection period
+    if let Some(last_day) = objection_period_end(case, policy) {
+        return last_day
+            .succ_opt()
+            .map(|due| Deadline {
+                item: DeadlineItem::Erasure,
+                due,
+                responsible,
+            })
+            .into_iter()
+            .collect();
+    }
     after(
         zone,
         DeadlineItem::Erasure,

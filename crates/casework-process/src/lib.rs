@@ -52,7 +52,10 @@ pub mod rules;
 
 pub use access::{Disclosure, Viewer};
 pub use actor::{Actor, Context, Role};
-pub use deadline::{deadlines, erasure_responsible, overdue, Deadline, DeadlineItem, Responsible};
+pub use deadline::{
+    deadlines, erasure_responsible, objection_period_end, overdue, Deadline, DeadlineItem,
+    Responsible,
+};
 pub use ids::{
     CaseId, GoalId, InstitutionId, MeasureId, ProviderId, ServiceId, SubjectId, TeamId, UserId,
     VoucherId,
@@ -80,9 +83,9 @@ pub use policy::catalog::{Catalog, Effort, Module, ModuleSlot, NeedGroup};
 pub use policy::triage::{Gender, MarketProximity, ProblemArea, Profile};
 pub use policy::{
     ClosureRules, ConferenceRules, DeadlineRules, DelegationRules, Due, EscalationLevel,
-    EscalationTarget, IntakeRules, PhaseDeadlines, PlanSignatures, Policy, PolicyError,
-    ProcessRules, Sector, ServicePolicy, Thresholds, Tz, ADDICTION_COUNSELLING, CARE_OF_RELATIVES,
-    CHILDCARE, DEBT_COUNSELLING, DEFAULT_TIME_ZONE, PSYCHOSOCIAL_CARE,
+    EscalationTarget, IntakeRules, ObjectionPeriod, PhaseDeadlines, PlanSignatures, Policy,
+    PolicyError, ProcessRules, Sector, ServicePolicy, Thresholds, Tz, ADDICTION_COUNSELLING,
+    CARE_OF_RELATIVES, CHILDCARE, DEBT_COUNSELLING, DEFAULT_TIME_ZONE, PSYCHOSOCIAL_CARE,
 };
 pub use process::CaseProcess;
 pub use rules::closure::closure_duties;

@@ -733,18 +733,20 @@ fn a_policy_without_closure_duties_closes_at_once() {
 // ---- 7. intake: mandate and admission ------------------------------------------------------
 
 #[test]
-fn a_declined_referral_closes_and_keeps_no_personal_data() {
+fn a_declined_referral_is_kept_through_the_objection_period_then_erased() {
     let w = World::default();
-    given::<CaseProcess>(w.registered())
-        .when(
-            &CaseCommand::DecideAdmission {
-                decision: AdmissionDecision::Declined {
-                    reason: DeclineReason::OtherServiceBetterPlaced,
-                },
-            },
-            &w.ctx(&w.intake, 2),
-        )
-        .then([
+    let decline = CaseCommand::DecideAdmission {
+        decision: AdmissionDecision::Declined {
+            reason: DeclineReason::OtherServiceBetterPlaced,
+        },
+    };
+    let mut h = w.registered();
+    let declined = given::<CaseProcess>(h.clone())
+        .when(&decline, &w.ctx(&w.intake, 2))
+        .accepted();
+    assert_eq!(
+        declined,
+        vec![
             CaseEvent::AdmissionDecided {
                 at: t(2),
                 decision: AdmissionDecision::Declined {
@@ -755,20 +757,44 @@ fn a_declined_referral_closes_and_keeps_no_personal_data() {
                 at: t(2),
                 reason: ClosureReason::ReferralDeclined,
             },
-            CaseEvent::CaseErased { at: t(2) },
-        ]);
+        ]
+    );
+    h.extend(declined);
+    // seed 004: one month and three days from the decision (7 January): until 10 February
+    let state = state_of(&h);
+    assert_eq!(
+        deadlines(&state, &w.policy)
+            .into_iter()
+            .map(|d| (d.item, d.due))
+            .collect::<Vec<_>>(),
+        vec![(DeadlineItem::Erasure, date(37))]
+    );
+    let intake_lead = Actor::new("t.lead", Role::Coordinator, "sozialamt");
+    given::<CaseProcess>(h.clone())
+        .when(&CaseCommand::EraseCase, &w.ctx(&intake_lead, 36))
+        .then_err(CaseError::Closure(ClosureError::ObjectionPeriodRunning {
+            last_day: date(36),
+        }));
+    given::<CaseProcess>(h.clone())
+        .when(&CaseCommand::EraseCase, &w.ctx(&intake_lead, 37))
+        .then([CaseEvent::CaseErased { at: t(37) }]);
+    // someone who is no party of the case erases nothing
+    let err = given::<CaseProcess>(h)
+        .when(&CaseCommand::EraseCase, &w.ctx(&w.coordinator, 37))
+        .rejected();
+    assert!(matches!(err, CaseError::NotAParty(_)), "{err}");
+    // an empty objection period erases in the same step
+    let mut at_once = World::default();
+    at_once.policy.process.intake.objection_period = ObjectionPeriod { months: 0, days: 0 };
+    let events = given::<CaseProcess>(at_once.registered())
+        .when(&decline, &at_once.ctx(&at_once.intake, 2))
+        .accepted();
+    assert_eq!(events.last(), Some(&CaseEvent::CaseErased { at: t(2) }));
     // a policy may keep it for the retention period
     let mut keep = World::default();
     keep.policy.process.intake.keep_declined_personal_data = true;
     let events = given::<CaseProcess>(keep.registered())
-        .when(
-            &CaseCommand::DecideAdmission {
-                decision: AdmissionDecision::Declined {
-                    reason: DeclineReason::NoCapacity,
-                },
-            },
-            &keep.ctx(&keep.intake, 2),
-        )
+        .when(&decline, &keep.ctx(&keep.intake, 2))
         .accepted();
     assert_eq!(events.len(), 2);
 }

@@ -481,8 +481,15 @@ pub struct IntakeRules {
     /// so that deployments that admit every referral by registering it keep working.
     pub admission_required: bool,
     /// Whether a declined referral keeps its personal data until the retention period
-    /// ends; by default it is erased at once (the process facts stay).
+    /// ends; by default it is kept through the [`IntakeRules::objection_period`] only.
     pub keep_declined_personal_data: bool,
+    /// How long a declined referral is kept so that an objection has something to work
+    /// on; erased after it (a deadline on the worklist). Default one month and three days
+    /// (seed 004: "Widerspruchsfrist (1 Monate+3 Tage)"); zero erases a declined referral
+    /// in the step that declines it. A policy file written before the option reads the
+    /// default.
+    #[serde(default)]
+    pub objection_period: ObjectionPeriod,
     /// Whether the mandate (and with it any free text about the client's problems) waits
     /// for the signed consent: before it a case holds only the pseudonym, the referrer,
     /// the client details and the triage facts. On by default (seed 001: "Für die Anmeldung
@@ -497,8 +504,39 @@ impl Default for IntakeRules {
         IntakeRules {
             admission_required: false,
             keep_declined_personal_data: false,
+            objection_period: ObjectionPeriod::default(),
             consent_first: true,
         }
+    }
+}
+
+/// A period of months and days, counted in local calendar days from the day of a
+/// decision (seed 004's objection period: "1 Monate+3 Tage").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectionPeriod {
+    /// Whole months.
+    pub months: u32,
+    /// Days after the months.
+    pub days: u32,
+}
+
+impl Default for ObjectionPeriod {
+    fn default() -> Self {
+        ObjectionPeriod { months: 1, days: 3 }
+    }
+}
+
+impl ObjectionPeriod {
+    /// Whether the period is empty (erase at once).
+    pub fn is_zero(self) -> bool {
+        self.months == 0 && self.days == 0
+    }
+
+    /// The last day of the period that begins on day `from` (`None` past the calendar's
+    /// end).
+    pub fn last_day(self, from: NaiveDate) -> Option<NaiveDate> {
+        from.checked_add_months(chrono::Months::new(self.months))?
+            .checked_add_days(chrono::Days::new(u64::from(self.days)))
     }
 }
 

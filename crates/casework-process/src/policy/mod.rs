@@ -16,7 +16,7 @@ pub use defaults::{
 };
 pub use deployment::{
     local_date, ClosureRules, ConferenceRules, DeadlineRules, DelegationRules, Due, IntakeRules,
-    PhaseDeadlines, PlanSignatures, Policy, PolicyError, ProcessRules, ProviderDeadlines, Sector,
-    ServicePolicy, Thresholds, DEFAULT_TIME_ZONE,
+    ObjectionPeriod, PhaseDeadlines, PlanSignatures, Policy, PolicyError, ProcessRules,
+    ProviderDeadlines, Sector, ServicePolicy, Thresholds, DEFAULT_TIME_ZONE,
 };
 pub use escalation::{EscalationLevel, EscalationTarget};

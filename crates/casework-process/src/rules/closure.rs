@@ -25,6 +25,7 @@ use crate::record::{Attainment, GoalAttainment, NoticeRecipient};
 use super::error::{CaseError, ClosureError, PlanningError};
 use super::gates::{wrong_phase, CommandRule};
 use super::plan::goal_ids;
+use crate::deadline::objection_period_end;
 
 /// Who may close, evaluate and erase: the coordinator.
 pub(super) fn rule(cmd: &CaseCommand) -> CommandRule {
@@ -52,6 +53,12 @@ pub(super) fn decide_closed(
         CaseCommand::EraseCase => {
             if case.erased_at.is_some() {
                 return Err(ClosureError::AlreadyErased.into());
+            }
+            if let Some(last_day) = objection_period_end(case, ctx.policy) {
+                if ctx.policy.local_date(ctx.now) <= last_day {
+                    return Err(ClosureError::ObjectionPeriodRunning { last_day }.into());
+                }
+                return Ok(vec![CaseEvent::CaseErased { at: ctx.now }]);
             }
             let until =
                 case.closed_at + Duration::days(i64::from(ctx.policy.thresholds.retention_days));

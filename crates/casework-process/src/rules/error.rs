@@ -339,6 +339,14 @@ pub enum ClosureError {
         /// The first moment erasure is allowed.
         until: DateTime<Utc>,
     },
+    /// A declined referral is kept through the objection period.
+    #[error(
+        "the objection period runs until {last_day}: the declined referral is erased after it"
+    )]
+    ObjectionPeriodRunning {
+        /// The period's last day.
+        last_day: chrono::NaiveDate,
+    },
     /// A closure notice is missing.
     #[error("the {0:?} must be told of the closure first (SendClosureNotice)")]
     NoticeMissing(crate::record::NoticeRecipient),

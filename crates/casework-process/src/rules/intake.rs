@@ -109,7 +109,10 @@ pub(super) fn decide(
                         reason: ClosureReason::ReferralDeclined,
                     },
                 ];
-                if !ctx.policy.process.intake.keep_declined_personal_data {
+                // kept through the objection period (or the retention period) and erased
+                // after it; an empty objection period erases at once
+                let intake = &ctx.policy.process.intake;
+                if !intake.keep_declined_personal_data && intake.objection_period.is_zero() {
                     events.push(CaseEvent::CaseErased { at });
                 }
                 return Ok(events);
