@@ -164,6 +164,7 @@ pub(crate) fn open_deadlines(case: &OpenCase, policy: &Policy) -> Vec<Deadline> 
             out.extend(after(zone, item, at, rules.conference.decision_days, who));
         }
     }
+    out.extend(flows_outside_consent(case, policy));
     if let Some(d) = c
         .delegation
         .as_ref()
@@ -182,6 +183,57 @@ pub(crate) fn open_deadlines(case: &OpenCase, policy: &Policy) -> Vec<Deadline> 
                 responsible: Responsible::Delegate(d.delegate.clone()),
             });
         }
+    }
+    out
+}
+
+/// After the consent was narrowed: every running voucher and open plan measure it no longer
+/// covers, due on the coordinator from the day of the amendment (no new data flows to them
+/// meanwhile: the gates refuse it).
+fn flows_outside_consent(case: &OpenCase, policy: &Policy) -> Vec<Deadline> {
+    let (Some(consent), Some(team)) = (case.phase.consent(), case.phase.team()) else {
+        return Vec::new();
+    };
+    if case.consent_revoked_at.is_some() {
+        return Vec::new();
+    }
+    let scope = &consent.scope;
+    let due = local_date(policy.time_zone, consent.signed_at);
+    let who = || Responsible::Coordinator(team.coordinator.clone());
+    let named = |i: &str| scope.institutions.iter().any(|n| n.as_str() == i);
+    let mut out: Vec<Deadline> = case
+        .vouchers
+        .values()
+        .filter(|v| !v.status.is_finished())
+        .filter(|v| {
+            let shares = policy
+                .service(&v.service)
+                .map_or(&[][..], |s| &s.shares[..]);
+            !named(v.provider.as_str()) || shares.iter().any(|c| !scope.data.contains(c))
+        })
+        .map(|v| Deadline {
+            item: DeadlineItem::VoucherOutsideConsent {
+                voucher: v.id.clone(),
+            },
+            due,
+            responsible: who(),
+        })
+        .collect();
+    if let Some(p) = case.phase.planned() {
+        out.extend(
+            p.plan
+                .measures
+                .iter()
+                .filter(|m| !m.client_task && !p.completed_measures.contains(&m.id))
+                .filter(|m| !named(m.responsible.as_str()))
+                .map(|m| Deadline {
+                    item: DeadlineItem::MeasureOutsideConsent {
+                        measure: m.id.clone(),
+                    },
+                    due,
+                    responsible: who(),
+                }),
+        );
     }
     out
 }

@@ -941,3 +941,104 @@ fn an_unsigned_plan_is_a_violation_where_the_policy_requires_signatures() {
     lenient.process.plan_signatures.coordinator = false;
     assert_eq!(invariants::check_under(&h, &lenient), vec![]);
 }
+
+/// Narrowing the consent ends the flows it no longer covers: a running voucher of a
+/// provider it no longer names and an open measure of an institution it no longer names
+/// become deadlines on the coordinator from the day of the amendment, the service stops
+/// (no redemption), and returning the voucher or revising the plan ends them.
+#[test]
+fn narrowing_the_consent_ends_the_flows_it_no_longer_covers() {
+    let w = World::default();
+    let mut h = w.planned();
+    h.extend(w.continue_from(
+        &h,
+        &[(
+            &w.caseworker,
+            21,
+            issue("V1", ADDICTION_COUNSELLING, PROVIDER),
+        )],
+    ));
+    let mut narrowed = scope();
+    narrowed.institutions.remove(&InstitutionId::new(PROVIDER));
+    narrowed.institutions.remove(&InstitutionId::new("rav"));
+    // the specialist of the rav leaves the team with it
+    h.extend(w.continue_from(
+        &h,
+        &[
+            (
+                &w.coordinator,
+                22,
+                CaseCommand::RemoveMember {
+                    user: UserId::new("r.huber"),
+                },
+            ),
+            (
+                &w.client,
+                23,
+                CaseCommand::SignConsent {
+                    signatory: Signatory::Client,
+                    scope: narrowed,
+                },
+            ),
+        ],
+    ));
+    let outside: Vec<_> = items(&state_of(&h), &w.policy)
+        .into_iter()
+        .filter(|(item, ..)| {
+            matches!(
+                item,
+                DeadlineItem::VoucherOutsideConsent { .. }
+                    | DeadlineItem::MeasureOutsideConsent { .. }
+            )
+        })
+        .collect();
+    assert_eq!(
+        outside,
+        vec![
+            (
+                DeadlineItem::VoucherOutsideConsent {
+                    voucher: VoucherId::new("V1")
+                },
+                date(23),
+                coordinator(&w)
+            ),
+            (
+                DeadlineItem::MeasureOutsideConsent {
+                    measure: MeasureId::new("M2")
+                },
+                date(23),
+                coordinator(&w)
+            ),
+        ]
+    );
+    // no new data flows to the provider: its service does not go on
+    given::<CaseProcess>(h.clone())
+        .when(&redeem("V1"), &w.ctx(&w.provider, 24))
+        .then_err(CaseError::InstitutionOutsideConsent {
+            command: "RedeemVoucher",
+            institution: InstitutionId::new(PROVIDER),
+        });
+    // returning the voucher and moving the measure to the iiz end both flows
+    let mut moved = plan(date(20));
+    moved.measures[1].responsible = InstitutionId::new("iiz");
+    h.extend(w.continue_from(
+        &h,
+        &[
+            (
+                &w.caseworker,
+                24,
+                CaseCommand::ReturnVoucher {
+                    voucher: VoucherId::new("V1"),
+                    reason: ReturnReason::NotStartedInTime,
+                },
+            ),
+            (&w.coordinator, 24, CaseCommand::RevisePlan { plan: moved }),
+        ],
+    ));
+    assert!(items(&state_of(&h), &w.policy)
+        .iter()
+        .all(|(item, ..)| !matches!(
+            item,
+            DeadlineItem::VoucherOutsideConsent { .. } | DeadlineItem::MeasureOutsideConsent { .. }
+        )));
+}

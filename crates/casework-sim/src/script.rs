@@ -272,7 +272,11 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
         // kept through the objection period (one month and three days), then mostly
         // erased by the intake
         if rc.chance(0.9) {
-            s.push(t + d(rc.range(36, 60)), &coordinator, CaseCommand::EraseCase);
+            s.push(
+                t + d(rc.range(36, 60)),
+                &coordinator,
+                CaseCommand::EraseCase,
+            );
         }
         return s.steps;
     }

@@ -61,6 +61,19 @@ pub enum DeadlineItem {
     },
     /// Erasing the personal data of a closed case, once the retention period has passed.
     Erasure,
+    /// Ending a running voucher that the consent no longer covers (its provider is not
+    /// named, or its service shares a category not covered): return it, or have the
+    /// client widen the consent again. Due from the day the consent was narrowed.
+    VoucherOutsideConsent {
+        /// The voucher.
+        voucher: VoucherId,
+    },
+    /// Ending or reassigning an open plan measure whose institution the consent no longer
+    /// names: revise the plan, or have the client widen the consent again.
+    MeasureOutsideConsent {
+        /// The measure.
+        measure: MeasureId,
+    },
 }
 
 /// Who must act on a deadline.
@@ -106,6 +119,12 @@ impl std::fmt::Display for DeadlineItem {
                 write!(f, "follow-up of plan measure {measure}")
             }
             DeadlineItem::Erasure => f.write_str("erasure of personal data"),
+            DeadlineItem::VoucherOutsideConsent { voucher } => {
+                write!(f, "end voucher {voucher}: outside the consent")
+            }
+            DeadlineItem::MeasureOutsideConsent { measure } => {
+                write!(f, "end or reassign measure {measure}: outside the consent")
+            }
         }
     }
 }

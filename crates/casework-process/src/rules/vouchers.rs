@@ -4,7 +4,8 @@
 //! | command | who | consent | shares |
 //! | --- | --- | --- | --- |
 //! | `IssueVoucher` | coordinator, caseworker | needed | the case with its provider (named by the consent) and the categories its service shares (`ServicePolicy::shares`, covered by the consent) |
-//! | `RedeemVoucher`, `ReturnVoucher`, `StartServiceStage`, `ClassifyNeedGroup`, `RecordServiceHours` | provider (its own vouchers), coordinator, caseworker | needed | nothing beyond the voucher |
+//! | `RedeemVoucher`, `StartServiceStage`, `ClassifyNeedGroup`, `RecordServiceHours` | provider (its own vouchers), coordinator, caseworker | needed | the service goes on: the consent must still name the provider and cover what its service shares |
+//! | `ReturnVoucher` | provider (its own vouchers), coordinator, caseworker | needed | nothing beyond the voucher (it ends the flow) |
 //! | `RecordFeedback` | provider (its own vouchers), coordinator, caseworker | needed | feedback content: the category `FeedbackContent` |
 //! | `LinkVoucher` | coordinator, caseworker | needed | nothing |
 //!
@@ -54,6 +55,16 @@ pub(super) fn check_scope(cmd: &CaseCommand, scope: &Scope<'_>) -> Result<(), Ca
         CaseCommand::IssueVoucher {
             provider, service, ..
         } => scope.service(provider, service),
+        // the service goes on only while the consent still covers it (after a narrowing
+        // the voucher is returned or ends with its feedback)
+        CaseCommand::RedeemVoucher { voucher }
+        | CaseCommand::StartServiceStage { voucher, .. }
+        | CaseCommand::ClassifyNeedGroup { voucher, .. }
+        | CaseCommand::RecordServiceHours { voucher, .. } => match scope.case.vouchers.get(voucher)
+        {
+            Some(v) => scope.service(&v.provider, &v.service),
+            None => Ok(()),
+        },
         _ => Ok(()),
     }
 }
