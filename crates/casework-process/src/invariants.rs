@@ -220,12 +220,8 @@ fn check_in(events: &[CaseEvent], zone: Tz) -> Vec<Violation> {
             if let CaseEvent::ConferenceHeld { participants, .. } = event {
                 match open.phase.team() {
                     Some(team) => {
-                        let reg = &open.registration;
                         let client = |p: &&crate::ids::UserId| {
-                            [&reg.subject, &reg.representative]
-                                .into_iter()
-                                .flatten()
-                                .any(|s| s.as_str() == p.as_str())
+                            open.registration.client_as(p.as_str()).is_some()
                         };
                         for p in participants
                             .iter()

@@ -23,7 +23,7 @@
 use chrono::NaiveDate;
 
 use crate::actor::{Actor, Role};
-use crate::ids::{InstitutionId, MeasureId, SubjectId, UserId, VoucherId};
+use crate::ids::{InstitutionId, MeasureId, UserId, VoucherId};
 use crate::model::{CaseState, Phase, Registration};
 use crate::policy::Tz;
 use crate::record::Coordination;
@@ -275,18 +275,9 @@ pub fn party(
 }
 
 fn client(reg: &Registration, user: &UserId) -> Result<Party, NotAParty> {
-    let is = |s: &Option<SubjectId>| s.as_ref().is_some_and(|s| s.as_str() == user.as_str());
-    if is(&reg.subject) {
-        Ok(Party::Client {
-            representative: false,
-        })
-    } else if is(&reg.representative) {
-        Ok(Party::Client {
-            representative: true,
-        })
-    } else if reg.subject.is_none() {
-        Err(NotAParty::NoSubject)
-    } else {
-        Err(NotAParty::NotTheClient { user: user.clone() })
+    match reg.client_as(user.as_str()) {
+        Some(representative) => Ok(Party::Client { representative }),
+        None if reg.subject.is_none() => Err(NotAParty::NoSubject),
+        None => Err(NotAParty::NotTheClient { user: user.clone() }),
     }
 }

@@ -50,6 +50,22 @@ pub struct Registration {
     pub route: String,
 }
 
+impl Registration {
+    /// Whether `user` acts as the client of this case: `Some(false)` as the client (its
+    /// subject), `Some(true)` as its legal representative, `None` neither (also for a case
+    /// registered before subjects were recorded).
+    pub fn client_as(&self, user: &str) -> Option<bool> {
+        let is = |s: &Option<SubjectId>| s.as_ref().is_some_and(|s| s.as_str() == user);
+        if is(&self.subject) {
+            Some(false)
+        } else if is(&self.representative) {
+            Some(true)
+        } else {
+            None
+        }
+    }
+}
+
 /// The personal details of a client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientDetails {

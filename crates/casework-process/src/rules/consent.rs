@@ -48,11 +48,8 @@ pub(super) fn decide(
             // a client-role actor signs as who they are (the party gate checked that they
             // are the subject or the representative); staff record a signed form
             if ctx.actor.role == Role::Client {
-                let representative = case
-                    .registration
-                    .representative
-                    .as_ref()
-                    .is_some_and(|r| r.as_str() == ctx.actor.user.as_str());
+                let representative =
+                    case.registration.client_as(ctx.actor.user.as_str()) == Some(true);
                 let as_representative = *signatory == Signatory::LegalRepresentative;
                 if representative != as_representative {
                     return Err(ConsentError::WrongSignatory {

@@ -241,13 +241,7 @@ fn hold_conference(
         .into());
     }
     // the team, and the client (or the legal representative) at their own round table
-    let reg = &case.registration;
-    let client = |u: &UserId| {
-        [&reg.subject, &reg.representative]
-            .into_iter()
-            .flatten()
-            .any(|s| s.as_str() == u.as_str())
-    };
+    let client = |u: &UserId| case.registration.client_as(u.as_str()).is_some();
     if let Some(outsider) = participants
         .iter()
         .find(|u| !team.contains(u) && !client(u))
