@@ -129,8 +129,10 @@ pub fn read_case<S: KeyArea + ?Sized>(
         .map(|r| codec.decode_opened(r, key.as_ref()))
         .collect::<Result<Vec<_>, _>>()?;
     let state: CaseState = fold::<CaseProcess, _>(&events);
-    let today = policy.local_date(at);
-    let party = party(&state, &actor, today, policy.time_zone).map_err(|e| StoreError::Denied {
+    // the relation must hold when the data is shown, now: a backdated read by a former
+    // delegate or member would show today's history
+    let today = policy.local_date(store.now());
+    let party = party(&state, &actor, today, policy).map_err(|e| StoreError::Denied {
         stream: stream.clone(),
         reason: e.to_string(),
     })?;

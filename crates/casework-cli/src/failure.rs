@@ -102,7 +102,7 @@ impl From<StoreError> for Failure {
             StoreError::ImportIncomplete(_) => Some("an import or restore into this store was interrupted: delete it and import or restore again".to_owned()),
             StoreError::Audit(_) => Some("audit fields must name a real user (USER@INSTITUTION, no control characters) and a time between the case's registration and now".to_owned()),
             StoreError::Undecryptable { .. } => Some(format!("the personal data was altered or moved, or its key is missing: run `{} verify`; restore from a backup or an export if needed", me())),
-            StoreError::Denied { .. } => Some("read as the case's client (--role client --user SUBJECT), its coordinator, a member of its team, a provider of its vouchers, its referrer or an auditor (--purpose audit)".to_owned()),
+            StoreError::Denied { .. } => Some("read as the case's client (--role client --user SUBJECT), its coordinator, a member of its team, a provider of its vouchers, its referrer, or an auditor of an audit body the policy names (--purpose audit)".to_owned()),
             StoreError::KeyDestroyed(_) => Some("the case is erased: its personal data cannot be written or read any more".to_owned()),
             StoreError::Io(m) if m.contains("connect") => Some("is the PostgreSQL server running and the --pg URL right?".to_owned()),
             _ => None,

@@ -262,50 +262,58 @@ pub fn erasure_responsible(case: &ClosedCase) -> Responsible {
     )
 }
 
-/// The last day of the objection period of a declined referral that is kept through it
-/// (`IntakeRules::objection_period`); `None` for any other closed case (kept for the
-/// retention period).
-pub fn objection_period_end(case: &ClosedCase, policy: &Policy) -> Option<NaiveDate> {
+/// The last day of the objection period of a referral declined (closed) at `closed_at`
+/// that is kept through it (`IntakeRules::objection_period`); `None` for a case closed
+/// for another `reason` (kept for the retention period) or under a policy that keeps or
+/// erases declined referrals otherwise.
+pub fn objection_period_end(
+    closed_at: DateTime<Utc>,
+    reason: ClosureReason,
+    policy: &Policy,
+) -> Option<NaiveDate> {
     let intake = &policy.process.intake;
-    let kept_for_objection = case.reason == ClosureReason::ReferralDeclined
+    let kept_for_objection = reason == ClosureReason::ReferralDeclined
         && !intake.keep_declined_personal_data
         && !intake.objection_period.is_zero();
     kept_for_objection
         .then(|| {
             intake
                 .objection_period
-                .last_day(local_date(policy.time_zone, case.closed_at))
+                .last_day(local_date(policy.time_zone, closed_at))
         })
         .flatten()
 }
 
+/// The day the erasure of a case closed at `closed_at` for `reason` is due: the day after
+/// a declined referral's objection period, else the retention period after the closing
+/// day. The one computation behind the case's deadlines and the worklist.
+pub fn erasure_due(
+    closed_at: DateTime<Utc>,
+    reason: ClosureReason,
+    policy: &Policy,
+) -> Option<NaiveDate> {
+    match objection_period_end(closed_at, reason, policy) {
+        Some(last_day) => last_day.succ_opt(),
+        None => add_days(
+            policy.time_zone,
+            closed_at,
+            Due::Days(policy.thresholds.retention_days),
+        ),
+    }
+}
+
 fn closed_deadlines(case: &ClosedCase, policy: &Policy) -> Vec<Deadline> {
-    let zone = policy.time_zone;
     if case.erased_at.is_some() {
         return Vec::new();
     }
-    let responsible = erasure_responsible(case);
-    // a declined referral is erased on the day after its objection period
-    if let Some(last_day) = objection_period_end(case, policy) {
-        return last_day
-            .succ_opt()
-            .map(|due| Deadline {
-                item: DeadlineItem::Erasure,
-                due,
-                responsible,
-            })
-            .into_iter()
-            .collect();
-    }
-    after(
-        zone,
-        DeadlineItem::Erasure,
-        case.closed_at,
-        policy.thresholds.retention_days,
-        responsible,
-    )
-    .into_iter()
-    .collect()
+    erasure_due(case.closed_at, case.reason, policy)
+        .map(|due| Deadline {
+            item: DeadlineItem::Erasure,
+            due,
+            responsible: erasure_responsible(case),
+        })
+        .into_iter()
+        .collect()
 }
 
 /// The deadlines of a case that are overdue on day `on`, most overdue first.

@@ -53,8 +53,8 @@ pub mod rules;
 pub use access::{Disclosure, Viewer};
 pub use actor::{Actor, Context, Role};
 pub use deadline::{
-    deadlines, erasure_responsible, objection_period_end, overdue, Deadline, DeadlineItem,
-    Responsible,
+    deadlines, erasure_due, erasure_responsible, objection_period_end, overdue, Deadline,
+    DeadlineItem, Responsible,
 };
 pub use ids::{
     CaseId, GoalId, InstitutionId, MeasureId, ProviderId, ServiceId, SubjectId, TeamId, UserId,

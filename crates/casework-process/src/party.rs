@@ -16,7 +16,7 @@
 //! | provider | [`Party::Provider`] | its institution is the provider of a voucher of the case |
 //! | referrer | [`Party::Referrer`] | of the referring institution |
 //! | manager | [`Party::Manager`] | of the coordinating institution or of an institution in the team (the referring one before a team is formed) |
-//! | auditor | [`Party::Auditor`] | always; reads need the audit purpose and stay inside the consent ([`crate::access`]) |
+//! | auditor | [`Party::Auditor`] | of an audit body the policy names (`process.audit_bodies`, none by default); reads need the audit purpose and stay inside the consent ([`crate::access`]) |
 //!
 //! Everyone else gets a [`NotAParty`] that names the rule.
 
@@ -25,7 +25,7 @@ use chrono::NaiveDate;
 use crate::actor::{Actor, Role};
 use crate::ids::{InstitutionId, MeasureId, UserId, VoucherId};
 use crate::model::{CaseState, Phase, Registration};
-use crate::policy::Tz;
+use crate::policy::{Policy, Tz};
 use crate::record::Coordination;
 use crate::team::Team;
 use crate::voucher::Voucher;
@@ -118,6 +118,14 @@ pub enum NotAParty {
         /// The coordinating institution.
         coordinating: InstitutionId,
     },
+    /// An auditor of an institution the policy does not name as an audit body.
+    #[error(
+        "{institution} is no audit body of this deployment (the policy's process.audit_bodies)"
+    )]
+    NotAnAuditBody {
+        /// The auditor's institution.
+        institution: InstitutionId,
+    },
     /// The case is not registered.
     #[error("the case does not exist")]
     NoCase,
@@ -171,7 +179,7 @@ impl<'a> Facts<'a> {
         }
         self.coordination
             .delegation_on(on, zone)
-            .filter(|d| d.delegate == actor.user && d.institution == actor.institution)
+            .filter(|d| d.held_by(&actor.user, &actor.institution))
             .map(|d| Party::Delegate {
                 measures: d.measures.clone(),
             })
@@ -185,13 +193,15 @@ impl<'a> Facts<'a> {
 }
 
 /// What `actor` is to the case in `state` on day `on` (a delegation runs by local days of
-/// `zone`); `Err` names the rule that makes the actor no party.
+/// the policy's time zone; auditors are those of the policy's audit bodies); `Err` names
+/// the rule that makes the actor no party.
 pub fn party(
     state: &CaseState,
     actor: &Actor,
     on: NaiveDate,
-    zone: Tz,
+    policy: &Policy,
 ) -> Result<Party, NotAParty> {
+    let zone = policy.time_zone;
     let facts = Facts::of(state).ok_or(NotAParty::NoCase)?;
     let reg = facts.registration;
     let not_in_team = || NotAParty::NotInTeam {
@@ -220,7 +230,8 @@ pub fn party(
             {
                 Ok(Party::Coordinator)
             }
-            Some(team) => in_team().ok_or_else(|| NotAParty::NotCoordinator {
+            // a member or delegate acts in its own role, never as the coordinator
+            Some(team) => Err(NotAParty::NotCoordinator {
                 user: actor.user.clone(),
                 coordinator: team.coordinator.clone(),
             }),
@@ -270,7 +281,15 @@ pub fn party(
                 })
             }
         }
-        Role::Auditor => Ok(Party::Auditor),
+        Role::Auditor => {
+            if policy.process.audit_bodies.contains(&actor.institution) {
+                Ok(Party::Auditor)
+            } else {
+                Err(NotAParty::NotAnAuditBody {
+                    institution: actor.institution.clone(),
+                })
+            }
+        }
     }
 }
 

@@ -1323,3 +1323,37 @@ fn error_messages_name_the_rule() {
         "admission criteria not met: client not motivated"
     );
 }
+
+/// Staff record consent forms the client signed, but cannot widen the consent for their own
+/// flows: a representative's form only where the case records one, and once a team works
+/// the case only its coordinator records forms; a member claiming the coordinator role is
+/// no coordinator.
+#[test]
+fn staff_record_consent_forms_only_as_the_rules_say() {
+    let w = World::default();
+    let as_representative = CaseCommand::SignConsent {
+        signatory: Signatory::LegalRepresentative,
+        scope: scope(),
+    };
+    given::<CaseProcess>(w.registered())
+        .when(&as_representative, &w.ctx(&w.intake, 1))
+        .then_err(CaseError::Consent(ConsentError::NoRepresentative));
+    given::<CaseProcess>(w.registered())
+        .when(&sign_consent(), &w.ctx(&w.intake, 1))
+        .accepted();
+    let team = w.team_formed();
+    given::<CaseProcess>(team.clone())
+        .when(&sign_consent(), &w.ctx(&w.caseworker, 5))
+        .then_err(CaseError::Consent(ConsentError::FormsByTheCoordinator));
+    given::<CaseProcess>(team.clone())
+        .when(&sign_consent(), &w.ctx(&w.coordinator, 5))
+        .accepted();
+    let member_as_coordinator = Actor::new("r.huber", Role::Coordinator, "rav");
+    let err = given::<CaseProcess>(team)
+        .when(&sign_consent(), &w.ctx(&member_as_coordinator, 5))
+        .rejected();
+    assert!(
+        matches!(err, CaseError::NotAParty(NotAParty::NotCoordinator { .. })),
+        "{err}"
+    );
+}

@@ -11,7 +11,8 @@ use casework_process::{policy::local_date, Tz};
 use std::collections::BTreeMap;
 
 use casework_process::{
-    erasure_responsible, CaseId, ClosedCase, ProviderId, Responsible, ServiceId, TeamId,
+    erasure_responsible, CaseId, ClosedCase, ClosureReason, ProviderId, Responsible, ServiceId,
+    TeamId,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -50,8 +51,16 @@ pub struct ClosedTotals {
 pub struct AwaitingErasure {
     /// When it closed.
     pub closed_at: DateTime<Utc>,
+    /// Why it closed (a declined referral is erased after its objection period; a book
+    /// written before the field reads every case as kept for the retention period).
+    #[serde(default = "retention_kept")]
+    pub reason: ClosureReason,
     /// Who must erase it.
     pub responsible: Responsible,
+}
+
+fn retention_kept() -> ClosureReason {
+    ClosureReason::Other
 }
 
 impl ClosedTotals {
@@ -65,6 +74,7 @@ impl ClosedTotals {
                 case.registration.case_id,
                 AwaitingErasure {
                     closed_at: case.closed_at,
+                    reason: case.reason,
                     responsible: erasure_responsible(case),
                 },
             );

@@ -101,11 +101,7 @@ pub fn deadline_worklist(
         }
     }
     for (id, waiting) in &book.closed.awaiting_erasure {
-        let Some(due) = policy
-            .local_date(waiting.closed_at)
-            .checked_add_days(chrono::Days::new(u64::from(
-                policy.thresholds.retention_days,
-            )))
+        let Some(due) = casework_process::erasure_due(waiting.closed_at, waiting.reason, policy)
         else {
             continue;
         };

@@ -174,6 +174,10 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
     // the client acts under a pseudonym the deployment's login maps to (a party of the case)
     let subject = format!("p-{index:06}");
     let client = Actor::new(subject.as_str(), Role::Client, "client");
+    // about one client in twenty acts through a legal representative (guardian)
+    let representative = rc
+        .chance(0.05)
+        .then(|| Actor::new(format!("g-{index:06}"), Role::Client, "client"));
     let coordinator_id = COORDINATORS[rng.range(0, 5) as usize];
     let coordinator = Actor::new(coordinator_id, Role::Coordinator, "jobcenter");
     let caseworker = Actor::new("ifk", Role::Caseworker, "jobcenter");
@@ -218,7 +222,9 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
                 contact: None,
             }),
             subject: SubjectId::new(subject.as_str()),
-            representative: None,
+            representative: representative
+                .as_ref()
+                .map(|r| SubjectId::new(r.user.as_str())),
             profile: Profile {
                 age,
                 gender: if rng.chance(0.49) {
@@ -297,11 +303,12 @@ pub fn case_script(seed: u64, index: u32, start: DateTime<Utc>, days: i64) -> Ve
         medical_release: Personal::new(Vec::new()),
         purposes: [Purpose::CaseManagement].into(),
     };
-    // a consent signed by a legal representative on paper is recorded by the caseworker
-    let (signatory, signed_by) = if rng.chance(0.95) {
-        (Signatory::Client, &client)
-    } else {
-        (Signatory::LegalRepresentative, &caseworker)
+    // the representative signs where there is one (the draw stays, so that the random
+    // stream of the calibrated figures is as it was)
+    let _ = rng.chance(0.95);
+    let (signatory, signed_by) = match &representative {
+        Some(r) => (Signatory::LegalRepresentative, r),
+        None => (Signatory::Client, &client),
     };
     let scope = s.consent.clone();
     s.push(t, signed_by, CaseCommand::SignConsent { signatory, scope });

@@ -45,6 +45,11 @@ fn someone() -> impl Strategy<Value = Viewer> {
         ("client", "client", Role::Client),
         ("k.meier", "iiz", Role::Coordinator),
         ("r.huber", "rav", Role::Specialist),
+        // members and delegates claiming a role that is not theirs
+        ("r.huber", "rav", Role::Coordinator),
+        ("u", "prov-a", Role::Coordinator),
+        ("u", "prov-a", Role::Specialist),
+        ("k.meier", "rav", Role::Coordinator),
         ("u.iv", "rav", Role::Specialist),
         ("u", "prov-a", Role::Caseworker),
         ("u", "prov-b", Role::Provider),
@@ -53,6 +58,7 @@ fn someone() -> impl Strategy<Value = Viewer> {
         ("t.lead", "sozialamt", Role::Coordinator),
         ("m.lang", "iiz", Role::Manager),
         ("a.roth", "iiz", Role::Auditor),
+        ("a.roth", "revision", Role::Auditor),
     ]);
     let institutions: Vec<&str> = INSTITUTIONS
         .iter()
@@ -213,9 +219,10 @@ fn who(f: &Facts, actor: &Actor, at: DateTime<Utc>, policy: &Policy) -> Option<W
             .flatten()
             .any(|s| s == actor.user.as_str())
             .then_some(Who::Client),
+        // a member or delegate never acts as the coordinator
         Role::Coordinator => match &f.coordinator {
             Some(c) if *c == me => Some(Who::Coordinator),
-            Some(_) => in_team,
+            Some(_) => None,
             None => intake,
         },
         Role::Specialist => in_team,
@@ -246,7 +253,11 @@ fn who(f: &Facts, actor: &Actor, at: DateTime<Utc>, policy: &Policy) -> Option<W
             };
             ok.then_some(Who::Manager)
         }
-        Role::Auditor => Some(Who::Auditor),
+        Role::Auditor => policy
+            .process
+            .audit_bodies
+            .contains(&actor.institution)
+            .then_some(Who::Auditor),
     }
 }
 
@@ -329,6 +340,13 @@ fn allowed(f: &Facts, w: &Who, event: &CaseEvent, field: &str, viewer: &Viewer) 
         && needed.iter().all(|c| scope.data.contains(c))
 }
 
+/// The default policy with the iiz's internal audit as an audit body.
+fn audited() -> Policy {
+    let mut policy = Policy::default();
+    policy.process.audit_bodies = vec![InstitutionId::new("iiz")];
+    policy
+}
+
 /// Plays `steps` into a fresh store; returns the store, its clock and the last time.
 fn play(
     steps: &casework_testkit::strategies::Steps,
@@ -339,7 +357,7 @@ fn play(
 ) {
     let clock = std::sync::Arc::new(casework_store::ManualClock::new(Utc::now()));
     let store = MemoryStore::with_clock(Box::new(clock.clone()));
-    let policy = Policy::default();
+    let policy = audited();
     let mut now = Utc.with_ymd_and_hms(2026, 1, 1, 8, 0, 0).unwrap();
     {
         let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
@@ -373,18 +391,22 @@ proptest! {
     #[test]
     fn no_viewer_outside_the_consent_sees_personal_data(
         steps in steps(),
-        viewers in prop::collection::vec(someone(), 1..6),
+        viewers in prop::collection::vec((someone(), 0i64..60), 1..6),
     ) {
         let (store, clock, now) = play(&steps);
         let opened = opened(&store);
         let f = facts(&opened);
-        let policy = Policy::default();
+        let policy = audited();
         let mut special_reads = 0;
-        for (i, viewer) in viewers.iter().enumerate() {
-            let at = now + Duration::hours(i as i64 + 1);
-            clock.set(at);
+        let first = opened.first().map(CaseEvent::at);
+        for (i, (viewer, back)) in viewers.iter().enumerate() {
+            let now = now + Duration::hours(i as i64 + 1);
+            clock.set(now);
+            // the read may name an earlier day (backdated); the relation is the one of
+            // today, when the data is shown
+            let at = first.map_or(now, |first| (now - Duration::days(*back)).max(first));
             let read = read_case(&store, &stream(), viewer, at, &policy);
-            let Some(w) = who(&f, &viewer.actor(), at, &policy) else {
+            let Some(w) = who(&f, &viewer.actor(), now, &policy) else {
                 prop_assert!(
                     matches!(read, Err(StoreError::Denied { .. })),
                     "{viewer} is no party of the case, yet the read gave {read:?}"
@@ -438,7 +460,7 @@ proptest! {
         tries in prop::collection::vec((someone(), 0usize..64), 1..6),
     ) {
         let (store, clock, now) = play(&steps);
-        let policy = Policy::default();
+        let policy = audited();
         let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
         let commands: Vec<CaseCommand> = steps.iter().map(|s| s.cmd.clone()).collect();
         for (i, (someone, pick)) in tries.iter().enumerate() {
@@ -513,4 +535,60 @@ fn the_store_check_names_moved_personal_data_and_counts_erasures() {
         "{}",
         about_forged[0].detail
     );
+}
+
+/// A read names its day (`at`), which may lie in the past; the relation that lets the
+/// reader see the case is the one of today, when the data is shown: a former delegate
+/// who names a day of its delegation reads nothing of today's case.
+#[test]
+fn a_former_delegate_reads_nothing_by_naming_a_day_of_its_delegation() {
+    use casework_testkit::world::*;
+    let w = World::default();
+    let clock = std::sync::Arc::new(casework_store::ManualClock::new(day(0)));
+    let store = MemoryStore::with_clock(Box::new(clock.clone()));
+    let repo = Repository::<CaseProcess, _>::new(&store, case_codec());
+    let case = StreamId::for_case(case_id());
+    let delegate = Actor::new("p.wolf", Role::Specialist, PROVIDER);
+    let steps = [
+        (&w.referrer, 0, register()),
+        (&w.client, 1, sign_consent()),
+        (&w.coordinator, 3, form_team()),
+        (&w.coordinator, 10, assess(AssessmentOutcome::RoundTable)),
+        (&w.coordinator, 20, agree_plan(date(20))),
+        (
+            &w.coordinator,
+            21,
+            CaseCommand::DelegateCaseManagement {
+                delegate: delegate.user.clone(),
+                institution: delegate.institution.clone(),
+                measures: vec![],
+                until: date(60),
+            },
+        ),
+    ];
+    for (actor, d, cmd) in steps {
+        clock.set(day(d));
+        repo.execute(
+            &case,
+            &cmd,
+            &Context::new(day(d), actor, &w.policy),
+            Metadata::default(),
+        )
+        .unwrap();
+    }
+    let viewer = Viewer::new(
+        "p.wolf",
+        PROVIDER,
+        Role::Specialist,
+        Purpose::CaseManagement,
+    );
+    // during the delegation the delegate reads the case
+    clock.set(day(50));
+    assert!(read_case(&store, &case, &viewer, day(50), &w.policy).is_ok());
+    // after it, naming a day of it opens nothing, and nothing is logged
+    clock.set(day(120));
+    let logged = access_log(&store, Some(&case)).unwrap().len();
+    let read = read_case(&store, &case, &viewer, day(50), &w.policy);
+    assert!(matches!(read, Err(StoreError::Denied { .. })), "{read:?}");
+    assert_eq!(access_log(&store, Some(&case)).unwrap().len(), logged);
 }

@@ -151,6 +151,12 @@ impl Delegation {
         day >= local_date(zone, self.from) && day <= self.until
     }
 
+    /// Whether `user` of `institution` holds it (the delegate is a person of an
+    /// institution: the same user id elsewhere is someone else).
+    pub fn held_by(&self, user: &UserId, institution: &InstitutionId) -> bool {
+        &self.delegate == user && &self.institution == institution
+    }
+
     /// Whether it covers `measure` (a whole-case delegation covers every measure).
     pub fn covers(&self, measure: &MeasureId) -> bool {
         self.measures.is_empty() || self.measures.contains(measure)

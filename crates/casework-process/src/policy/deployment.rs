@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::Catalog;
 use super::escalation::{EscalationLevel, EscalationTarget};
+use super::objection::ObjectionPeriod;
 use super::triage::Triage;
 use crate::consent::DataCategory;
-use crate::ids::{ProviderId, ServiceId};
+use crate::ids::{InstitutionId, ProviderId, ServiceId};
 
 /// A deployment's policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -295,6 +296,11 @@ pub struct ProcessRules {
     /// (and none) is accepted.
     #[serde(default = "default_sectors")]
     pub sectors: Vec<Sector>,
+    /// The institutions whose auditors supervise the process (a data protection officer,
+    /// an internal audit): only their users are parties of a case in the auditor role. None
+    /// by default: a role one can claim is no relation to a case (issue 31).
+    #[serde(default)]
+    pub audit_bodies: Vec<InstitutionId>,
 }
 
 impl Default for ProcessRules {
@@ -307,6 +313,7 @@ impl Default for ProcessRules {
             closure: ClosureRules::default(),
             intake: IntakeRules::default(),
             plan_signatures: PlanSignatures::default(),
+            audit_bodies: Vec::new(),
             sectors: default_sectors(),
         }
     }
@@ -507,36 +514,6 @@ impl Default for IntakeRules {
             objection_period: ObjectionPeriod::default(),
             consent_first: true,
         }
-    }
-}
-
-/// A period of months and days, counted in local calendar days from the day of a
-/// decision (seed 004's objection period: "1 Monate+3 Tage").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ObjectionPeriod {
-    /// Whole months.
-    pub months: u32,
-    /// Days after the months.
-    pub days: u32,
-}
-
-impl Default for ObjectionPeriod {
-    fn default() -> Self {
-        ObjectionPeriod { months: 1, days: 3 }
-    }
-}
-
-impl ObjectionPeriod {
-    /// Whether the period is empty (erase at once).
-    pub fn is_zero(self) -> bool {
-        self.months == 0 && self.days == 0
-    }
-
-    /// The last day of the period that begins on day `from` (`None` past the calendar's
-    /// end).
-    pub fn last_day(self, from: NaiveDate) -> Option<NaiveDate> {
-        from.checked_add_months(chrono::Months::new(self.months))?
-            .checked_add_days(chrono::Days::new(u64::from(self.days)))
     }
 }
 

@@ -9,6 +9,7 @@ pub mod catalog;
 mod defaults;
 mod deployment;
 mod escalation;
+mod objection;
 pub mod triage;
 
 pub use defaults::{
@@ -16,7 +17,8 @@ pub use defaults::{
 };
 pub use deployment::{
     local_date, ClosureRules, ConferenceRules, DeadlineRules, DelegationRules, Due, IntakeRules,
-    ObjectionPeriod, PhaseDeadlines, PlanSignatures, Policy, PolicyError, ProcessRules,
-    ProviderDeadlines, Sector, ServicePolicy, Thresholds, DEFAULT_TIME_ZONE,
+    PhaseDeadlines, PlanSignatures, Policy, PolicyError, ProcessRules, ProviderDeadlines, Sector,
+    ServicePolicy, Thresholds, DEFAULT_TIME_ZONE,
 };
 pub use escalation::{EscalationLevel, EscalationTarget};
+pub use objection::ObjectionPeriod;

@@ -54,7 +54,7 @@ pub(super) fn decide_closed(
             if case.erased_at.is_some() {
                 return Err(ClosureError::AlreadyErased.into());
             }
-            if let Some(last_day) = objection_period_end(case, ctx.policy) {
+            if let Some(last_day) = objection_period_end(case.closed_at, case.reason, ctx.policy) {
                 if ctx.policy.local_date(ctx.now) <= last_day {
                     return Err(ClosureError::ObjectionPeriodRunning { last_day }.into());
                 }

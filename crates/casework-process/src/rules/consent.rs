@@ -2,7 +2,7 @@
 //!
 //! | command | who | consent | shares |
 //! | --- | --- | --- | --- |
-//! | `SignConsent` | the client or its legal representative (as the signatory it names), or the coordinator or a caseworker recording a signed form | not needed (it gives it) | nothing |
+//! | `SignConsent` | the client or its legal representative (as the signatory it names), or staff recording a signed form: intake before the team, then the named coordinator only; a representative's form only where the case records one | not needed (it gives it) | nothing |
 //! | `RevokeConsent` | the client or its legal representative, coordinator, caseworker | an active one | nothing; the case is aborted |
 //!
 //! Every command here first passes the gates of [`crate::rules`], the same for all: its
@@ -46,16 +46,26 @@ pub(super) fn decide(
                 return Err(ConsentError::AdmissionRequired.into());
             }
             // a client-role actor signs as who they are (the party gate checked that they
-            // are the subject or the representative); staff record a signed form
+            // are the subject or the representative)
+            let as_representative = *signatory == Signatory::LegalRepresentative;
             if ctx.actor.role == Role::Client {
                 let representative =
                     case.registration.client_as(ctx.actor.user.as_str()) == Some(true);
-                let as_representative = *signatory == Signatory::LegalRepresentative;
                 if representative != as_representative {
                     return Err(ConsentError::WrongSignatory {
                         signatory: *signatory,
                     }
                     .into());
+                }
+            } else {
+                // staff record a form the client signed: a representative's only where the
+                // case records one, and once a team works the case only its coordinator
+                // records forms (a member cannot widen the consent for its own flows)
+                if as_representative && case.registration.representative.is_none() {
+                    return Err(ConsentError::NoRepresentative.into());
+                }
+                if ctx.actor.role != Role::Coordinator && case.phase.team().is_some() {
+                    return Err(ConsentError::FormsByTheCoordinator.into());
                 }
             }
             Ok(vec![CaseEvent::ConsentSigned {

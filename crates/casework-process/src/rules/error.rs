@@ -128,6 +128,13 @@ pub enum ConsentError {
     /// The policy requires an admission before the consent.
     #[error("the referral must be admitted (DecideAdmission) before the consent is signed")]
     AdmissionRequired,
+    /// A form signed by a legal representative, on a case that records none.
+    #[error("the case records no legal representative: register the client with one")]
+    NoRepresentative,
+    /// A member other than the coordinator recorded a consent form once a team works the
+    /// case.
+    #[error("once a team works the case, its coordinator records the client's consent forms")]
+    FormsByTheCoordinator,
     /// A client-role actor signed under another signatory than who they are (the client
     /// as representative, or the representative as the client).
     #[error("the signatory {signatory:?} is not who signs")]

@@ -140,7 +140,7 @@ fn party_gate(state: &CaseState, cmd: &CaseCommand, ctx: &Context<'_>) -> Result
         return Ok(());
     }
     let today = ctx.policy.local_date(ctx.now);
-    party(state, ctx.actor, today, ctx.policy.time_zone)?;
+    party(state, ctx.actor, today, ctx.policy)?;
     Ok(())
 }
 

@@ -177,7 +177,9 @@ fn check_reviewer(case: &OpenCase, ctx: &Context<'_>) -> Result<(), CaseError> {
     let delegate = case
         .coordination
         .delegation_on(ctx.policy.local_date(ctx.now), ctx.policy.time_zone)
-        .is_some_and(|d| d.delegate == ctx.actor.user && d.measures.is_empty());
+        .is_some_and(|d| {
+            d.held_by(&ctx.actor.user, &ctx.actor.institution) && d.measures.is_empty()
+        });
     if delegate {
         Ok(())
     } else {
@@ -213,7 +215,7 @@ fn check_progress_author(
     let delegation = case
         .coordination
         .delegation_on(today, ctx.policy.time_zone)
-        .filter(|d| d.delegate == actor.user);
+        .filter(|d| d.held_by(&actor.user, &actor.institution));
     if actor.role == Role::Coordinator {
         // the named-coordinator check has run
         return match on {
