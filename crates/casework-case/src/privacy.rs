@@ -97,7 +97,7 @@ impl CaseView {
 /// Reads case `stream` for `viewer` at time `at`: opens its personal data with the case's
 /// key, withholds what the consent does not cover for the viewer, and logs every
 /// special-category field shown before returning it. A viewer who is no party of the case
-/// ([`casework_process::party`]) is refused ([`StoreError::Denied`]); nothing is read or
+/// ([`casework_process::party`](mod@casework_process::party)) is refused ([`StoreError::Denied`]); nothing is read or
 /// logged.
 ///
 /// The viewer must be a valid identity and `at` may not precede the case's first event

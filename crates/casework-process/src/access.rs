@@ -2,7 +2,7 @@
 //!
 //! Every personal field of an event ([`Personal`]) belongs to one or more
 //! [`DataCategory`]s ([`field_categories`]). A reader must first be a **party** of the case
-//! ([`crate::party`]: its client, its coordinator, a team member, a delegate, a provider of
+//! ([`crate::party`](mod@crate::party): its client, its coordinator, a team member, a delegate, a provider of
 //! its vouchers, its referrer, intake staff before the team, an auditor); anyone else reads
 //! nothing of it (the store refuses the read). A [`Viewer`] who is a party may see a field
 //! only if the rules below allow it; otherwise the field is replaced by

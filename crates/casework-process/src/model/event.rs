@@ -39,7 +39,7 @@ pub enum CaseEvent {
         /// The client's pseudonymous subject id: the user id under which the client acts
         /// (v2; `None` in cases registered before subjects were recorded: such a case takes
         /// no command of the client role and shows that role nothing, see
-        /// [`crate::party`]).
+        /// [`crate::party`](mod@crate::party)).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         subject: Option<SubjectId>,
         /// The client's legal representative, if one acts for the client (v2).

@@ -69,7 +69,7 @@ pub enum CaseError {
         /// The command.
         command: &'static str,
     },
-    /// The actor is no party of this case ([`crate::party`]): not its client, not its
+    /// The actor is no party of this case ([`crate::party`](mod@crate::party)): not its client, not its
     /// named coordinator, not in its team, no provider of its vouchers, …
     #[error(transparent)]
     NotAParty(#[from] crate::party::NotAParty),

@@ -6,7 +6,7 @@
 //! 2. the **state** of the case: nothing but registration before it, nothing but erasure
 //!    after closure ([`closure`]);
 //! 3. the client's **consent**: whether the command needs an active consent;
-//! 4. the **party**: what the actor is to this case ([`crate::party`]) — its client, its
+//! 4. the **party**: what the actor is to this case ([`crate::party`](mod@crate::party)) — its client, its
 //!    named coordinator, a team member, a delegate, a provider of its vouchers, its
 //!    referrer, intake staff before the team; a role alone is never enough;
 //! 5. what the command **shares** stays inside the consent's institutions and data
@@ -133,7 +133,7 @@ pub(crate) fn decide(
     }
 }
 
-/// The party gate: what the actor is to this case ([`crate::party`]). A registration
+/// The party gate: what the actor is to this case ([`crate::party`](mod@crate::party)). A registration
 /// names no party yet (it is refused as a registration of a registered case).
 fn party_gate(state: &CaseState, cmd: &CaseCommand, ctx: &Context<'_>) -> Result<(), CaseError> {
     if matches!(cmd, CaseCommand::RegisterCase { .. }) {
