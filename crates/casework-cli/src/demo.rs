@@ -127,6 +127,9 @@ pub fn run(backend: &Backend, config: &SimConfig, policy: &Policy) -> Result<Exi
         say!("  {me} access-log");
     }
     // a closed case not yet erased: the book keeps no closed cases, so look at a few streams
+    // whose erasure is due before today (the day `erase` acts on by default), so that the
+    // line runs as printed
+    let today = policy.local_date(chrono::Utc::now());
     let closed = store
         .list_streams()?
         .iter()
@@ -134,9 +137,14 @@ pub fn run(backend: &Backend, config: &SimConfig, policy: &Policy) -> Result<Exi
         .take(200)
         .find(|id| {
             CaseFile::load(store, *id, None, policy.time_zone).is_ok_and(|f| {
-                f.is_some_and(
-                    |f| matches!(f.state, CaseState::Closed(ref c) if c.erased_at.is_none()),
-                )
+                f.is_some_and(|f| match &f.state {
+                    CaseState::Closed(c) => {
+                        c.erased_at.is_none()
+                            && casework_process::erasure_due(c.closed_at, c.reason, policy)
+                                .is_some_and(|due| due < today)
+                    }
+                    _ => false,
+                })
             })
         });
     if let Some(id) = closed {
