@@ -66,8 +66,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &CaseCommand::SignConsent {
             signatory: Signatory::Client,
             scope: ConsentScope {
-                institutions: [InstitutionId::new("jobcenter-muenster")].into(),
-                data: [DataCategory::ProcessFacts].into(),
+                // the voucher's provider too: a voucher goes only where the consent reaches
+                institutions: ["jobcenter-muenster", "schuldnerhilfe-muenster"]
+                    .into_iter()
+                    .map(InstitutionId::new)
+                    .collect(),
+                data: [DataCategory::ProcessFacts, DataCategory::Debts].into(),
                 ..ConsentScope::default()
             },
         },

@@ -38,7 +38,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("time")?;
     let day = |n: i64| t0 + Duration::days(n);
     let caseworker = Actor::new("j.schmidt", Role::Caseworker, "jobcenter-aachen");
-    let client = Actor::new("client", Role::Client, "client");
+    // the client acts under the pseudonym the case was registered with
+    let client = Actor::new("p-max", Role::Client, "client");
     let coordinator = Actor::new("k.meier", Role::Coordinator, "jobcenter-aachen");
     let provider = Actor::new("b.vogt", Role::Provider, "schuldnerberatung-aachen");
     let (case, _) = app.register(
@@ -100,7 +101,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         CaseCommand::FormTeam {
             coordinator: UserId::new("k.meier"),
             coordinator_institution: InstitutionId::new("jobcenter-aachen"),
-            members: vec![],
+            // the caseworker who issues the vouchers works the case in the team
+            members: vec![Member {
+                user: caseworker.user.clone(),
+                institution: caseworker.institution.clone(),
+                function: TeamFunction::Specialist,
+            }],
         },
     )?;
     handle(
@@ -269,7 +275,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         store.verify_all()?.is_empty()
     );
 
-    // Reading for a screen: personal data only as far as the consent reaches.
+    // Reading for a screen: only a party of the case reads it (the rav's specialist is
+    // none), and then personal data only as far as the consent reaches.
     for viewer in [
         Viewer::new(
             "j.schmidt",
@@ -290,7 +297,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Purpose::BenefitDecision,
         ),
     ] {
-        let view = app.read(case, &viewer, day(131))?;
+        let view = match app.read(case, &viewer, day(131)) {
+            Ok(view) => view,
+            Err(StoreError::Denied { reason, .. }) => {
+                println!("{viewer}: refused: {reason}");
+                continue;
+            }
+            Err(other) => return Err(other.into()),
+        };
         let why = view.events.iter().find_map(|e| match &e.event {
             CaseEvent::SituationAssessed { report, .. } => report.redaction().cloned(),
             _ => None,
@@ -307,7 +321,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     app.erase(case, &coordinator, day(131))?;
     let client_view = app.read(
         case,
-        &Viewer::new("max", "client", Role::Client, Purpose::CaseManagement),
+        &Viewer::new("p-max", "client", Role::Client, Purpose::CaseManagement),
         day(132),
     )?;
     let name = client_view.events.iter().find_map(|e| match &e.event {
