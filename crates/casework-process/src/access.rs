@@ -222,13 +222,13 @@ pub fn may_see(
             viewer.purpose
         ));
     }
-    if !scope.institutions.contains(&viewer.institution) {
+    if !scope.names(viewer.institution.as_str()) {
         return Err(format!(
             "the consent does not name the institution {}",
             viewer.institution
         ));
     }
-    match categories.iter().find(|c| !scope.data.contains(c)) {
+    match scope.uncovered(categories).next() {
         Some(missing) => Err(format!("the consent does not cover {missing}")),
         None => Ok(()),
     }

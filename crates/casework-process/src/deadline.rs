@@ -200,7 +200,6 @@ fn flows_outside_consent(case: &OpenCase, policy: &Policy) -> Vec<Deadline> {
     let scope = &consent.scope;
     let due = local_date(policy.time_zone, consent.signed_at);
     let who = || Responsible::Coordinator(team.coordinator.clone());
-    let named = |i: &str| scope.institutions.iter().any(|n| n.as_str() == i);
     let mut out: Vec<Deadline> = case
         .vouchers
         .values()
@@ -209,7 +208,7 @@ fn flows_outside_consent(case: &OpenCase, policy: &Policy) -> Vec<Deadline> {
             let shares = policy
                 .service(&v.service)
                 .map_or(&[][..], |s| &s.shares[..]);
-            !named(v.provider.as_str()) || shares.iter().any(|c| !scope.data.contains(c))
+            !scope.names(v.provider.as_str()) || scope.uncovered(shares).next().is_some()
         })
         .map(|v| Deadline {
             item: DeadlineItem::VoucherOutsideConsent {
@@ -225,7 +224,7 @@ fn flows_outside_consent(case: &OpenCase, policy: &Policy) -> Vec<Deadline> {
                 .measures
                 .iter()
                 .filter(|m| !m.client_task && !p.completed_measures.contains(&m.id))
-                .filter(|m| !named(m.responsible.as_str()))
+                .filter(|m| !scope.names(m.responsible.as_str()))
                 .map(|m| Deadline {
                     item: DeadlineItem::MeasureOutsideConsent {
                         measure: m.id.clone(),

@@ -65,7 +65,7 @@ pub struct Violation {
 fn outside_scope(event: &CaseEvent, scope: &ConsentScope, profile: &Profile) -> Vec<String> {
     let mut out = Vec::new();
     let mut institution = |i: &InstitutionId| {
-        if !scope.institutions.contains(i) {
+        if !scope.names(i.as_str()) {
             out.push(format!("institution {i}"));
         }
     };
@@ -110,12 +110,7 @@ fn outside_scope(event: &CaseEvent, scope: &ConsentScope, profile: &Profile) -> 
         }
         _ => Vec::new(),
     };
-    out.extend(
-        shared
-            .into_iter()
-            .filter(|c| !scope.data.contains(c))
-            .map(|c| c.to_string()),
-    );
+    out.extend(scope.uncovered(&shared).map(|c| c.to_string()));
     out
 }
 
@@ -293,11 +288,7 @@ pub fn check_under(events: &[CaseEvent], policy: &Policy) -> Vec<Violation> {
             let shares = policy.service(service).map(|s| s.shares.as_slice());
             let scope = open.phase.consent().map(|c| &c.scope);
             if let (Some(shares), Some(scope)) = (shares, scope) {
-                let missing: Vec<String> = shares
-                    .iter()
-                    .filter(|c| !scope.data.contains(c))
-                    .map(ToString::to_string)
-                    .collect();
+                let missing: Vec<String> = scope.uncovered(shares).map(|c| c.to_string()).collect();
                 if !missing.is_empty() {
                     out.push(Violation {
                         version: i as u64 + 1,

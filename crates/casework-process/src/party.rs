@@ -188,7 +188,7 @@ impl<'a> Facts<'a> {
     fn named_by_consent(&self, institution: &InstitutionId) -> bool {
         self.phase
             .consent()
-            .is_some_and(|c| c.scope.institutions.contains(institution))
+            .is_some_and(|c| c.scope.names(institution.as_str()))
     }
 }
 

@@ -56,6 +56,23 @@ impl ConsentScope {
             && self.data.contains(&category)
             && self.purposes.contains(&purpose)
     }
+
+    /// Whether the scope names `id` — an institution, or a provider by its id: the one
+    /// test of "named by the consent" for every flow (gates, deadlines, invariants).
+    pub fn names(&self, id: &str) -> bool {
+        self.institutions.iter().any(|i| i.as_str() == id)
+    }
+
+    /// The categories of `categories` the scope does not cover, in order.
+    pub fn uncovered<'c>(
+        &'c self,
+        categories: &'c [DataCategory],
+    ) -> impl Iterator<Item = DataCategory> + 'c {
+        categories
+            .iter()
+            .copied()
+            .filter(|c| !self.data.contains(c))
+    }
 }
 
 /// What shared data is used for. Data shared for one purpose may not be read for another.

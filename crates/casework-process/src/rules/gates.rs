@@ -65,7 +65,7 @@ pub(crate) struct Scope<'a> {
 impl Scope<'_> {
     /// The command shares the case with `institution`: the consent must name it.
     pub(super) fn institution(&self, institution: &InstitutionId) -> Result<(), CaseError> {
-        if self.consent.institutions.contains(institution) {
+        if self.consent.names(institution.as_str()) {
             Ok(())
         } else {
             Err(CaseError::InstitutionOutsideConsent {
@@ -77,10 +77,10 @@ impl Scope<'_> {
 
     /// The command shares data of these categories: the consent must cover each.
     pub(super) fn categories(&self, categories: &[DataCategory]) -> Result<(), CaseError> {
-        match categories.iter().find(|c| !self.consent.data.contains(c)) {
+        match self.consent.uncovered(categories).next() {
             Some(category) => Err(CaseError::OutsideConsent {
                 command: self.command,
-                category: *category,
+                category,
             }),
             None => Ok(()),
         }
